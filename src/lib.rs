@@ -1,0 +1,1 @@
+pub use valence_engine as engine;
