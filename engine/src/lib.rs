@@ -6,19 +6,26 @@
 mod catalogue;
 mod ctx;
 mod db;
+mod diagnose;
 mod edges;
 mod error;
 mod graph;
+mod sample;
 pub mod store;
 pub mod util;
 
 pub use catalogue::{Attribute, Catalogue};
 pub use ctx::{Ctx, NoProgress, Progress};
 pub use db::{Engine, Written, check_name};
+pub use diagnose::{DiagnoseReport, FractionStats, Histogram, SuggestedLabel, diagnose};
 pub use edges::{GraphFormat, ImportStats, read_edges_csv, write_graph};
 pub use error::{Error, FileLoc, Result};
 pub use graph::{
     DenseAdjacency, EdgeFractions, EdgeRejection, GraphBuilder, NodeId, RelStats, Sign,
     SignedGraph, candidate_pairs,
+};
+pub use sample::{
+    Dataset, DatasetDescription, DatasetFormat, DatasetRow, LabelReport, LabelSpec, SampleOptions,
+    SampleReport, SampleSpec, TypeQuota, sample,
 };
 pub use store::{Kind, Manifest, ObjRef, ObjectInfo, Store, Stored};

@@ -1,0 +1,681 @@
+//! The per-row simulated annealer and the random node-set draw shared with
+//! DIAGNOSE.
+//!
+//! A row is a node set S grouped into TYPES slots (one slot per modality of
+//! the quota). The state keeps, for every member i, `p[i]`/`q[i]` = its
+//! positive/negative edges to the rest of S (and `r[i]` = its weighted
+//! FAVOUR/AVOID edges when soft terms exist), plus the totals P = Σp/2,
+//! Q = Σq/2. A move changes one node, so its effect on the totals follows from
+//! the removed node's stored counts and one `count_to` pass (k bit lookups in
+//! the dense matrix) for the added node: no recount of all pairs.
+//!
+//! Energy (in "edge units" so that the temperature scale is meaningful):
+//! `E = scale · (d − soft_weight · S/pairs)` where `d` is the L1 distance of
+//! (pos_frac, neg_frac) to the label's box (0 inside), `S` the number of
+//! edges (either sign) between FAVOURed modality pairs minus those between
+//! AVOIDed pairs, and `scale` the candidate-pair count of a mid-sized row.
+//! One edge more or less inside the box changes `E` by about 1.
+
+use rand::{RngExt, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+
+use crate::graph::{DenseAdjacency, NodeId, candidate_pairs};
+use crate::{Ctx, SignedGraph};
+
+/// One TYPES entry resolved against a graph.
+#[derive(Debug, Clone)]
+pub(crate) struct Slot<'g> {
+    pub min: u32,
+    pub max: u32,
+    pub nodes: &'g [NodeId],
+}
+
+/// Search parameters (from [`super::SampleOptions`]).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Params {
+    pub max_iters: u32,
+    pub start_temp: f64,
+    pub end_temp: f64,
+    pub patience: u32,
+    pub proposals_per_step: u32,
+    pub soft_weight: f64,
+    pub resize_moves: bool,
+    pub retries: u32,
+}
+
+/// A label's box: closed intervals for pos_frac and neg_frac.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct TargetBox {
+    pub pos: (f64, f64),
+    pub neg: (f64, f64),
+}
+
+impl TargetBox {
+    /// L1 distance of (x, y) to the box; exactly 0 iff inside.
+    #[inline]
+    pub fn distance(&self, x: f64, y: f64) -> f64 {
+        let dx = (self.pos.0 - x).max(0.0) + (x - self.pos.1).max(0.0);
+        let dy = (self.neg.0 - y).max(0.0) + (y - self.neg.1).max(0.0);
+        dx + dy
+    }
+}
+
+/// Fractions exactly as [`crate::EdgeFractions::from_counts`] computes them.
+#[inline]
+pub(crate) fn fractions(p: u64, q: u64, pairs: u64) -> (f64, f64) {
+    if pairs == 0 {
+        (0.0, 0.0)
+    } else {
+        (p as f64 / pairs as f64, q as f64 / pairs as f64)
+    }
+}
+
+/// A graph plus resolved quota and soft weights: everything a row needs.
+pub(crate) struct Problem<'g> {
+    pub dense: &'g DenseAdjacency,
+    pub node_count: usize,
+    pub slots: Vec<Slot<'g>>,
+    /// `slots × slots` weights (+1 favour, −1 avoid); empty without soft terms.
+    pub weights: Vec<i32>,
+    pub params: Params,
+    pub scale: f64,
+}
+
+impl<'g> Problem<'g> {
+    pub fn new(
+        g: &'g SignedGraph,
+        slots: Vec<Slot<'g>>,
+        weights: Vec<i32>,
+        params: Params,
+    ) -> Self {
+        let mid = slots.iter().map(|s| (s.min + s.max).div_ceil(2));
+        let scale = candidate_pairs(mid).max(1) as f64;
+        let weights = if weights.iter().all(|&w| w == 0) {
+            Vec::new()
+        } else {
+            weights
+        };
+        Problem {
+            dense: g.dense(),
+            node_count: g.node_count(),
+            slots,
+            weights,
+            params,
+            scale,
+        }
+    }
+
+    fn soft(&self) -> bool {
+        !self.weights.is_empty()
+    }
+}
+
+/// How one row (all attempts) ended.
+#[derive(Debug, Clone)]
+pub(crate) struct RowOutcome {
+    /// The node set, sorted by (slot, node id); empty on failure.
+    pub nodes: Vec<(u16, NodeId)>,
+    pub pos_edges: u64,
+    pub neg_edges: u64,
+    pub pairs: u64,
+    /// Annealing steps over all attempts.
+    pub steps: u64,
+    /// Attempts used (1 = first try).
+    pub attempts: u32,
+    pub ok: bool,
+    /// Closest (pos_frac, neg_frac) reached, and its distance to the box.
+    pub closest: (f64, f64, f64),
+}
+
+/// A proposed move and the totals it would produce.
+#[derive(Debug, Clone, Copy)]
+enum Move {
+    Swap { i: usize, b: NodeId },
+    Add { s: u16, b: NodeId },
+    Remove { i: usize },
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Proposal {
+    mv: Move,
+    pb: u32,
+    qb: u32,
+    rb: i32,
+    p: u64,
+    q: u64,
+    s: i64,
+    pairs: u64,
+    d: f64,
+    e: f64,
+}
+
+/// Per-thread scratch: the current set and its incremental counts. Reused
+/// across rows; nothing is allocated per step.
+pub(crate) struct Scratch {
+    pub set: Vec<NodeId>,
+    pub slot: Vec<u16>,
+    pub p: Vec<u32>,
+    pub q: Vec<u32>,
+    pub r: Vec<i32>,
+    pub counts: Vec<u32>,
+    member: Vec<u64>,
+    pub tot_p: u64,
+    pub tot_q: u64,
+    pub tot_s: i64,
+    pub pairs: u64,
+    best: Vec<(u16, NodeId)>,
+    best_counts: (u64, u64, u64),
+}
+
+impl Scratch {
+    pub fn new(pb: &Problem<'_>) -> Scratch {
+        let cap: usize = pb.slots.iter().map(|s| s.max as usize).sum();
+        Scratch {
+            set: Vec::with_capacity(cap),
+            slot: Vec::with_capacity(cap),
+            p: Vec::with_capacity(cap),
+            q: Vec::with_capacity(cap),
+            r: Vec::with_capacity(cap),
+            counts: vec![0; pb.slots.len()],
+            member: vec![0; pb.node_count.div_ceil(64).max(1)],
+            tot_p: 0,
+            tot_q: 0,
+            tot_s: 0,
+            pairs: 0,
+            best: Vec::with_capacity(cap),
+            best_counts: (0, 0, 0),
+        }
+    }
+
+    #[inline]
+    fn is_member(&self, b: NodeId) -> bool {
+        (self.member[b as usize >> 6] >> (b & 63)) & 1 == 1
+    }
+
+    #[inline]
+    fn set_member(&mut self, b: NodeId, on: bool) {
+        let w = &mut self.member[b as usize >> 6];
+        if on {
+            *w |= 1 << (b & 63);
+        } else {
+            *w &= !(1 << (b & 63));
+        }
+    }
+
+    fn clear(&mut self) {
+        for i in 0..self.set.len() {
+            let b = self.set[i];
+            self.set_member(b, false);
+        }
+        self.set.clear();
+        self.slot.clear();
+        self.p.clear();
+        self.q.clear();
+        self.r.clear();
+        self.counts.iter_mut().for_each(|c| *c = 0);
+    }
+
+    /// Draws a fresh random set: each slot's size uniform in [min, max], its
+    /// nodes uniform without replacement (Floyd's algorithm). Then computes
+    /// the per-member counts and the totals.
+    pub fn init_random(&mut self, pb: &Problem<'_>, rng: &mut ChaCha8Rng) {
+        self.clear();
+        for (si, s) in pb.slots.iter().enumerate() {
+            let c = if s.min == s.max {
+                s.min
+            } else {
+                rng.random_range(s.min..=s.max)
+            };
+            let n = s.nodes.len() as u32;
+            for j in n - c..n {
+                let t = rng.random_range(0..=j);
+                let node = if self.is_member(s.nodes[t as usize]) {
+                    s.nodes[j as usize]
+                } else {
+                    s.nodes[t as usize]
+                };
+                self.set_member(node, true);
+                self.set.push(node);
+                self.slot.push(si as u16);
+            }
+            self.counts[si] = c;
+        }
+        self.recount(pb);
+    }
+
+    /// Recomputes every member's counts and the totals from scratch.
+    pub fn recount(&mut self, pb: &Problem<'_>) {
+        let (mut tp, mut tq, mut ts) = (0u64, 0u64, 0i64);
+        for i in 0..self.set.len() {
+            let (a, b, c) = self.contrib(pb, self.set[i], self.slot[i]);
+            self.p.push(a);
+            self.q.push(b);
+            self.r.push(c);
+            tp += a as u64;
+            tq += b as u64;
+            ts += c as i64;
+        }
+        self.tot_p = tp / 2;
+        self.tot_q = tq / 2;
+        self.tot_s = ts / 2;
+        self.pairs = candidate_pairs(self.counts.iter().copied());
+    }
+
+    /// (pos, neg, weighted soft) edges between `b` (of slot `s`) and the
+    /// current set. Same-slot members never share an edge (same modality).
+    #[inline]
+    fn contrib(&self, pb: &Problem<'_>, b: NodeId, s: u16) -> (u32, u32, i32) {
+        if !pb.soft() {
+            let (p, q) = pb.dense.count_to(b, &self.set);
+            return (p, q, 0);
+        }
+        let (prow, nrow) = pb.dense.rows(b);
+        let k = pb.slots.len();
+        let w = &pb.weights[s as usize * k..(s as usize + 1) * k];
+        let (mut p, mut q, mut r) = (0u32, 0u32, 0i32);
+        for (&x, &sx) in self.set.iter().zip(&self.slot) {
+            let wi = x as usize >> 6;
+            let sh = x & 63;
+            let pe = ((prow[wi] >> sh) & 1) as u32;
+            let ne = ((nrow[wi] >> sh) & 1) as u32;
+            p += pe;
+            q += ne;
+            r += w[sx as usize] * (pe | ne) as i32;
+        }
+        (p, q, r)
+    }
+
+    #[inline]
+    fn energy(
+        &self,
+        pb: &Problem<'_>,
+        bx: &TargetBox,
+        p: u64,
+        q: u64,
+        s: i64,
+        pairs: u64,
+    ) -> (f64, f64) {
+        let (x, y) = fractions(p, q, pairs);
+        let d = bx.distance(x, y);
+        let soft = if pairs == 0 {
+            0.0
+        } else {
+            s as f64 / pairs as f64
+        };
+        (d, pb.scale * (d - pb.params.soft_weight * soft))
+    }
+
+    /// A uniformly random node of slot `s` not in the set, if any.
+    fn pick_free(&self, pb: &Problem<'_>, s: usize, rng: &mut ChaCha8Rng) -> Option<NodeId> {
+        let nodes = pb.slots[s].nodes;
+        let n = nodes.len();
+        let free = n - self.counts[s] as usize;
+        if free == 0 {
+            return None;
+        }
+        if free * 4 >= n {
+            loop {
+                let b = nodes[rng.random_range(0..n)];
+                if !self.is_member(b) {
+                    return Some(b);
+                }
+            }
+        }
+        let mut k = rng.random_range(0..free);
+        for &b in nodes {
+            if !self.is_member(b) {
+                if k == 0 {
+                    return Some(b);
+                }
+                k -= 1;
+            }
+        }
+        None
+    }
+
+    fn total(&self) -> u32 {
+        self.set.len() as u32
+    }
+
+    /// Draws one random move and evaluates it incrementally.
+    fn propose(&self, pb: &Problem<'_>, bx: &TargetBox, rng: &mut ChaCha8Rng) -> Option<Proposal> {
+        let kind = if pb.params.resize_moves {
+            rng.random_range(0..10u32)
+        } else {
+            9
+        };
+        match kind {
+            0 => {
+                // Grow a slot below its max.
+                let s = rng.random_range(0..pb.slots.len());
+                if self.counts[s] >= pb.slots[s].max {
+                    return None;
+                }
+                let b = self.pick_free(pb, s, rng)?;
+                let (pb_, qb, rb) = self.contrib(pb, b, s as u16);
+                let pairs = self.pairs + (self.total() - self.counts[s]) as u64;
+                let (p, q, sv) = (
+                    self.tot_p + pb_ as u64,
+                    self.tot_q + qb as u64,
+                    self.tot_s + rb as i64,
+                );
+                let (d, e) = self.energy(pb, bx, p, q, sv, pairs);
+                Some(Proposal {
+                    mv: Move::Add { s: s as u16, b },
+                    pb: pb_,
+                    qb,
+                    rb,
+                    p,
+                    q,
+                    s: sv,
+                    pairs,
+                    d,
+                    e,
+                })
+            }
+            1 => {
+                // Shrink a slot above its min.
+                if self.set.is_empty() {
+                    return None;
+                }
+                let i = rng.random_range(0..self.set.len());
+                let s = self.slot[i] as usize;
+                if self.counts[s] <= pb.slots[s].min {
+                    return None;
+                }
+                let pairs = self.pairs - (self.total() - self.counts[s]) as u64;
+                let p = self.tot_p - self.p[i] as u64;
+                let q = self.tot_q - self.q[i] as u64;
+                let sv = self.tot_s - self.r[i] as i64;
+                let (d, e) = self.energy(pb, bx, p, q, sv, pairs);
+                Some(Proposal {
+                    mv: Move::Remove { i },
+                    pb: 0,
+                    qb: 0,
+                    rb: 0,
+                    p,
+                    q,
+                    s: sv,
+                    pairs,
+                    d,
+                    e,
+                })
+            }
+            _ => {
+                // Swap one member for a free node of the same modality.
+                if self.set.is_empty() {
+                    return None;
+                }
+                let i = rng.random_range(0..self.set.len());
+                let s = self.slot[i];
+                let b = self.pick_free(pb, s as usize, rng)?;
+                let (pb_, qb, rb) = self.contrib(pb, b, s);
+                let p = self.tot_p - self.p[i] as u64 + pb_ as u64;
+                let q = self.tot_q - self.q[i] as u64 + qb as u64;
+                let sv = self.tot_s - self.r[i] as i64 + rb as i64;
+                let (d, e) = self.energy(pb, bx, p, q, sv, self.pairs);
+                Some(Proposal {
+                    mv: Move::Swap { i, b },
+                    pb: pb_,
+                    qb,
+                    rb,
+                    p,
+                    q,
+                    s: sv,
+                    pairs: self.pairs,
+                    d,
+                    e,
+                })
+            }
+        }
+    }
+
+    /// Adds (`sign = 1`) or removes (`-1`) node `x`'s edges from every
+    /// member's counts, skipping position `skip`.
+    fn spread(&mut self, pb: &Problem<'_>, x: NodeId, sx: u16, skip: usize, add: bool) {
+        let (prow, nrow) = pb.dense.rows(x);
+        let k = pb.slots.len();
+        for j in 0..self.set.len() {
+            if j == skip {
+                continue;
+            }
+            let y = self.set[j];
+            let wi = y as usize >> 6;
+            let sh = y & 63;
+            let pe = ((prow[wi] >> sh) & 1) as u32;
+            let ne = ((nrow[wi] >> sh) & 1) as u32;
+            let re = if pb.soft() {
+                pb.weights[sx as usize * k + self.slot[j] as usize] * (pe | ne) as i32
+            } else {
+                0
+            };
+            if add {
+                self.p[j] += pe;
+                self.q[j] += ne;
+                self.r[j] += re;
+            } else {
+                self.p[j] -= pe;
+                self.q[j] -= ne;
+                self.r[j] -= re;
+            }
+        }
+    }
+
+    fn apply(&mut self, pb: &Problem<'_>, pr: &Proposal) {
+        match pr.mv {
+            Move::Swap { i, b } => {
+                let a = self.set[i];
+                let s = self.slot[i];
+                self.spread(pb, a, s, i, false);
+                self.spread(pb, b, s, i, true);
+                self.set_member(a, false);
+                self.set_member(b, true);
+                self.set[i] = b;
+                self.p[i] = pr.pb;
+                self.q[i] = pr.qb;
+                self.r[i] = pr.rb;
+            }
+            Move::Add { s, b } => {
+                self.spread(pb, b, s, usize::MAX, true);
+                self.set_member(b, true);
+                self.set.push(b);
+                self.slot.push(s);
+                self.p.push(pr.pb);
+                self.q.push(pr.qb);
+                self.r.push(pr.rb);
+                self.counts[s as usize] += 1;
+            }
+            Move::Remove { i } => {
+                let a = self.set[i];
+                let s = self.slot[i];
+                self.spread(pb, a, s, i, false);
+                self.set_member(a, false);
+                self.set.swap_remove(i);
+                self.slot.swap_remove(i);
+                self.p.swap_remove(i);
+                self.q.swap_remove(i);
+                self.r.swap_remove(i);
+                self.counts[s as usize] -= 1;
+            }
+        }
+        self.tot_p = pr.p;
+        self.tot_q = pr.q;
+        self.tot_s = pr.s;
+        self.pairs = pr.pairs;
+    }
+
+    /// Applies a random legal move unconditionally (for tests).
+    #[cfg(test)]
+    pub fn random_move(&mut self, pb: &Problem<'_>, rng: &mut ChaCha8Rng) -> bool {
+        let bx = TargetBox {
+            pos: (0.0, 1.0),
+            neg: (0.0, 1.0),
+        };
+        for _ in 0..8 {
+            if let Some(pr) = self.propose(pb, &bx, rng) {
+                self.apply(pb, &pr);
+                return true;
+            }
+        }
+        false
+    }
+
+    fn save_best(&mut self) {
+        self.best.clear();
+        self.best
+            .extend(self.slot.iter().copied().zip(self.set.iter().copied()));
+        self.best_counts = (self.tot_p, self.tot_q, self.pairs);
+    }
+
+    /// One annealing run from a fresh random set. Returns (in box, steps,
+    /// closest (x, y, d)); on success `self.best` holds the row.
+    fn attempt(
+        &mut self,
+        pb: &Problem<'_>,
+        bx: &TargetBox,
+        rng: &mut ChaCha8Rng,
+        ctx: &Ctx,
+    ) -> (bool, u64, (f64, f64, f64)) {
+        self.init_random(pb, rng);
+        let prm = pb.params;
+        let soft = pb.soft();
+        let (mut d, mut e) = self.energy(pb, bx, self.tot_p, self.tot_q, self.tot_s, self.pairs);
+        let (x0, y0) = fractions(self.tot_p, self.tot_q, self.pairs);
+        let mut closest = (x0, y0, d);
+        let mut have_best = false;
+        let mut best_e = f64::INFINITY;
+        if d == 0.0 {
+            self.save_best();
+            if !soft {
+                return (true, 0, closest);
+            }
+            have_best = true;
+            best_e = e;
+        }
+        let ratio = (prm.end_temp / prm.start_temp).powf(1.0 / prm.max_iters as f64);
+        let mut temp = prm.start_temp;
+        let mut since = 0u32;
+        let mut steps = 0u64;
+        for step in 0..prm.max_iters {
+            steps += 1;
+            if step & 255 == 255 && ctx.cancelled() {
+                break;
+            }
+            let mut chosen: Option<Proposal> = None;
+            for _ in 0..prm.proposals_per_step {
+                if let Some(pr) = self.propose(pb, bx, rng)
+                    && chosen.is_none_or(|c| pr.e < c.e)
+                {
+                    chosen = Some(pr);
+                }
+            }
+            let t = temp;
+            temp *= ratio;
+            if let Some(pr) = chosen {
+                let delta = pr.e - e;
+                if delta <= 0.0 || rng.random::<f64>() < (-delta / t).exp() {
+                    self.apply(pb, &pr);
+                    d = pr.d;
+                    e = pr.e;
+                    if d < closest.2 {
+                        let (x, y) = fractions(pr.p, pr.q, pr.pairs);
+                        closest = (x, y, d);
+                    }
+                    if d == 0.0 {
+                        if !soft {
+                            self.save_best();
+                            return (true, steps, closest);
+                        }
+                        if e < best_e - 1e-9 {
+                            self.save_best();
+                            best_e = e;
+                            have_best = true;
+                            since = 0;
+                            continue;
+                        }
+                    }
+                }
+            }
+            since += 1;
+            if have_best && since >= prm.patience {
+                break;
+            }
+        }
+        (have_best, steps, closest)
+    }
+}
+
+/// The RNG of one (seed, stream, index, attempt): a ChaCha8 key made of the
+/// four words, so streams never overlap and never depend on thread count.
+pub(crate) fn rng_for(seed: u64, stream: u64, index: u64, attempt: u64) -> ChaCha8Rng {
+    let mut key = [0u8; 32];
+    key[..8].copy_from_slice(&seed.to_le_bytes());
+    key[8..16].copy_from_slice(&stream.to_le_bytes());
+    key[16..24].copy_from_slice(&index.to_le_bytes());
+    key[24..].copy_from_slice(&attempt.to_le_bytes());
+    ChaCha8Rng::from_seed(key)
+}
+
+/// FNV-1a of a name: a stable stream id for labels.
+pub(crate) fn stream_id(name: &str) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in name.bytes() {
+        h ^= b as u64;
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    h
+}
+
+/// Samples one row: up to `1 + retries` annealing attempts, each from its own
+/// derived seed. `round` distinguishes redraws made for distinctness.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn sample_row(
+    pb: &Problem<'_>,
+    bx: &TargetBox,
+    seed: u64,
+    stream: u64,
+    row: u64,
+    round: u32,
+    sc: &mut Scratch,
+    ctx: &Ctx,
+) -> RowOutcome {
+    let mut steps = 0;
+    let mut closest = (0.0, 0.0, f64::INFINITY);
+    let tries = pb.params.retries + 1;
+    for attempt in 0..tries {
+        let mut rng = rng_for(seed, stream, row, ((round as u64) << 32) | attempt as u64);
+        let (ok, st, cl) = sc.attempt(pb, bx, &mut rng, ctx);
+        steps += st;
+        if cl.2 < closest.2 {
+            closest = cl;
+        }
+        if ok {
+            let mut nodes = sc.best.clone();
+            nodes.sort_unstable();
+            let (p, q, pairs) = sc.best_counts;
+            return RowOutcome {
+                nodes,
+                pos_edges: p,
+                neg_edges: q,
+                pairs,
+                steps,
+                attempts: attempt + 1,
+                ok: true,
+                closest,
+            };
+        }
+        if ctx.cancelled() {
+            break;
+        }
+    }
+    RowOutcome {
+        nodes: Vec::new(),
+        pos_edges: 0,
+        neg_edges: 0,
+        pairs: 0,
+        steps,
+        attempts: tries,
+        ok: false,
+        closest,
+    }
+}

@@ -1,0 +1,407 @@
+//! The stored dataset: self-contained (node values inside, so it survives
+//! DROP GRAPH), compact (rows are u32 indices into one value dictionary),
+//! serialised with rkyv. Export to the report's JSONL or to flat CSV.
+//!
+//! Layout: `values` is the dictionary of every node of the TYPES modalities,
+//! grouped by modality in TYPES order (`value_start[m]..value_start[m+1]`);
+//! row `r` is `items[starts[r]..starts[r+1]]`, ascending, so grouped by
+//! modality. Per row: the label it was sampled under, the label it carries
+//! (differs only for `noise` rows) and its edge counts.
+
+use std::io::Write;
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+
+use super::{LabelReport, SampleReport, SampleSpec, TypeQuota};
+use crate::graph::{EdgeFractions, NodeId};
+use crate::store::Manifest;
+use crate::util::write_atomically;
+use crate::{Error, Result, SignedGraph};
+
+const DATASET_FORMAT: u32 = 1;
+
+/// Export formats of `EXPORT DATASET`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum DatasetFormat {
+    /// One JSON object per row (the report's record format).
+    Jsonl,
+    /// One column per modality (values joined with `|`) plus `label`.
+    Csv,
+}
+
+impl DatasetFormat {
+    /// Parses `jsonl` / `json` / `csv` (case-insensitive).
+    pub fn parse(s: &str) -> Result<DatasetFormat> {
+        match s.to_ascii_lowercase().as_str() {
+            "jsonl" | "json" | "ndjson" => Ok(DatasetFormat::Jsonl),
+            "csv" => Ok(DatasetFormat::Csv),
+            _ => Err(Error::invalid_hint(
+                format!("unknown dataset format '{s}'"),
+                "use FORMAT jsonl or FORMAT csv",
+            )),
+        }
+    }
+}
+
+/// A sampled dataset.
+#[derive(Debug, Clone, PartialEq, rkyv::Archive, rkyv::Serialize, rkyv::Deserialize)]
+pub struct Dataset {
+    format: u32,
+    modalities: Vec<String>,
+    types: Vec<(u32, u32)>,
+    values: Vec<String>,
+    value_start: Vec<u32>,
+    labels: Vec<String>,
+    sampled: Vec<u16>,
+    emitted: Vec<u16>,
+    starts: Vec<u32>,
+    items: Vec<u32>,
+    pos_edges: Vec<u32>,
+    neg_edges: Vec<u32>,
+    pairs: Vec<u32>,
+}
+
+/// One row of a [`Dataset`].
+#[derive(Debug, Clone, Copy)]
+pub struct DatasetRow<'a> {
+    ds: &'a Dataset,
+    index: usize,
+}
+
+impl<'a> DatasetRow<'a> {
+    /// The label the row carries (after noise).
+    pub fn label(&self) -> &'a str {
+        &self.ds.labels[self.ds.emitted[self.index] as usize]
+    }
+    /// The label whose box the row was sampled under.
+    pub fn sampled_label(&self) -> &'a str {
+        &self.ds.labels[self.ds.sampled[self.index] as usize]
+    }
+    fn items(&self) -> &'a [u32] {
+        let ds = self.ds;
+        &ds.items[ds.starts[self.index] as usize..ds.starts[self.index + 1] as usize]
+    }
+    /// Values of the `m`-th TYPES modality, in dictionary order.
+    pub fn values(&self, m: usize) -> impl Iterator<Item = &'a str> + 'a {
+        let ds = self.ds;
+        let (lo, hi) = (ds.value_start[m], ds.value_start[m + 1]);
+        self.items()
+            .iter()
+            .filter(move |&&i| i >= lo && i < hi)
+            .map(move |&i| ds.values[i as usize].as_str())
+    }
+    /// (modality, value) of every node of the row.
+    pub fn nodes(&self) -> impl Iterator<Item = (&'a str, &'a str)> + 'a {
+        let ds = self.ds;
+        self.items().iter().map(move |&i| {
+            let m = ds.value_start.partition_point(|&s| s <= i) - 1;
+            (ds.modalities[m].as_str(), ds.values[i as usize].as_str())
+        })
+    }
+    /// Edge fractions recorded at sampling time.
+    pub fn fractions(&self) -> EdgeFractions {
+        EdgeFractions::from_counts(
+            self.ds.pos_edges[self.index] as u64,
+            self.ds.neg_edges[self.index] as u64,
+            self.ds.pairs[self.index] as u64,
+        )
+    }
+}
+
+impl Dataset {
+    /// Builds the stored form from sampled rows `(label, sorted nodes, pos, neg, pairs)`.
+    pub(crate) fn build(
+        g: &SignedGraph,
+        spec: &SampleSpec,
+        rows: &[(u16, Vec<(u16, NodeId)>, u64, u64, u64)],
+        emitted: Vec<u16>,
+    ) -> Dataset {
+        let mut values = Vec::new();
+        let mut value_start = vec![0u32];
+        let mut index = vec![u32::MAX; g.node_count()];
+        for t in &spec.types {
+            if let Some(m) = g.modality_index(&t.modality) {
+                for &n in g.nodes_of(m) {
+                    index[n as usize] = values.len() as u32;
+                    values.push(g.value(n).to_string());
+                }
+            }
+            value_start.push(values.len() as u32);
+        }
+        let n_items: usize = rows.iter().map(|r| r.1.len()).sum();
+        let mut items = Vec::with_capacity(n_items);
+        let mut starts = Vec::with_capacity(rows.len() + 1);
+        starts.push(0u32);
+        for r in rows {
+            let from = items.len();
+            items.extend(r.1.iter().map(|&(_, n)| index[n as usize]));
+            items[from..].sort_unstable();
+            starts.push(items.len() as u32);
+        }
+        Dataset {
+            format: DATASET_FORMAT,
+            modalities: spec.types.iter().map(|t| t.modality.clone()).collect(),
+            types: spec.types.iter().map(|t| (t.min, t.max)).collect(),
+            values,
+            value_start,
+            labels: spec.labels.iter().map(|l| l.name.clone()).collect(),
+            sampled: rows.iter().map(|r| r.0).collect(),
+            emitted,
+            starts,
+            items,
+            pos_edges: rows.iter().map(|r| r.2 as u32).collect(),
+            neg_edges: rows.iter().map(|r| r.3 as u32).collect(),
+            pairs: rows.iter().map(|r| r.4 as u32).collect(),
+        }
+    }
+
+    /// Number of rows.
+    pub fn len(&self) -> usize {
+        self.sampled.len()
+    }
+    pub fn is_empty(&self) -> bool {
+        self.sampled.is_empty()
+    }
+    /// TYPES modalities, in order.
+    pub fn modalities(&self) -> &[String] {
+        &self.modalities
+    }
+    /// TYPES of the dataset.
+    pub fn types(&self) -> Vec<TypeQuota> {
+        self.modalities
+            .iter()
+            .zip(&self.types)
+            .map(|(m, &(a, b))| TypeQuota::new(m.clone(), a, b))
+            .collect()
+    }
+    /// Label names, in spec order.
+    pub fn labels(&self) -> &[String] {
+        &self.labels
+    }
+    /// Per row: index into [`Self::labels`] of the box it was sampled under.
+    pub fn sampled_labels(&self) -> &[u16] {
+        &self.sampled
+    }
+    /// Per row: index into [`Self::labels`] of the label it carries.
+    pub fn emitted_labels(&self) -> &[u16] {
+        &self.emitted
+    }
+    pub fn row(&self, index: usize) -> DatasetRow<'_> {
+        DatasetRow { ds: self, index }
+    }
+    pub fn rows(&self) -> impl Iterator<Item = DatasetRow<'_>> + '_ {
+        (0..self.len()).map(move |i| self.row(i))
+    }
+
+    /// rkyv bytes.
+    pub fn to_bytes(&self) -> Result<Vec<u8>> {
+        Ok(rkyv::to_bytes::<rkyv::rancor::Error>(self)
+            .map_err(Error::storage)?
+            .into_vec())
+    }
+
+    /// Loads [`Self::to_bytes`] output (validated).
+    pub fn from_bytes(bytes: &[u8]) -> Result<Dataset> {
+        let mut aligned = rkyv::util::AlignedVec::<16>::with_capacity(bytes.len());
+        aligned.extend_from_slice(bytes);
+        let ds = rkyv::from_bytes::<Dataset, rkyv::rancor::Error>(&aligned)
+            .map_err(|e| Error::storage(format!("corrupt dataset: {e}")))?;
+        if ds.format != DATASET_FORMAT {
+            return Err(Error::storage(format!(
+                "dataset format {} is not supported (this build reads {DATASET_FORMAT})",
+                ds.format
+            )));
+        }
+        Ok(ds)
+    }
+
+    /// Writes the dataset to `path` (atomically); returns the row count.
+    pub fn export(&self, path: &Path, format: DatasetFormat) -> Result<u64> {
+        match format {
+            DatasetFormat::Jsonl => write_atomically(path, |w| self.write_jsonl(w)),
+            DatasetFormat::Csv => write_atomically(path, |w| self.write_csv(w)),
+        }
+    }
+
+    fn json_str(s: &str) -> String {
+        serde_json::to_string(s).unwrap_or_else(|_| "\"\"".into())
+    }
+
+    /// JSONL: `{"<modality>":[values...], ..., "label":"<label>"}` per row,
+    /// keys in TYPES order (a modality with no value in a row gets `[]`).
+    pub fn write_jsonl(&self, w: &mut dyn Write) -> std::io::Result<u64> {
+        let keys: Vec<String> = self.modalities.iter().map(|m| Self::json_str(m)).collect();
+        let vals: Vec<String> = self.values.iter().map(|v| Self::json_str(v)).collect();
+        let labels: Vec<String> = self.labels.iter().map(|v| Self::json_str(v)).collect();
+        let mut line = String::new();
+        for r in 0..self.len() {
+            line.clear();
+            line.push('{');
+            let items = self.row(r).items();
+            let mut it = 0;
+            for (m, key) in keys.iter().enumerate() {
+                line.push_str(key);
+                line.push_str(":[");
+                let hi = self.value_start[m + 1];
+                let mut first = true;
+                while it < items.len() && items[it] < hi {
+                    if !first {
+                        line.push(',');
+                    }
+                    first = false;
+                    line.push_str(&vals[items[it] as usize]);
+                    it += 1;
+                }
+                line.push_str("],");
+            }
+            line.push_str("\"label\":");
+            line.push_str(&labels[self.emitted[r] as usize]);
+            line.push_str("}\n");
+            w.write_all(line.as_bytes())?;
+        }
+        Ok(self.len() as u64)
+    }
+
+    /// CSV: one column per modality (values joined with `|`), then `label`.
+    pub fn write_csv(&self, w: &mut dyn Write) -> std::io::Result<u64> {
+        let mut cw = csv::Writer::from_writer(w);
+        let mut header: Vec<&str> = self.modalities.iter().map(|s| s.as_str()).collect();
+        header.push("label");
+        cw.write_record(&header)?;
+        let mut rec: Vec<String> = vec![String::new(); self.modalities.len() + 1];
+        for r in 0..self.len() {
+            let row = self.row(r);
+            for (m, cell) in rec.iter_mut().enumerate().take(self.modalities.len()) {
+                cell.clear();
+                for (k, v) in row.values(m).enumerate() {
+                    if k > 0 {
+                        cell.push('|');
+                    }
+                    cell.push_str(v);
+                }
+            }
+            let last = rec.len() - 1;
+            rec[last].clear();
+            rec[last].push_str(row.label());
+            cw.write_record(&rec)?;
+        }
+        cw.flush()?;
+        Ok(self.len() as u64)
+    }
+}
+
+/// What `DESCRIBE DATASET` shows.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DatasetDescription {
+    pub name: String,
+    pub version: u32,
+    pub rows: u64,
+    /// Source graph (name, version) from the manifest.
+    pub graph: Option<(String, u32)>,
+    pub seed: Option<u64>,
+    /// TYPES with the mean number of values per row.
+    pub types: Vec<(TypeQuota, f64)>,
+    /// Per label: rows carrying it (after noise).
+    pub label_rows: Vec<(String, u64)>,
+    /// Rows relabelled by noise.
+    pub relabelled: u64,
+    /// The per-label sampling report from the manifest.
+    pub report: Vec<LabelReport>,
+    pub manifest: Manifest,
+}
+
+impl DatasetDescription {
+    pub(crate) fn new(name: &str, version: u32, ds: &Dataset, manifest: Manifest) -> Self {
+        let d = &manifest.details;
+        let graph = d["graph"]["name"]
+            .as_str()
+            .zip(d["graph"]["version"].as_u64())
+            .map(|(n, v)| (n.to_string(), v as u32));
+        let report: Option<SampleReport> = serde_json::from_value(d["report"].clone()).ok();
+        let n = ds.len().max(1) as f64;
+        let types = ds
+            .types()
+            .into_iter()
+            .enumerate()
+            .map(|(m, t)| {
+                let (lo, hi) = (ds.value_start[m], ds.value_start[m + 1]);
+                let c = ds.items.iter().filter(|&&i| i >= lo && i < hi).count();
+                (t, c as f64 / n)
+            })
+            .collect();
+        let mut counts = vec![0u64; ds.labels.len()];
+        for &l in &ds.emitted {
+            counts[l as usize] += 1;
+        }
+        let relabelled = ds
+            .sampled
+            .iter()
+            .zip(&ds.emitted)
+            .filter(|(a, b)| a != b)
+            .count() as u64;
+        DatasetDescription {
+            name: name.to_string(),
+            version,
+            rows: ds.len() as u64,
+            graph,
+            seed: d["seed"].as_u64(),
+            types,
+            label_rows: ds.labels.iter().cloned().zip(counts).collect(),
+            relabelled,
+            report: report.map(|r| r.labels).unwrap_or_default(),
+            manifest,
+        }
+    }
+
+    /// Key/value lines for a two-column table.
+    pub fn table(&self) -> Vec<(String, String)> {
+        let mut t = vec![
+            ("dataset".into(), format!("{}@{}", self.name, self.version)),
+            ("rows".into(), self.rows.to_string()),
+        ];
+        if let Some((g, v)) = &self.graph {
+            t.push(("graph".into(), format!("{g}@{v}")));
+        }
+        if let Some(s) = self.seed {
+            t.push(("seed".into(), s.to_string()));
+        }
+        t.push((
+            "created".into(),
+            crate::util::format_utc(self.manifest.created),
+        ));
+        t.push(("engine".into(), self.manifest.engine_version.clone()));
+        for (q, mean) in &self.types {
+            t.push((
+                format!("type {}", q.modality),
+                format!("[{}, {}], mean {:.2} per row", q.min, q.max, mean),
+            ));
+        }
+        for (l, n) in &self.label_rows {
+            let rep = self.report.iter().find(|r| &r.label == l);
+            let text = match rep {
+                Some(r) => format!(
+                    "{n} rows; pos_frac IN [{}, {}] AND neg_frac IN [{}, {}]; mean pos {:.3}, mean neg {:.3}, deviation {:.4}, in range {:.1}%",
+                    r.pos.0,
+                    r.pos.1,
+                    r.neg.0,
+                    r.neg.1,
+                    r.mean_pos_frac,
+                    r.mean_neg_frac,
+                    r.mean_deviation,
+                    100.0 * r.in_range_rate
+                ),
+                None => format!("{n} rows"),
+            };
+            t.push((format!("label {l}"), text));
+        }
+        if self.relabelled > 0 {
+            t.push((
+                "noise".into(),
+                format!("{} rows relabelled", self.relabelled),
+            ));
+        }
+        t.push(("statement".into(), self.manifest.statement.clone()));
+        t
+    }
+}

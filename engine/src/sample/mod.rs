@@ -1,0 +1,806 @@
+//! SAMPLE: synthetic campaign rows drawn from a signed graph under type
+//! quotas and per-label edge-fraction boxes (reference §5.2, §6.2, §8.2).
+//!
+//! # Algorithm
+//! For each label, rows are produced in parallel (rayon), in chunks. Row `i`
+//! of label `L` anneals from a random node set drawn with
+//! `rng_for(seed, fnv1a(L), i, attempt)` (ChaCha8), so the dataset depends
+//! only on the seed and the spec, never on the thread count.
+//!
+//! * **Start**: each modality's count uniform in its `[min, max]`, nodes
+//!   uniform without replacement.
+//! * **Moves**: swap one member for a free node of the same modality. With
+//!   `resize_moves` (default on) one proposal in ten instead grows or shrinks a
+//!   modality within its `[min, max]` (this biases counts slightly towards
+//!   what the box favours; turn it off to keep counts exactly uniform among
+//!   rows that start inside the box).
+//! * **Step**: `proposals_per_step` random moves are evaluated incrementally;
+//!   the best is accepted by the Metropolis rule at temperature
+//!   `start_temp · (end_temp/start_temp)^(step/max_iters)`.
+//! * **Energy** (edge units): `scale · (box distance − soft_weight · soft)`,
+//!   where the box distance is the L1 distance of (pos_frac, neg_frac) to the
+//!   label's box and `soft` = (edges between FAVOURed modality pairs − edges
+//!   between AVOIDed pairs) / candidate pairs. See `anneal.rs`.
+//! * **Stop**: without FAVOUR/AVOID, as soon as the row is inside its box
+//!   (energy 0 is then the global minimum); with them, after `patience` steps
+//!   without improving the best in-box energy; always after `max_iters`.
+//! * **Retry**: a row still outside its box is redrawn from a fresh derived
+//!   seed up to `retries` times; then the statement fails naming the label,
+//!   its box and the closest fractions reached. Nothing is stored.
+//! * **Distinct** (default): a row whose node set equals an earlier row's
+//!   (labels in spec order, rows in index order) is redrawn with the next
+//!   `round` of seeds, up to 64 rounds.
+//! * **Noise**: `round(noise · total)` rows chosen by the seed get a label
+//!   drawn uniformly among the *other* labels; the dataset keeps both labels.
+
+mod anneal;
+mod dataset;
+
+use std::collections::HashSet;
+
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+
+use crate::db::check_name;
+use crate::graph::NodeId;
+use crate::store::{Kind, Manifest, ObjRef};
+use crate::{Ctx, Engine, Error, Result, SignedGraph, Written};
+
+pub(crate) use anneal::{Params, Problem, Scratch, Slot, TargetBox, rng_for, stream_id};
+pub use dataset::{Dataset, DatasetDescription, DatasetFormat, DatasetRow};
+
+/// One TYPES entry: every row has between `min` and `max` values of `modality`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TypeQuota {
+    pub modality: String,
+    pub min: u32,
+    pub max: u32,
+}
+
+impl TypeQuota {
+    pub fn new(modality: impl Into<String>, min: u32, max: u32) -> TypeQuota {
+        TypeQuota {
+            modality: modality.into(),
+            min,
+            max,
+        }
+    }
+}
+
+/// One LABEL: `count` rows whose pos_frac and neg_frac lie in the closed
+/// intervals `pos` and `neg` (an omitted range is `[0, 1]`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LabelSpec {
+    pub name: String,
+    pub count: u64,
+    pub pos: (f64, f64),
+    pub neg: (f64, f64),
+}
+
+impl LabelSpec {
+    /// A label with both ranges `[0, 1]`.
+    pub fn new(name: impl Into<String>, count: u64) -> LabelSpec {
+        LabelSpec {
+            name: name.into(),
+            count,
+            pos: (0.0, 1.0),
+            neg: (0.0, 1.0),
+        }
+    }
+    pub fn pos(mut self, lo: f64, hi: f64) -> LabelSpec {
+        self.pos = (lo, hi);
+        self
+    }
+    pub fn neg(mut self, lo: f64, hi: f64) -> LabelSpec {
+        self.neg = (lo, hi);
+        self
+    }
+    fn target(&self) -> TargetBox {
+        TargetBox {
+            pos: self.pos,
+            neg: self.neg,
+        }
+    }
+    fn box_text(&self) -> String {
+        format!(
+            "pos_frac IN [{}, {}] AND neg_frac IN [{}, {}]",
+            self.pos.0, self.pos.1, self.neg.0, self.neg.1
+        )
+    }
+}
+
+/// `WITH (...)` options of SAMPLE. `Default` gives the documented defaults.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SampleOptions {
+    /// Seed of every random choice (default 0).
+    pub seed: u64,
+    /// Annealing steps per attempt (default 5000).
+    pub max_iters: u32,
+    /// Temperature at step 0, in edge units (default 1.0).
+    pub start_temp: f64,
+    /// Temperature at the last step (default 0.001).
+    pub end_temp: f64,
+    /// Steps without improvement before stopping, once the row is in its box;
+    /// only matters with FAVOUR/AVOID (default 500).
+    pub patience: u32,
+    /// Moves evaluated per step; the best is considered (default 4).
+    pub proposals_per_step: u32,
+    /// No two rows share a node set (default true).
+    pub distinct: bool,
+    /// Fraction of rows relabelled after sampling (default 0.0).
+    pub noise: f64,
+    /// Fresh-seed redraws of a row that misses its box (default 3).
+    pub retries: u32,
+    /// Weight of the FAVOUR/AVOID term relative to the box distance, one
+    /// edge = 1 (default 0.2; keep it below 1 so boxes dominate).
+    pub soft_weight: f64,
+    /// Let a row grow or shrink a modality within its range (default true).
+    pub resize_moves: bool,
+}
+
+impl Default for SampleOptions {
+    fn default() -> Self {
+        SampleOptions {
+            seed: 0,
+            max_iters: 5000,
+            start_temp: 1.0,
+            end_temp: 0.001,
+            patience: 500,
+            proposals_per_step: 4,
+            distinct: true,
+            noise: 0.0,
+            retries: 3,
+            soft_weight: 0.2,
+            resize_moves: true,
+        }
+    }
+}
+
+impl SampleOptions {
+    /// Every option key accepted by [`Self::set`].
+    pub const KEYS: &'static [&'static str] = &[
+        "seed",
+        "max_iters",
+        "start_temp",
+        "end_temp",
+        "patience",
+        "proposals_per_step",
+        "distinct",
+        "noise",
+        "retries",
+        "soft_weight",
+        "resize_moves",
+    ];
+
+    /// Sets one `WITH` option from its literal text (`42`, `0.5`, `true`,
+    /// `'false'`). Unknown keys and malformed values are errors naming them.
+    pub fn set(&mut self, key: &str, value: &str) -> Result<()> {
+        let v = value.trim().trim_matches('\'');
+        let bad = |what: &str| {
+            Error::invalid_hint(
+                format!("option {key} = {value}: expected {what}"),
+                format!("e.g. {key} = {}", example(key)),
+            )
+        };
+        fn example(key: &str) -> &'static str {
+            match key {
+                "distinct" | "resize_moves" => "true",
+                "noise" => "0.05",
+                "start_temp" | "end_temp" | "soft_weight" => "0.5",
+                _ => "100",
+            }
+        }
+        let int = |max: u64| -> Result<u64> {
+            v.parse::<u64>()
+                .ok()
+                .filter(|n| *n <= max)
+                .ok_or_else(|| bad("a non-negative integer"))
+        };
+        let num = || -> Result<f64> {
+            v.parse::<f64>()
+                .ok()
+                .filter(|x| x.is_finite())
+                .ok_or_else(|| bad("a number"))
+        };
+        let boolean = || -> Result<bool> {
+            match v.to_ascii_lowercase().as_str() {
+                "true" | "1" => Ok(true),
+                "false" | "0" => Ok(false),
+                _ => Err(bad("true or false")),
+            }
+        };
+        match key.to_ascii_lowercase().as_str() {
+            "seed" => self.seed = int(u64::MAX)?,
+            "max_iters" => self.max_iters = int(u32::MAX as u64)? as u32,
+            "start_temp" => self.start_temp = num()?,
+            "end_temp" => self.end_temp = num()?,
+            "patience" => self.patience = int(u32::MAX as u64)? as u32,
+            "proposals_per_step" => self.proposals_per_step = int(u32::MAX as u64)? as u32,
+            "distinct" => self.distinct = boolean()?,
+            "noise" => self.noise = num()?,
+            "retries" => self.retries = int(1000)? as u32,
+            "soft_weight" => self.soft_weight = num()?,
+            "resize_moves" => self.resize_moves = boolean()?,
+            _ => {
+                return Err(Error::invalid_hint(
+                    format!("unknown SAMPLE option '{key}'"),
+                    format!("known options: {}", Self::KEYS.join(", ")),
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    fn validate(&self) -> Result<()> {
+        let fail = |m: String, h: &str| Err(Error::invalid_hint(m, h));
+        if self.max_iters == 0 {
+            return fail("max_iters must be at least 1".into(), "the default is 5000");
+        }
+        if self.proposals_per_step == 0 {
+            return fail(
+                "proposals_per_step must be at least 1".into(),
+                "the default is 4",
+            );
+        }
+        if !(self.start_temp > 0.0 && self.end_temp > 0.0) {
+            return fail(
+                format!(
+                    "temperatures must be positive (start_temp = {}, end_temp = {})",
+                    self.start_temp, self.end_temp
+                ),
+                "defaults: start_temp = 1.0, end_temp = 0.001",
+            );
+        }
+        if !(0.0..=1.0).contains(&self.noise) {
+            return fail(
+                format!("noise = {} is outside [0, 1]", self.noise),
+                "noise is the fraction of rows relabelled, e.g. 0.05",
+            );
+        }
+        if !(self.soft_weight >= 0.0) {
+            return fail(
+                format!("soft_weight = {} must be >= 0", self.soft_weight),
+                "the default is 0.2",
+            );
+        }
+        Ok(())
+    }
+
+    fn params(&self) -> Params {
+        Params {
+            max_iters: self.max_iters,
+            start_temp: self.start_temp,
+            end_temp: self.end_temp,
+            patience: self.patience,
+            proposals_per_step: self.proposals_per_step,
+            soft_weight: self.soft_weight,
+            resize_moves: self.resize_moves,
+            retries: self.retries,
+        }
+    }
+}
+
+/// A whole SAMPLE statement.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SampleSpec {
+    pub total: u64,
+    pub types: Vec<TypeQuota>,
+    pub labels: Vec<LabelSpec>,
+    #[serde(default)]
+    pub favour: Vec<(String, String)>,
+    #[serde(default)]
+    pub avoid: Vec<(String, String)>,
+    #[serde(default)]
+    pub options: SampleOptions,
+}
+
+impl SampleSpec {
+    /// Checks everything that does not need the graph: counts add up, boxes
+    /// can hold, options are sane. Runs before any work.
+    pub fn validate(&self) -> Result<()> {
+        validate_types(&self.types)?;
+        if self.labels.is_empty() {
+            return Err(Error::invalid_hint(
+                "SAMPLE needs at least one LABEL",
+                "e.g. LABEL pos COUNT 100 WHERE pos_frac IN [0.2, 1.0]",
+            ));
+        }
+        let mut names = HashSet::new();
+        for l in &self.labels {
+            if l.name.is_empty() {
+                return Err(Error::invalid("a label name is empty"));
+            }
+            if !names.insert(l.name.as_str()) {
+                return Err(Error::invalid_hint(
+                    format!("label '{}' appears twice", l.name),
+                    "give each LABEL a distinct name",
+                ));
+            }
+            for (what, (lo, hi)) in [("pos_frac", l.pos), ("neg_frac", l.neg)] {
+                if !(0.0..=1.0).contains(&lo) || !(0.0..=1.0).contains(&hi) {
+                    return Err(Error::invalid_hint(
+                        format!(
+                            "label '{}': {what} IN [{lo}, {hi}] is outside [0, 1]",
+                            l.name
+                        ),
+                        "fractions lie between 0 and 1",
+                    ));
+                }
+                if lo > hi {
+                    return Err(Error::invalid_hint(
+                        format!("label '{}': {what} IN [{lo}, {hi}] has min > max", l.name),
+                        "write the smaller bound first",
+                    ));
+                }
+            }
+            if l.pos.0 + l.neg.0 > 1.0 {
+                return Err(Error::invalid_hint(
+                    format!(
+                        "label '{}': pos_frac >= {} and neg_frac >= {} cannot hold together (they sum to more than 1)",
+                        l.name, l.pos.0, l.neg.0
+                    ),
+                    "lower one of the two minimums; run DIAGNOSE to see the graph's fractions",
+                ));
+            }
+        }
+        let width: u64 = self.types.iter().map(|t| t.max as u64).sum();
+        if self.total.saturating_mul(width) > u32::MAX as u64 {
+            return Err(Error::invalid(format!(
+                "{} rows of up to {width} nodes exceed the dataset size limit (2^32 values)",
+                self.total
+            )));
+        }
+        let sum: u64 = self.labels.iter().map(|l| l.count).sum();
+        if sum != self.total {
+            let parts: Vec<String> = self
+                .labels
+                .iter()
+                .map(|l| format!("{} {}", l.name, l.count))
+                .collect();
+            return Err(Error::invalid_hint(
+                format!(
+                    "label COUNTs add up to {sum} ({}) but SAMPLE asks for {} rows",
+                    parts.join(" + "),
+                    self.total
+                ),
+                "make the COUNTs add up to the SAMPLE total",
+            ));
+        }
+        for (a, b) in self.favour.iter().chain(&self.avoid) {
+            for m in [a, b] {
+                if !self.types.iter().any(|t| &t.modality == m) {
+                    return Err(Error::invalid_hint(
+                        format!("FAVOUR/AVOID names modality '{m}', which is not in TYPES"),
+                        format!(
+                            "TYPES has: {}",
+                            self.types
+                                .iter()
+                                .map(|t| t.modality.as_str())
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        ),
+                    ));
+                }
+            }
+            if a == b {
+                return Err(Error::invalid_hint(
+                    format!("FAVOUR/AVOID pair ({a}, {b}) names one modality twice"),
+                    "edges only join different modalities",
+                ));
+            }
+        }
+        if self.options.noise > 0.0 && self.labels.len() < 2 {
+            return Err(Error::invalid_hint(
+                "noise needs at least two labels (a noisy row gets another label)",
+                "add a LABEL or drop the noise option",
+            ));
+        }
+        self.options.validate()
+    }
+}
+
+pub(crate) fn validate_types(types: &[TypeQuota]) -> Result<()> {
+    if types.is_empty() {
+        return Err(Error::invalid_hint(
+            "TYPES is empty",
+            "e.g. TYPES (brand [1,1], geo [1,2])",
+        ));
+    }
+    let mut seen = HashSet::new();
+    for t in types {
+        if !seen.insert(t.modality.as_str()) {
+            return Err(Error::invalid_hint(
+                format!("modality '{}' appears twice in TYPES", t.modality),
+                "give each modality one [min, max] range",
+            ));
+        }
+        if t.min > t.max {
+            return Err(Error::invalid_hint(
+                format!(
+                    "TYPES {} [{}, {}]: min is greater than max",
+                    t.modality, t.min, t.max
+                ),
+                "write the smaller bound first",
+            ));
+        }
+    }
+    let width: u64 = types.iter().map(|t| t.max as u64).sum();
+    if width > u16::MAX as u64 {
+        return Err(Error::invalid(format!(
+            "TYPES allow rows of {width} nodes; at most {} are supported",
+            u16::MAX
+        )));
+    }
+    if types.iter().all(|t| t.max == 0) {
+        return Err(Error::invalid(
+            "every TYPES range is [0, 0]: rows would be empty",
+        ));
+    }
+    Ok(())
+}
+
+/// Resolves TYPES against a graph; a modality the graph lacks or cannot fill
+/// is an error naming it.
+pub(crate) fn resolve_types<'g>(g: &'g SignedGraph, types: &[TypeQuota]) -> Result<Vec<Slot<'g>>> {
+    validate_types(types)?;
+    let mut out = Vec::with_capacity(types.len());
+    for t in types {
+        let Some(m) = g.modality_index(&t.modality) else {
+            return Err(Error::invalid_hint(
+                format!("the graph has no modality '{}'", t.modality),
+                format!("its modalities: {}", g.modalities().join(", ")),
+            ));
+        };
+        let nodes = g.nodes_of(m);
+        if t.max as usize > nodes.len() {
+            return Err(Error::invalid_hint(
+                format!(
+                    "TYPES {} [{}, {}]: the graph has only {} node(s) of modality '{}'",
+                    t.modality,
+                    t.min,
+                    t.max,
+                    nodes.len(),
+                    t.modality
+                ),
+                format!("lower the max of {} to at most {}", t.modality, nodes.len()),
+            ));
+        }
+        out.push(Slot {
+            min: t.min,
+            max: t.max,
+            nodes,
+        });
+    }
+    if types.len() > u16::MAX as usize {
+        return Err(Error::invalid("too many TYPES entries"));
+    }
+    Ok(out)
+}
+
+/// Per-label quality report (reference §6.2), computed on the rows as
+/// sampled (before noise relabelling).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LabelReport {
+    pub label: String,
+    pub count: u64,
+    pub pos: (f64, f64),
+    pub neg: (f64, f64),
+    pub mean_pos_frac: f64,
+    pub mean_neg_frac: f64,
+    /// Mean L1 distance of (pos_frac, neg_frac) to the box (0 = all inside).
+    pub mean_deviation: f64,
+    /// Share of rows inside the box, 0..1.
+    pub in_range_rate: f64,
+    /// Annealing steps per row (all attempts): mean and maximum.
+    pub mean_steps: f64,
+    pub max_steps: u64,
+    /// Rows that needed more than one attempt.
+    pub retried_rows: u64,
+    /// Rows redrawn because they repeated an earlier row.
+    pub duplicate_redraws: u64,
+}
+
+/// What SAMPLE reports.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SampleReport {
+    pub rows: u64,
+    pub labels: Vec<LabelReport>,
+    /// Rows whose label was changed by `noise`.
+    pub relabelled: u64,
+}
+
+const MAX_DISTINCT_ROUNDS: u32 = 64;
+
+/// Runs SAMPLE on a graph without a store (what benchmarks measure).
+pub fn sample(g: &SignedGraph, spec: &SampleSpec, ctx: &Ctx) -> Result<(Dataset, SampleReport)> {
+    spec.validate()?;
+    let slots = resolve_types(g, &spec.types)?;
+    let k = slots.len();
+    let mut weights = vec![0i32; k * k];
+    let idx = |m: &str| spec.types.iter().position(|t| t.modality == m).unwrap_or(0);
+    for (pairs, w) in [(&spec.favour, 1), (&spec.avoid, -1)] {
+        for (a, b) in pairs {
+            let (i, j) = (idx(a), idx(b));
+            weights[i * k + j] += w;
+            weights[j * k + i] += w;
+        }
+    }
+    let pb = Problem::new(g, slots, weights, spec.options.params());
+    let seed = spec.options.seed;
+    let mut seen: HashSet<u64> = HashSet::new();
+    let mut rows: Vec<(u16, Vec<(u16, NodeId)>, u64, u64, u64)> = Vec::new();
+    let mut reports = Vec::new();
+
+    for (li, label) in spec.labels.iter().enumerate() {
+        let bx = label.target();
+        let stream = stream_id(&label.name);
+        ctx.progress
+            .start(&format!("sample {}", label.name), label.count);
+        let mut rep = LabelReport {
+            label: label.name.clone(),
+            count: label.count,
+            pos: label.pos,
+            neg: label.neg,
+            mean_pos_frac: 0.0,
+            mean_neg_frac: 0.0,
+            mean_deviation: 0.0,
+            in_range_rate: 0.0,
+            mean_steps: 0.0,
+            max_steps: 0,
+            retried_rows: 0,
+            duplicate_redraws: 0,
+        };
+        let (mut sp, mut sn, mut sd, mut inr, mut ss) = (0.0, 0.0, 0.0, 0u64, 0u64);
+        let mut start = 0u64;
+        let mut chunk = 256u64;
+        while start < label.count {
+            ctx.check()?;
+            let end = (start + chunk).min(label.count);
+            chunk = (chunk * 2).min(8192);
+            let run = |ids: &[u64], round: u32| -> Vec<anneal::RowOutcome> {
+                ids.par_iter()
+                    .map_init(
+                        || Scratch::new(&pb),
+                        |sc, &i| anneal::sample_row(&pb, &bx, seed, stream, i, round, sc, ctx),
+                    )
+                    .collect()
+            };
+            let ids: Vec<u64> = (start..end).collect();
+            let mut outs = run(&ids, 0);
+            ctx.check()?;
+            check_failures(label, &ids, &outs)?;
+            if spec.options.distinct {
+                let mut redo: Vec<usize> = Vec::new();
+                for (j, o) in outs.iter().enumerate() {
+                    if !seen.insert(set_hash(&o.nodes)) {
+                        redo.push(j);
+                    }
+                }
+                let mut round = 0;
+                while !redo.is_empty() {
+                    round += 1;
+                    if round > MAX_DISTINCT_ROUNDS {
+                        return Err(Error::Sample {
+                            message: format!(
+                                "label '{}' ({}): cannot find {} distinct rows; redraws keep repeating earlier rows",
+                                label.name,
+                                label.box_text(),
+                                label.count
+                            ),
+                            hint: Some(
+                                "the box and TYPES admit too few distinct node sets: widen the box or TYPES, lower COUNT, or use WITH (distinct = false)".into(),
+                            ),
+                        });
+                    }
+                    rep.duplicate_redraws += redo.len() as u64;
+                    let rids: Vec<u64> = redo.iter().map(|&j| ids[j]).collect();
+                    let again = run(&rids, round);
+                    ctx.check()?;
+                    check_failures(label, &rids, &again)?;
+                    let mut next = Vec::new();
+                    for (&j, o) in redo.iter().zip(again) {
+                        if seen.insert(set_hash(&o.nodes)) {
+                            let steps = outs[j].steps;
+                            outs[j] = o;
+                            outs[j].steps += steps;
+                        } else {
+                            outs[j].steps += o.steps;
+                            next.push(j);
+                        }
+                    }
+                    redo = next;
+                }
+            }
+            for o in outs {
+                let (x, y) = anneal::fractions(o.pos_edges, o.neg_edges, o.pairs);
+                let d = bx.distance(x, y);
+                sp += x;
+                sn += y;
+                sd += d;
+                inr += (d == 0.0) as u64;
+                ss += o.steps;
+                rep.max_steps = rep.max_steps.max(o.steps);
+                rep.retried_rows += (o.attempts > 1) as u64;
+                rows.push((li as u16, o.nodes, o.pos_edges, o.neg_edges, o.pairs));
+            }
+            ctx.progress.advance(end - start);
+            start = end;
+        }
+        ctx.progress.finish();
+        let n = label.count.max(1) as f64;
+        rep.mean_pos_frac = sp / n;
+        rep.mean_neg_frac = sn / n;
+        rep.mean_deviation = sd / n;
+        rep.in_range_rate = if label.count == 0 {
+            1.0
+        } else {
+            inr as f64 / n
+        };
+        rep.mean_steps = ss as f64 / n;
+        reports.push(rep);
+    }
+
+    // Noise: relabel round(noise · total) rows chosen by the seed.
+    let total = rows.len();
+    let mut emitted: Vec<u16> = rows.iter().map(|r| r.0).collect();
+    let flips = (spec.options.noise * total as f64).round() as usize;
+    if flips > 0 {
+        let mut rng = rng_for(seed, stream_id("\0noise"), 0, 0);
+        let mut order: Vec<u32> = (0..total as u32).collect();
+        let nl = spec.labels.len() as u16;
+        for i in 0..flips.min(total) {
+            use rand::RngExt;
+            let j = rng.random_range(i..total);
+            order.swap(i, j);
+            let r = order[i] as usize;
+            let other = rng.random_range(0..nl - 1);
+            emitted[r] = if other >= rows[r].0 { other + 1 } else { other };
+        }
+    }
+
+    let ds = Dataset::build(g, spec, &rows, emitted);
+    let report = SampleReport {
+        rows: total as u64,
+        labels: reports,
+        relabelled: flips.min(total) as u64,
+    };
+    Ok((ds, report))
+}
+
+fn check_failures(label: &LabelSpec, ids: &[u64], outs: &[anneal::RowOutcome]) -> Result<()> {
+    let failed = outs.iter().filter(|o| !o.ok).count();
+    let Some((i, o)) = ids.iter().zip(outs).find(|(_, o)| !o.ok) else {
+        return Ok(());
+    };
+    Err(Error::Sample {
+        message: format!(
+            "label '{}' cannot be filled: {} of {} rows tried missed {} (row {i}: closest reached pos_frac = {:.4}, neg_frac = {:.4}, distance {:.4})",
+            label.name,
+            failed,
+            outs.len(),
+            label.box_text(),
+            o.closest.0,
+            o.closest.1,
+            o.closest.2
+        ),
+        hint: Some(
+            "run DIAGNOSE with the same TYPES to see which fractions the graph offers, then widen the box (or raise max_iters / retries)"
+                .into(),
+        ),
+    })
+}
+
+/// Order-sensitive hash of a sorted node set (deterministic; no RandomState).
+fn set_hash(nodes: &[(u16, NodeId)]) -> u64 {
+    let mut h: u64 = 0x9e37_79b9_7f4a_7c15 ^ nodes.len() as u64;
+    for &(_, n) in nodes {
+        h ^= n as u64;
+        h = h.wrapping_mul(0x100_0000_01b3).rotate_left(29) ^ 0xbf58_476d_1ce4_e5b9;
+    }
+    h
+}
+
+impl Engine {
+    /// `SAMPLE ... INTO into`: samples on graph `graph` and stores the rows as
+    /// the next version of dataset `into` (one transaction). Nothing is
+    /// stored on error or cancellation.
+    pub fn sample(
+        &self,
+        graph: &ObjRef,
+        spec: &SampleSpec,
+        into: &str,
+        statement: &str,
+        ctx: &Ctx,
+    ) -> Result<(Written, SampleReport)> {
+        check_name(into)?;
+        spec.validate()?;
+        let (gv, g) = self.graph(graph)?;
+        let (ds, report) = sample(&g, spec, ctx)?;
+        ctx.check()?;
+        let in_range = report
+            .labels
+            .iter()
+            .map(|l| l.in_range_rate * l.count as f64)
+            .sum::<f64>()
+            / report.rows.max(1) as f64;
+        let summary = format!(
+            "{} rows, {} label(s), {:.1}% in range{}",
+            report.rows,
+            report.labels.len(),
+            100.0 * in_range,
+            if report.relabelled > 0 {
+                format!(", {} relabelled by noise", report.relabelled)
+            } else {
+                String::new()
+            }
+        );
+        let mut noise_moves = std::collections::BTreeMap::<(String, String), u64>::new();
+        for (s, e) in ds.sampled_labels().iter().zip(ds.emitted_labels()) {
+            if s != e {
+                *noise_moves
+                    .entry((
+                        ds.labels()[*s as usize].clone(),
+                        ds.labels()[*e as usize].clone(),
+                    ))
+                    .or_default() += 1;
+            }
+        }
+        let details = json!({
+            "graph": {"name": graph.name, "version": gv},
+            "rows": report.rows,
+            "total": spec.total,
+            "types": spec.types,
+            "labels": spec.labels,
+            "favour": spec.favour,
+            "avoid": spec.avoid,
+            "options": spec.options,
+            "seed": spec.options.seed,
+            "noise": {
+                "rate": spec.options.noise,
+                "relabelled": report.relabelled,
+                "moves": noise_moves.iter().map(|((f, t), n)| json!({"from": f, "to": t, "rows": n})).collect::<Vec<_>>(),
+            },
+            "report": report,
+        });
+        let m = Manifest::new(statement, summary.clone(), details);
+        let version = self.store().put(Kind::Dataset, into, &ds.to_bytes()?, &m)?;
+        Ok((
+            Written {
+                kind: Kind::Dataset,
+                name: into.to_string(),
+                version,
+                summary,
+            },
+            report,
+        ))
+    }
+
+    /// Reads a dataset version.
+    pub fn dataset(&self, r: &ObjRef) -> Result<(u32, Dataset)> {
+        let s = self.store().get(Kind::Dataset, r)?;
+        Ok((s.version, Dataset::from_bytes(&s.payload)?))
+    }
+
+    /// `EXPORT DATASET r TO path [FORMAT f]`; returns (version, rows written).
+    pub fn export_dataset(
+        &self,
+        r: &ObjRef,
+        path: &std::path::Path,
+        format: DatasetFormat,
+    ) -> Result<(u32, u64)> {
+        let (v, ds) = self.dataset(r)?;
+        let n = ds.export(path, format)?;
+        Ok((v, n))
+    }
+
+    /// What `DESCRIBE DATASET r` shows.
+    pub fn describe_dataset(&self, r: &ObjRef) -> Result<DatasetDescription> {
+        let s = self.store().get(Kind::Dataset, r)?;
+        let ds = Dataset::from_bytes(&s.payload)?;
+        Ok(DatasetDescription::new(&r.name, s.version, &ds, s.manifest))
+    }
+}
+
+#[cfg(test)]
+mod tests;
