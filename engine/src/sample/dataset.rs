@@ -21,6 +21,16 @@ use crate::{Error, Result, SignedGraph};
 
 const DATASET_FORMAT: u32 = 1;
 
+/// One sampled row before storage: label index, nodes sorted by (slot, id),
+/// edge counts.
+pub(crate) struct SampledRow {
+    pub label: u16,
+    pub nodes: Vec<(u16, NodeId)>,
+    pub pos_edges: u64,
+    pub neg_edges: u64,
+    pub pairs: u64,
+}
+
 /// Export formats of `EXPORT DATASET`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum DatasetFormat {
@@ -110,11 +120,11 @@ impl<'a> DatasetRow<'a> {
 }
 
 impl Dataset {
-    /// Builds the stored form from sampled rows `(label, sorted nodes, pos, neg, pairs)`.
+    /// Builds the stored form from sampled rows.
     pub(crate) fn build(
         g: &SignedGraph,
         spec: &SampleSpec,
-        rows: &[(u16, Vec<(u16, NodeId)>, u64, u64, u64)],
+        rows: &[SampledRow],
         emitted: Vec<u16>,
     ) -> Dataset {
         let mut values = Vec::new();
@@ -129,13 +139,13 @@ impl Dataset {
             }
             value_start.push(values.len() as u32);
         }
-        let n_items: usize = rows.iter().map(|r| r.1.len()).sum();
+        let n_items: usize = rows.iter().map(|r| r.nodes.len()).sum();
         let mut items = Vec::with_capacity(n_items);
         let mut starts = Vec::with_capacity(rows.len() + 1);
         starts.push(0u32);
         for r in rows {
             let from = items.len();
-            items.extend(r.1.iter().map(|&(_, n)| index[n as usize]));
+            items.extend(r.nodes.iter().map(|&(_, n)| index[n as usize]));
             items[from..].sort_unstable();
             starts.push(items.len() as u32);
         }
@@ -146,13 +156,13 @@ impl Dataset {
             values,
             value_start,
             labels: spec.labels.iter().map(|l| l.name.clone()).collect(),
-            sampled: rows.iter().map(|r| r.0).collect(),
+            sampled: rows.iter().map(|r| r.label).collect(),
             emitted,
             starts,
             items,
-            pos_edges: rows.iter().map(|r| r.2 as u32).collect(),
-            neg_edges: rows.iter().map(|r| r.3 as u32).collect(),
-            pairs: rows.iter().map(|r| r.4 as u32).collect(),
+            pos_edges: rows.iter().map(|r| r.pos_edges as u32).collect(),
+            neg_edges: rows.iter().map(|r| r.neg_edges as u32).collect(),
+            pairs: rows.iter().map(|r| r.pairs as u32).collect(),
         }
     }
 

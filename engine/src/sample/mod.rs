@@ -48,6 +48,7 @@ use crate::store::{Kind, Manifest, ObjRef};
 use crate::{Ctx, Engine, Error, Result, SignedGraph, Written};
 
 pub(crate) use anneal::{Params, Problem, Scratch, Slot, TargetBox, rng_for, stream_id};
+use dataset::SampledRow;
 pub use dataset::{Dataset, DatasetDescription, DatasetFormat, DatasetRow};
 
 /// One TYPES entry: every row has between `min` and `max` values of `modality`.
@@ -258,7 +259,7 @@ impl SampleOptions {
                 "noise is the fraction of rows relabelled, e.g. 0.05",
             );
         }
-        if !(self.soft_weight >= 0.0) {
+        if self.soft_weight.is_nan() || self.soft_weight < 0.0 {
             return fail(
                 format!("soft_weight = {} must be >= 0", self.soft_weight),
                 "the default is 0.2",
@@ -529,7 +530,7 @@ pub fn sample(g: &SignedGraph, spec: &SampleSpec, ctx: &Ctx) -> Result<(Dataset,
     let pb = Problem::new(g, slots, weights, spec.options.params());
     let seed = spec.options.seed;
     let mut seen: HashSet<u64> = HashSet::new();
-    let mut rows: Vec<(u16, Vec<(u16, NodeId)>, u64, u64, u64)> = Vec::new();
+    let mut rows: Vec<SampledRow> = Vec::with_capacity(spec.total.min(1 << 20) as usize);
     let mut reports = Vec::new();
 
     for (li, label) in spec.labels.iter().enumerate() {
@@ -622,7 +623,13 @@ pub fn sample(g: &SignedGraph, spec: &SampleSpec, ctx: &Ctx) -> Result<(Dataset,
                 ss += o.steps;
                 rep.max_steps = rep.max_steps.max(o.steps);
                 rep.retried_rows += (o.attempts > 1) as u64;
-                rows.push((li as u16, o.nodes, o.pos_edges, o.neg_edges, o.pairs));
+                rows.push(SampledRow {
+                    label: li as u16,
+                    nodes: o.nodes,
+                    pos_edges: o.pos_edges,
+                    neg_edges: o.neg_edges,
+                    pairs: o.pairs,
+                });
             }
             ctx.progress.advance(end - start);
             start = end;
@@ -643,7 +650,7 @@ pub fn sample(g: &SignedGraph, spec: &SampleSpec, ctx: &Ctx) -> Result<(Dataset,
 
     // Noise: relabel round(noise · total) rows chosen by the seed.
     let total = rows.len();
-    let mut emitted: Vec<u16> = rows.iter().map(|r| r.0).collect();
+    let mut emitted: Vec<u16> = rows.iter().map(|r| r.label).collect();
     let flips = (spec.options.noise * total as f64).round() as usize;
     if flips > 0 {
         let mut rng = rng_for(seed, stream_id("\0noise"), 0, 0);
@@ -655,7 +662,7 @@ pub fn sample(g: &SignedGraph, spec: &SampleSpec, ctx: &Ctx) -> Result<(Dataset,
             order.swap(i, j);
             let r = order[i] as usize;
             let other = rng.random_range(0..nl - 1);
-            emitted[r] = if other >= rows[r].0 { other + 1 } else { other };
+            emitted[r] = if other >= rows[r].label { other + 1 } else { other };
         }
     }
 
