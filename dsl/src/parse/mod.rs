@@ -89,11 +89,18 @@ fn pest_error(src: &str, e: pest::error::Error<Rule>) -> DslError {
         InputLocation::Pos(p) => p,
         InputLocation::Span((s, _)) => s,
     };
-    let start = start.min(src.len());
-    let (line, col) = match e.line_col {
+    let mut start = start.min(src.len());
+    let (mut line, mut col) = match e.line_col {
         pest::error::LineColLocation::Pos(lc) => lc,
         pest::error::LineColLocation::Span(lc, _) => lc,
     };
+    if src[start..].trim().is_empty() {
+        // Incomplete input: point just after the last word, not at the void.
+        start = src.trim_end().len();
+        let before = &src[..start];
+        line = before.matches('\n').count() + 1;
+        col = before.len() - before.rfind('\n').map(|i| i + 1).unwrap_or(0) + 1;
+    }
     // The offending token: up to the next space or punctuation.
     let rest = &src[start..];
     let tok_len = if rest.is_empty() {
