@@ -88,7 +88,7 @@ pub struct SynthSpec {
     pub pair_densities: Vec<PairDensity>,
     /// Standard deviation of an attribute's traits around its group's (0.12 default).
     pub member_spread: f64,
-    /// Standard deviation of the per-group-pair affinity offset (0.4 default).
+    /// Standard deviation of the per-group-pair affinity offset (0.25 default).
     pub group_jitter: f64,
     /// Standard deviation of the per-attribute-pair noise (0.12 default).
     pub edge_noise: f64,
@@ -109,7 +109,7 @@ impl SynthSpec {
             group_counts: Vec::new(),
             pair_densities: Vec::new(),
             member_spread: 0.12,
-            group_jitter: 0.4,
+            group_jitter: 0.25,
             edge_noise: 0.12,
         }
     }
@@ -272,9 +272,7 @@ pub fn generate(spec: &SynthSpec) -> SynthGraph {
                 }
                 // Highest score first; ties by node ids so the order is total.
                 scored.sort_unstable_by(|x, y| {
-                    y.0.total_cmp(&x.0)
-                        .then(x.1.cmp(&y.1))
-                        .then(x.2.cmp(&y.2))
+                    y.0.total_cmp(&x.0).then(x.1.cmp(&y.1)).then(x.2.cmp(&y.2))
                 });
                 edges.extend(scored[..want_pos].iter().map(|s| (s.1, s.2, true)));
                 edges.extend(scored[total - want_neg..].iter().map(|s| (s.1, s.2, false)));
@@ -360,11 +358,11 @@ pub fn report_like_746(seed: u64) -> SynthSpec {
     let n: usize = REAL746_SIZES.iter().map(|m| m.1).sum();
     let same: usize = REAL746_SIZES.iter().map(|m| m.1 * m.1).sum();
     let pairs = ((n * n - same) / 2) as f64;
-    // gender-generation x interest pairs get 80% of the positive density (see below); the other
+    // gender-generation x interest pairs get 70% of the positive density (see below); the other
     // pairs make up the difference so the graph total stays at 36,420.
     let gi = (10 * 330) as f64;
     let d0 = 36_420.0 / pairs;
-    spec.pos_density = (36_420.0 - 0.8 * d0 * gi) / (pairs - gi);
+    spec.pos_density = (36_420.0 - 0.7 * d0 * gi) / (pairs - gi);
     spec.neg_density = 40_629.0 / pairs;
     spec.group_counts = REAL746_GROUPS
         .iter()
@@ -375,7 +373,7 @@ pub fn report_like_746(seed: u64) -> SynthSpec {
     spec.pair_densities = vec![PairDensity::new(
         "gender-generation",
         "interest-and-other-attributes",
-        d0 * 0.8,
+        d0 * 0.7,
         spec.neg_density,
     )];
     spec
@@ -426,25 +424,36 @@ pub const REAL746_QUOTAS: [(&str, usize, usize); 10] = [
 /// 30 countries; ~4,092 positive and ~557 negative edges over the 8,700 cross-modality pairs.
 pub fn report_large_160(seed: u64) -> SynthSpec {
     let mut spec = SynthSpec::new(
-        &[("brand", 60), ("audience", 60), ("platform", 10), ("geo", 30)],
+        &[
+            ("brand", 60),
+            ("audience", 60),
+            ("platform", 10),
+            ("geo", 30),
+        ],
         0.0,
         0.0,
         10,
         seed,
     );
     spec.group_counts = vec![("platform".into(), 5), ("geo".into(), 6)];
-    // Brand-audience fit is where an LLM sees signal; audience-geo pairs are mostly neutral.
-    // Counts: 2880+300+402+180+180+150 = 4092 positive, 432+72+27+18+8 = 557 negative.
+    // Brand-audience and brand-market fit is where an LLM sees signal; audience-geo pairs are
+    // mostly neutral. Counts: 2550+300+810+180+102+150 = 4092 positive, 480+30+20+6+18+3 = 557
+    // negative; this split puts the 7.3 diagnostic (pos_frac ~0.36, neg_frac ~0.04) in reach.
     spec.pair_densities = vec![
-        PairDensity::new("brand", "audience", 2880.0 / 3600.0, 432.0 / 3600.0),
-        PairDensity::new("brand", "platform", 300.0 / 600.0, 72.0 / 600.0),
-        PairDensity::new("brand", "geo", 402.0 / 1800.0, 27.0 / 1800.0),
-        PairDensity::new("audience", "platform", 180.0 / 600.0, 18.0 / 600.0),
-        PairDensity::new("audience", "geo", 180.0 / 1800.0, 8.0 / 1800.0),
-        PairDensity::new("platform", "geo", 150.0 / 300.0, 0.0),
+        PairDensity::new("brand", "audience", 2550.0 / 3600.0, 480.0 / 3600.0),
+        PairDensity::new("brand", "platform", 300.0 / 600.0, 30.0 / 600.0),
+        PairDensity::new("brand", "geo", 810.0 / 1800.0, 20.0 / 1800.0),
+        PairDensity::new("audience", "platform", 180.0 / 600.0, 6.0 / 600.0),
+        PairDensity::new("audience", "geo", 102.0 / 1800.0, 18.0 / 1800.0),
+        PairDensity::new("platform", "geo", 150.0 / 300.0, 3.0 / 300.0),
     ];
     spec
 }
+
+/// Seed of the checked-in `fixtures/large` (see `examples/gen_fixtures.rs`).
+pub const LARGE_SEED: u64 = 160;
+/// Seed of the checked-in `fixtures/real746`.
+pub const REAL746_SEED: u64 = 746;
 
 /// Diagnostic quotas of the report's section 7.3 for the large catalogue.
 pub const LARGE_QUOTAS: [(&str, usize, usize); 4] = [
@@ -461,7 +470,12 @@ pub fn scaled(total_nodes: usize, seed: u64) -> SynthSpec {
     let factor = total_nodes as f64 / 746.0;
     let mut sizes: Vec<(String, usize)> = REAL746_SIZES
         .iter()
-        .map(|(m, n)| (m.to_string(), ((*n as f64 * factor).floor() as usize).max(1)))
+        .map(|(m, n)| {
+            (
+                m.to_string(),
+                ((*n as f64 * factor).floor() as usize).max(1),
+            )
+        })
         .collect();
     // Give the rounding remainder to the largest modality so the total is exact.
     let sum: usize = sizes.iter().map(|s| s.1).sum();
@@ -610,7 +624,13 @@ fn allocate(n: usize, templates: &[GroupTemplate]) -> Vec<usize> {
     };
     let weights: Vec<usize> = templates
         .iter()
-        .map(|t| if t.names.is_empty() { generic } else { t.names.len() })
+        .map(|t| {
+            if t.names.is_empty() {
+                generic
+            } else {
+                t.names.len()
+            }
+        })
         .collect();
     let total: usize = weights.iter().sum();
     let mut sizes: Vec<usize> = weights.iter().map(|w| n * w / total).collect();
@@ -752,6 +772,7 @@ fn pool_for(modality: &str) -> &'static [PoolGroup] {
     }
 }
 
+#[rustfmt::skip]
 static BRANDS: &[PoolGroup] = &[
     group!("Luxury Fashion Houses", [(PRICE, 1.0), (YOUTH, -0.2), (BEAUTY, 0.9), (CULTURE, 0.3)],
         ["Dior", "Chanel", "Gucci", "Prada", "Louis Vuitton", "Hermes", "Burberry", "Versace",
@@ -771,7 +792,7 @@ static BRANDS: &[PoolGroup] = &[
     group!("B2B Software", [(BIZ, 1.0), (TECH, 0.7), (YOUTH, -0.5), (CULTURE, -0.5), (BEAUTY, -0.3), (FAMILY, -0.3), (SPORT, -0.3)],
         ["Salesforce", "Oracle", "SAP", "Workday", "ServiceNow", "Slack", "Atlassian", "HubSpot",
          "Zoom", "Cisco"]),
-    group!("Beverages and Energy Drinks", [(FOOD, 1.0), (YOUTH, 0.6), (SPORT, 0.4), (CULTURE, 0.4), (BIZ, -0.3)],
+    group!("Beverages and Energy Drinks", [(FOOD, 1.0), (YOUTH, 0.6), (SPORT, 0.4), (CULTURE, 0.4), (BIZ, -0.1)],
         ["Red Bull", "Monster Energy", "Coca-Cola", "Pepsi", "Gatorade", "Heineken", "Sprite",
          "Corona", "Aperol", "Fanta"]),
     group!("Beauty and Cosmetics", [(BEAUTY, 1.0), (YOUTH, 0.3), (PRICE, 0.2), (SPORT, -0.2), (BIZ, -0.3)],
@@ -800,6 +821,7 @@ static BRANDS: &[PoolGroup] = &[
          "Live Nation", "Ticketmaster", "Crunchyroll"]),
 ];
 
+#[rustfmt::skip]
 static AUDIENCES: &[PoolGroup] = &[
     group!("Athletes and Fitness", [(SPORT, 1.0), (YOUTH, 0.4), (FOOD, 0.2)],
         ["Athletes", "Fitness Enthusiasts", "Runners", "Gym Goers", "Yoga Practitioners", "Cyclists",
@@ -817,7 +839,7 @@ static AUDIENCES: &[PoolGroup] = &[
     group!("Beauty and Fashion", [(BEAUTY, 1.0), (YOUTH, 0.4), (BIZ, -0.2)],
         ["Beauty Enthusiasts", "Women 18-34", "Skincare Fans", "Fashionistas", "Makeup Artists",
          "Fragrance Lovers", "Nail Art Fans", "Hair Care Enthusiasts"]),
-    group!("Business Professionals", [(BIZ, 1.0), (YOUTH, -0.4), (TECH, 0.4), (PRICE, 0.3), (CULTURE, -0.3)],
+    group!("Business Professionals", [(BIZ, 1.0), (YOUTH, -0.4), (TECH, 0.6), (PRICE, 0.3), (CULTURE, -0.3)],
         ["C-Suite Executives", "IT Decision Makers", "Small Business Owners", "Sales Professionals",
          "HR Managers", "Startup Founders", "Procurement Managers", "Marketing Managers"]),
     group!("Gamers and Tech", [(TECH, 1.0), (YOUTH, 0.8), (BIZ, -0.2)],
@@ -840,6 +862,7 @@ static AUDIENCES: &[PoolGroup] = &[
          "Retirement Planners", "Bird Watchers", "Classic Car Owners"]),
 ];
 
+#[rustfmt::skip]
 static PLATFORMS: &[PoolGroup] = &[
     group!("Short-Video Social", [(YOUTH, 1.0), (CULTURE, 0.6), (BIZ, -0.7), (PRICE, -0.2)],
         ["TikTok", "Snapchat", "YouTube Shorts", "Triller", "Likee"]),
@@ -855,6 +878,7 @@ static PLATFORMS: &[PoolGroup] = &[
         ["Google Search", "YouTube", "Bing", "Reddit", "X"]),
 ];
 
+#[rustfmt::skip]
 static GEOS: &[PoolGroup] = &[
     group!("Nordics and Alpine", [(COLD, 1.0), (PRICE, 0.7), (YOUTH, -0.3), (SPORT, 0.3)],
         ["Norway", "Sweden", "Finland", "Denmark", "Iceland", "Switzerland", "Austria",
@@ -902,6 +926,7 @@ static GEOS: &[PoolGroup] = &[
          "Micronesia", "Marshall Islands", "Palau", "Tuvalu", "Nauru"]),
 ];
 
+#[rustfmt::skip]
 static INTERESTS: &[PoolGroup] = &[
     group!("Entrepreneurship and Finance", [(BIZ, 1.0), (PRICE, 0.3), (YOUTH, -0.1)],
         ["Entrepreneurship and Sales", "Personal Finance", "Investing and Stock Markets",
@@ -966,6 +991,7 @@ static INTERESTS: &[PoolGroup] = &[
          "Classic Cars", "Off-Roading", "Pickup Trucks"]),
 ];
 
+#[rustfmt::skip]
 static OBJECTIVES: &[PoolGroup] = &[
     group!("Awareness Objectives", [(CULTURE, 0.6), (YOUTH, 0.5), (PRICE, 0.2)],
         ["Brand awareness", "Reach", "Video views", "Ad recall lift"]),
@@ -975,12 +1001,14 @@ static OBJECTIVES: &[PoolGroup] = &[
         ["Conversions", "Catalog sales", "Store traffic"]),
 ];
 
+#[rustfmt::skip]
 static BUYING_TYPES: &[PoolGroup] = &[
     group!("Auction Buying", [(PRICE, -0.4), (TECH, 0.3)], ["Auction"]),
     group!("Guaranteed Buying", [(PRICE, 0.6), (BIZ, 0.3), (CULTURE, 0.3)],
         ["Reservation", "Reach and frequency"]),
 ];
 
+#[rustfmt::skip]
 static DEVICES: &[PoolGroup] = &[
     group!("Premium Devices", [(PRICE, 0.7), (BEAUTY, 0.3), (BIZ, 0.2)],
         ["mobile app iphone", "mobile web iphone", "ipad", "desktop mac"]),
@@ -992,6 +1020,7 @@ static DEVICES: &[PoolGroup] = &[
         ["smartwatch", "vr headset", "in-car display"]),
 ];
 
+#[rustfmt::skip]
 static GENDER_GENERATION: &[PoolGroup] = &[
     group!("Younger Generations", [(YOUTH, 1.0), (TECH, 0.4), (CULTURE, 0.4)],
         ["Gen Alpha", "Gen Z", "Millennials"]),
@@ -1001,6 +1030,7 @@ static GENDER_GENERATION: &[PoolGroup] = &[
     group!("Male-Skewed", [(BEAUTY, -0.8), (SPORT, 0.5), (TECH, 0.3)], ["Male", "Unknown gender"]),
 ];
 
+#[rustfmt::skip]
 static BILLING_EVENTS: &[PoolGroup] = &[
     group!("View-Based Billing", [(CULTURE, 0.6), (YOUTH, 0.4)],
         ["Impressions", "Thruplay", "Two-second continuous video views"]),
@@ -1010,6 +1040,7 @@ static BILLING_EVENTS: &[PoolGroup] = &[
         ["Page likes", "Post engagement"]),
 ];
 
+#[rustfmt::skip]
 static COST_MODELS: &[PoolGroup] = &[
     group!("Automatic Bidding", [(PRICE, -0.3), (YOUTH, 0.3)],
         ["Automatic objective", "Lowest cost"]),
@@ -1024,7 +1055,12 @@ mod tests {
 
     fn small_spec(seed: u64) -> SynthSpec {
         SynthSpec::new(
-            &[("brand", 40), ("audience", 50), ("platform", 8), ("geo", 20)],
+            &[
+                ("brand", 40),
+                ("audience", 50),
+                ("platform", 8),
+                ("geo", 20),
+            ],
             0.3,
             0.1,
             6,
@@ -1079,7 +1115,11 @@ mod tests {
                 assert_ne!(g.nodes[a as usize].0, g.nodes[b as usize].0);
                 assert!(seen.insert((a, b)), "duplicate pair {a},{b}");
             }
-            assert!(g.edges.windows(2).all(|w| (w[0].0, w[0].1) < (w[1].0, w[1].1)));
+            assert!(
+                g.edges
+                    .windows(2)
+                    .all(|w| (w[0].0, w[0].1) < (w[1].0, w[1].1))
+            );
             let mut values = HashSet::new();
             for n in &g.nodes {
                 assert!(values.insert(n), "duplicate value {n:?}");
@@ -1113,7 +1153,11 @@ mod tests {
         for x in 0..n {
             for y in 0..n {
                 for z in y + 1..n {
-                    let (mx, my, mz) = (&g.nodes[x as usize].0, &g.nodes[y as usize].0, &g.nodes[z as usize].0);
+                    let (mx, my, mz) = (
+                        &g.nodes[x as usize].0,
+                        &g.nodes[y as usize].0,
+                        &g.nodes[z as usize].0,
+                    );
                     if my != mz || mx == my {
                         continue;
                     }
@@ -1130,8 +1174,11 @@ mod tests {
         }
         let same = same_agree as f64 / same_total as f64;
         let other = rand_agree as f64 / rand_total as f64;
-        assert!(same > 0.85, "same-group agreement {same:.3}");
-        assert!(same > other + 0.2, "same {same:.3} vs different groups {other:.3}");
+        assert!(same > 0.8, "same-group agreement {same:.3}");
+        assert!(
+            same > other + 0.2,
+            "same {same:.3} vs different groups {other:.3}"
+        );
     }
 
     #[test]
@@ -1143,7 +1190,10 @@ mod tests {
         let g = generate(&small);
         assert_eq!(g.nodes.len(), 1500);
         let per_node = 2.0 * g.edges.len() as f64 / 1500.0;
-        assert!((per_node - 2.0 * 77_049.0 / 746.0).abs() < 15.0, "degree {per_node}");
+        assert!(
+            (per_node - 2.0 * 77_049.0 / 746.0).abs() < 15.0,
+            "degree {per_node}"
+        );
     }
 
     #[test]
@@ -1156,5 +1206,29 @@ mod tests {
         let st = edge_fraction_stats(&g, &REAL746_QUOTAS, 2000, 7);
         assert!((st.pos_mean - 0.175).abs() < 0.03, "{st:?}");
         assert!((st.neg_mean - 0.210).abs() < 0.03, "{st:?}");
+    }
+
+    /// The checked-in fixtures are exactly what the generator writes (regenerate with
+    /// `cargo run -p valence-engine --example gen_fixtures`).
+    #[test]
+    fn checked_in_fixtures_match_generator() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures");
+        let dir = tempfile::tempdir().unwrap();
+        for (name, spec) in [
+            ("large", report_large_160(LARGE_SEED)),
+            ("real746", report_like_746(REAL746_SEED)),
+        ] {
+            let g = generate(&spec);
+            write_catalogue_csv(&g, dir.path().join("c.csv")).unwrap();
+            write_edges_csv(&g, dir.path().join("e.csv")).unwrap();
+            for (fresh, disk) in [("c.csv", "catalogue.csv"), ("e.csv", "edges.csv")] {
+                let a = std::fs::read(dir.path().join(fresh)).unwrap();
+                let b = std::fs::read(root.join(name).join(disk)).unwrap();
+                assert!(
+                    a == b,
+                    "fixtures/{name}/{disk} differs from the generator output"
+                );
+            }
+        }
     }
 }
