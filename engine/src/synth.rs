@@ -1231,4 +1231,62 @@ mod tests {
             }
         }
     }
+
+    fn read_csv(path: &Path) -> Vec<Vec<String>> {
+        let mut r = csv::Reader::from_path(path).unwrap();
+        r.records()
+            .map(|rec| rec.unwrap().iter().map(str::to_string).collect())
+            .collect()
+    }
+
+    /// The hand-written small fixture: shape, the report's 7.1 examples, and expectations that agree
+    /// with the edges (`?` pairs are absent).
+    #[test]
+    fn small_fixture_is_consistent() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures/small");
+        let cat = read_csv(&dir.join("catalogue.csv"));
+        assert_eq!(cat.len(), 27);
+        let modality: HashMap<&str, &str> =
+            cat.iter().map(|r| (r[1].as_str(), r[0].as_str())).collect();
+        assert_eq!(modality.len(), 27, "values are unique across modalities");
+        let mut sign: HashMap<(String, String), String> = HashMap::new();
+        for e in read_csv(&dir.join("edges.csv")) {
+            let (ms, mt) = (modality[e[0].as_str()], modality[e[1].as_str()]);
+            assert_ne!(ms, mt, "same-modality edge {e:?}");
+            assert_eq!(e[2], format!("{ms}_to_{mt}"));
+            assert!(e[3] == "+" || e[3] == "-");
+            let key = (
+                e[0].clone().min(e[1].clone()),
+                e[0].clone().max(e[1].clone()),
+            );
+            assert!(sign.insert(key, e[3].clone()).is_none(), "duplicate {e:?}");
+        }
+        let get = |a: &str, b: &str| {
+            sign.get(&(a.min(b).to_string(), a.max(b).to_string()))
+                .cloned()
+                .unwrap_or_else(|| "?".into())
+        };
+        for (a, b, want) in [
+            ("Athletes", "Nike", "+"),
+            ("Winter Sports Enthusiasts", "The North Face", "+"),
+            ("Budget Shoppers", "Rolex", "-"),
+            ("Salesforce", "K-Pop Fans", "-"),
+            ("Winter Sports Enthusiasts", "Brazil", "-"),
+            ("Rolex", "Wish", "-"),
+            ("Salesforce", "TikTok", "-"),
+            ("Fitness Enthusiasts", "Dior", "?"),
+            ("Beauty Enthusiasts", "Red Bull", "?"),
+            ("Dior", "TikTok", "?"),
+        ] {
+            assert_eq!(get(a, b), want, "{a} / {b}");
+        }
+        for g in ["United States", "Brazil", "South Korea", "Norway"] {
+            assert_eq!(get("Women 18-34", g), "?");
+        }
+        for x in read_csv(&dir.join("expectations.csv")) {
+            assert_eq!(modality[x[1].as_str()], x[0]);
+            assert_eq!(modality[x[3].as_str()], x[2]);
+            assert_eq!(get(&x[1], &x[3]), x[4], "expectation {x:?}");
+        }
+    }
 }
