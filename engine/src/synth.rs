@@ -1289,4 +1289,52 @@ mod tests {
             assert_eq!(get(&x[1], &x[3]), x[4], "expectation {x:?}");
         }
     }
+
+    /// Fraction of nodes whose nearest same-modality neighbour (cosine over signed adjacency rows)
+    /// is in the same latent group.
+    fn nn_same_group(g: &SynthGraph) -> f64 {
+        let n = g.nodes.len();
+        let mut m = vec![0f32; n * n];
+        for &(a, b, s) in &g.edges {
+            let v = if s { 1.0 } else { -1.0 };
+            m[a as usize * n + b as usize] = v;
+            m[b as usize * n + a as usize] = v;
+        }
+        let norm: Vec<f32> = (0..n)
+            .map(|i| {
+                m[i * n..(i + 1) * n]
+                    .iter()
+                    .map(|x| x * x)
+                    .sum::<f32>()
+                    .sqrt()
+                    .max(1e-6)
+            })
+            .collect();
+        let mut hits = 0;
+        for i in 0..n {
+            let best = (0..n)
+                .filter(|&j| j != i && g.nodes[j].0 == g.nodes[i].0)
+                .map(|j| {
+                    let dot: f32 = (0..n).map(|k| m[i * n + k] * m[j * n + k]).sum();
+                    (dot / (norm[i] * norm[j]), j)
+                })
+                .max_by(|x, y| x.0.total_cmp(&y.0));
+            if let Some((_, j)) = best {
+                hits += (g.groups[i] == g.groups[j]) as usize;
+            }
+        }
+        hits as f64 / n as f64
+    }
+
+    /// Adjacency-derived embeddings separate the groups (what the cluster strategy relies on).
+    #[test]
+    fn adjacency_neighbours_share_groups() {
+        let large = nn_same_group(&generate(&report_large_160(LARGE_SEED)));
+        let small = nn_same_group(&generate(&small_spec(9)));
+        let real = nn_same_group(&generate(&report_like_746(REAL746_SEED)));
+        eprintln!("nn same group: large {large:.3}, small spec {small:.3}, real746 {real:.3}");
+        assert!(large > 0.8, "large {large:.3}");
+        assert!(small > 0.8, "small spec {small:.3}");
+        assert!(real > 0.8, "real746 {real:.3}");
+    }
 }
