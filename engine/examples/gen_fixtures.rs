@@ -4,6 +4,7 @@
 //! ```text
 //! cargo run -p valence-engine --example gen_fixtures            # write the files, print diagnostics
 //! cargo run -p valence-engine --example gen_fixtures -- --check # only compare with what is on disk
+//! cargo run -p valence-engine --example gen_fixtures -- --scaled 20000  # print counts, write nothing
 //! ```
 
 use std::path::{Path, PathBuf};
@@ -21,7 +22,24 @@ type Job = (
 type Writer = fn(&SynthGraph, PathBuf) -> std::io::Result<()>;
 
 fn main() -> ExitCode {
-    let check = std::env::args().any(|a| a == "--check");
+    let args: Vec<String> = std::env::args().collect();
+    if let Some(i) = args.iter().position(|a| a == "--scaled") {
+        let Some(n) = args.get(i + 1).and_then(|n| n.parse::<usize>().ok()) else {
+            eprintln!("--scaled needs a node count, e.g. --scaled 20000");
+            return ExitCode::FAILURE;
+        };
+        let start = std::time::Instant::now();
+        let g = synth::generate(&synth::scaled(n, synth::REAL746_SEED));
+        let (pos, neg) = g.edge_counts();
+        println!(
+            "scaled({n}): {} nodes, {pos} positive, {neg} negative, {:.1} edges per node, {:.2?}",
+            g.nodes.len(),
+            2.0 * g.edges.len() as f64 / g.nodes.len() as f64,
+            start.elapsed()
+        );
+        return ExitCode::SUCCESS;
+    }
+    let check = args.iter().any(|a| a == "--check");
     let root = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("..")
         .join("fixtures");
