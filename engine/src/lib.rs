@@ -12,6 +12,7 @@ mod edges_tests;
 mod error;
 mod graph;
 pub mod store;
+pub mod synth;
 pub mod util;
 
 pub use catalogue::{Attribute, Catalogue};
