@@ -8,10 +8,13 @@ mod ctx;
 mod db;
 mod diagnose;
 mod edges;
+#[cfg(test)]
+mod edges_tests;
 mod error;
 mod graph;
 mod sample;
 pub mod store;
+pub mod synth;
 pub mod util;
 
 pub use catalogue::{Attribute, Catalogue};
