@@ -1,0 +1,202 @@
+//! DIAGNOSE and SAMPLE benchmarks on the report's 746-node graph shape
+//! (`synth::report_like_746`, ~36,400 + / 40,600 − edges) and on a scaled
+//! 20,000-node graph. Measures the statement itself (pure functions, no store).
+//!
+//! `cargo bench --bench sample` (all) or e.g. `cargo bench --bench sample -- sample_13k`.
+//! Before the timings it prints the DIAGNOSE-suggested boxes and, for tail
+//! boxes, how many annealing steps a row needs.
+
+use std::hint::black_box;
+
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use valence_engine::synth::{self, SynthGraph};
+use valence_engine::{
+    Ctx, DiagnoseReport, GraphBuilder, LabelSpec, SampleOptions, SampleSpec, Sign, SignedGraph,
+    TypeQuota, diagnose, sample,
+};
+
+fn to_graph(s: &SynthGraph) -> SignedGraph {
+    let mut b = GraphBuilder::new();
+    let ids: Vec<u32> = s.nodes.iter().map(|(m, v)| b.add_node(m, v)).collect();
+    for &(x, y, p) in &s.edges {
+        let sign = if p { Sign::Pos } else { Sign::Neg };
+        b.add_edge(ids[x as usize], ids[y as usize], sign)
+            .expect("synthetic edges are valid");
+    }
+    let g = b.build();
+    g.dense();
+    g
+}
+
+/// The brief's example row: ~20 nodes.
+fn quotas() -> Vec<TypeQuota> {
+    [
+        ("brand", 1, 1),
+        ("campaign-objective", 1, 1),
+        ("campaign-buying-type", 1, 1),
+        ("platform", 1, 1),
+        ("device", 1, 1),
+        ("geo", 1, 3),
+        ("gender-generation", 2, 6),
+        ("interest-and-other-attributes", 3, 6),
+        ("media-buy-billing-event", 1, 1),
+        ("media-buy-cost-model", 1, 1),
+    ]
+    .iter()
+    .map(|&(m, a, b)| TypeQuota::new(m, a, b))
+    .collect()
+}
+
+fn spec_from(d: &DiagnoseReport, total: u64, seed: u64) -> SampleSpec {
+    let per = total / 3;
+    let counts = [total - 2 * per, per, per];
+    SampleSpec {
+        total,
+        types: quotas(),
+        labels: d
+            .suggested
+            .iter()
+            .zip(counts)
+            .map(|(s, n)| s.to_label(n))
+            .collect(),
+        favour: vec![],
+        avoid: vec![],
+        options: SampleOptions {
+            seed,
+            ..Default::default()
+        },
+    }
+}
+
+fn pool(n: usize) -> rayon::ThreadPool {
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(n)
+        .build()
+        .expect("thread pool")
+}
+
+fn benches(c: &mut Criterion) {
+    let ctx = Ctx::default();
+    let g = to_graph(&synth::generate(&synth::report_like_746(
+        synth::REAL746_SEED,
+    )));
+    let (p, n) = g.edge_counts();
+    eprintln!("746 graph: {} nodes, {p} + / {n} - edges", g.node_count());
+    let d = diagnose(&g, &quotas(), 10_000, 7, &ctx).expect("diagnose");
+    eprintln!(
+        "DIAGNOSE 10k: pos mean {:.3} p5 {:.3} p25 {:.3} p50 {:.3} p75 {:.3} p95 {:.3}",
+        d.pos.mean, d.pos.p5, d.pos.p25, d.pos.p50, d.pos.p75, d.pos.p95
+    );
+    eprintln!(
+        "              neg mean {:.3} p5 {:.3} p25 {:.3} p50 {:.3} p75 {:.3} p95 {:.3}",
+        d.neg.mean, d.neg.p5, d.neg.p25, d.neg.p50, d.neg.p75, d.neg.p95
+    );
+    for s in &d.suggested {
+        eprintln!("  {} (hit rate {:.3})", s.clause(0), s.hit_rate);
+    }
+
+    let mut gr = c.benchmark_group("diagnose");
+    gr.throughput(Throughput::Elements(10_000));
+    for t in [1, 2] {
+        let pl = pool(t);
+        gr.bench_function(format!("diagnose_10k_746_{t}t"), |b| {
+            b.iter(|| pl.install(|| black_box(diagnose(&g, &quotas(), 10_000, 7, &ctx).unwrap())))
+        });
+    }
+    gr.finish();
+
+    let mut gr = c.benchmark_group("sample");
+    gr.sample_size(20);
+    for (rows, threads) in [(13_000u64, 1usize), (13_000, 2), (1_000, 2), (100_000, 2)] {
+        let sp = spec_from(&d, rows, 42);
+        let (_, rep) = sample(&g, &sp, &ctx).expect("sample");
+        for l in &rep.labels {
+            assert_eq!(l.in_range_rate, 1.0, "{l:?}");
+        }
+        if threads == 2 && rows == 13_000 {
+            for l in &rep.labels {
+                eprintln!(
+                    "  {}: mean steps/row {:.1}, max {}, retried {}, duplicate redraws {}",
+                    l.label, l.mean_steps, l.max_steps, l.retried_rows, l.duplicate_redraws
+                );
+            }
+        }
+        let pl = pool(threads);
+        gr.throughput(Throughput::Elements(rows));
+        gr.bench_function(format!("sample_{}k_746_{threads}t", rows / 1000), |b| {
+            b.iter(|| pl.install(|| black_box(sample(&g, &sp, &ctx).unwrap())))
+        });
+    }
+    // Tail boxes: pos_frac above the graph's p95 (and beyond).
+    for (name, lo) in [
+        ("p95", d.pos.p95),
+        ("p95+0.03", d.pos.p95 + 0.03),
+        ("p95+0.06", d.pos.p95 + 0.06),
+    ] {
+        let lo = (lo * 1000.0).ceil() / 1000.0;
+        let mut sp = spec_from(&d, 1_000, 42);
+        sp.labels = vec![LabelSpec::new("tail", 1_000).pos(lo, 1.0)];
+        match sample(&g, &sp, &ctx) {
+            Ok((_, rep)) => {
+                let l = &rep.labels[0];
+                eprintln!(
+                    "tail pos_frac >= {lo} ({name}): mean steps/row {:.1}, max {}, retried rows {}, in range {:.3}",
+                    l.mean_steps, l.max_steps, l.retried_rows, l.in_range_rate
+                );
+                let pl = pool(2);
+                gr.throughput(Throughput::Elements(1_000));
+                gr.bench_function(format!("sample_1k_tail_{name}_2t"), |b| {
+                    b.iter(|| pl.install(|| black_box(sample(&g, &sp, &ctx).unwrap())))
+                });
+            }
+            Err(e) => eprintln!("tail pos_frac >= {lo} ({name}): {e}"),
+        }
+    }
+    gr.finish();
+
+    // Graph size: 20,000 nodes (the 746 shape scaled; densities fall as 746/20000).
+    let big = to_graph(&synth::generate(&synth::scaled(20_000, synth::REAL746_SEED)));
+    let (p, n) = big.edge_counts();
+    eprintln!("20k graph: {} nodes, {p} + / {n} - edges", big.node_count());
+    let db = diagnose(&big, &quotas(), 10_000, 7, &ctx).expect("diagnose 20k");
+    for s in &db.suggested {
+        eprintln!("  {} (hit rate {:.3})", s.clause(0), s.hit_rate);
+    }
+    let mut gr = c.benchmark_group("graph_size");
+    gr.sample_size(20);
+    let pl = pool(2);
+    gr.throughput(Throughput::Elements(10_000));
+    gr.bench_function("diagnose_10k_20000_2t", |b| {
+        b.iter(|| pl.install(|| black_box(diagnose(&big, &quotas(), 10_000, 7, &ctx).unwrap())))
+    });
+    let sp = spec_from(&db, 13_000, 42);
+    let (_, rep) = sample(&big, &sp, &ctx).expect("sample 20k");
+    for l in &rep.labels {
+        eprintln!(
+            "  20k {}: in range {:.3}, mean steps/row {:.1}, max {}",
+            l.label, l.in_range_rate, l.mean_steps, l.max_steps
+        );
+    }
+    gr.throughput(Throughput::Elements(13_000));
+    gr.bench_function("sample_13k_20000_2t", |b| {
+        b.iter(|| pl.install(|| black_box(sample(&big, &sp, &ctx).unwrap())))
+    });
+    gr.finish();
+
+    // Store round trip of a 100k-row dataset.
+    let (ds, _) = sample(&g, &spec_from(&d, 100_000, 1), &ctx).expect("sample 100k");
+    let bytes = ds.to_bytes().expect("bytes");
+    eprintln!("100k-row dataset: {} bytes", bytes.len());
+    let mut gr = c.benchmark_group("dataset");
+    gr.sample_size(20);
+    gr.bench_function("dataset_100k_to_bytes", |b| {
+        b.iter(|| black_box(ds.to_bytes().unwrap()))
+    });
+    gr.bench_function("dataset_100k_from_bytes", |b| {
+        b.iter(|| black_box(valence_engine::Dataset::from_bytes(&bytes).unwrap()))
+    });
+    gr.finish();
+}
+
+criterion_group!(sample_benches, benches);
+criterion_main!(sample_benches);
