@@ -2,7 +2,8 @@
 //! (`synth::report_like_746`, ~36,400 + / 40,600 − edges) and on a scaled
 //! 20,000-node graph. Measures the statement itself (pure functions, no store).
 //!
-//! `cargo bench --bench sample` (all) or e.g. `cargo bench --bench sample -- sample_13k`.
+//! `cargo bench --bench sample` (all) or e.g. `cargo bench --bench sample -- sample_13k`
+//! (`SAMPLE_BENCH_SMALL=1` skips the 20,000-node graph and the 100k round trip).
 //! Before the timings it prints the DIAGNOSE-suggested boxes and, for tail
 //! boxes, how many annealing steps a row needs.
 
@@ -155,6 +156,10 @@ fn benches(c: &mut Criterion) {
     gr.finish();
 
     // Graph size: 20,000 nodes (the 746 shape scaled; densities fall as 746/20000).
+    // SAMPLE_BENCH_SMALL=1 skips it (and the 100k store round trip) when profiling.
+    if std::env::var_os("SAMPLE_BENCH_SMALL").is_some() {
+        return;
+    }
     let big = to_graph(&synth::generate(&synth::scaled(20_000, synth::REAL746_SEED)));
     let (p, n) = big.edge_counts();
     eprintln!("20k graph: {} nodes, {p} + / {n} - edges", big.node_count());

@@ -243,21 +243,45 @@ impl Scratch {
         self.recount(pb);
     }
 
-    /// Recomputes every member's counts and the totals from scratch.
+    /// Recomputes every member's counts and the totals from scratch (one
+    /// bit lookup per unordered pair).
     pub fn recount(&mut self, pb: &Problem<'_>) {
+        let n = self.set.len();
+        self.p.clear();
+        self.p.resize(n, 0);
+        self.q.clear();
+        self.q.resize(n, 0);
+        self.r.clear();
+        self.r.resize(n, 0);
+        let k = pb.slots.len();
+        let soft = pb.soft();
         let (mut tp, mut tq, mut ts) = (0u64, 0u64, 0i64);
-        for i in 0..self.set.len() {
-            let (a, b, c) = self.contrib(pb, self.set[i], self.slot[i]);
-            self.p.push(a);
-            self.q.push(b);
-            self.r.push(c);
-            tp += a as u64;
-            tq += b as u64;
-            ts += c as i64;
+        for i in 0..n {
+            let (prow, nrow) = pb.dense.rows(self.set[i]);
+            let si = self.slot[i] as usize;
+            for j in i + 1..n {
+                let y = self.set[j];
+                let wi = y as usize >> 6;
+                let sh = y & 63;
+                let pe = ((prow[wi] >> sh) & 1) as u32;
+                let ne = ((nrow[wi] >> sh) & 1) as u32;
+                self.p[i] += pe;
+                self.p[j] += pe;
+                self.q[i] += ne;
+                self.q[j] += ne;
+                tp += pe as u64;
+                tq += ne as u64;
+                if soft {
+                    let re = pb.weights[si * k + self.slot[j] as usize] * (pe | ne) as i32;
+                    self.r[i] += re;
+                    self.r[j] += re;
+                    ts += re as i64;
+                }
+            }
         }
-        self.tot_p = tp / 2;
-        self.tot_q = tq / 2;
-        self.tot_s = ts / 2;
+        self.tot_p = tp;
+        self.tot_q = tq;
+        self.tot_s = ts;
         self.pairs = candidate_pairs(self.counts.iter().copied());
     }
 
@@ -650,8 +674,13 @@ pub(crate) fn sample_row(
             closest = cl;
         }
         if ok {
-            let mut nodes = sc.best.clone();
-            nodes.sort_unstable();
+            let mut keys: Vec<u64> = sc
+                .best
+                .iter()
+                .map(|&(s, n)| ((s as u64) << 32) | n as u64)
+                .collect();
+            keys.sort_unstable();
+            let nodes = keys.iter().map(|&k| ((k >> 32) as u16, k as u32)).collect();
             let (p, q, pairs) = sc.best_counts;
             return RowOutcome {
                 nodes,

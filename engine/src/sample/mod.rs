@@ -662,7 +662,11 @@ pub fn sample(g: &SignedGraph, spec: &SampleSpec, ctx: &Ctx) -> Result<(Dataset,
             order.swap(i, j);
             let r = order[i] as usize;
             let other = rng.random_range(0..nl - 1);
-            emitted[r] = if other >= rows[r].label { other + 1 } else { other };
+            emitted[r] = if other >= rows[r].label {
+                other + 1
+            } else {
+                other
+            };
         }
     }
 
