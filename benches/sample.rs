@@ -128,29 +128,38 @@ fn benches(c: &mut Criterion) {
             b.iter(|| pl.install(|| black_box(sample(&g, &sp, &ctx).unwrap())))
         });
     }
-    // Tail boxes: pos_frac above the graph's p95 (and beyond).
-    for (name, lo) in [
-        ("p95", d.pos.p95),
-        ("p95+0.03", d.pos.p95 + 0.03),
-        ("p95+0.06", d.pos.p95 + 0.06),
+    // Tail boxes: pos_frac above the graph's p75, p95 and beyond. Prints
+    // steps per row and a one-shot wall time (2 threads); benches two of them.
+    let pl = pool(2);
+    for (name, lo, bench) in [
+        ("p75", d.pos.p75, false),
+        ("p95", d.pos.p95, true),
+        ("p95+0.03", d.pos.p95 + 0.03, false),
+        ("p95+0.06", d.pos.p95 + 0.06, true),
+        ("p95+0.09", d.pos.p95 + 0.09, false),
+        ("p95+0.12", d.pos.p95 + 0.12, false),
     ] {
         let lo = (lo * 1000.0).ceil() / 1000.0;
         let mut sp = spec_from(&d, 1_000, 42);
         sp.labels = vec![LabelSpec::new("tail", 1_000).pos(lo, 1.0)];
-        match sample(&g, &sp, &ctx) {
+        let t0 = std::time::Instant::now();
+        let res = pl.install(|| sample(&g, &sp, &ctx));
+        let ms = t0.elapsed().as_secs_f64() * 1e3;
+        match res {
             Ok((_, rep)) => {
                 let l = &rep.labels[0];
                 eprintln!(
-                    "tail pos_frac >= {lo} ({name}): mean steps/row {:.1}, max {}, retried rows {}, in range {:.3}",
+                    "tail pos_frac >= {lo} ({name}): 1000 rows in {ms:.1} ms; steps/row mean {:.1}, max {}; retried rows {}; in range {:.3}",
                     l.mean_steps, l.max_steps, l.retried_rows, l.in_range_rate
                 );
-                let pl = pool(2);
-                gr.throughput(Throughput::Elements(1_000));
-                gr.bench_function(format!("sample_1k_tail_{name}_2t"), |b| {
-                    b.iter(|| pl.install(|| black_box(sample(&g, &sp, &ctx).unwrap())))
-                });
+                if bench {
+                    gr.throughput(Throughput::Elements(1_000));
+                    gr.bench_function(format!("sample_1k_tail_{name}_2t"), |b| {
+                        b.iter(|| pl.install(|| black_box(sample(&g, &sp, &ctx).unwrap())))
+                    });
+                }
             }
-            Err(e) => eprintln!("tail pos_frac >= {lo} ({name}): {e}"),
+            Err(e) => eprintln!("tail pos_frac >= {lo} ({name}): fails after {ms:.0} ms: {e}"),
         }
     }
     gr.finish();

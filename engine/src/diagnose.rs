@@ -118,6 +118,18 @@ pub struct DiagnoseReport {
     pub histogram: Histogram,
 }
 
+impl DiagnoseReport {
+    /// `(metric, stats)` for pos_frac, neg_frac and absent_frac, in that order
+    /// (the rows of DIAGNOSE's answer table).
+    pub fn metrics(&self) -> [(&'static str, FractionStats); 3] {
+        [
+            ("pos_frac", self.pos),
+            ("neg_frac", self.neg),
+            ("absent_frac", self.absent),
+        ]
+    }
+}
+
 const MAX_SAMPLES: u64 = 50_000_000;
 
 /// Runs DIAGNOSE on a graph (read-only; no store needed).
