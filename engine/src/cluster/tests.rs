@@ -386,9 +386,11 @@ fn timings() {
         (vec![20usize, 20, 20], 256usize),
         (vec![100; 10], 256),
         (vec![6, 5, 5], 256),
+        (vec![5; 12], 256),
+        (vec![8, 6, 5, 4, 3, 2, 1, 1, 1, 1], 256),
     ] {
         let n: usize = sizes.iter().sum();
-        let (points, truth) = blobs(&sizes, dim, 0.3, 13);
+        let (points, truth) = blobs(&sizes, dim, 0.5, 13);
         let start = std::time::Instant::now();
         let c = cluster_modality(&points, &ClusterParams::default()).unwrap();
         let took = start.elapsed();
@@ -401,4 +403,22 @@ fn timings() {
             purity(&c.labels, &truth)
         );
     }
+}
+
+/// Cross-process determinism check, not a test: run twice and compare output.
+/// `cargo test -p valence-engine --lib cluster::tests::fingerprint -- --ignored --nocapture`
+#[test]
+#[ignore]
+fn fingerprint() {
+    let (points, _) = blobs(&[30, 25, 20, 15, 10], 64, 0.6, 14);
+    let reduced = umap::reduce(&points, 15, 3).unwrap();
+    let bits: u64 = reduced
+        .iter()
+        .flatten()
+        .fold(0u64, |h, v| h.rotate_left(5) ^ v.to_bits());
+    let c = cluster_modality(&points, &ClusterParams::default()).unwrap();
+    println!(
+        "embedding {bits:016x} k {} labels {:?} noise {:?}",
+        c.k, c.labels, c.noise
+    );
 }

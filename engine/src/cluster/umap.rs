@@ -125,6 +125,9 @@ fn fuzzy_graph(
             }
         }
     }
+    // umap-rs fills rows in parallel; fix the order so the SGD below visits
+    // edges identically on every run.
+    edges.sort_unstable_by(|x, y| (x.0, x.1).cmp(&(y.0, y.1)));
     Some(edges)
 }
 
@@ -205,7 +208,9 @@ fn optimize_layout(
             let (jo, ko) = (j * dims, k * dims);
             let d2: f32 = (0..dims).map(|d| (emb[jo + d] - emb[ko + d]).powi(2)).sum();
             let coeff = if d2 > 0.0 {
-                -2.0 * a * b * d2.powf(b - 1.0) / (a * d2.powf(b) + 1.0)
+                // d2^(b-1) = d2^b / d2: one powf instead of two.
+                let pb = d2.powf(b);
+                -2.0 * a * b * (pb / d2) / (a * pb + 1.0)
             } else {
                 0.0
             };
