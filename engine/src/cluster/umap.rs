@@ -127,7 +127,7 @@ fn fuzzy_graph(
     }
     // umap-rs fills rows in parallel; fix the order so the SGD below visits
     // edges identically on every run.
-    edges.sort_unstable_by(|x, y| (x.0, x.1).cmp(&(y.0, y.1)));
+    edges.sort_unstable_by_key(|x| (x.0, x.1));
     Some(edges)
 }
 
