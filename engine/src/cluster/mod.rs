@@ -20,6 +20,23 @@
 //!    so the expansion step can route it back to the LLM instead of letting
 //!    it inherit a cluster score.
 //!
+//! ```
+//! use valence_engine::cluster::{ClusterParams, cluster_modality, random_projection};
+//!
+//! // 30 attributes: two groups of signed adjacency-like rows, projected to a
+//! // fixed width as an oracle backend would do.
+//! let rows: Vec<Vec<f32>> = (0..30)
+//!     .map(|i| (0..40).map(|j| if (j < 20) == (i < 15) { 1.0 } else { -1.0 }).collect())
+//!     .collect();
+//! let embeddings = random_projection(&rows, 64, 7);
+//! let c = cluster_modality(&embeddings, &ClusterParams::default())?;
+//! assert_eq!(c.method, "umap+hdbscan");
+//! assert_eq!(c.labels.len(), 30);
+//! assert!(c.labels.iter().all(|&l| l < c.k));
+//! assert_eq!(c.k, 2, "{c:?}");
+//! # Ok::<(), valence_engine::Error>(())
+//! ```
+//!
 //! Fallbacks (never a panic):
 //! - HDBSCAN finds no cluster at all (or there are fewer than
 //!   `2 * min_cluster_size` points, so no split is possible): all
@@ -30,6 +47,8 @@
 //!   embeddings): one cluster, `k = 1`, no noise.
 //! - A panic inside a third-party crate is caught: a UMAP failure falls back
 //!   to PCA (`method = "pca+hdbscan"`), an HDBSCAN failure to singletons.
+//!   (This relies on `panic = "unwind"`, the workspace setting; the default
+//!   panic hook still prints the message to stderr.)
 //!
 //! Determinism: the result depends only on the input and `params.seed`
 //! (UMAP initialisation noise and negative sampling use a seeded ChaCha8
