@@ -1399,19 +1399,3 @@ mod tests {
         }
     }
 }
-
-impl SynthGraph {
-    /// The generated graph as a [`crate::SignedGraph`] (node ids preserved).
-    pub fn to_graph(&self) -> crate::SignedGraph {
-        let mut b = crate::GraphBuilder::new();
-        for (m, v) in &self.nodes {
-            b.add_node(m, v);
-        }
-        for &(a, c, pos) in &self.edges {
-            let s = if pos { crate::Sign::Pos } else { crate::Sign::Neg };
-            // Generated edges are valid by construction (distinct modalities, no duplicates).
-            let _ = b.try_add_edge(a, c, s);
-        }
-        b.build()
-    }
-}
