@@ -2,5 +2,6 @@
 //! No parsing of the query language and no terminal I/O live here.
 
 mod error;
+pub mod llm;
 
 pub use error::{Error, FileLoc, Result};
