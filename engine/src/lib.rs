@@ -2,6 +2,7 @@
 //! No parsing of the query language and no terminal I/O live here.
 
 mod error;
+pub mod generate;
 pub mod llm;
 
 pub use error::{Error, FileLoc, Result};
