@@ -1,8 +1,26 @@
 //! Valence engine: store, signed graph, generate, diagnose, sample.
-//! No parsing of the query language and no terminal I/O live here.
+//!
+//! No parsing of the query language and no terminal I/O live here: the `dsl`
+//! crate turns statements into calls on [`Engine`], the `repl` crate draws.
 
+mod catalogue;
+mod ctx;
+mod db;
+mod edges;
 mod error;
 pub mod generate;
+mod graph;
 pub mod llm;
+pub mod store;
+pub mod util;
 
+pub use catalogue::{Attribute, Catalogue};
+pub use ctx::{Ctx, NoProgress, Progress};
+pub use db::{Engine, Written, check_name};
+pub use edges::{GraphFormat, ImportStats, read_edges_csv, write_graph};
 pub use error::{Error, FileLoc, Result};
+pub use graph::{
+    DenseAdjacency, EdgeFractions, EdgeRejection, GraphBuilder, NodeId, RelStats, Sign,
+    SignedGraph, candidate_pairs,
+};
+pub use store::{Kind, Manifest, ObjRef, ObjectInfo, Store, Stored};

@@ -1,0 +1,227 @@
+//! Catalogues: the versioned list of attribute values per modality.
+//!
+//! CSV format (dsl.md): header `modality,value` and an optional `description`
+//! column. A value is unique within its modality; the same text may appear in
+//! two modalities (they are different nodes).
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+
+use crate::{Error, Result};
+
+/// One attribute value of a modality.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Attribute {
+    /// Index into [`Catalogue::modalities`].
+    pub modality: u16,
+    pub value: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+}
+
+/// A set of attribute values grouped by modality, in file order.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Catalogue {
+    modalities: Vec<String>,
+    attributes: Vec<Attribute>,
+}
+
+/// Finds the index of a named column in a CSV header (case-insensitive, trimmed).
+pub(crate) fn column(headers: &csv::StringRecord, name: &str) -> Option<usize> {
+    headers.iter().position(|h| {
+        h.trim()
+            .trim_start_matches('\u{feff}')
+            .eq_ignore_ascii_case(name)
+    })
+}
+
+/// Opens a CSV reader over a file, mapping I/O errors to the file path.
+pub(crate) fn csv_reader(path: &Path) -> Result<csv::Reader<std::fs::File>> {
+    let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
+    Ok(csv::ReaderBuilder::new()
+        .has_headers(true)
+        .flexible(true)
+        .from_reader(file))
+}
+
+/// Converts a csv error into an input error at the right line.
+pub(crate) fn csv_error(path: &Path, e: csv::Error) -> Error {
+    let line = e.position().map(|p| p.line()).unwrap_or(0);
+    match e.into_kind() {
+        csv::ErrorKind::Io(io) => Error::io(path, io),
+        csv::ErrorKind::Utf8 { .. } => {
+            Error::input(path, line, "invalid UTF-8 text").with_hint("save the file as UTF-8")
+        }
+        other => Error::input(path, line, format!("malformed CSV: {other:?}")),
+    }
+}
+
+impl Catalogue {
+    /// Builds a catalogue from (modality, value, description) triples, checking uniqueness.
+    pub fn from_rows<'a>(
+        rows: impl IntoIterator<Item = (&'a str, &'a str, Option<&'a str>)>,
+    ) -> Result<Catalogue> {
+        let mut b = CatalogueBuilder::default();
+        for (i, (m, v, d)) in rows.into_iter().enumerate() {
+            b.push(m, v, d, i as u64 + 1).map_err(|(msg, hint)| {
+                Error::invalid_hint(format!("attribute {}: {msg}", i + 1), hint)
+            })?;
+        }
+        b.finish()
+            .ok_or_else(|| Error::invalid("a catalogue needs at least one attribute"))
+    }
+
+    /// Reads a catalogue CSV. Errors name the file and line.
+    pub fn from_csv(path: &Path) -> Result<Catalogue> {
+        let mut rdr = csv_reader(path)?;
+        let headers = rdr.headers().map_err(|e| csv_error(path, e))?.clone();
+        let (Some(mi), Some(vi)) = (column(&headers, "modality"), column(&headers, "value")) else {
+            return Err(Error::input(
+                path,
+                1,
+                format!(
+                    "missing column: the header must name `modality` and `value` (found: {})",
+                    headers.iter().collect::<Vec<_>>().join(",")
+                ),
+            )
+            .with_hint("a catalogue CSV starts with the header `modality,value[,description]`"));
+        };
+        let di = column(&headers, "description");
+        let mut b = CatalogueBuilder::default();
+        for rec in rdr.records() {
+            let rec = rec.map_err(|e| csv_error(path, e))?;
+            let line = rec.position().map(|p| p.line()).unwrap_or(0);
+            if rec.iter().all(|f| f.trim().is_empty()) {
+                continue;
+            }
+            let m = rec.get(mi).unwrap_or("");
+            let v = rec.get(vi).unwrap_or("");
+            let d = di.and_then(|i| rec.get(i));
+            b.push(m, v, d, line).map_err(|(msg, hint)| Error::Input {
+                loc: crate::FileLoc {
+                    path: path.to_path_buf(),
+                    line,
+                },
+                message: msg,
+                hint: Some(hint),
+            })?;
+        }
+        b.finish().ok_or_else(|| {
+            Error::input(path, 0, "the catalogue has no attributes")
+                .with_hint("add rows `modality,value` below the header")
+        })
+    }
+
+    pub fn modalities(&self) -> &[String] {
+        &self.modalities
+    }
+
+    pub fn attributes(&self) -> &[Attribute] {
+        &self.attributes
+    }
+
+    /// Index of a modality by name.
+    pub fn modality_index(&self, name: &str) -> Option<u16> {
+        self.modalities
+            .iter()
+            .position(|m| m == name)
+            .map(|i| i as u16)
+    }
+
+    /// The attributes of one modality, with their index in [`Self::attributes`].
+    pub fn of_modality(&self, m: u16) -> impl Iterator<Item = (usize, &Attribute)> {
+        self.attributes
+            .iter()
+            .enumerate()
+            .filter(move |(_, a)| a.modality == m)
+    }
+
+    /// Number of attributes per modality, in modality order.
+    pub fn counts(&self) -> Vec<usize> {
+        let mut c = vec![0; self.modalities.len()];
+        for a in &self.attributes {
+            c[a.modality as usize] += 1;
+        }
+        c
+    }
+
+    /// Looks an attribute up by modality and value.
+    pub fn find(&self, modality: &str, value: &str) -> Option<usize> {
+        let m = self.modality_index(modality)?;
+        self.attributes
+            .iter()
+            .position(|a| a.modality == m && a.value == value)
+    }
+
+    pub(crate) fn to_bytes(&self) -> Result<Vec<u8>> {
+        serde_json::to_vec(self).map_err(Error::storage)
+    }
+
+    pub(crate) fn from_bytes(b: &[u8]) -> Result<Catalogue> {
+        serde_json::from_slice(b).map_err(Error::storage)
+    }
+}
+
+#[derive(Default)]
+struct CatalogueBuilder {
+    cat: Catalogue,
+    seen: HashMap<(u16, String), u64>,
+}
+
+impl CatalogueBuilder {
+    fn push(
+        &mut self,
+        modality: &str,
+        value: &str,
+        description: Option<&str>,
+        line: u64,
+    ) -> std::result::Result<(), (String, String)> {
+        let (modality, value) = (modality.trim(), value.trim());
+        if modality.is_empty() {
+            return Err((
+                "empty modality".into(),
+                "every row needs a modality name, e.g. `brand`".into(),
+            ));
+        }
+        if value.is_empty() {
+            return Err((
+                format!("empty value for modality '{modality}'"),
+                "every row needs a non-empty value".into(),
+            ));
+        }
+        let m = match self.cat.modalities.iter().position(|x| x == modality) {
+            Some(i) => i as u16,
+            None => {
+                if self.cat.modalities.len() >= u16::MAX as usize {
+                    return Err(("too many modalities".into(), "at most 65535".into()));
+                }
+                self.cat.modalities.push(modality.to_string());
+                (self.cat.modalities.len() - 1) as u16
+            }
+        };
+        if let Some(first) = self.seen.insert((m, value.to_string()), line) {
+            return Err((
+                format!(
+                    "duplicate value '{value}' in modality '{modality}' (first at line {first})"
+                ),
+                "a value is unique within its modality; remove one of the rows".into(),
+            ));
+        }
+        let description = description
+            .map(str::trim)
+            .filter(|d| !d.is_empty())
+            .map(str::to_string);
+        self.cat.attributes.push(Attribute {
+            modality: m,
+            value: value.to_string(),
+            description,
+        });
+        Ok(())
+    }
+
+    fn finish(self) -> Option<Catalogue> {
+        (!self.cat.attributes.is_empty()).then_some(self.cat)
+    }
+}

@@ -1,0 +1,348 @@
+//! Edge files: the report's `edges.csv` (`source,target,rel,sign`) in and out,
+//! plus GraphML and Graphviz DOT export.
+//!
+//! Import rules (dsl.md): `rel` is `<source_modality>_to_<target_modality>`;
+//! `sign` is `+`, `-` or `0` (neutral rows are dropped and counted); edges are
+//! undirected; the same pair twice with the same sign is counted as a
+//! duplicate, with two different signs it is an error naming both lines.
+//! Same-modality edges are rejected: edge fractions only count pairs of
+//! different modalities, so such an edge could never influence anything.
+
+use std::collections::HashMap;
+use std::io::Write;
+use std::path::Path;
+
+use serde::Serialize;
+
+use crate::catalogue::{column, csv_error, csv_reader};
+use crate::{Catalogue, Error, GraphBuilder, NodeId, Result, Sign, SignedGraph};
+
+/// What an edge import read.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct ImportStats {
+    pub rows: u64,
+    pub pos: u64,
+    pub neg: u64,
+    /// Rows with sign `0`, dropped.
+    pub neutral: u64,
+    /// Rows repeating a pair already read with the same sign.
+    pub duplicates: u64,
+}
+
+/// Export formats of `EXPORT GRAPH`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GraphFormat {
+    Csv,
+    GraphMl,
+    Dot,
+}
+
+impl GraphFormat {
+    pub fn parse(s: &str) -> Option<GraphFormat> {
+        match s.to_ascii_lowercase().as_str() {
+            "csv" => Some(GraphFormat::Csv),
+            "graphml" => Some(GraphFormat::GraphMl),
+            "dot" => Some(GraphFormat::Dot),
+            _ => None,
+        }
+    }
+}
+
+/// Splits `rel` into (source modality, target modality). Modality names may
+/// contain `_`, so every `_to_` split is tried; `known` resolves ambiguity.
+fn split_rel<'a>(rel: &'a str, known: Option<&[String]>) -> Option<(&'a str, &'a str)> {
+    let splits: Vec<(&str, &str)> = rel
+        .match_indices("_to_")
+        .map(|(i, _)| (&rel[..i], &rel[i + 4..]))
+        .filter(|(a, b)| !a.is_empty() && !b.is_empty())
+        .collect();
+    match known {
+        Some(k) => splits
+            .iter()
+            .find(|(a, b)| k.iter().any(|m| m == a) && k.iter().any(|m| m == b))
+            .or(splits.first())
+            .copied(),
+        None => splits.first().copied(),
+    }
+}
+
+/// Reads an edge CSV into a graph. With a catalogue, every catalogue
+/// attribute is a node (in catalogue order) and every edge endpoint must be in
+/// it; without, nodes come from the edges in file order.
+pub fn read_edges_csv(
+    path: &Path,
+    catalogue: Option<&Catalogue>,
+) -> Result<(SignedGraph, ImportStats)> {
+    let mut rdr = csv_reader(path)?;
+    let headers = rdr.headers().map_err(|e| csv_error(path, e))?.clone();
+    let cols: Vec<Option<usize>> = ["source", "target", "rel", "sign"]
+        .iter()
+        .map(|c| column(&headers, c))
+        .collect();
+    let [Some(si), Some(ti), Some(ri), Some(gi)] = cols[..] else {
+        let missing: Vec<&str> = ["source", "target", "rel", "sign"]
+            .iter()
+            .zip(&cols)
+            .filter(|(_, c)| c.is_none())
+            .map(|(n, _)| *n)
+            .collect();
+        return Err(Error::input(
+            path,
+            1,
+            format!("missing column(s): {}", missing.join(", ")),
+        )
+        .with_hint("an edge CSV starts with the header `source,target,rel,sign`"));
+    };
+    let mut b = match catalogue {
+        Some(c) => GraphBuilder::from_catalogue(c),
+        None => GraphBuilder::new(),
+    };
+    let known = catalogue.map(|c| c.modalities().to_vec());
+    let mut stats = ImportStats::default();
+    let mut first_line: HashMap<(NodeId, NodeId), u64> = HashMap::new();
+    for rec in rdr.records() {
+        let rec = rec.map_err(|e| csv_error(path, e))?;
+        let line = rec.position().map(|p| p.line()).unwrap_or(0);
+        if rec.iter().all(|f| f.trim().is_empty()) {
+            continue;
+        }
+        stats.rows += 1;
+        let err = |msg: String, hint: &str| Error::Input {
+            loc: crate::FileLoc {
+                path: path.to_path_buf(),
+                line,
+            },
+            message: msg,
+            hint: Some(hint.to_string()),
+        };
+        let field = |i: usize, name: &str| -> Result<String> {
+            let v = rec.get(i).unwrap_or("").trim();
+            if v.is_empty() {
+                Err(err(
+                    format!("empty {name}"),
+                    "every row needs source, target, rel and sign",
+                ))
+            } else {
+                Ok(v.to_string())
+            }
+        };
+        let (src, tgt, rel, sign) = (
+            field(si, "source")?,
+            field(ti, "target")?,
+            field(ri, "rel")?,
+            field(gi, "sign")?,
+        );
+        let sign = match sign.as_str() {
+            "+" | "+1" | "1" => Some(Sign::Pos),
+            "-" | "-1" | "\u{2212}" | "\u{2013}" => Some(Sign::Neg),
+            "0" => None,
+            other => {
+                return Err(err(
+                    format!("unknown sign '{other}'"),
+                    "sign must be `+`, `-` or `0` (neutral)",
+                ));
+            }
+        };
+        let Some((sm, tm)) = split_rel(&rel, known.as_deref()) else {
+            return Err(err(
+                format!("rel '{rel}' does not match `<source_modality>_to_<target_modality>`"),
+                "write rel as e.g. `audience_to_brand`",
+            ));
+        };
+        if sm == tm {
+            return Err(err(
+                format!("same-modality edge ({rel}): '{src}' and '{tgt}' are both '{sm}'"),
+                "edges join values of different modalities; remove this row",
+            ));
+        }
+        let Some(sign) = sign else {
+            stats.neutral += 1;
+            continue;
+        };
+        let node = |b: &mut GraphBuilder, m: &str, v: &str, role: &str| -> Result<NodeId> {
+            match catalogue {
+                Some(c) => {
+                    if c.modality_index(m).is_none() {
+                        return Err(err(
+                            format!(
+                                "{role} modality '{m}' (from rel '{rel}') is not in the catalogue"
+                            ),
+                            &format!(
+                                "the catalogue's modalities are: {}",
+                                c.modalities().join(", ")
+                            ),
+                        ));
+                    }
+                    b.find(m, v).ok_or_else(|| {
+                        err(
+                            format!("{role} '{v}' is not a '{m}' value of the catalogue"),
+                            "add it to the catalogue, fix the spelling, or import without CATALOGUE",
+                        )
+                    })
+                }
+                None => Ok(b.add_node(m, v)),
+            }
+        };
+        let a = node(&mut b, sm, &src, "source")?;
+        let t = node(&mut b, tm, &tgt, "target")?;
+        let key = (a.min(t), a.max(t));
+        match b.try_add_edge(a, t, sign) {
+            Ok(()) => {
+                if let Some(&first) = first_line.get(&key) {
+                    let _ = first;
+                    stats.duplicates += 1;
+                } else {
+                    first_line.insert(key, line);
+                    match sign {
+                        Sign::Pos => stats.pos += 1,
+                        Sign::Neg => stats.neg += 1,
+                    }
+                }
+            }
+            Err(crate::EdgeRejection::Conflict(prev)) => {
+                let first = first_line.get(&key).copied().unwrap_or(0);
+                return Err(err(
+                    format!(
+                        "conflicting signs for the pair '{src}' / '{tgt}': line {first} says {}, line {line} says {}",
+                        prev.symbol(),
+                        sign.symbol()
+                    ),
+                    "edges are undirected; keep one sign per pair",
+                ));
+            }
+            Err(crate::EdgeRejection::SelfLoop) => {
+                return Err(err(
+                    format!("self-loop: '{src}' is paired with itself"),
+                    "remove this row",
+                ));
+            }
+            Err(crate::EdgeRejection::SameModality) => {
+                return Err(err(
+                    format!("same-modality edge between '{src}' and '{tgt}'"),
+                    "edges join values of different modalities; remove this row",
+                ));
+            }
+        }
+    }
+    if b.node_count() == 0 {
+        return Err(Error::input(
+            path,
+            0,
+            "the edge file has no edges and no catalogue was given",
+        )
+        .with_hint("add rows below the header, or import with CATALOGUE <name>"));
+    }
+    Ok((b.build(), stats))
+}
+
+/// Orients an edge: the endpoint whose modality comes first is the source.
+fn oriented(g: &SignedGraph, a: NodeId, b: NodeId) -> (NodeId, NodeId) {
+    if g.modality_of(a) <= g.modality_of(b) {
+        (a, b)
+    } else {
+        (b, a)
+    }
+}
+
+/// Writes the graph in the requested format. The file is written to a
+/// temporary sibling and renamed, so a failed export leaves no partial file.
+pub fn write_graph(g: &SignedGraph, path: &Path, format: GraphFormat) -> Result<u64> {
+    crate::util::write_atomically(path, |w| match format {
+        GraphFormat::Csv => write_csv(g, w),
+        GraphFormat::GraphMl => write_graphml(g, w),
+        GraphFormat::Dot => write_dot(g, w),
+    })
+}
+
+fn write_csv(g: &SignedGraph, w: &mut dyn Write) -> std::io::Result<u64> {
+    let mut wr = csv::Writer::from_writer(w);
+    wr.write_record(["source", "target", "rel", "sign"])?;
+    let mut n = 0;
+    for (a, b, s) in g.edges() {
+        let (a, b) = oriented(g, a, b);
+        let rel = format!("{}_to_{}", g.modality_name(a), g.modality_name(b));
+        let sign = s.symbol().to_string();
+        wr.write_record([g.value(a), g.value(b), rel.as_str(), sign.as_str()])?;
+        n += 1;
+    }
+    wr.flush()?;
+    Ok(n)
+}
+
+fn xml_escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+fn write_graphml(g: &SignedGraph, w: &mut dyn Write) -> std::io::Result<u64> {
+    writeln!(w, r#"<?xml version="1.0" encoding="UTF-8"?>"#)?;
+    writeln!(
+        w,
+        r#"<graphml xmlns="http://graphml.graphdrawing.org/xmlns">"#
+    )?;
+    writeln!(
+        w,
+        r#"  <key id="modality" for="node" attr.name="modality" attr.type="string"/>"#
+    )?;
+    writeln!(
+        w,
+        r#"  <key id="value" for="node" attr.name="value" attr.type="string"/>"#
+    )?;
+    writeln!(
+        w,
+        r#"  <key id="sign" for="edge" attr.name="sign" attr.type="string"/>"#
+    )?;
+    writeln!(w, r#"  <graph id="G" edgedefault="undirected">"#)?;
+    for id in 0..g.node_count() as NodeId {
+        writeln!(
+            w,
+            r#"    <node id="n{id}"><data key="modality">{}</data><data key="value">{}</data></node>"#,
+            xml_escape(g.modality_name(id)),
+            xml_escape(g.value(id))
+        )?;
+    }
+    let mut n = 0;
+    for (a, b, s) in g.edges() {
+        writeln!(
+            w,
+            r#"    <edge source="n{a}" target="n{b}"><data key="sign">{}</data></edge>"#,
+            s.symbol()
+        )?;
+        n += 1;
+    }
+    writeln!(w, "  </graph>\n</graphml>")?;
+    Ok(n)
+}
+
+fn dot_escape(s: &str) -> String {
+    s.replace('\\', "\\\\").replace('"', "\\\"")
+}
+
+fn write_dot(g: &SignedGraph, w: &mut dyn Write) -> std::io::Result<u64> {
+    writeln!(w, "graph valence {{")?;
+    for id in 0..g.node_count() as NodeId {
+        writeln!(
+            w,
+            "  n{id} [label=\"{}\", modality=\"{}\"];",
+            dot_escape(g.value(id)),
+            dot_escape(g.modality_name(id))
+        )?;
+    }
+    let mut n = 0;
+    for (a, b, s) in g.edges() {
+        let (color, style) = match s {
+            Sign::Pos => ("darkgreen", "solid"),
+            Sign::Neg => ("red", "dashed"),
+        };
+        writeln!(
+            w,
+            "  n{a} -- n{b} [sign=\"{}\", color={color}, style={style}];",
+            s.symbol()
+        )?;
+        n += 1;
+    }
+    writeln!(w, "}}")?;
+    Ok(n)
+}

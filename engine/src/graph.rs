@@ -1,0 +1,600 @@
+//! The signed graph: nodes are (modality, value) with dense ids; positive and
+//! negative adjacency per node as roaring bitmaps, plus a derived dense bit
+//! matrix that makes edge-fraction evaluation (the hot path of DIAGNOSE and
+//! SAMPLE) a handful of bit lookups.
+
+use std::collections::HashMap;
+use std::sync::OnceLock;
+
+use roaring::RoaringBitmap;
+use serde::{Deserialize, Serialize};
+
+use crate::{Error, Result};
+
+/// Dense node id, `0..node_count`.
+pub type NodeId = u32;
+
+/// The sign of an edge. Absence of an edge means neutral.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Sign {
+    Pos,
+    Neg,
+}
+
+impl Sign {
+    /// `'+'` or `'-'`.
+    pub fn symbol(self) -> char {
+        match self {
+            Sign::Pos => '+',
+            Sign::Neg => '-',
+        }
+    }
+
+    pub fn flip(self) -> Sign {
+        match self {
+            Sign::Pos => Sign::Neg,
+            Sign::Neg => Sign::Pos,
+        }
+    }
+}
+
+/// Edge composition of a node set (see dsl.md, "Edge fractions").
+#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
+pub struct EdgeFractions {
+    pub pos: f64,
+    pub neg: f64,
+    pub absent: f64,
+    /// Candidate pairs: unordered pairs of nodes of different modalities.
+    pub pairs: u64,
+    pub pos_edges: u64,
+    pub neg_edges: u64,
+}
+
+impl EdgeFractions {
+    /// Fractions from counts. A set with no candidate pair is all-absent.
+    pub fn from_counts(pos_edges: u64, neg_edges: u64, pairs: u64) -> EdgeFractions {
+        if pairs == 0 {
+            return EdgeFractions {
+                absent: 1.0,
+                ..Default::default()
+            };
+        }
+        let p = pairs as f64;
+        let pos = pos_edges as f64 / p;
+        let neg = neg_edges as f64 / p;
+        EdgeFractions {
+            pos,
+            neg,
+            absent: 1.0 - pos - neg,
+            pairs,
+            pos_edges,
+            neg_edges,
+        }
+    }
+}
+
+/// Number of candidate pairs of a set given its per-modality counts.
+pub fn candidate_pairs(counts: impl IntoIterator<Item = u32>) -> u64 {
+    let (mut total, mut sq) = (0u64, 0u64);
+    for c in counts {
+        total += c as u64;
+        sq += (c as u64) * (c as u64);
+    }
+    (total * total - sq) / 2
+}
+
+/// Dense adjacency: for each node a row of `words` u64 for positive edges then
+/// `words` u64 for negative edges. 2·n²/8 bytes (746 nodes: 140 KB; 20,000
+/// nodes: 100 MB). Built lazily from the bitmaps on first use.
+#[derive(Debug)]
+pub struct DenseAdjacency {
+    words: usize,
+    bits: Vec<u64>,
+}
+
+impl DenseAdjacency {
+    fn build(pos: &[RoaringBitmap], neg: &[RoaringBitmap]) -> DenseAdjacency {
+        let n = pos.len();
+        let words = n.div_ceil(64).max(1);
+        let mut bits = vec![0u64; n * words * 2];
+        for (i, (p, q)) in pos.iter().zip(neg).enumerate() {
+            let row = i * words * 2;
+            for j in p {
+                bits[row + (j as usize >> 6)] |= 1 << (j & 63);
+            }
+            for j in q {
+                bits[row + words + (j as usize >> 6)] |= 1 << (j & 63);
+            }
+        }
+        DenseAdjacency { words, bits }
+    }
+
+    /// Words per half-row (positive or negative).
+    pub fn words(&self) -> usize {
+        self.words
+    }
+
+    /// True when a and b share a positive edge.
+    #[inline]
+    pub fn is_pos(&self, a: NodeId, b: NodeId) -> bool {
+        let w = self.bits[a as usize * self.words * 2 + (b as usize >> 6)];
+        (w >> (b & 63)) & 1 == 1
+    }
+
+    /// True when a and b share a negative edge.
+    #[inline]
+    pub fn is_neg(&self, a: NodeId, b: NodeId) -> bool {
+        let w = self.bits[a as usize * self.words * 2 + self.words + (b as usize >> 6)];
+        (w >> (b & 63)) & 1 == 1
+    }
+
+    /// Positive and negative bit rows of a node.
+    #[inline]
+    pub fn rows(&self, a: NodeId) -> (&[u64], &[u64]) {
+        let s = a as usize * self.words * 2;
+        (
+            &self.bits[s..s + self.words],
+            &self.bits[s + self.words..s + 2 * self.words],
+        )
+    }
+
+    /// (positive, negative) edges between `a` and the nodes in `others`.
+    #[inline]
+    pub fn count_to(&self, a: NodeId, others: &[NodeId]) -> (u32, u32) {
+        let s = a as usize * self.words * 2;
+        let (mut p, mut q) = (0u32, 0u32);
+        for &b in others {
+            let wi = b as usize >> 6;
+            let sh = b & 63;
+            p += ((self.bits[s + wi] >> sh) & 1) as u32;
+            q += ((self.bits[s + self.words + wi] >> sh) & 1) as u32;
+        }
+        (p, q)
+    }
+}
+
+/// A signed graph over catalogue attributes. Immutable once built.
+#[derive(Debug)]
+pub struct SignedGraph {
+    modalities: Vec<String>,
+    node_modality: Vec<u16>,
+    node_value: Vec<String>,
+    pos: Vec<RoaringBitmap>,
+    neg: Vec<RoaringBitmap>,
+    // Derived state (never stored).
+    by_modality: Vec<Vec<NodeId>>,
+    index: HashMap<(u16, String), NodeId>,
+    dense: OnceLock<DenseAdjacency>,
+}
+
+impl SignedGraph {
+    fn from_parts(
+        modalities: Vec<String>,
+        node_modality: Vec<u16>,
+        node_value: Vec<String>,
+        pos: Vec<RoaringBitmap>,
+        neg: Vec<RoaringBitmap>,
+    ) -> SignedGraph {
+        let mut by_modality = vec![Vec::new(); modalities.len()];
+        let mut index = HashMap::with_capacity(node_value.len());
+        for (i, (&m, v)) in node_modality.iter().zip(&node_value).enumerate() {
+            by_modality[m as usize].push(i as NodeId);
+            index.insert((m, v.clone()), i as NodeId);
+        }
+        SignedGraph {
+            modalities,
+            node_modality,
+            node_value,
+            pos,
+            neg,
+            by_modality,
+            index,
+            dense: OnceLock::new(),
+        }
+    }
+
+    pub fn modalities(&self) -> &[String] {
+        &self.modalities
+    }
+
+    pub fn modality_index(&self, name: &str) -> Option<u16> {
+        self.modalities
+            .iter()
+            .position(|m| m == name)
+            .map(|i| i as u16)
+    }
+
+    pub fn node_count(&self) -> usize {
+        self.node_value.len()
+    }
+
+    pub fn modality_of(&self, id: NodeId) -> u16 {
+        self.node_modality[id as usize]
+    }
+
+    pub fn modality_name(&self, id: NodeId) -> &str {
+        &self.modalities[self.node_modality[id as usize] as usize]
+    }
+
+    pub fn value(&self, id: NodeId) -> &str {
+        &self.node_value[id as usize]
+    }
+
+    pub fn find(&self, modality: &str, value: &str) -> Option<NodeId> {
+        let m = self.modality_index(modality)?;
+        self.index.get(&(m, value.to_string())).copied()
+    }
+
+    /// Node ids of one modality, ascending.
+    pub fn nodes_of(&self, modality: u16) -> &[NodeId] {
+        &self.by_modality[modality as usize]
+    }
+
+    pub fn pos(&self, id: NodeId) -> &RoaringBitmap {
+        &self.pos[id as usize]
+    }
+
+    pub fn neg(&self, id: NodeId) -> &RoaringBitmap {
+        &self.neg[id as usize]
+    }
+
+    pub fn sign(&self, a: NodeId, b: NodeId) -> Option<Sign> {
+        if self.pos[a as usize].contains(b) {
+            Some(Sign::Pos)
+        } else if self.neg[a as usize].contains(b) {
+            Some(Sign::Neg)
+        } else {
+            None
+        }
+    }
+
+    /// Every undirected edge once, `a < b`, ascending.
+    pub fn edges(&self) -> impl Iterator<Item = (NodeId, NodeId, Sign)> + '_ {
+        (0..self.node_count() as NodeId).flat_map(move |a| {
+            let p = self.pos[a as usize]
+                .range(a + 1..)
+                .map(move |b| (a, b, Sign::Pos));
+            let n = self.neg[a as usize]
+                .range(a + 1..)
+                .map(move |b| (a, b, Sign::Neg));
+            let mut v: Vec<_> = p.chain(n).collect();
+            v.sort_unstable_by_key(|e| e.1);
+            v
+        })
+    }
+
+    /// (positive, negative) edge counts.
+    pub fn edge_counts(&self) -> (u64, u64) {
+        let p: u64 = self.pos.iter().map(|b| b.len()).sum();
+        let n: u64 = self.neg.iter().map(|b| b.len()).sum();
+        (p / 2, n / 2)
+    }
+
+    /// Number of cross-modality node pairs in the whole graph.
+    pub fn total_candidate_pairs(&self) -> u64 {
+        candidate_pairs(self.by_modality.iter().map(|v| v.len() as u32))
+    }
+
+    /// The dense bit matrix (built on first use, then shared).
+    pub fn dense(&self) -> &DenseAdjacency {
+        self.dense
+            .get_or_init(|| DenseAdjacency::build(&self.pos, &self.neg))
+    }
+
+    /// Edge fractions of a set of distinct nodes, from the dense bit matrix:
+    /// one bit lookup per pair, no allocation for sets up to 64 modalities.
+    pub fn edge_fractions(&self, set: &[NodeId]) -> EdgeFractions {
+        let d = self.dense();
+        let (mut p, mut q) = (0u64, 0u64);
+        for (i, &a) in set.iter().enumerate() {
+            let (pp, qq) = d.count_to(a, &set[i + 1..]);
+            p += pp as u64;
+            q += qq as u64;
+        }
+        EdgeFractions::from_counts(p, q, self.set_candidate_pairs(set))
+    }
+
+    /// Edge fractions computed with roaring intersections only (no dense
+    /// matrix): Σ |adj(v) ∩ S| / 2. Used to cross-check the fast path and for
+    /// very large graphs.
+    pub fn edge_fractions_roaring(&self, set: &[NodeId]) -> EdgeFractions {
+        let s: RoaringBitmap = set.iter().copied().collect();
+        let (mut p, mut q) = (0u64, 0u64);
+        for &a in set {
+            p += self.pos[a as usize].intersection_len(&s);
+            q += self.neg[a as usize].intersection_len(&s);
+        }
+        EdgeFractions::from_counts(p / 2, q / 2, self.set_candidate_pairs(set))
+    }
+
+    fn set_candidate_pairs(&self, set: &[NodeId]) -> u64 {
+        let mut counts = [0u32; 64];
+        if self.modalities.len() <= 64 {
+            for &a in set {
+                counts[self.node_modality[a as usize] as usize] += 1;
+            }
+            candidate_pairs(counts[..self.modalities.len()].iter().copied())
+        } else {
+            let mut c = vec![0u32; self.modalities.len()];
+            for &a in set {
+                c[self.node_modality[a as usize] as usize] += 1;
+            }
+            candidate_pairs(c)
+        }
+    }
+
+    /// Per modality pair (i <= j): positive edges, negative edges, candidate pairs.
+    pub fn rel_stats(&self) -> Vec<RelStats> {
+        let k = self.modalities.len();
+        let mut map: HashMap<(u16, u16), (u64, u64)> = HashMap::new();
+        for (a, b, s) in self.edges() {
+            let (ma, mb) = (self.modality_of(a), self.modality_of(b));
+            let key = (ma.min(mb), ma.max(mb));
+            let e = map.entry(key).or_default();
+            match s {
+                Sign::Pos => e.0 += 1,
+                Sign::Neg => e.1 += 1,
+            }
+        }
+        let mut out = Vec::new();
+        for i in 0..k {
+            for j in i + 1..k {
+                let (p, n) = map.get(&(i as u16, j as u16)).copied().unwrap_or_default();
+                let pairs = self.by_modality[i].len() as u64 * self.by_modality[j].len() as u64;
+                out.push(RelStats {
+                    source: self.modalities[i].clone(),
+                    target: self.modalities[j].clone(),
+                    pos: p,
+                    neg: n,
+                    pairs,
+                });
+            }
+        }
+        out
+    }
+
+    // ---- snapshot -------------------------------------------------------
+
+    /// Serialises the graph as an rkyv snapshot (see ARCHITECTURE.md, "On-disk format").
+    pub fn to_snapshot(&self) -> Result<Vec<u8>> {
+        let ser = |bm: &RoaringBitmap| -> Result<Vec<u8>> {
+            let mut v = Vec::with_capacity(bm.serialized_size());
+            bm.serialize_into(&mut v).map_err(Error::storage)?;
+            Ok(v)
+        };
+        let snap = GraphSnapshot {
+            format: SNAPSHOT_FORMAT,
+            modalities: self.modalities.clone(),
+            node_modality: self.node_modality.clone(),
+            node_value: self.node_value.clone(),
+            pos: self.pos.iter().map(ser).collect::<Result<_>>()?,
+            neg: self.neg.iter().map(ser).collect::<Result<_>>()?,
+        };
+        let bytes = rkyv::to_bytes::<rkyv::rancor::Error>(&snap).map_err(Error::storage)?;
+        Ok(bytes.into_vec())
+    }
+
+    /// Loads a graph from [`Self::to_snapshot`] bytes.
+    pub fn from_snapshot(bytes: &[u8]) -> Result<SignedGraph> {
+        let mut aligned = rkyv::util::AlignedVec::<16>::with_capacity(bytes.len());
+        aligned.extend_from_slice(bytes);
+        let archived = rkyv::access::<ArchivedGraphSnapshot, rkyv::rancor::Error>(&aligned)
+            .map_err(|e| Error::storage(format!("corrupt graph snapshot: {e}")))?;
+        let format: u32 = archived.format.to_native();
+        if format != SNAPSHOT_FORMAT {
+            return Err(Error::storage(format!(
+                "graph snapshot format {format} is not supported (this build reads {SNAPSHOT_FORMAT})"
+            )));
+        }
+        let de = |b: &rkyv::vec::ArchivedVec<u8>| -> Result<RoaringBitmap> {
+            RoaringBitmap::deserialize_from(b.as_slice())
+                .map_err(|e| Error::storage(format!("corrupt adjacency bitmap: {e}")))
+        };
+        let modalities = archived.modalities.iter().map(|s| s.to_string()).collect();
+        let node_modality = archived
+            .node_modality
+            .iter()
+            .map(|m| m.to_native())
+            .collect();
+        let node_value = archived.node_value.iter().map(|s| s.to_string()).collect();
+        let pos = archived.pos.iter().map(de).collect::<Result<Vec<_>>>()?;
+        let neg = archived.neg.iter().map(de).collect::<Result<Vec<_>>>()?;
+        Ok(SignedGraph::from_parts(
+            modalities,
+            node_modality,
+            node_value,
+            pos,
+            neg,
+        ))
+    }
+}
+
+/// Edge statistics of one modality pair.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RelStats {
+    pub source: String,
+    pub target: String,
+    pub pos: u64,
+    pub neg: u64,
+    /// Cross pairs between the two modalities.
+    pub pairs: u64,
+}
+
+impl RelStats {
+    /// `source_to_target`, the `rel` of the edge CSV.
+    pub fn rel(&self) -> String {
+        format!("{}_to_{}", self.source, self.target)
+    }
+    /// Fraction of pairs that carry an edge.
+    pub fn density(&self) -> f64 {
+        if self.pairs == 0 {
+            0.0
+        } else {
+            (self.pos + self.neg) as f64 / self.pairs as f64
+        }
+    }
+}
+
+const SNAPSHOT_FORMAT: u32 = 1;
+
+#[derive(rkyv::Archive, rkyv::Serialize, rkyv::Deserialize)]
+struct GraphSnapshot {
+    format: u32,
+    modalities: Vec<String>,
+    node_modality: Vec<u16>,
+    node_value: Vec<String>,
+    /// `RoaringBitmap::serialize_into` bytes per node.
+    pos: Vec<Vec<u8>>,
+    neg: Vec<Vec<u8>>,
+}
+
+/// Why an edge was refused by [`GraphBuilder::add_edge`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EdgeRejection {
+    SelfLoop,
+    SameModality,
+    /// The pair already has the other sign.
+    Conflict(Sign),
+}
+
+/// Builds a [`SignedGraph`] node by node and edge by edge.
+#[derive(Debug, Default)]
+pub struct GraphBuilder {
+    modalities: Vec<String>,
+    node_modality: Vec<u16>,
+    node_value: Vec<String>,
+    index: HashMap<(u16, String), NodeId>,
+    pos: Vec<RoaringBitmap>,
+    neg: Vec<RoaringBitmap>,
+}
+
+impl GraphBuilder {
+    pub fn new() -> GraphBuilder {
+        GraphBuilder::default()
+    }
+
+    /// A builder whose nodes are every attribute of the catalogue, in order.
+    pub fn from_catalogue(cat: &crate::Catalogue) -> GraphBuilder {
+        let mut b = GraphBuilder {
+            modalities: cat.modalities().to_vec(),
+            ..Default::default()
+        };
+        for a in cat.attributes() {
+            b.push_node(a.modality, &a.value);
+        }
+        b
+    }
+
+    fn push_node(&mut self, m: u16, value: &str) -> NodeId {
+        if let Some(&id) = self.index.get(&(m, value.to_string())) {
+            return id;
+        }
+        let id = self.node_value.len() as NodeId;
+        self.node_modality.push(m);
+        self.node_value.push(value.to_string());
+        self.index.insert((m, value.to_string()), id);
+        self.pos.push(RoaringBitmap::new());
+        self.neg.push(RoaringBitmap::new());
+        id
+    }
+
+    /// Adds a node (idempotent) and returns its id.
+    pub fn add_node(&mut self, modality: &str, value: &str) -> NodeId {
+        let m = match self.modalities.iter().position(|x| x == modality) {
+            Some(i) => i as u16,
+            None => {
+                self.modalities.push(modality.to_string());
+                (self.modalities.len() - 1) as u16
+            }
+        };
+        self.push_node(m, value)
+    }
+
+    /// An existing node's id.
+    pub fn find(&self, modality: &str, value: &str) -> Option<NodeId> {
+        let m = self.modalities.iter().position(|x| x == modality)? as u16;
+        self.index.get(&(m, value.to_string())).copied()
+    }
+
+    pub fn modalities(&self) -> &[String] {
+        &self.modalities
+    }
+
+    pub fn node_count(&self) -> usize {
+        self.node_value.len()
+    }
+
+    /// Current sign of a pair.
+    pub fn sign(&self, a: NodeId, b: NodeId) -> Option<Sign> {
+        if self.pos[a as usize].contains(b) {
+            Some(Sign::Pos)
+        } else if self.neg[a as usize].contains(b) {
+            Some(Sign::Neg)
+        } else {
+            None
+        }
+    }
+
+    /// Adds an undirected edge. Re-adding the same sign is a no-op; the other
+    /// sign, a self-loop or a same-modality pair is refused.
+    pub fn try_add_edge(
+        &mut self,
+        a: NodeId,
+        b: NodeId,
+        sign: Sign,
+    ) -> std::result::Result<(), EdgeRejection> {
+        if a == b {
+            return Err(EdgeRejection::SelfLoop);
+        }
+        if self.node_modality[a as usize] == self.node_modality[b as usize] {
+            return Err(EdgeRejection::SameModality);
+        }
+        if let Some(s) = self.sign(a, b)
+            && s != sign
+        {
+            return Err(EdgeRejection::Conflict(s));
+        }
+        let bits = match sign {
+            Sign::Pos => &mut self.pos,
+            Sign::Neg => &mut self.neg,
+        };
+        bits[a as usize].insert(b);
+        bits[b as usize].insert(a);
+        Ok(())
+    }
+
+    /// [`Self::try_add_edge`] with the rejection as an engine error.
+    pub fn add_edge(&mut self, a: NodeId, b: NodeId, sign: Sign) -> Result<()> {
+        self.try_add_edge(a, b, sign).map_err(|r| {
+            let an = format!(
+                "{}:{}",
+                self.modalities[self.node_modality[a as usize] as usize],
+                self.node_value[a as usize]
+            );
+            let bn = format!(
+                "{}:{}",
+                self.modalities[self.node_modality[b as usize] as usize],
+                self.node_value[b as usize]
+            );
+            match r {
+                EdgeRejection::SelfLoop => Error::invalid(format!("self-loop on {an}")),
+                EdgeRejection::SameModality => Error::invalid(format!(
+                    "edge {an} -- {bn} joins two values of the same modality"
+                )),
+                EdgeRejection::Conflict(s) => {
+                    Error::invalid(format!("edge {an} -- {bn} already has sign {}", s.symbol()))
+                }
+            }
+        })
+    }
+
+    pub fn build(self) -> SignedGraph {
+        SignedGraph::from_parts(
+            self.modalities,
+            self.node_modality,
+            self.node_value,
+            self.pos,
+            self.neg,
+        )
+    }
+}

@@ -1,0 +1,494 @@
+//! The persistent store: one redb file (or an in-memory redb backend) holding
+//! versioned catalogues, graphs and datasets, their manifests, and the LLM
+//! reply journal. See ARCHITECTURE.md, "On-disk format".
+//!
+//! Invariants: versions are immutable and never reused (a per-name counter
+//! survives DROP); every statement writes through one [`Store::write`] call,
+//! i.e. one redb transaction, so an error leaves the store as it was.
+
+use std::path::{Path, PathBuf};
+
+use redb::{ReadableDatabase, ReadableTable, ReadableTableMetadata, TableDefinition};
+use serde::{Deserialize, Serialize};
+
+use crate::{Error, Result};
+
+type ObjKey<'a> = (&'a str, &'a str, u32);
+
+const OBJECTS: TableDefinition<ObjKey, &[u8]> = TableDefinition::new("objects");
+const MANIFESTS: TableDefinition<ObjKey, &[u8]> = TableDefinition::new("manifests");
+const COUNTERS: TableDefinition<(&str, &str), u32> = TableDefinition::new("counters");
+const JOURNAL: TableDefinition<&[u8], &[u8]> = TableDefinition::new("journal");
+const META: TableDefinition<&str, &str> = TableDefinition::new("meta");
+
+/// On-disk format version written to the `meta` table.
+pub const FORMAT_VERSION: &str = "1";
+
+/// The kinds of stored objects.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Kind {
+    Catalogue,
+    Graph,
+    Dataset,
+}
+
+impl Kind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::Catalogue => "catalogue",
+            Kind::Graph => "graph",
+            Kind::Dataset => "dataset",
+        }
+    }
+    pub fn plural(self) -> &'static str {
+        match self {
+            Kind::Catalogue => "catalogues",
+            Kind::Graph => "graphs",
+            Kind::Dataset => "datasets",
+        }
+    }
+}
+
+/// A reference to a stored object: `name` (latest) or `name@version`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct ObjRef {
+    pub name: String,
+    pub version: Option<u32>,
+}
+
+impl ObjRef {
+    pub fn latest(name: impl Into<String>) -> ObjRef {
+        ObjRef {
+            name: name.into(),
+            version: None,
+        }
+    }
+    pub fn at(name: impl Into<String>, version: u32) -> ObjRef {
+        ObjRef {
+            name: name.into(),
+            version: Some(version),
+        }
+    }
+}
+
+impl std::fmt::Display for ObjRef {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.version {
+            Some(v) => write!(f, "{}@{v}", self.name),
+            None => write!(f, "{}", self.name),
+        }
+    }
+}
+
+impl From<&str> for ObjRef {
+    /// Parses `name` or `name@N` (an unparsable version is kept in the name,
+    /// which then fails lookup with a clear error).
+    fn from(s: &str) -> ObjRef {
+        match s.rsplit_once('@') {
+            Some((n, v)) if v.parse::<u32>().is_ok() => ObjRef::at(n, v.parse().unwrap_or(0)),
+            _ => ObjRef::latest(s),
+        }
+    }
+}
+
+/// What made a version: the statement, when, a one-line summary and details
+/// (options, counts, reports) as JSON.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Manifest {
+    pub statement: String,
+    pub created: u64,
+    pub summary: String,
+    #[serde(default)]
+    pub details: serde_json::Value,
+    #[serde(default)]
+    pub engine_version: String,
+}
+
+impl Manifest {
+    pub fn new(
+        statement: &str,
+        summary: impl Into<String>,
+        details: serde_json::Value,
+    ) -> Manifest {
+        Manifest {
+            statement: statement.to_string(),
+            created: crate::util::now_unix(),
+            summary: summary.into(),
+            details,
+            engine_version: env!("CARGO_PKG_VERSION").to_string(),
+        }
+    }
+}
+
+/// One stored version.
+#[derive(Debug, Clone)]
+pub struct Stored {
+    pub version: u32,
+    pub payload: Vec<u8>,
+    pub manifest: Manifest,
+}
+
+/// One row of `SHOW ...`: the latest version of a name.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ObjectInfo {
+    pub name: String,
+    pub latest: u32,
+    pub versions: u32,
+    pub manifest: Manifest,
+}
+
+/// The redb-backed store.
+pub struct Store {
+    db: redb::Database,
+    path: Option<PathBuf>,
+}
+
+fn st(e: impl std::fmt::Display) -> Error {
+    Error::storage(e)
+}
+
+/// Writes within one transaction; see [`Store::write`].
+pub struct Writer<'t> {
+    txn: &'t redb::WriteTransaction,
+}
+
+impl Writer<'_> {
+    /// Stores a new version of `name`; returns its number.
+    pub fn put(
+        &mut self,
+        kind: Kind,
+        name: &str,
+        payload: &[u8],
+        manifest: &Manifest,
+    ) -> Result<u32> {
+        let mut counters = self.txn.open_table(COUNTERS).map_err(st)?;
+        let last = counters
+            .get((kind.as_str(), name))
+            .map_err(st)?
+            .map(|v| v.value())
+            .unwrap_or(0);
+        let version = last + 1;
+        counters
+            .insert((kind.as_str(), name), version)
+            .map_err(st)?;
+        let mut objects = self.txn.open_table(OBJECTS).map_err(st)?;
+        objects
+            .insert((kind.as_str(), name, version), payload)
+            .map_err(st)?;
+        let mut manifests = self.txn.open_table(MANIFESTS).map_err(st)?;
+        let m = serde_json::to_vec(manifest).map_err(st)?;
+        manifests
+            .insert((kind.as_str(), name, version), m.as_slice())
+            .map_err(st)?;
+        Ok(version)
+    }
+
+    /// Removes one version, or all versions of a name. Returns how many.
+    pub fn drop(&mut self, kind: Kind, name: &str, version: Option<u32>) -> Result<u32> {
+        let mut objects = self.txn.open_table(OBJECTS).map_err(st)?;
+        let mut manifests = self.txn.open_table(MANIFESTS).map_err(st)?;
+        let (lo, hi) = match version {
+            Some(v) => (v, v),
+            None => (0, u32::MAX),
+        };
+        let keys: Vec<u32> = objects
+            .range((kind.as_str(), name, lo)..=(kind.as_str(), name, hi))
+            .map_err(st)?
+            .map(|r| r.map(|(k, _)| k.value().2))
+            .collect::<std::result::Result<_, _>>()
+            .map_err(st)?;
+        for v in &keys {
+            objects.remove((kind.as_str(), name, *v)).map_err(st)?;
+            manifests.remove((kind.as_str(), name, *v)).map_err(st)?;
+        }
+        Ok(keys.len() as u32)
+    }
+
+    /// Records an LLM reply in the journal (inside this transaction).
+    pub fn journal_put(&mut self, key: &[u8], value: &[u8]) -> Result<()> {
+        let mut j = self.txn.open_table(JOURNAL).map_err(st)?;
+        j.insert(key, value).map_err(st)?;
+        Ok(())
+    }
+}
+
+impl Store {
+    /// Opens (or creates) a database file. A file held by another process
+    /// gives [`Error::Locked`].
+    pub fn open(path: &Path) -> Result<Store> {
+        let db = match redb::Database::create(path) {
+            Ok(db) => db,
+            Err(redb::DatabaseError::DatabaseAlreadyOpen) => {
+                return Err(Error::Locked {
+                    path: path.to_path_buf(),
+                });
+            }
+            Err(redb::DatabaseError::Storage(redb::StorageError::Io(e))) => {
+                return Err(Error::io(path, e));
+            }
+            Err(e) => {
+                return Err(Error::storage(format!(
+                    "cannot open {} as a valence database: {e}",
+                    path.display()
+                )));
+            }
+        };
+        let s = Store {
+            db,
+            path: Some(path.to_path_buf()),
+        };
+        s.init()?;
+        Ok(s)
+    }
+
+    /// A database that lives in memory and vanishes when dropped.
+    pub fn in_memory() -> Result<Store> {
+        let db = redb::Database::builder()
+            .create_with_backend(redb::backends::InMemoryBackend::new())
+            .map_err(st)?;
+        let s = Store { db, path: None };
+        s.init()?;
+        Ok(s)
+    }
+
+    /// The file path, or `None` in memory.
+    pub fn path(&self) -> Option<&Path> {
+        self.path.as_deref()
+    }
+
+    fn init(&self) -> Result<()> {
+        let txn = self.db.begin_write().map_err(st)?;
+        {
+            let mut meta = txn.open_table(META).map_err(st)?;
+            let existing = meta
+                .get("format_version")
+                .map_err(st)?
+                .map(|v| v.value().to_string());
+            match existing {
+                None => {
+                    meta.insert("format_version", FORMAT_VERSION).map_err(st)?;
+                }
+                Some(v) if v == FORMAT_VERSION => {}
+                Some(v) => {
+                    return Err(Error::storage(format!(
+                        "database format {v} is not supported by this build (reads format {FORMAT_VERSION})"
+                    )));
+                }
+            }
+            txn.open_table(OBJECTS).map_err(st)?;
+            txn.open_table(MANIFESTS).map_err(st)?;
+            txn.open_table(COUNTERS).map_err(st)?;
+            txn.open_table(JOURNAL).map_err(st)?;
+        }
+        txn.commit().map_err(st)
+    }
+
+    /// Runs `f` in one write transaction, committed only if `f` succeeds.
+    pub fn write<T>(&self, f: impl FnOnce(&mut Writer<'_>) -> Result<T>) -> Result<T> {
+        let txn = self.db.begin_write().map_err(st)?;
+        let out = {
+            let mut w = Writer { txn: &txn };
+            f(&mut w)
+        };
+        match out {
+            Ok(v) => {
+                txn.commit().map_err(st)?;
+                Ok(v)
+            }
+            Err(e) => {
+                txn.abort().map_err(st)?;
+                Err(e)
+            }
+        }
+    }
+
+    /// Stores one new version in its own transaction.
+    pub fn put(&self, kind: Kind, name: &str, payload: &[u8], manifest: &Manifest) -> Result<u32> {
+        self.write(|w| w.put(kind, name, payload, manifest))
+    }
+
+    /// All versions of a name, ascending.
+    pub fn versions(&self, kind: Kind, name: &str) -> Result<Vec<(u32, Manifest)>> {
+        let txn = self.db.begin_read().map_err(st)?;
+        let t = txn.open_table(MANIFESTS).map_err(st)?;
+        let mut out = Vec::new();
+        for r in t
+            .range((kind.as_str(), name, 0)..=(kind.as_str(), name, u32::MAX))
+            .map_err(st)?
+        {
+            let (k, v) = r.map_err(st)?;
+            let m: Manifest = serde_json::from_slice(v.value()).map_err(st)?;
+            out.push((k.value().2, m));
+        }
+        Ok(out)
+    }
+
+    /// Resolves a reference to a concrete version, with helpful errors.
+    pub fn resolve(&self, kind: Kind, r: &ObjRef) -> Result<u32> {
+        let versions = self.versions(kind, &r.name)?;
+        let Some(&(latest, _)) = versions.last() else {
+            let names: Vec<String> = self.list(kind)?.into_iter().map(|o| o.name).collect();
+            let hint = if names.is_empty() {
+                format!("there are no {} yet", kind.plural())
+            } else {
+                format!("existing {}: {}", kind.plural(), names.join(", "))
+            };
+            return Err(Error::NotFound {
+                kind: kind.as_str(),
+                name: r.name.clone(),
+                hint: Some(hint),
+            });
+        };
+        match r.version {
+            None => Ok(latest),
+            Some(v) if versions.iter().any(|(x, _)| *x == v) => Ok(v),
+            Some(v) => Err(Error::NotFound {
+                kind: kind.as_str(),
+                name: format!("{}@{v}", r.name),
+                hint: Some(format!(
+                    "versions of '{}': {}",
+                    r.name,
+                    versions
+                        .iter()
+                        .map(|(x, _)| x.to_string())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )),
+            }),
+        }
+    }
+
+    /// Reads one version (the latest when `r.version` is `None`).
+    pub fn get(&self, kind: Kind, r: &ObjRef) -> Result<Stored> {
+        let version = self.resolve(kind, r)?;
+        let txn = self.db.begin_read().map_err(st)?;
+        let objects = txn.open_table(OBJECTS).map_err(st)?;
+        let manifests = txn.open_table(MANIFESTS).map_err(st)?;
+        let key = (kind.as_str(), r.name.as_str(), version);
+        let payload = objects
+            .get(key)
+            .map_err(st)?
+            .map(|v| v.value().to_vec())
+            .ok_or_else(|| {
+                Error::storage(format!(
+                    "{} {}@{version} has no payload",
+                    kind.as_str(),
+                    r.name
+                ))
+            })?;
+        let manifest = manifests
+            .get(key)
+            .map_err(st)?
+            .map(|v| serde_json::from_slice(v.value()))
+            .transpose()
+            .map_err(st)?
+            .unwrap_or_default();
+        Ok(Stored {
+            version,
+            payload,
+            manifest,
+        })
+    }
+
+    /// Every name of a kind with its latest version, sorted by name.
+    pub fn list(&self, kind: Kind) -> Result<Vec<ObjectInfo>> {
+        let txn = self.db.begin_read().map_err(st)?;
+        let t = txn.open_table(MANIFESTS).map_err(st)?;
+        let mut out: Vec<ObjectInfo> = Vec::new();
+        for r in t
+            .range((kind.as_str(), "", 0)..(kind.as_str(), "\u{10FFFF}", u32::MAX))
+            .map_err(st)?
+        {
+            let (k, v) = r.map_err(st)?;
+            let (_, name, version) = k.value();
+            let m: Manifest = serde_json::from_slice(v.value()).map_err(st)?;
+            match out.last_mut() {
+                Some(last) if last.name == name => {
+                    last.latest = version;
+                    last.versions += 1;
+                    last.manifest = m;
+                }
+                _ => out.push(ObjectInfo {
+                    name: name.to_string(),
+                    latest: version,
+                    versions: 1,
+                    manifest: m,
+                }),
+            }
+        }
+        Ok(out)
+    }
+
+    /// Looks up a journaled LLM reply.
+    pub fn journal_get(&self, key: &[u8]) -> Result<Option<Vec<u8>>> {
+        let txn = self.db.begin_read().map_err(st)?;
+        let t = txn.open_table(JOURNAL).map_err(st)?;
+        Ok(t.get(key).map_err(st)?.map(|v| v.value().to_vec()))
+    }
+
+    /// Commits one journal entry in its own transaction (durable before use).
+    pub fn journal_put(&self, key: &[u8], value: &[u8]) -> Result<()> {
+        self.write(|w| w.journal_put(key, value))
+    }
+
+    /// Number of journal entries.
+    pub fn journal_len(&self) -> Result<u64> {
+        let txn = self.db.begin_read().map_err(st)?;
+        let t = txn.open_table(JOURNAL).map_err(st)?;
+        t.len().map_err(st)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn versions_are_immutable_and_never_reused() {
+        let s = Store::in_memory().unwrap();
+        let m = Manifest::new("x", "s", serde_json::Value::Null);
+        assert_eq!(s.put(Kind::Graph, "g", b"one", &m).unwrap(), 1);
+        assert_eq!(s.put(Kind::Graph, "g", b"two", &m).unwrap(), 2);
+        assert_eq!(
+            s.get(Kind::Graph, &ObjRef::at("g", 1)).unwrap().payload,
+            b"one"
+        );
+        assert_eq!(
+            s.get(Kind::Graph, &ObjRef::latest("g")).unwrap().payload,
+            b"two"
+        );
+        s.write(|w| w.drop(Kind::Graph, "g", None)).unwrap();
+        assert!(s.get(Kind::Graph, &ObjRef::latest("g")).is_err());
+        assert_eq!(s.put(Kind::Graph, "g", b"three", &m).unwrap(), 3);
+    }
+
+    #[test]
+    fn failed_write_leaves_nothing() {
+        let s = Store::in_memory().unwrap();
+        let m = Manifest::default();
+        let r: Result<()> = s.write(|w| {
+            w.put(Kind::Graph, "g", b"x", &m)?;
+            Err(Error::invalid("boom"))
+        });
+        assert!(r.is_err());
+        assert!(s.list(Kind::Graph).unwrap().is_empty());
+        assert_eq!(s.put(Kind::Graph, "g", b"x", &m).unwrap(), 1);
+    }
+
+    #[test]
+    fn list_groups_names() {
+        let s = Store::in_memory().unwrap();
+        let m = Manifest::default();
+        s.put(Kind::Graph, "b", b"x", &m).unwrap();
+        s.put(Kind::Graph, "a", b"x", &m).unwrap();
+        s.put(Kind::Graph, "a", b"x", &m).unwrap();
+        s.put(Kind::Dataset, "a", b"x", &m).unwrap();
+        let l = s.list(Kind::Graph).unwrap();
+        assert_eq!(l.len(), 2);
+        assert_eq!(
+            (l[0].name.as_str(), l[0].latest, l[0].versions),
+            ("a", 2, 2)
+        );
+        assert_eq!((l[1].name.as_str(), l[1].latest), ("b", 1));
+    }
+}
