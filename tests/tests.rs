@@ -1,1 +1,2 @@
-
+mod llm;
+mod llm_server;

@@ -2,16 +2,19 @@
 //! rest, commit each usable reply to the journal before using it.
 
 use std::sync::Arc;
-use std::sync::atomic::AtomicBool;
 use std::time::Instant;
 
-use crate::generate::plan::{Plan, render};
-use crate::generate::{GenerateOptions, GenerateReport, Journal, journal_key};
-use crate::llm::backend::{Backend, Request, Task};
+use crate::generate::plan::{Plan, plan_modalities, render};
+use crate::generate::{BackendKind, GenerateOptions, GenerateReport, Journal, journal_key};
+use crate::llm::backend::{Backend, OpenAiBackend, OracleBackend, OracleReference, Request, Task};
 use crate::llm::parse::{SignLabel, parse_signs};
 use crate::llm::prompt::Template;
 use crate::llm::runner::{Meter, Outcome, Parser, run_calls};
-use crate::{Error, Result};
+use crate::store::ObjRef;
+use crate::{
+    Catalogue, Engine, GraphBuilder, Sign, SignedGraph, Written, check_name, read_edges_csv,
+};
+use crate::{Ctx, Error, Result};
 
 /// One classified pair with a sign (neutral answers are only counted).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -21,15 +24,6 @@ pub struct PairAnswer {
     /// (modality, value) of the target attribute.
     pub target: (String, String),
     pub label: SignLabel,
-}
-
-/// Progress of a run, reported after every batch.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct Progress {
-    pub batches_done: u64,
-    pub batches_total: u64,
-    pub calls_made: u64,
-    pub failed_batches: u64,
 }
 
 /// Signed answers and the report of a complete run.
@@ -91,9 +85,9 @@ pub fn run_plan(
     template: &Template,
     opts: &GenerateOptions,
     journal: &dyn Journal,
-    progress: &mut dyn FnMut(&Progress),
-    cancel: Arc<AtomicBool>,
+    ctx: &Ctx,
 ) -> Result<BruteForceResult> {
+    let cancel = ctx.cancel.clone();
     opts.validate()?;
     let started = Instant::now();
     let identity = backend.journal_identity();
@@ -113,12 +107,8 @@ pub fn run_plan(
             None => pending.push(i),
         }
     }
-    let mut prog = Progress {
-        batches_done: replayed,
-        batches_total: n as u64,
-        ..Progress::default()
-    };
-    progress(&prog);
+    ctx.progress.start("generate", n as u64);
+    ctx.progress.advance(replayed);
 
     let requests: Vec<Arc<Request>> = pending
         .iter()
@@ -172,7 +162,7 @@ pub fn run_plan(
                         // Committed before it is used.
                         journal.journal_put(&keys[i], reply.as_bytes())?;
                         labels[i] = Some(value);
-                        prog.batches_done += 1;
+                        ctx.progress.advance(1);
                     }
                     Outcome::Failed { error, .. } => {
                         failed += 1;
@@ -188,17 +178,15 @@ pub fn run_plan(
                                 error
                             ));
                         }
-                        prog.batches_done += 1;
-                        prog.failed_batches += 1;
+                        ctx.progress.advance(1);
                     }
                     Outcome::Unfinished { .. } => unfinished += 1,
                 }
-                prog.calls_made = meter.calls();
-                progress(&prog);
                 Ok(())
             },
         ))
     };
+    ctx.progress.finish();
     run_result?;
     if cancel.load(std::sync::atomic::Ordering::SeqCst) {
         return Err(Error::Cancelled);
@@ -273,4 +261,161 @@ pub fn run_plan(
         failures,
     };
     Ok(BruteForceResult { answers, report })
+}
+
+// ------------------------------------------------------------ public API --
+
+/// (modality, values) in catalogue order.
+pub fn catalogue_modalities(cat: &Catalogue) -> Vec<(String, Vec<String>)> {
+    cat.modalities()
+        .iter()
+        .enumerate()
+        .map(|(m, name)| {
+            (
+                name.clone(),
+                cat.of_modality(m as u16)
+                    .map(|(_, a)| a.value.clone())
+                    .collect(),
+            )
+        })
+        .collect()
+}
+
+/// The brute-force plan for a catalogue (no call, no journal lookup).
+pub fn plan_brute_force(cat: &Catalogue, opts: &GenerateOptions) -> Result<Plan> {
+    opts.validate()?;
+    let template = opts.sign_template()?;
+    Ok(plan_modalities(
+        &catalogue_modalities(cat),
+        opts.batch_size,
+        opts.primary,
+        &template,
+    ))
+}
+
+/// The oracle's reference answers, read from `opts.reference`.
+pub fn oracle_reference(opts: &GenerateOptions) -> Result<OracleReference> {
+    let Some(path) = &opts.reference else {
+        return Err(Error::invalid_hint(
+            "backend 'oracle' needs a reference graph",
+            "add reference = 'path/to/edges.csv' to WITH (...): the oracle is an offline simulator that answers from that edge file",
+        ));
+    };
+    let (g, _) = read_edges_csv(path, None)?;
+    let node = |id| (g.modality_name(id).to_string(), g.value(id).to_string());
+    Ok(OracleReference::from_edges(g.edges().map(|(a, b, s)| {
+        let l = match s {
+            Sign::Pos => SignLabel::Pos,
+            Sign::Neg => SignLabel::Neg,
+        };
+        (node(a), node(b), l)
+    })))
+}
+
+/// Builds the backend the options name (reads the oracle's reference file;
+/// the openai backend reads env OPENAI_API_KEY and OPENAI_BASE_URL).
+pub fn build_backend(opts: &GenerateOptions) -> Result<Arc<dyn Backend>> {
+    opts.validate()?;
+    Ok(match opts.backend {
+        BackendKind::Oracle => Arc::new(OracleBackend::new(
+            oracle_reference(opts)?,
+            opts.oracle_noise,
+            opts.seed,
+            std::time::Duration::from_millis(opts.oracle_latency_ms),
+        )?),
+        BackendKind::OpenAi => Arc::new(OpenAiBackend::new(
+            opts.base_url.as_deref(),
+            &opts.model,
+            opts.temperature,
+        )?),
+    })
+}
+
+/// The journal identity the options' backend will have, without building a
+/// client (EXPLAIN needs no endpoint).
+fn identity(opts: &GenerateOptions) -> Result<String> {
+    Ok(match opts.backend {
+        BackendKind::Oracle => build_backend(opts)?.journal_identity(),
+        BackendKind::OpenAi => OpenAiBackend::identity_for(&opts.model, opts.temperature),
+    })
+}
+
+/// EXPLAIN: the plan with how many calls the journal already answers, and
+/// the estimated prompt tokens. Makes no call.
+pub fn explain_brute_force(
+    journal: &dyn Journal,
+    cat: &Catalogue,
+    opts: &GenerateOptions,
+) -> Result<Plan> {
+    let mut plan = plan_brute_force(cat, opts)?;
+    let template = opts.sign_template()?;
+    count_journaled(&mut plan, &identity(opts)?, &template, journal)?;
+    Ok(plan)
+}
+
+/// Runs GENERATE ... USING BRUTE_FORCE with the backend the options name.
+/// Returns the graph (every catalogue attribute is a node; `+`/`-` answers
+/// are edges) and the report. Writes only journal entries: storing the graph
+/// version (one transaction) is the caller's, e.g. [`generate_graph`].
+pub fn run_brute_force(
+    journal: &dyn Journal,
+    cat: &Catalogue,
+    opts: &GenerateOptions,
+    ctx: &Ctx,
+) -> Result<(SignedGraph, GenerateReport)> {
+    let backend = build_backend(opts)?;
+    run_brute_force_with(backend, journal, cat, opts, ctx)
+}
+
+/// [`run_brute_force`] with a given backend (tests, embedding).
+pub fn run_brute_force_with(
+    backend: Arc<dyn Backend>,
+    journal: &dyn Journal,
+    cat: &Catalogue,
+    opts: &GenerateOptions,
+    ctx: &Ctx,
+) -> Result<(SignedGraph, GenerateReport)> {
+    let plan = plan_brute_force(cat, opts)?;
+    let template = opts.sign_template()?;
+    let r = run_plan(backend, &plan, &template, opts, journal, ctx)?;
+    let mut b = GraphBuilder::from_catalogue(cat);
+    for a in &r.answers {
+        let (Some(x), Some(y)) = (
+            b.find(&a.primary.0, &a.primary.1),
+            b.find(&a.target.0, &a.target.1),
+        ) else {
+            continue;
+        };
+        let s = match a.label {
+            SignLabel::Pos => Sign::Pos,
+            SignLabel::Neg => Sign::Neg,
+            SignLabel::Neutral => continue,
+        };
+        b.add_edge(x, y, s)?;
+    }
+    Ok((b.build(), r.report))
+}
+
+/// GENERATE GRAPH `name` FROM `catalogue` USING BRUTE_FORCE WITH (`opts`):
+/// runs, then stores the graph as the next version of `name` in one
+/// transaction, with the options and the report in its manifest
+/// (`details.generate`, `details.options`, `details.catalogue`).
+pub fn generate_graph(
+    engine: &Engine,
+    name: &str,
+    catalogue: &ObjRef,
+    opts: &GenerateOptions,
+    statement: &str,
+    ctx: &Ctx,
+) -> Result<(Written, GenerateReport)> {
+    check_name(name)?;
+    let (cv, cat) = engine.catalogue(catalogue)?;
+    let (g, report) = run_brute_force(engine.store(), &cat, opts, ctx)?;
+    let details = serde_json::json!({
+        "catalogue": {"name": catalogue.name, "version": cv},
+        "options": opts,
+        "generate": report,
+    });
+    let w = engine.store_graph(name, g, statement, "generated", details)?;
+    Ok((w, report))
 }

@@ -18,7 +18,11 @@ use crate::llm::prompt::Template;
 use crate::llm::runner::CallPolicy;
 use crate::{Error, Result};
 
-pub use brute_force::{BruteForceResult, PairAnswer, run_plan};
+pub use brute_force::{
+    BruteForceResult, PairAnswer, build_backend, catalogue_modalities, count_journaled,
+    explain_brute_force, generate_graph, oracle_reference, plan_brute_force, run_brute_force,
+    run_brute_force_with, run_plan,
+};
 pub use plan::{Batch, PairPlan, Plan, PrimaryRule, plan_modalities};
 
 /// Which backend answers the prompts.
@@ -164,6 +168,16 @@ impl GenerateOptions {
 pub trait Journal {
     fn journal_get(&self, key: &[u8; 32]) -> Result<Option<Vec<u8>>>;
     fn journal_put(&self, key: &[u8; 32], value: &[u8]) -> Result<()>;
+}
+
+impl Journal for crate::store::Store {
+    fn journal_get(&self, key: &[u8; 32]) -> Result<Option<Vec<u8>>> {
+        crate::store::Store::journal_get(self, key)
+    }
+
+    fn journal_put(&self, key: &[u8; 32], value: &[u8]) -> Result<()> {
+        crate::store::Store::journal_put(self, key, value)
+    }
 }
 
 /// An in-memory journal (tests, in-memory databases).

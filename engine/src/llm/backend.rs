@@ -175,6 +175,11 @@ impl OpenAiBackend {
         })
     }
 
+    /// The journal identity of a client for `model` at `temperature`.
+    pub fn identity_for(model: &str, temperature: f64) -> String {
+        format!("openai\0{model}\0{temperature}")
+    }
+
     /// The chat-completions URL called.
     pub fn url(&self) -> &str {
         &self.url
@@ -278,7 +283,7 @@ impl Backend for OpenAiBackend {
     }
 
     fn journal_identity(&self) -> String {
-        format!("openai\0{}\0{}", self.model, self.temperature)
+        OpenAiBackend::identity_for(&self.model, self.temperature)
     }
 
     fn complete<'a>(&'a self, req: &'a Request) -> BoxFuture<'a, Result<String, CallError>> {

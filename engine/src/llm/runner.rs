@@ -229,7 +229,11 @@ async fn one<T: Send + 'static>(
                     error: message,
                 });
             }
-            Ok(Err(CallError::Fatal { message })) => return TaskEnd::Fatal(message),
+            Ok(Err(CallError::Fatal { message })) => {
+                // Stop the other tasks at once, not when the driver sees this.
+                stop.store(true, Ordering::SeqCst);
+                return TaskEnd::Fatal(message);
+            }
             Ok(Ok(text)) => match parse(&req, &text) {
                 Ok(value) => {
                     return TaskEnd::Outcome(Outcome::Done {
