@@ -1,1 +1,164 @@
+//! # Valence
+//!
+//! An embedded database engine for signed marketing-compatibility graphs and
+//! the synthetic campaign datasets sampled from them.
+//!
+//! ```
+//! use valence::Database;
+//!
+//! # fn main() -> valence::Result<()> {
+//! let db = Database::in_memory()?;
+//! let results = db.execute(
+//!     "LOAD CATALOGUE small FROM 'fixtures/small/catalogue.csv';
+//!      IMPORT GRAPH ref FROM 'fixtures/small/edges.csv' CATALOGUE small;
+//!      SHOW GRAPHS;",
+//! )?;
+//! let shown = results[2].table();
+//! assert_eq!(shown.get(0, "name").and_then(|v| v.as_str()), Some("ref"));
+//!
+//! // Typed access to what scripts do:
+//! let g = db.graph("ref")?;
+//! let nike = g.find("brand", "Nike").unwrap();
+//! let athletes = g.find("audience", "Athletes").unwrap();
+//! assert_eq!(g.sign(nike, athletes), Some(valence::Sign::Pos));
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! Statements are described in the README's DSL tour; every statement answers
+//! with one or more [`Table`]s. The engine's typed API is re-exported as
+//! [`engine`].
+
+use std::path::Path;
+use std::sync::Arc;
+
+pub use valence_dsl::{
+    DslError, Mode, QueryResult, Session, Table, Value, is_complete, parse_script, render,
+};
 pub use valence_engine as engine;
+pub use valence_engine::{
+    Catalogue, Ctx, EdgeFractions, Engine, Kind, NodeId, ObjRef, Progress, Sign, SignedGraph,
+};
+
+/// Errors of the embedded API: a statement failed (with its location), or a
+/// typed engine call failed.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum Error {
+    Query(DslError),
+    Engine(valence_engine::Error),
+}
+
+impl std::fmt::Display for Error {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Error::Query(e) => write!(f, "{e}"),
+            Error::Engine(e) => write!(f, "{e}"),
+        }
+    }
+}
+
+impl std::error::Error for Error {}
+
+impl From<DslError> for Error {
+    fn from(e: DslError) -> Self {
+        Error::Query(e)
+    }
+}
+
+impl From<valence_engine::Error> for Error {
+    fn from(e: valence_engine::Error) -> Self {
+        Error::Engine(e)
+    }
+}
+
+/// Result alias of the embedded API.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// A Valence database: a file, or memory.
+#[derive(Clone)]
+pub struct Database {
+    session: Session,
+}
+
+impl Database {
+    /// Opens or creates a database file. Another process holding the file
+    /// gives a "database is locked" error.
+    pub fn open(path: impl AsRef<Path>) -> Result<Database> {
+        Ok(Database::from_engine(Engine::open(path.as_ref())?))
+    }
+
+    /// A database in memory; gone when the last handle is dropped.
+    pub fn in_memory() -> Result<Database> {
+        Ok(Database::from_engine(Engine::in_memory()?))
+    }
+
+    fn from_engine(engine: Engine) -> Database {
+        Database {
+            session: Session::new(Arc::new(engine)),
+        }
+    }
+
+    /// Runs a script; returns one result per statement. Stops at the first
+    /// error: statements before it have taken effect, the failing one has
+    /// not (one transaction per statement).
+    pub fn execute(&self, script: &str) -> Result<Vec<QueryResult>> {
+        Ok(self.session.execute(script, &Ctx::default())?)
+    }
+
+    /// Runs a script with a cancellation/progress context, handing each
+    /// result to `on_result` as soon as its statement finishes.
+    pub fn execute_with(
+        &self,
+        script: &str,
+        ctx: &Ctx,
+        on_result: impl FnMut(&valence_dsl::ast::Statement, QueryResult) -> bool,
+    ) -> Result<()> {
+        Ok(self.session.run_script(script, ctx, on_result)?)
+    }
+
+    /// The engine, for typed calls.
+    pub fn engine(&self) -> &Engine {
+        self.session.engine()
+    }
+
+    /// The query session (shared engine).
+    pub fn session(&self) -> &Session {
+        &self.session
+    }
+
+    /// `LOAD CATALOGUE name FROM path`; returns the new version.
+    pub fn load_catalogue(&self, name: &str, path: impl AsRef<Path>) -> Result<u32> {
+        let stmt = format!("LOAD CATALOGUE {name} FROM '{}'", path.as_ref().display());
+        Ok(self
+            .engine()
+            .load_catalogue(name, path.as_ref(), &stmt)?
+            .version)
+    }
+
+    /// `IMPORT GRAPH name FROM path [CATALOGUE c]`; returns the new version.
+    pub fn import_graph(
+        &self,
+        name: &str,
+        path: impl AsRef<Path>,
+        catalogue: Option<&str>,
+    ) -> Result<u32> {
+        let stmt = format!("IMPORT GRAPH {name} FROM '{}'", path.as_ref().display());
+        let c = catalogue.map(ObjRef::from);
+        Ok(self
+            .engine()
+            .import_graph(name, path.as_ref(), c.as_ref(), &stmt)?
+            .0
+            .version)
+    }
+
+    /// A graph version (`"g"` or `"g@2"`).
+    pub fn graph(&self, r: &str) -> Result<Arc<SignedGraph>> {
+        Ok(self.engine().graph(&ObjRef::from(r))?.1)
+    }
+
+    /// A catalogue version (`"c"` or `"c@2"`).
+    pub fn catalogue(&self, r: &str) -> Result<Catalogue> {
+        Ok(self.engine().catalogue(&ObjRef::from(r))?.1)
+    }
+}

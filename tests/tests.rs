@@ -1,2 +1,9 @@
+//! The one integration-test binary of the workspace (ripgrep style): each
+//! topic is a module. Run with `cargo test --workspace`.
+
+mod api;
+mod cli;
+mod common;
 mod llm;
 mod llm_server;
+mod scripts;

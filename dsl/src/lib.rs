@@ -1,1 +1,19 @@
-pub fn x() {}
+//! The Valence query language: pest grammar (`grammar/valence.pest`) → AST
+//! ([`ast`]) → execution against the engine ([`Session`]) → result tables
+//! ([`QueryResult`]), rendered in the shell's modes by [`render`].
+
+pub mod ast;
+mod error;
+mod exec;
+mod parse;
+pub mod render;
+mod split;
+mod table;
+
+pub use error::{DslError, ErrorKind, Result};
+pub use exec::Session;
+pub use exec::opts::Opts;
+pub use parse::parse_script;
+pub use render::Mode;
+pub use split::{Chunk, is_complete, split_statements};
+pub use table::{QueryResult, Table, Value, format_float};

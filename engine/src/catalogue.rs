@@ -37,13 +37,47 @@ pub(crate) fn column(headers: &csv::StringRecord, name: &str) -> Option<usize> {
     })
 }
 
-/// Opens a CSV reader over a file, mapping I/O errors to the file path.
-pub(crate) fn csv_reader(path: &Path) -> Result<csv::Reader<std::fs::File>> {
-    let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
-    Ok(csv::ReaderBuilder::new()
-        .has_headers(true)
-        .flexible(true)
-        .from_reader(file))
+/// A CSV file read into memory, with a byte-offset → line map (the csv
+/// crate's own line counter skips blank lines).
+pub(crate) struct CsvFile {
+    data: Vec<u8>,
+    line_starts: Vec<usize>,
+}
+
+impl CsvFile {
+    pub(crate) fn open(path: &Path) -> Result<CsvFile> {
+        let data = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+        let mut line_starts = vec![0];
+        line_starts.extend(
+            data.iter()
+                .enumerate()
+                .filter(|(_, b)| **b == b'\n')
+                .map(|(i, _)| i + 1),
+        );
+        Ok(CsvFile { data, line_starts })
+    }
+
+    pub(crate) fn reader(&self) -> csv::Reader<&[u8]> {
+        csv::ReaderBuilder::new()
+            .has_headers(true)
+            .flexible(true)
+            .from_reader(&self.data[..])
+    }
+
+    /// 1-based line of a record.
+    pub(crate) fn line_of(&self, rec: &csv::StringRecord) -> u64 {
+        match rec.position() {
+            Some(p) => {
+                // A record's position may start at blank lines before it.
+                let mut b = p.byte() as usize;
+                while b < self.data.len() && matches!(self.data[b], b'\n' | b'\r') {
+                    b += 1;
+                }
+                self.line_starts.partition_point(|&s| s <= b) as u64
+            }
+            None => 0,
+        }
+    }
 }
 
 /// Converts a csv error into an input error at the right line.
@@ -75,7 +109,8 @@ impl Catalogue {
 
     /// Reads a catalogue CSV. Errors name the file and line.
     pub fn from_csv(path: &Path) -> Result<Catalogue> {
-        let mut rdr = csv_reader(path)?;
+        let file = CsvFile::open(path)?;
+        let mut rdr = file.reader();
         let headers = rdr.headers().map_err(|e| csv_error(path, e))?.clone();
         let (Some(mi), Some(vi)) = (column(&headers, "modality"), column(&headers, "value")) else {
             return Err(Error::input(
@@ -92,7 +127,7 @@ impl Catalogue {
         let mut b = CatalogueBuilder::default();
         for rec in rdr.records() {
             let rec = rec.map_err(|e| csv_error(path, e))?;
-            let line = rec.position().map(|p| p.line()).unwrap_or(0);
+            let line = file.line_of(&rec);
             if rec.iter().all(|f| f.trim().is_empty()) {
                 continue;
             }

@@ -14,7 +14,7 @@ use std::path::Path;
 
 use serde::Serialize;
 
-use crate::catalogue::{column, csv_error, csv_reader};
+use crate::catalogue::{CsvFile, column, csv_error};
 use crate::{Catalogue, Error, GraphBuilder, NodeId, Result, Sign, SignedGraph};
 
 /// What an edge import read.
@@ -73,7 +73,8 @@ pub fn read_edges_csv(
     path: &Path,
     catalogue: Option<&Catalogue>,
 ) -> Result<(SignedGraph, ImportStats)> {
-    let mut rdr = csv_reader(path)?;
+    let file = CsvFile::open(path)?;
+    let mut rdr = file.reader();
     let headers = rdr.headers().map_err(|e| csv_error(path, e))?.clone();
     let cols: Vec<Option<usize>> = ["source", "target", "rel", "sign"]
         .iter()
@@ -102,7 +103,7 @@ pub fn read_edges_csv(
     let mut first_line: HashMap<(NodeId, NodeId), u64> = HashMap::new();
     for rec in rdr.records() {
         let rec = rec.map_err(|e| csv_error(path, e))?;
-        let line = rec.position().map(|p| p.line()).unwrap_or(0);
+        let line = file.line_of(&rec);
         if rec.iter().all(|f| f.trim().is_empty()) {
             continue;
         }
@@ -188,8 +189,7 @@ pub fn read_edges_csv(
         let key = (a.min(t), a.max(t));
         match b.try_add_edge(a, t, sign) {
             Ok(()) => {
-                if let Some(&first) = first_line.get(&key) {
-                    let _ = first;
+                if first_line.contains_key(&key) {
                     stats.duplicates += 1;
                 } else {
                     first_line.insert(key, line);

@@ -598,3 +598,131 @@ impl GraphBuilder {
         )
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// A random graph over `mods` modalities plus an edge list kept aside
+    /// for the naive count.
+    fn random_graph(
+        sizes: &[usize],
+        edges: &[(usize, usize, bool)],
+    ) -> (SignedGraph, Vec<(NodeId, NodeId, Sign)>) {
+        let mut b = GraphBuilder::new();
+        for (m, &n) in sizes.iter().enumerate() {
+            for i in 0..n {
+                b.add_node(&format!("m{m}"), &format!("v{i}"));
+            }
+        }
+        let total = b.node_count();
+        let mut kept = Vec::new();
+        for &(a, c, pos) in edges {
+            let (a, c) = ((a % total) as NodeId, (c % total) as NodeId);
+            let s = if pos { Sign::Pos } else { Sign::Neg };
+            if b.try_add_edge(a, c, s).is_ok()
+                && !kept
+                    .iter()
+                    .any(|&(x, y, _)| (x, y) == (a, c) || (x, y) == (c, a))
+            {
+                kept.push((a, c, s));
+            }
+        }
+        (b.build(), kept)
+    }
+
+    fn naive(g: &SignedGraph, edges: &[(NodeId, NodeId, Sign)], set: &[NodeId]) -> (u64, u64, u64) {
+        let (mut p, mut n, mut pairs) = (0, 0, 0);
+        for (i, &a) in set.iter().enumerate() {
+            for &b in &set[i + 1..] {
+                if g.modality_of(a) == g.modality_of(b) {
+                    continue;
+                }
+                pairs += 1;
+                for &(x, y, s) in edges {
+                    if (x, y) == (a, b) || (x, y) == (b, a) {
+                        match s {
+                            Sign::Pos => p += 1,
+                            Sign::Neg => n += 1,
+                        }
+                    }
+                }
+            }
+        }
+        (p, n, pairs)
+    }
+
+    proptest! {
+        #[test]
+        fn edge_fractions_match_naive_count(
+            sizes in proptest::collection::vec(1usize..12, 1..6),
+            edges in proptest::collection::vec((0usize..1000, 0usize..1000, any::<bool>()), 0..300),
+            pick in proptest::collection::vec(0usize..1000, 0..25),
+        ) {
+            let (g, kept) = random_graph(&sizes, &edges);
+            let mut set: Vec<NodeId> = pick.iter().map(|&i| (i % g.node_count()) as NodeId).collect();
+            set.sort_unstable();
+            set.dedup();
+            let (p, n, pairs) = naive(&g, &kept, &set);
+            for f in [g.edge_fractions(&set), g.edge_fractions_roaring(&set)] {
+                prop_assert_eq!((f.pos_edges, f.neg_edges, f.pairs), (p, n, pairs));
+                if pairs > 0 {
+                    prop_assert!((f.pos - p as f64 / pairs as f64).abs() < 1e-12);
+                    prop_assert!((f.pos + f.neg + f.absent - 1.0).abs() < 1e-12);
+                } else {
+                    prop_assert_eq!(f.absent, 1.0);
+                }
+            }
+        }
+
+        #[test]
+        fn snapshot_round_trips(
+            sizes in proptest::collection::vec(1usize..8, 1..5),
+            edges in proptest::collection::vec((0usize..500, 0usize..500, any::<bool>()), 0..100),
+        ) {
+            let (g, _) = random_graph(&sizes, &edges);
+            let back = SignedGraph::from_snapshot(&g.to_snapshot().unwrap()).unwrap();
+            prop_assert_eq!(back.modalities(), g.modalities());
+            prop_assert_eq!(back.node_count(), g.node_count());
+            prop_assert_eq!(back.edges().collect::<Vec<_>>(), g.edges().collect::<Vec<_>>());
+            for id in 0..g.node_count() as NodeId {
+                prop_assert_eq!(back.value(id), g.value(id));
+                prop_assert_eq!(back.modality_of(id), g.modality_of(id));
+            }
+        }
+    }
+
+    #[test]
+    fn builder_rejects_bad_edges() {
+        let mut b = GraphBuilder::new();
+        let a = b.add_node("brand", "Nike");
+        let c = b.add_node("brand", "Vans");
+        let d = b.add_node("audience", "Athletes");
+        assert_eq!(
+            b.try_add_edge(a, a, Sign::Pos),
+            Err(EdgeRejection::SelfLoop)
+        );
+        assert_eq!(
+            b.try_add_edge(a, c, Sign::Pos),
+            Err(EdgeRejection::SameModality)
+        );
+        assert_eq!(b.try_add_edge(a, d, Sign::Pos), Ok(()));
+        assert_eq!(b.try_add_edge(d, a, Sign::Pos), Ok(()));
+        assert_eq!(
+            b.try_add_edge(d, a, Sign::Neg),
+            Err(EdgeRejection::Conflict(Sign::Pos))
+        );
+        let g = b.build();
+        assert_eq!(g.edge_counts(), (1, 0));
+        assert_eq!(g.sign(d, a), Some(Sign::Pos));
+        assert_eq!(g.sign(c, d), None);
+    }
+
+    #[test]
+    fn candidate_pairs_exclude_same_modality() {
+        assert_eq!(candidate_pairs([1, 2, 1]), 5);
+        assert_eq!(candidate_pairs([3]), 0);
+        assert_eq!(candidate_pairs([]), 0);
+    }
+}

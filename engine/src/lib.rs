@@ -7,6 +7,8 @@ mod catalogue;
 mod ctx;
 mod db;
 mod edges;
+#[cfg(test)]
+mod edges_tests;
 mod error;
 pub mod generate;
 mod graph;

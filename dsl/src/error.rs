@@ -1,0 +1,139 @@
+//! The DSL's error: a message, where it happened (a span in the statement
+//! text) and how to fix it. Engine errors are wrapped with the span of the
+//! statement that raised them.
+
+use crate::ast::Span;
+
+/// Which stage failed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorKind {
+    /// The text does not follow the grammar.
+    Parse,
+    /// The text parses but means nothing valid (unknown option, bad range...).
+    Semantic,
+    /// The engine refused or failed.
+    Engine,
+}
+
+/// A DSL error with its location.
+#[derive(Debug)]
+pub struct DslError {
+    pub kind: ErrorKind,
+    pub message: String,
+    pub span: Option<Span>,
+    pub hint: Option<String>,
+    /// The engine error, when the engine raised it.
+    pub engine: Option<valence_engine::Error>,
+}
+
+/// Result alias of the DSL crate.
+pub type Result<T, E = DslError> = std::result::Result<T, E>;
+
+impl DslError {
+    pub fn parse(message: impl Into<String>, span: Span) -> DslError {
+        DslError {
+            kind: ErrorKind::Parse,
+            message: message.into(),
+            span: Some(span),
+            hint: None,
+            engine: None,
+        }
+    }
+
+    pub fn semantic(message: impl Into<String>, span: Span) -> DslError {
+        DslError {
+            kind: ErrorKind::Semantic,
+            message: message.into(),
+            span: Some(span),
+            hint: None,
+            engine: None,
+        }
+    }
+
+    pub fn engine(e: valence_engine::Error, span: Span) -> DslError {
+        // The engine's Display ends with "\n  hint: ..."; keep the hint apart
+        // so it prints after the caret.
+        let text = e.to_string();
+        let (message, hint) = match text.split_once("\n  hint: ") {
+            Some((m, h)) => (m.to_string(), Some(h.to_string())),
+            None => (text, None),
+        };
+        DslError {
+            kind: ErrorKind::Engine,
+            message,
+            span: Some(span),
+            hint,
+            engine: Some(e),
+        }
+    }
+
+    pub fn hint(mut self, h: impl Into<String>) -> DslError {
+        self.hint = Some(h.into());
+        self
+    }
+
+    /// Renders the error with the offending source line and a caret, e.g.
+    ///
+    /// ```text
+    /// error: expected a number
+    ///  --> script.vql:3:18
+    ///   |
+    /// 3 | SAMPLE 10 FROM g TYPES (brand [1, x])
+    ///   |                                   ^
+    ///   = hint: ...
+    /// ```
+    pub fn render(&self, src: &str, origin: &str) -> String {
+        let mut out = format!("error: {}", self.message);
+        if let Some(sp) = self.span {
+            let line_text = src.lines().nth(sp.line.saturating_sub(1)).unwrap_or("");
+            let gutter = sp.line.to_string().len();
+            let pad = " ".repeat(gutter);
+            // Caret width: the span on its first line, at least 1.
+            let line_start = src[..sp.start.min(src.len())]
+                .rfind('\n')
+                .map(|i| i + 1)
+                .unwrap_or(0);
+            let line_end = line_start + line_text.len();
+            let end = sp.end.min(line_end).max(sp.start);
+            let width = src
+                .get(sp.start..end)
+                .map(|s| s.chars().count())
+                .unwrap_or(1)
+                .max(1);
+            let col_chars = src
+                .get(line_start..sp.start)
+                .map(|s| s.chars().count())
+                .unwrap_or(0);
+            out.push_str(&format!(
+                "\n{pad}--> {origin}:{}:{}\n{pad} |\n{} | {}\n{pad} | {}{}",
+                sp.line,
+                sp.col,
+                sp.line,
+                line_text,
+                " ".repeat(col_chars),
+                "^".repeat(width)
+            ));
+            if let Some(h) = &self.hint {
+                out.push_str(&format!("\n{pad} = hint: {h}"));
+            }
+        } else if let Some(h) = &self.hint {
+            out.push_str(&format!("\n  = hint: {h}"));
+        }
+        out
+    }
+}
+
+impl std::fmt::Display for DslError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", self.message)?;
+        if let Some(sp) = self.span {
+            write!(f, " (at {}:{})", sp.line, sp.col)?;
+        }
+        if let Some(h) = &self.hint {
+            write!(f, "\n  hint: {h}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for DslError {}

@@ -1,0 +1,118 @@
+//! Execution: AST → engine calls → result tables. One file per statement
+//! family; the executor never opens redb tables (it goes through
+//! [`valence_engine::Engine`]).
+
+mod generate;
+mod objects;
+pub mod opts;
+mod sample;
+
+use std::sync::Arc;
+
+use valence_engine::{Ctx, Engine};
+
+use crate::ast::{Span, Statement, StatementKind};
+use crate::error::{DslError, Result};
+use crate::split::split_statements;
+use crate::table::QueryResult;
+
+/// A session runs statements against one engine.
+#[derive(Clone)]
+pub struct Session {
+    engine: Arc<Engine>,
+}
+
+/// Parses one statement chunk of a larger script, keeping absolute
+/// positions (line/col in the whole script) by blanking what precedes it.
+fn parse_chunk(src: &str, start: usize, end: usize) -> Result<Vec<Statement>> {
+    let prefix: String = src[..start]
+        .chars()
+        .map(|c| if c == '\n' { '\n' } else { ' ' })
+        .collect();
+    let text = format!("{prefix}{}", &src[start..end]);
+    crate::parse::parse_script(&text)
+}
+
+impl Session {
+    pub fn new(engine: Arc<Engine>) -> Session {
+        Session { engine }
+    }
+
+    pub fn engine(&self) -> &Arc<Engine> {
+        &self.engine
+    }
+
+    /// Runs a script statement by statement, calling `on_result` after each
+    /// one; stops at the first error (returned) or when `on_result` returns
+    /// false. A syntax error stops the script at that statement, after the
+    /// earlier ones ran (as sqlite3 does).
+    pub fn run_script(
+        &self,
+        src: &str,
+        ctx: &Ctx,
+        mut on_result: impl FnMut(&Statement, QueryResult) -> bool,
+    ) -> Result<()> {
+        for chunk in split_statements(src) {
+            for stmt in parse_chunk(src, chunk.start, chunk.end)? {
+                let r = self.execute_statement(&stmt, ctx)?;
+                if !on_result(&stmt, r) {
+                    return Ok(());
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Runs a script and collects every result; stops at the first error.
+    pub fn execute(&self, src: &str, ctx: &Ctx) -> Result<Vec<QueryResult>> {
+        let mut out = Vec::new();
+        self.run_script(src, ctx, |_, r| {
+            out.push(r);
+            true
+        })?;
+        Ok(out)
+    }
+
+    /// Runs one parsed statement.
+    pub fn execute_statement(&self, stmt: &Statement, ctx: &Ctx) -> Result<QueryResult> {
+        let e = &*self.engine;
+        let wrap = |r: valence_engine::Result<QueryResult>, span: Span| {
+            r.map_err(|err| DslError::engine(err, span))
+        };
+        let title = stmt.kind.title();
+        let result = match &stmt.kind {
+            StatementKind::LoadCatalogue { .. }
+            | StatementKind::ImportGraph { .. }
+            | StatementKind::ExportGraph { .. }
+            | StatementKind::Show(_)
+            | StatementKind::ShowVersions { .. }
+            | StatementKind::Describe { .. }
+            | StatementKind::Drop { .. } => objects::execute(e, stmt, ctx)?,
+            StatementKind::Diagnose(_)
+            | StatementKind::Sample(_)
+            | StatementKind::ExportDataset { .. } => sample::execute(e, stmt, ctx)?,
+            StatementKind::Generate(_)
+            | StatementKind::ExplainGenerate(_)
+            | StatementKind::CompareGraph { .. }
+            | StatementKind::CheckGraph { .. } => generate::execute(e, stmt, ctx)?,
+        };
+        wrap(Ok(result), stmt.span).map(|mut r| {
+            r.statement = title;
+            r
+        })
+    }
+}
+
+/// An engine error located at a span of the statement.
+pub(crate) fn at(span: Span) -> impl Fn(valence_engine::Error) -> DslError {
+    move |e| DslError::engine(e, span)
+}
+
+/// "not implemented yet" for a statement, pointing at it.
+pub(crate) fn not_implemented(stmt: &Statement) -> DslError {
+    DslError::engine(
+        valence_engine::Error::NotImplemented(stmt.kind.title().to_string()),
+        stmt.span,
+    )
+    .hint("this statement is part of the language contract but this build cannot execute it yet")
+}

@@ -1,0 +1,21 @@
+//! DIAGNOSE, SAMPLE, EXPORT DATASET.
+
+use valence_engine::{Ctx, Engine};
+
+use crate::ast::Statement;
+use crate::error::Result;
+use crate::table::QueryResult;
+
+pub(crate) fn execute(_e: &Engine, stmt: &Statement, _ctx: &Ctx) -> Result<QueryResult> {
+    Err(super::not_implemented(stmt))
+}
+
+/// DESCRIBE DATASET.
+pub(crate) fn describe_dataset(
+    _e: &Engine,
+    stmt: &Statement,
+    _target: &crate::ast::Ref,
+    _ctx: &Ctx,
+) -> Result<QueryResult> {
+    Err(super::not_implemented(stmt))
+}

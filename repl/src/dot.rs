@@ -1,0 +1,96 @@
+//! Dot-commands of the shell, parsed into an enum.
+
+use valence::Mode;
+
+/// A parsed dot-command.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Dot {
+    Help,
+    Quit,
+    Read(String),
+    /// `.mode` alone shows the current mode.
+    Mode(Option<Mode>),
+    Timer(bool),
+    /// `.output` alone goes back to standard output.
+    Output(Option<String>),
+}
+
+/// Parses a line starting with `.`; the error says how to use the command.
+pub fn parse(line: &str) -> Result<Dot, String> {
+    let line = line.trim();
+    let mut parts = line.splitn(2, char::is_whitespace);
+    let cmd = parts.next().unwrap_or("");
+    let arg = parts.next().map(str::trim).filter(|a| !a.is_empty());
+    let arg = arg.map(|a| a.trim_matches(|c| c == '\'' || c == '"').to_string());
+    match cmd {
+        ".help" | ".h" => Ok(Dot::Help),
+        ".quit" | ".exit" | ".q" => Ok(Dot::Quit),
+        ".read" => arg
+            .map(Dot::Read)
+            .ok_or_else(|| "usage: .read FILE".to_string()),
+        ".mode" => match arg {
+            None => Ok(Dot::Mode(None)),
+            Some(a) => Mode::parse(&a)
+                .map(|m| Dot::Mode(Some(m)))
+                .ok_or_else(|| format!("unknown mode '{a}'; usage: .mode table|csv|json|markdown")),
+        },
+        ".timer" => match arg.as_deref() {
+            Some("on") => Ok(Dot::Timer(true)),
+            Some("off") => Ok(Dot::Timer(false)),
+            _ => Err("usage: .timer on|off".to_string()),
+        },
+        ".output" => Ok(Dot::Output(arg)),
+        other => Err(format!(
+            "unknown command '{other}'; type .help for the list"
+        )),
+    }
+}
+
+/// The text of `.help`.
+pub const HELP: &str = "\
+Statements (end each with ;)
+  LOAD CATALOGUE c FROM 'catalogue.csv';
+  IMPORT GRAPH g FROM 'edges.csv' [CATALOGUE c];
+  EXPORT GRAPH g[@N] TO 'out.csv' [FORMAT csv|graphml|dot];
+  GENERATE GRAPH g FROM c USING BRUTE_FORCE|CLUSTER [WITH (backend = 'oracle', reference = 'edges.csv', ...)];
+  EXPLAIN GENERATE GRAPH g FROM c USING BRUTE_FORCE|CLUSTER [WITH (...)];
+  COMPARE GRAPH a WITH b [DETAIL];
+  CHECK GRAPH g AGAINST 'expectations.csv';
+  DIAGNOSE g TYPES (brand [1,1], geo [1,2]) [SAMPLES n] [SEED s];
+  SAMPLE n FROM g TYPES (...) LABEL pos COUNT k WHERE pos_frac IN [a,b] AND neg_frac IN [c,d] ...
+         [FAVOUR (m1, m2), ...] [AVOID (m1, m2), ...] [WITH (seed = 42, ...)] INTO ds;
+  EXPORT DATASET ds[@N] TO 'out.jsonl' [FORMAT jsonl|csv];
+  SHOW CATALOGUES | GRAPHS | DATASETS;   SHOW VERSIONS OF GRAPH g;
+  DESCRIBE CATALOGUE|GRAPH|DATASET name[@N];
+  DROP CATALOGUE|GRAPH|DATASET [IF EXISTS] name[@N];
+Commands
+  .help                         this text
+  .quit                         leave the shell
+  .read FILE                    run the statements of a file
+  .mode table|csv|json|markdown how results are printed
+  .timer on|off                 print each statement's run time
+  .output [FILE]                send results to FILE (no FILE: back to the terminal)
+";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_commands() {
+        assert_eq!(parse(".help"), Ok(Dot::Help));
+        assert_eq!(parse(".quit"), Ok(Dot::Quit));
+        assert_eq!(parse(".read x.vql"), Ok(Dot::Read("x.vql".into())));
+        assert_eq!(parse(".mode csv"), Ok(Dot::Mode(Some(Mode::Csv))));
+        assert_eq!(parse(".mode"), Ok(Dot::Mode(None)));
+        assert_eq!(parse(".timer on"), Ok(Dot::Timer(true)));
+        assert_eq!(
+            parse(".output 'o.txt'"),
+            Ok(Dot::Output(Some("o.txt".into())))
+        );
+        assert_eq!(parse(".output"), Ok(Dot::Output(None)));
+        assert!(parse(".mode xml").unwrap_err().contains("usage"));
+        assert!(parse(".read").is_err());
+        assert!(parse(".frobnicate").unwrap_err().contains(".help"));
+    }
+}

@@ -1,0 +1,113 @@
+//! The `valence` shell as a user runs it: exit codes, stderr, files.
+
+use crate::common::{stderr, stdout, valence};
+
+#[test]
+fn file_database_across_processes_with_versions() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("x.vdb");
+    let db = db.to_str().unwrap();
+    let o = valence(&[
+        db,
+        "-c",
+        "LOAD CATALOGUE c FROM 'tests/data/tiny_catalogue.csv'; \
+         IMPORT GRAPH g FROM 'tests/data/tiny_edges.csv' CATALOGUE c; DESCRIBE GRAPH g;",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = stdout(&o);
+    assert!(out.contains("brand_to_audience"), "{out}");
+    assert!(out.contains("nodes per modality"), "{out}");
+
+    let o = valence(&[db, "--mode", "csv", "-c", "SHOW GRAPHS;"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        stdout(&o).lines().any(|l| l.starts_with("g,1,1,")),
+        "{}",
+        stdout(&o)
+    );
+
+    // Re-import: version 2, and g@1 still answers.
+    let o = valence(&[
+        db,
+        "--mode",
+        "csv",
+        "-c",
+        "IMPORT GRAPH g FROM 'tests/data/tiny_edges.csv'; DESCRIBE GRAPH g@1;",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stdout(&o).contains("g,2,5,2,2,1,0"), "{}", stdout(&o));
+}
+
+#[test]
+fn malformed_edges_fail_with_file_and_line_and_store_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("x.vdb");
+    let db = db.to_str().unwrap();
+    let o = valence(&[
+        db,
+        "-c",
+        "IMPORT GRAPH g FROM 'tests/data/badsign_edges.csv';",
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    let err = stderr(&o);
+    assert!(
+        err.contains("tests/data/badsign_edges.csv:3: unknown sign '?'"),
+        "{err}"
+    );
+    assert!(err.contains("^"), "{err}");
+    let o = valence(&[db, "--mode", "csv", "-c", "SHOW GRAPHS;"]);
+    assert!(o.status.success());
+    assert_eq!(stdout(&o).trim(), "name,version,versions,created,summary");
+}
+
+#[test]
+fn scripts_stop_at_the_first_error_and_report_file_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let script = dir.path().join("s.vql");
+    std::fs::write(
+        &script,
+        "-- a script\nSHOW GRAPHS;\n\nSHOW\n  GRAPHZ;\nSHOW CATALOGUES;\n",
+    )
+    .unwrap();
+    let o = valence(&["--mode", "csv", script.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1));
+    let err = stderr(&o);
+    assert!(err.contains("s.vql:5:3"), "{err}");
+    // The first statement ran, the one after the error did not.
+    assert_eq!(
+        stdout(&o).matches("name,version").count(),
+        1,
+        "{}",
+        stdout(&o)
+    );
+}
+
+#[test]
+fn statements_from_stdin_and_dot_commands() {
+    use std::io::Write;
+    let mut child = std::process::Command::new(crate::common::valence_bin())
+        .current_dir(crate::common::root())
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b".mode markdown\nLOAD CATALOGUE c FROM\n 'tests/data/tiny_catalogue.csv';\n.mode json\nSHOW CATALOGUES\n")
+        .unwrap();
+    let o = child.wait_with_output().unwrap();
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = stdout(&o);
+    assert!(out.contains("| catalogue | version |"), "{out}");
+    assert!(out.contains("\"name\": \"c\""), "{out}");
+}
+
+#[test]
+fn unknown_dot_command_fails_non_interactively() {
+    let o = valence(&["-c", ".frobnicate"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains(".help"));
+}
