@@ -733,3 +733,123 @@ fn measure_oracle_latency() {
         );
     }
 }
+
+// ------------------------------------------------------------ kill -9 --
+
+fn write_catalogue(dir: &Path, sizes: &[(&str, usize)]) -> std::path::PathBuf {
+    let csv = dir.join("cat.csv");
+    let mut s = String::from("modality,value\n");
+    for (m, v) in nodes(sizes) {
+        s.push_str(&format!("{m},{v}\n"));
+    }
+    std::fs::write(&csv, s).unwrap();
+    csv
+}
+
+fn kill_opts(base_url: &str) -> GenerateOptions {
+    GenerateOptions {
+        backend: BackendKind::OpenAi,
+        base_url: Some(base_url.to_string()),
+        model: "test-model".into(),
+        batch_size: 3,
+        workers: 3,
+        backoff_ms: 5,
+        ..GenerateOptions::default()
+    }
+}
+
+/// The process that gets killed: GENERATE on a database file. Does
+/// nothing unless VALENCE_KILL_CHILD (the database path) is set.
+#[test]
+fn kill_child() {
+    let Ok(db) = std::env::var("VALENCE_KILL_CHILD") else {
+        return;
+    };
+    let url = std::env::var("VALENCE_KILL_URL").unwrap();
+    let cat = std::env::var("VALENCE_KILL_CAT").unwrap();
+    let engine = Engine::open(Path::new(&db)).unwrap();
+    engine
+        .load_catalogue("cat", Path::new(&cat), "LOAD")
+        .unwrap();
+    generate::generate_graph(
+        &engine,
+        "g",
+        &ObjRef::latest("cat"),
+        &kill_opts(&url),
+        "GENERATE",
+        &Ctx::default(),
+    )
+    .unwrap();
+}
+
+/// kill -9 in the middle of a run, then re-run: answers journaled before
+/// the kill are not asked again (only the few in flight at the kill are),
+/// no graph version was written by the killed run, and the final graph is
+/// the reference.
+#[test]
+fn kill_mid_run_then_resume() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("kill.valence");
+    let (server, cat, want) = serve(SMALL);
+    server.set_delay_ms(60);
+    let o = kill_opts(&server.base_url);
+    let planned = generate::plan_brute_force(&cat, &o).unwrap().total_calls;
+    let csv = write_catalogue(dir.path(), SMALL);
+    let mut child = std::process::Command::new(std::env::current_exe().unwrap())
+        .args(["--exact", "llm::kill_child", "--test-threads", "1"])
+        .env("VALENCE_KILL_CHILD", &db)
+        .env("VALENCE_KILL_URL", &server.base_url)
+        .env("VALENCE_KILL_CAT", &csv)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let t = std::time::Instant::now();
+    while server.request_count() < (planned / 3) as usize {
+        assert!(
+            t.elapsed() < std::time::Duration::from_secs(60),
+            "child made no progress"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    child.kill().unwrap(); // SIGKILL
+    child.wait().unwrap();
+    let at_kill = server.request_count();
+    assert!(
+        (at_kill as u64) < planned,
+        "the child finished before the kill"
+    );
+
+    let engine = Engine::open(&db).unwrap();
+    assert!(
+        engine.list(Kind::Graph).unwrap().is_empty(),
+        "killed run wrote a graph"
+    );
+    let journaled = engine.store().journal_len().unwrap();
+    assert!(journaled > 0 && journaled <= at_kill as u64);
+    let (_, rep) = generate::generate_graph(
+        &engine,
+        "g",
+        &ObjRef::latest("cat"),
+        &o,
+        "GENERATE",
+        &Ctx::default(),
+    )
+    .unwrap();
+    assert_eq!(rep.calls_replayed, journaled);
+    assert_eq!(rep.calls_made, planned - journaled);
+    let (_, g) = engine.graph(&ObjRef::latest("g")).unwrap();
+    assert_eq!(graph_edges(&g), want);
+    // Each batch seen once, except those whose answer was not committed at
+    // the kill: at most `workers` in flight plus replies received but not
+    // yet committed (the driver commits one at a time).
+    let mut counts = std::collections::HashMap::new();
+    for s in server.seen() {
+        *counts.entry((s.primary, s.targets)).or_insert(0u32) += 1;
+    }
+    assert_eq!(counts.len() as u64, planned);
+    let repeated = counts.values().filter(|c| **c > 1).count();
+    assert!(repeated <= 2 * o.workers, "{repeated} batches asked twice");
+    assert_eq!(server.request_count() as u64, planned + repeated as u64);
+    assert!(counts.values().all(|c| *c <= 2));
+}

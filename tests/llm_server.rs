@@ -67,6 +67,8 @@ struct Shared {
     global: Mutex<VecDeque<Fault>>,
     per_primary: Mutex<HashMap<String, VecDeque<Fault>>>,
     seen: Mutex<Vec<Seen>>,
+    /// Milliseconds every answer waits (after the request is recorded).
+    delay_ms: std::sync::atomic::AtomicU64,
 }
 
 fn key(a: Node, b: Node) -> (Node, Node) {
@@ -146,6 +148,13 @@ impl TestServer {
     /// Every request so far, in arrival order.
     pub fn seen(&self) -> Vec<Seen> {
         self.shared.seen.lock().unwrap().clone()
+    }
+
+    /// Makes every answer wait `ms` milliseconds.
+    pub fn set_delay_ms(&self, ms: u64) {
+        self.shared
+            .delay_ms
+            .store(ms, std::sync::atomic::Ordering::SeqCst);
     }
 
     pub fn request_count(&self) -> usize {
@@ -238,6 +247,10 @@ async fn chat(State(st): State<Arc<Shared>>, headers: HeaderMap, body: String) -
         targets: targets.clone(),
         fault: fault.clone(),
     });
+    let delay = st.delay_ms.load(std::sync::atomic::Ordering::SeqCst);
+    if delay > 0 {
+        tokio::time::sleep(Duration::from_millis(delay)).await;
+    }
     let signs = answer(&st, &category, &primary, &targets);
     let object = |keys: &dyn Fn(usize) -> String, val: &dyn Fn(char) -> String, extra: bool| {
         let mut parts: Vec<String> = signs

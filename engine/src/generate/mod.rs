@@ -74,6 +74,27 @@ pub struct GenerateOptions {
     pub backoff_ms: u64,
 }
 
+/// The `WITH (...)` option names [`GenerateOptions`] understands (for the
+/// DSL's unknown-option check). `primary` and `backoff_ms` are extensions.
+pub const GENERATE_OPTIONS: &[&str] = &[
+    "backend",
+    "reference",
+    "base_url",
+    "model",
+    "temperature",
+    "batch_size",
+    "workers",
+    "budget",
+    "retries",
+    "timeout_s",
+    "oracle_noise",
+    "oracle_latency_ms",
+    "seed",
+    "prompt",
+    "primary",
+    "backoff_ms",
+];
+
 impl Default for GenerateOptions {
     fn default() -> Self {
         GenerateOptions {

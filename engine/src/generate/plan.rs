@@ -64,6 +64,8 @@ pub struct PairPlan {
     pub pairs: u64,
     /// Calls whose answer is already in the journal (EXPLAIN only).
     pub journaled: u64,
+    /// Rough prompt tokens of this pair's calls.
+    pub est_prompt_tokens: u64,
 }
 
 /// One call: a primary attribute and up to `batch_size` targets.
@@ -141,6 +143,7 @@ pub fn plan_modalities(
                 calls: calls(np, no, bs as u64),
                 pairs: np * no,
                 journaled: 0,
+                est_prompt_tokens: 0,
             });
             for pv in &p.1 {
                 for chunk in o.1.chunks(bs) {
@@ -157,12 +160,69 @@ pub fn plan_modalities(
     }
     plan.total_calls = plan.batches.len() as u64;
     plan.total_pairs = plan.pairs.iter().map(|p| p.pairs).sum();
-    plan.est_prompt_tokens = plan
-        .batches
-        .iter()
-        .map(|b| estimate_tokens(&render(template, b)))
-        .sum();
+    for b in &plan.batches {
+        plan.pairs[b.pair].est_prompt_tokens += estimate_tokens(&render(template, b));
+    }
+    plan.est_prompt_tokens = plan.pairs.iter().map(|p| p.est_prompt_tokens).sum();
     plan
+}
+
+impl Plan {
+    /// EXPLAIN's table: one row per modality pair and a `total` row.
+    /// Columns: primary, other, primary_attributes, other_attributes,
+    /// batches_per_primary, pairs, calls, journaled, to_call,
+    /// est_prompt_tokens.
+    pub fn explain_table(&self) -> (Vec<String>, Vec<Vec<String>>) {
+        let header = [
+            "primary",
+            "other",
+            "primary_attributes",
+            "other_attributes",
+            "batches_per_primary",
+            "pairs",
+            "calls",
+            "journaled",
+            "to_call",
+            "est_prompt_tokens",
+        ]
+        .map(String::from)
+        .to_vec();
+        let mut rows: Vec<Vec<String>> = self
+            .pairs
+            .iter()
+            .map(|p| {
+                vec![
+                    p.primary.clone(),
+                    p.other.clone(),
+                    p.primary_attributes.to_string(),
+                    p.other_attributes.to_string(),
+                    p.batches_per_primary.to_string(),
+                    p.pairs.to_string(),
+                    p.calls.to_string(),
+                    p.journaled.to_string(),
+                    (p.calls - p.journaled.min(p.calls)).to_string(),
+                    p.est_prompt_tokens.to_string(),
+                ]
+            })
+            .collect();
+        rows.push(vec![
+            "total".into(),
+            format!(
+                "primary = {}, batch_size = {}",
+                self.rule.name(),
+                self.batch_size
+            ),
+            String::new(),
+            String::new(),
+            String::new(),
+            self.total_pairs.to_string(),
+            self.total_calls.to_string(),
+            self.journaled_calls.to_string(),
+            (self.total_calls - self.journaled_calls.min(self.total_calls)).to_string(),
+            self.est_prompt_tokens.to_string(),
+        ]);
+        (header, rows)
+    }
 }
 
 /// The prompt of one batch.
@@ -203,6 +263,22 @@ mod tests {
         assert_eq!(total(LARGE, PrimaryRule::FewerCalls), 440);
         assert_eq!(total(LARGE, PrimaryRule::Larger), 570);
         assert_eq!(total(LARGE, PrimaryRule::First), 560);
+    }
+
+    #[test]
+    fn explain_table_totals() {
+        let p = plan_modalities(
+            &cat(SMALL),
+            25,
+            PrimaryRule::FewerCalls,
+            &Template::default_sign(),
+        );
+        let (h, rows) = p.explain_table();
+        assert_eq!(rows.len(), 7);
+        let last = rows.last().unwrap();
+        assert_eq!(last[0], "total");
+        assert_eq!(last[h.iter().position(|c| c == "calls").unwrap()], "27");
+        assert_eq!(last[h.iter().position(|c| c == "pairs").unwrap()], "252");
     }
 
     #[test]
