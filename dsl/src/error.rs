@@ -23,7 +23,7 @@ pub struct DslError {
     pub span: Option<Span>,
     pub hint: Option<String>,
     /// The engine error, when the engine raised it.
-    pub engine: Option<valence_engine::Error>,
+    pub engine: Option<Box<valence_engine::Error>>,
 }
 
 /// Result alias of the DSL crate.
@@ -63,7 +63,7 @@ impl DslError {
             message,
             span: Some(span),
             hint,
-            engine: Some(e),
+            engine: Some(Box::new(e)),
         }
     }
 

@@ -189,14 +189,14 @@ pub fn read_edges_csv(
         let key = (a.min(t), a.max(t));
         match b.try_add_edge(a, t, sign) {
             Ok(()) => {
-                if first_line.contains_key(&key) {
-                    stats.duplicates += 1;
-                } else {
-                    first_line.insert(key, line);
+                if let std::collections::hash_map::Entry::Vacant(v) = first_line.entry(key) {
+                    v.insert(line);
                     match sign {
                         Sign::Pos => stats.pos += 1,
                         Sign::Neg => stats.neg += 1,
                     }
+                } else {
+                    stats.duplicates += 1;
                 }
             }
             Err(crate::EdgeRejection::Conflict(prev)) => {

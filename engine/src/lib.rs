@@ -14,6 +14,7 @@ pub mod generate;
 mod graph;
 pub mod llm;
 pub mod store;
+pub mod synth;
 pub mod util;
 
 pub use catalogue::{Attribute, Catalogue};
