@@ -853,3 +853,66 @@ fn kill_mid_run_then_resume() {
     assert_eq!(server.request_count() as u64, planned + repeated as u64);
     assert!(counts.values().all(|c| *c <= 2));
 }
+
+// -------------------------------------------------------------- fixtures --
+
+fn fixture(name: &str) -> std::path::PathBuf {
+    crate::common::root().join("fixtures").join(name)
+}
+
+#[test]
+fn fixture_plans() {
+    let count = |f: &str, rule| {
+        let cat = Catalogue::from_csv(&fixture(f)).unwrap();
+        let o = GenerateOptions {
+            primary: rule,
+            ..GenerateOptions::default()
+        };
+        generate::plan_brute_force(&cat, &o).unwrap().total_calls
+    };
+    assert_eq!(count("small/catalogue.csv", PrimaryRule::FewerCalls), 27);
+    assert_eq!(count("small/catalogue.csv", PrimaryRule::Larger), 54);
+    assert_eq!(count("small/catalogue.csv", PrimaryRule::First), 54);
+    assert_eq!(count("large/catalogue.csv", PrimaryRule::FewerCalls), 440);
+    assert_eq!(count("large/catalogue.csv", PrimaryRule::Larger), 570);
+    assert_eq!(count("large/catalogue.csv", PrimaryRule::First), 560);
+}
+
+#[test]
+fn oracle_reproduces_fixture_graphs() {
+    for f in ["small", "large"] {
+        let cat = Catalogue::from_csv(&fixture(&format!("{f}/catalogue.csv"))).unwrap();
+        let edges = fixture(&format!("{f}/edges.csv"));
+        let (reference, _) = valence_engine::read_edges_csv(&edges, Some(&cat)).unwrap();
+        let o = GenerateOptions {
+            reference: Some(edges),
+            ..GenerateOptions::default()
+        };
+        let (g, rep) = run(&MemJournal::default(), &cat, &o).unwrap();
+        assert_eq!(graph_edges(&g), graph_edges(&reference), "{f}");
+        let (p, n) = reference.edge_counts();
+        assert_eq!((rep.edges_pos, rep.edges_neg), (p, n), "{f}");
+    }
+}
+
+#[test]
+fn openai_on_small_fixture_matches_reference() {
+    let cat = Catalogue::from_csv(&fixture("small/catalogue.csv")).unwrap();
+    let (reference, _) =
+        valence_engine::read_edges_csv(&fixture("small/edges.csv"), Some(&cat)).unwrap();
+    let want = graph_edges(&reference);
+    let nodes: Vec<Node> = cat
+        .attributes()
+        .iter()
+        .map(|a| {
+            (
+                cat.modalities()[a.modality as usize].clone(),
+                a.value.clone(),
+            )
+        })
+        .collect();
+    let server = TestServer::start(nodes, want.iter().cloned().collect());
+    let (g, rep) = run(&MemJournal::default(), &cat, &openai(&server)).unwrap();
+    assert_eq!(graph_edges(&g), want);
+    assert_eq!(rep.calls_made, 27);
+}
