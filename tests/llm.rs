@@ -916,3 +916,22 @@ fn openai_on_small_fixture_matches_reference() {
     assert_eq!(graph_edges(&g), want);
     assert_eq!(rep.calls_made, 27);
 }
+
+#[test]
+fn openai_embeddings() {
+    use valence_engine::llm::{Backend, OpenAiBackend};
+    let (server, _, _) = serve(SMALL);
+    let b = OpenAiBackend::new(Some(&server.base_url), "m", 0.1).unwrap();
+    let inputs = vec!["ab".to_string(), "xyz".to_string()];
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    assert!(
+        rt.block_on(b.embed(&inputs)).is_err(),
+        "no embedding model set"
+    );
+    let b = b.with_embedding_model("emb");
+    let v = rt.block_on(b.embed(&inputs)).unwrap();
+    assert_eq!(v, vec![vec![2.0, 97.0, 1.0], vec![3.0, 120.0, 1.0]]);
+}

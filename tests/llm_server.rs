@@ -110,6 +110,7 @@ impl TestServer {
                 addr_tx.send(listener.local_addr().unwrap()).unwrap();
                 let app = Router::new()
                     .route("/v1/chat/completions", post(chat))
+                    .route("/v1/embeddings", post(embeddings))
                     .with_state(st);
                 tokio::select! {
                     r = axum::serve(listener, app) => { r.unwrap(); }
@@ -312,4 +313,28 @@ async fn chat(State(st): State<Arc<Shared>>, headers: HeaderMap, body: String) -
         }
         Fault::NoChoices => (StatusCode::OK, axum::Json(json!({"choices": []}))).into_response(),
     }
+}
+
+/// `/v1/embeddings`: a 3-dimensional vector per input (length, first byte,
+/// 1), listed in reverse order with explicit indices.
+async fn embeddings(body: String) -> Response {
+    let body: Value = serde_json::from_str(&body).unwrap_or(Value::Null);
+    let inputs: Vec<String> = body["input"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .filter_map(|x| x.as_str().map(String::from))
+                .collect()
+        })
+        .unwrap_or_default();
+    let data: Vec<Value> = inputs
+        .iter()
+        .enumerate()
+        .rev()
+        .map(|(i, t)| {
+            json!({"object": "embedding", "index": i,
+                   "embedding": [t.len() as f64, *t.as_bytes().first().unwrap_or(&0) as f64, 1.0]})
+        })
+        .collect();
+    axum::Json(json!({"object": "list", "model": body["model"], "data": data})).into_response()
 }

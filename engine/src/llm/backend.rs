@@ -108,7 +108,9 @@ pub trait Backend: Send + Sync {
 pub struct OpenAiBackend {
     client: reqwest::Client,
     url: String,
+    embeddings_url: String,
     model: String,
+    embedding_model: Option<String>,
     temperature: f64,
     /// From env `OPENAI_API_KEY`; memory only.
     key: Option<String>,
@@ -169,7 +171,9 @@ impl OpenAiBackend {
         Ok(OpenAiBackend {
             client,
             url: format!("{base}/chat/completions"),
+            embeddings_url: format!("{base}/embeddings"),
             model: model.to_string(),
+            embedding_model: None,
             temperature,
             key,
         })
@@ -193,25 +197,22 @@ impl OpenAiBackend {
         }
     }
 
-    async fn call(&self, prompt: &str) -> Result<String, CallError> {
-        let body = serde_json::json!({
-            "model": self.model,
-            "temperature": self.temperature,
-            "messages": [{"role": "user", "content": prompt}],
-        });
-        let mut rb = self.client.post(&self.url).json(&body);
+    /// POSTs a JSON body and returns the JSON answer, classifying failures.
+    async fn post_json(
+        &self,
+        url: &str,
+        body: &serde_json::Value,
+    ) -> Result<serde_json::Value, CallError> {
+        let mut rb = self.client.post(url).json(body);
         if let Some(k) = &self.key {
             rb = rb.bearer_auth(k);
         }
         let resp = rb.send().await.map_err(|e| CallError::Transient {
-            message: self.scrub(format!(
-                "request to {} failed: {}",
-                self.url,
-                error_chain(&e)
-            )),
+            message: self.scrub(format!("request to {url} failed: {}", error_chain(&e))),
             retry_after: None,
         })?;
         let status = resp.status();
+        // Retry-After in seconds; an HTTP-date is ignored (backoff applies).
         let retry_after = resp
             .headers()
             .get(reqwest::header::RETRY_AFTER)
@@ -225,9 +226,7 @@ impl OpenAiBackend {
         })?;
         if !status.is_success() {
             let message = self.scrub(format!(
-                "{} answered HTTP {}: {}",
-                self.url,
-                status,
+                "{url} answered HTTP {status}: {}",
                 crate::llm::parse::excerpt(&text)
             ));
             let code = status.as_u16();
@@ -242,27 +241,83 @@ impl OpenAiBackend {
                 CallError::Rejected { message }
             });
         }
-        let v: serde_json::Value =
-            serde_json::from_str(&text).map_err(|e| CallError::Transient {
-                message: format!(
-                    "response body is not JSON ({e}): {}",
-                    crate::llm::parse::excerpt(&text)
-                ),
-                retry_after: None,
-            })?;
+        serde_json::from_str(&text).map_err(|e| CallError::Transient {
+            message: self.scrub(format!(
+                "response body is not JSON ({e}): {}",
+                crate::llm::parse::excerpt(&text)
+            )),
+            retry_after: None,
+        })
+    }
+
+    async fn call(&self, prompt: &str) -> Result<String, CallError> {
+        let body = serde_json::json!({
+            "model": self.model,
+            "temperature": self.temperature,
+            "messages": [{"role": "user", "content": prompt}],
+        });
+        let v = self.post_json(&self.url, &body).await?;
         match v
             .pointer("/choices/0/message/content")
             .and_then(|c| c.as_str())
         {
             Some(c) => Ok(c.to_string()),
             None => Err(CallError::Transient {
-                message: format!(
+                message: self.scrub(format!(
                     "response has no choices[0].message.content: {}",
-                    crate::llm::parse::excerpt(&text)
-                ),
+                    crate::llm::parse::excerpt(&v.to_string())
+                )),
                 retry_after: None,
             }),
         }
+    }
+
+    /// Sets the model used by [`Backend::embed`] (`/embeddings`).
+    pub fn with_embedding_model(mut self, model: &str) -> OpenAiBackend {
+        self.embedding_model = Some(model.to_string());
+        self
+    }
+
+    async fn embed_call(&self, inputs: &[String]) -> Result<Vec<Vec<f32>>, CallError> {
+        let Some(model) = &self.embedding_model else {
+            return Err(CallError::Fatal {
+                message: "no embedding model is set for the openai backend".into(),
+            });
+        };
+        let body = serde_json::json!({"model": model, "input": inputs});
+        let v = self.post_json(&self.embeddings_url, &body).await?;
+        let bad = |m: &str| CallError::Transient {
+            message: format!("embeddings response {m}"),
+            retry_after: None,
+        };
+        let data = v
+            .get("data")
+            .and_then(|d| d.as_array())
+            .ok_or_else(|| bad("has no data array"))?;
+        if data.len() != inputs.len() {
+            return Err(bad(&format!(
+                "has {} vectors for {} inputs",
+                data.len(),
+                inputs.len()
+            )));
+        }
+        let mut out: Vec<Option<Vec<f32>>> = vec![None; inputs.len()];
+        for (pos, item) in data.iter().enumerate() {
+            let i = item
+                .get("index")
+                .and_then(|x| x.as_u64())
+                .map(|x| x as usize)
+                .unwrap_or(pos);
+            let vec: Option<Vec<f32>> = item
+                .get("embedding")
+                .and_then(|e| e.as_array())
+                .and_then(|a| a.iter().map(|x| x.as_f64().map(|f| f as f32)).collect());
+            match (out.get_mut(i), vec) {
+                (Some(slot @ None), Some(v)) if !v.is_empty() => *slot = Some(v),
+                _ => return Err(bad(&format!("has a bad or repeated vector at index {i}"))),
+            }
+        }
+        Ok(out.into_iter().flatten().collect())
     }
 }
 
@@ -280,6 +335,13 @@ fn error_chain(e: &dyn std::error::Error) -> String {
 impl Backend for OpenAiBackend {
     fn name(&self) -> &'static str {
         "openai"
+    }
+
+    fn embed<'a>(
+        &'a self,
+        inputs: &'a [String],
+    ) -> BoxFuture<'a, Result<Vec<Vec<f32>>, CallError>> {
+        Box::pin(self.embed_call(inputs))
     }
 
     fn journal_identity(&self) -> String {
