@@ -293,6 +293,25 @@ fn openai_batches_by_batch_size() {
 }
 
 #[test]
+fn at_most_workers_calls_in_flight() {
+    for workers in [1, 3, 7] {
+        let (server, cat, want) = serve(SMALL);
+        server.set_delay_ms(30);
+        let o = GenerateOptions {
+            workers,
+            ..openai(&server)
+        };
+        let (g, _) = run(&MemJournal::default(), &cat, &o).unwrap();
+        assert_eq!(graph_edges(&g), want);
+        assert!(
+            server.max_in_flight() <= workers as u64,
+            "workers = {workers}"
+        );
+        assert!(server.max_in_flight() >= 1);
+    }
+}
+
+#[test]
 fn openai_same_graph_as_oracle() {
     let dir = tempfile::tempdir().unwrap();
     let (server, cat, _) = serve(LARGE);

@@ -69,6 +69,28 @@ struct Shared {
     seen: Mutex<Vec<Seen>>,
     /// Milliseconds every answer waits (after the request is recorded).
     delay_ms: std::sync::atomic::AtomicU64,
+    in_flight: std::sync::atomic::AtomicU64,
+    max_in_flight: std::sync::atomic::AtomicU64,
+}
+
+/// Counts a request in flight for as long as it lives.
+struct InFlight<'a>(&'a Shared);
+
+impl<'a> InFlight<'a> {
+    fn new(st: &'a Shared) -> InFlight<'a> {
+        use std::sync::atomic::Ordering::SeqCst;
+        let now = st.in_flight.fetch_add(1, SeqCst) + 1;
+        st.max_in_flight.fetch_max(now, SeqCst);
+        InFlight(st)
+    }
+}
+
+impl Drop for InFlight<'_> {
+    fn drop(&mut self) {
+        self.0
+            .in_flight
+            .fetch_sub(1, std::sync::atomic::Ordering::SeqCst);
+    }
 }
 
 fn key(a: Node, b: Node) -> (Node, Node) {
@@ -158,6 +180,13 @@ impl TestServer {
             .store(ms, std::sync::atomic::Ordering::SeqCst);
     }
 
+    /// The most requests the server was handling at once.
+    pub fn max_in_flight(&self) -> u64 {
+        self.shared
+            .max_in_flight
+            .load(std::sync::atomic::Ordering::SeqCst)
+    }
+
     pub fn request_count(&self) -> usize {
         self.shared.seen.lock().unwrap().len()
     }
@@ -222,6 +251,7 @@ fn completion(content: &str) -> Response {
 }
 
 async fn chat(State(st): State<Arc<Shared>>, headers: HeaderMap, body: String) -> Response {
+    let _in_flight = InFlight::new(&st);
     let body: Value = serde_json::from_str(&body).unwrap_or(Value::Null);
     let content = body
         .pointer("/messages/0/content")
