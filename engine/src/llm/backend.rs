@@ -418,6 +418,12 @@ impl OracleReference {
             .unwrap_or(SignLabel::Neutral)
     }
 
+    /// Whether (modality, value) is an endpoint of some reference edge.
+    pub fn contains(&self, modality: &str, value: &str) -> bool {
+        self.ids
+            .contains_key(&(modality.to_string(), value.to_string()))
+    }
+
     /// Number of signed pairs.
     pub fn len(&self) -> usize {
         self.signs.len()
