@@ -4,6 +4,7 @@
 //! crate turns statements into calls on [`Engine`], the `repl` crate draws.
 
 mod catalogue;
+pub mod cluster;
 mod ctx;
 mod db;
 mod edges;
