@@ -26,7 +26,9 @@ fn sets(g: &valence::SignedGraph, k: usize, n: usize, seed: u64) -> Vec<Vec<Node
 }
 
 fn edge_fractions(c: &mut Criterion) {
-    let g = synth::generate(&synth::report_like_746(746)).to_signed_graph().expect("generated graph");
+    let g = synth::generate(&synth::report_like_746(746))
+        .to_signed_graph()
+        .expect("generated graph");
     let _ = g.dense();
     let sets = sets(&g, 20, 1024, 1);
     let mut group = c.benchmark_group("edge_fractions_746_nodes_20_node_set");
@@ -47,7 +49,9 @@ fn edge_fractions(c: &mut Criterion) {
 }
 
 fn snapshot(c: &mut Criterion) {
-    let g = synth::generate(&synth::report_like_746(746)).to_signed_graph().expect("generated graph");
+    let g = synth::generate(&synth::report_like_746(746))
+        .to_signed_graph()
+        .expect("generated graph");
     let bytes = g.to_snapshot().unwrap();
     c.bench_function("snapshot_load_746_nodes_77k_edges", |b| {
         b.iter(|| black_box(valence::SignedGraph::from_snapshot(black_box(&bytes)).unwrap()))
