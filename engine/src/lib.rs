@@ -4,6 +4,7 @@
 //! crate turns statements into calls on [`Engine`], the `repl` crate draws.
 
 mod catalogue;
+pub mod cluster;
 mod ctx;
 mod db;
 mod diagnose;
@@ -11,7 +12,9 @@ mod edges;
 #[cfg(test)]
 mod edges_tests;
 mod error;
+pub mod generate;
 mod graph;
+pub mod llm;
 mod sample;
 pub mod store;
 pub mod synth;

@@ -160,6 +160,24 @@ impl SynthGraph {
         out
     }
 
+    /// The same graph as an engine [`SignedGraph`](crate::SignedGraph), node ids unchanged (no CSV
+    /// round trip; for tests and benchmarks).
+    pub fn to_signed_graph(&self) -> crate::Result<crate::SignedGraph> {
+        let mut b = crate::GraphBuilder::new();
+        for (m, v) in &self.nodes {
+            b.add_node(m, v);
+        }
+        for &(x, y, positive) in &self.edges {
+            let sign = if positive {
+                crate::Sign::Pos
+            } else {
+                crate::Sign::Neg
+            };
+            b.add_edge(x, y, sign)?;
+        }
+        Ok(b.build())
+    }
+
     /// Number of unordered node pairs across different modalities.
     pub fn cross_pairs(&self) -> u64 {
         let mut sizes: HashMap<&str, u64> = HashMap::new();
@@ -1336,5 +1354,48 @@ mod tests {
         assert!(large > 0.8, "large {large:.3}");
         assert!(small > 0.8, "small spec {small:.3}");
         assert!(real > 0.8, "real746 {real:.3}");
+    }
+
+    /// `to_signed_graph` keeps ids and signs, and this module's row fractions agree with the
+    /// engine's `edge_fractions` on the same rows.
+    #[test]
+    fn engine_graph_agrees() {
+        let g = generate(&report_large_160(LARGE_SEED));
+        let sg = g.to_signed_graph().unwrap();
+        assert_eq!(sg.node_count(), g.nodes.len());
+        let (p, n) = g.edge_counts();
+        assert_eq!(sg.edge_counts(), (p as u64, n as u64));
+        for (i, (m, v)) in g.nodes.iter().enumerate() {
+            assert_eq!(sg.find(m, v), Some(i as u32));
+        }
+        let mut rng = ChaCha8Rng::seed_from_u64(3);
+        let n = g.nodes.len() as u64;
+        for _ in 0..200 {
+            let row: Vec<u32> = {
+                let mut r: Vec<u32> = (0..8).map(|_| (rng.next_u64() % n) as u32).collect();
+                r.sort_unstable();
+                r.dedup();
+                r
+            };
+            let (mut pairs, mut pos, mut neg) = (0u64, 0u64, 0u64);
+            for (i, &a) in row.iter().enumerate() {
+                for &b in &row[i + 1..] {
+                    if g.nodes[a as usize].0 != g.nodes[b as usize].0 {
+                        pairs += 1;
+                        match g.edges.binary_search_by_key(&(a, b), |e| (e.0, e.1)) {
+                            Ok(k) if g.edges[k].2 => pos += 1,
+                            Ok(_) => neg += 1,
+                            Err(_) => {}
+                        }
+                    }
+                }
+            }
+            let f = sg.edge_fractions(&row);
+            assert_eq!(
+                (f.pairs, f.pos_edges, f.neg_edges),
+                (pairs, pos, neg),
+                "{row:?}"
+            );
+        }
     }
 }

@@ -1,11 +1,188 @@
-//! GENERATE GRAPH, EXPLAIN GENERATE GRAPH, COMPARE GRAPH, CHECK GRAPH.
+//! GENERATE GRAPH and EXPLAIN GENERATE GRAPH.
 
+use std::path::PathBuf;
+
+use valence_engine::generate::{self, BackendKind, GENERATE_OPTIONS, GenerateOptions, PrimaryRule};
 use valence_engine::{Ctx, Engine};
 
-use crate::ast::Statement;
-use crate::error::Result;
-use crate::table::QueryResult;
+use super::opts::Opts;
+use crate::ast::{Generate, Statement, StatementKind, Strategy};
+use crate::error::{DslError, Result};
+use crate::table::{QueryResult, Table, Value};
 
-pub(crate) fn execute(_e: &Engine, stmt: &Statement, _ctx: &Ctx) -> Result<QueryResult> {
-    Err(super::not_implemented(stmt))
+pub(crate) fn execute(e: &Engine, stmt: &Statement, ctx: &Ctx) -> Result<QueryResult> {
+    let title = stmt.kind.title();
+    let tables = match &stmt.kind {
+        StatementKind::Generate(g) => run(e, stmt, g, ctx)?,
+        StatementKind::ExplainGenerate(g) => explain(e, g)?,
+        _ => return Err(super::not_implemented(stmt)),
+    };
+    Ok(QueryResult::new(title, tables))
+}
+
+/// The shared `WITH (...)` options, checked and typed.
+pub(crate) fn shared_options(opts: &Opts<'_>) -> Result<GenerateOptions> {
+    let d = GenerateOptions::default();
+    let backend = match opts.str("backend")? {
+        None => d.backend,
+        Some(b) => match b.to_ascii_lowercase().as_str() {
+            "oracle" => BackendKind::Oracle,
+            "openai" => BackendKind::OpenAi,
+            other => {
+                return Err(DslError::semantic(
+                    format!("unknown backend '{other}'"),
+                    opts.span("backend").unwrap_or_default(),
+                )
+                .hint("backend = 'oracle' (offline simulator) or 'openai' (any OpenAI-compatible endpoint)"));
+            }
+        },
+    };
+    let primary = match opts.str("primary")? {
+        None => d.primary,
+        Some(p) => PrimaryRule::parse(&p).ok_or_else(|| {
+            DslError::semantic(
+                format!("unknown primary rule '{p}'"),
+                opts.span("primary").unwrap_or_default(),
+            )
+            .hint("primary = 'fewer_calls' (default), 'larger' or 'first'")
+        })?,
+    };
+    let o = GenerateOptions {
+        backend,
+        reference: opts.str("reference")?.map(PathBuf::from),
+        base_url: opts.str("base_url")?,
+        model: opts.str("model")?.unwrap_or(d.model),
+        temperature: opts.f64("temperature", d.temperature)?,
+        batch_size: opts.positive("batch_size", d.batch_size as u64)? as usize,
+        workers: opts.positive("workers", d.workers as u64)? as usize,
+        budget: opts.opt_u64("budget")?,
+        retries: opts.u64("retries", d.retries as u64)?.min(u32::MAX as u64) as u32,
+        timeout_s: opts.f64("timeout_s", d.timeout_s)?,
+        oracle_noise: opts.f64("oracle_noise", d.oracle_noise)?,
+        oracle_latency_ms: opts.u64("oracle_latency_ms", d.oracle_latency_ms)?,
+        seed: opts.u64("seed", d.seed)?,
+        prompt: opts.str("prompt")?.map(PathBuf::from),
+        primary,
+        backoff_ms: opts.u64("backoff_ms", d.backoff_ms)?,
+    };
+    if o.backend == BackendKind::Oracle && o.reference.is_none() {
+        return Err(DslError::semantic(
+            "the oracle backend needs a reference graph",
+            opts.span("backend").unwrap_or_default(),
+        )
+        .hint("add reference = 'path/to/edges.csv' (the oracle is an offline simulator answering from it), or use backend = 'openai'"));
+    }
+    Ok(o)
+}
+
+fn options_span(g: &Generate) -> crate::ast::Span {
+    g.options
+        .first()
+        .map(|o| o.key.span)
+        .unwrap_or(g.strategy.span)
+}
+
+fn brute_force_options(g: &Generate, title: &str) -> Result<GenerateOptions> {
+    let opts = Opts::new(&g.options, GENERATE_OPTIONS, title)?;
+    let o = shared_options(&opts)?;
+    o.validate()
+        .map_err(|err| DslError::engine(err, options_span(g)))?;
+    Ok(o)
+}
+
+fn strategy_not_ready(g: &Generate) -> DslError {
+    DslError::engine(
+        valence_engine::Error::NotImplemented("GENERATE ... USING CLUSTER".into()),
+        g.strategy.span,
+    )
+    .hint("USING BRUTE_FORCE works in this build")
+}
+
+fn run(e: &Engine, stmt: &Statement, g: &Generate, ctx: &Ctx) -> Result<Vec<Table>> {
+    match g.strategy.node {
+        Strategy::BruteForce => {
+            let o = brute_force_options(g, "GENERATE ... USING BRUTE_FORCE")?;
+            let (w, r) =
+                generate::generate_graph(e, &g.name.node, &g.catalogue.node, &o, &stmt.text, ctx)
+                    .map_err(|err| {
+                    let span = match err {
+                        valence_engine::Error::NotFound { .. } => g.catalogue.span,
+                        _ => stmt.span,
+                    };
+                    DslError::engine(err, span)
+                })?;
+            let mut t = Table::new(&[
+                "graph",
+                "version",
+                "strategy",
+                "backend",
+                "calls_made",
+                "calls_replayed",
+                "retries",
+                "failed_batches",
+                "positive",
+                "negative",
+                "neutral_pairs",
+                "calls_per_edge",
+                "seconds",
+            ]);
+            t.push(vec![
+                w.name.into(),
+                w.version.into(),
+                r.strategy.clone().into(),
+                r.backend.clone().into(),
+                r.calls_made.into(),
+                r.calls_replayed.into(),
+                r.retries.into(),
+                r.failed_batches.into(),
+                r.edges_pos.into(),
+                r.edges_neg.into(),
+                r.neutral_pairs.into(),
+                Value::Float(r.calls_per_edge),
+                Value::Float(r.seconds),
+            ]);
+            let mut tables = vec![t];
+            if !r.failures.is_empty() {
+                let mut f = Table::new(&["failure"]).titled(format!(
+                    "{} batch(es) failed after retries; their pairs are unclassified (re-run to retry them)",
+                    r.failed_batches
+                ));
+                for m in &r.failures {
+                    f.push(vec![m.clone().into()]);
+                }
+                tables.push(f);
+            }
+            Ok(tables)
+        }
+        Strategy::Cluster => Err(strategy_not_ready(g)),
+    }
+}
+
+fn explain(e: &Engine, g: &Generate) -> Result<Vec<Table>> {
+    match g.strategy.node {
+        Strategy::BruteForce => {
+            let o = brute_force_options(g, "GENERATE ... USING BRUTE_FORCE")?;
+            let (_, cat) = e
+                .catalogue(&g.catalogue.node)
+                .map_err(super::at(g.catalogue.span))?;
+            let plan = generate::explain_brute_force(e.store(), &cat, &o)
+                .map_err(super::at(g.strategy.span))?;
+            let (header, rows) = plan.explain_table();
+            let cols: Vec<&str> = header.iter().map(String::as_str).collect();
+            let mut t = Table::new(&cols);
+            for r in rows {
+                t.push(
+                    r.into_iter()
+                        .map(|c| match c.parse::<i64>() {
+                            Ok(i) => Value::Int(i),
+                            Err(_) if c.is_empty() => Value::Null,
+                            Err(_) => Value::Text(c),
+                        })
+                        .collect(),
+                );
+            }
+            Ok(vec![t])
+        }
+        Strategy::Cluster => Err(strategy_not_ready(g)),
+    }
 }

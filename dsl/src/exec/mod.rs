@@ -2,6 +2,7 @@
 //! family; the executor never opens redb tables (it goes through
 //! [`valence_engine::Engine`]).
 
+mod compare;
 mod generate;
 mod objects;
 pub mod opts;
@@ -91,10 +92,12 @@ impl Session {
             StatementKind::Diagnose(_)
             | StatementKind::Sample(_)
             | StatementKind::ExportDataset { .. } => sample::execute(e, stmt, ctx)?,
-            StatementKind::Generate(_)
-            | StatementKind::ExplainGenerate(_)
-            | StatementKind::CompareGraph { .. }
-            | StatementKind::CheckGraph { .. } => generate::execute(e, stmt, ctx)?,
+            StatementKind::Generate(_) | StatementKind::ExplainGenerate(_) => {
+                generate::execute(e, stmt, ctx)?
+            }
+            StatementKind::CompareGraph { .. } | StatementKind::CheckGraph { .. } => {
+                compare::execute(e, stmt, ctx)?
+            }
         };
         wrap(Ok(result), stmt.span).map(|mut r| {
             r.statement = title;
