@@ -86,8 +86,10 @@ impl<'g> Problem<'g> {
         g: &'g SignedGraph,
         slots: Vec<Slot<'g>>,
         weights: Vec<i32>,
-        params: Params,
+        mut params: Params,
     ) -> Self {
+        // Resizing is pointless when every range is a single count.
+        params.resize_moves &= slots.iter().any(|s| s.min < s.max);
         let mid = slots.iter().map(|s| (s.min + s.max).div_ceil(2));
         let scale = candidate_pairs(mid).max(1) as f64;
         let weights = if weights.iter().all(|&w| w == 0) {
