@@ -676,13 +676,9 @@ pub(crate) fn sample_row(
             closest = cl;
         }
         if ok {
-            let mut keys: Vec<u64> = sc
-                .best
-                .iter()
-                .map(|&(s, n)| ((s as u64) << 32) | n as u64)
-                .collect();
-            keys.sort_unstable();
-            let nodes = keys.iter().map(|&k| ((k >> 32) as u16, k as u32)).collect();
+            sc.best
+                .sort_unstable_by_key(|&(s, n)| ((s as u64) << 32) | n as u64);
+            let nodes = sc.best.clone();
             let (p, q, pairs) = sc.best_counts;
             return RowOutcome {
                 nodes,
