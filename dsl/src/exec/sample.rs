@@ -307,8 +307,65 @@ pub(crate) fn describe_dataset(
     if !d.report.is_empty() {
         tables.push(label_table(&d.report).titled("sampling report"));
     }
-    // The manifest details (graph, seed, constraints, options, report) follow.
-    let prov = super::objects::provenance(&d.name, d.version, &d.manifest);
-    tables.push(prov);
+    // Provenance, with the manifest details condensed to one line each (the
+    // per-label constraints and report are the tables above).
+    let mut m = d.manifest.clone();
+    m.details = compact_details(&d.manifest.details);
+    tables.push(super::objects::provenance(&d.name, d.version, &m));
     Ok(QueryResult::new(stmt.kind.title(), tables))
+}
+
+/// One-line values of a dataset manifest's details.
+fn compact_details(details: &serde_json::Value) -> serde_json::Value {
+    use serde_json::{Value as J, json};
+    let text = |v: &J| match v {
+        J::String(s) => s.clone(),
+        other => other.to_string(),
+    };
+    let mut out = serde_json::Map::new();
+    if let (Some(g), Some(v)) = (
+        details["graph"]["name"].as_str(),
+        details["graph"]["version"].as_u64(),
+    ) {
+        out.insert("graph".into(), json!(format!("{g}@{v}")));
+    }
+    for key in ["seed", "rows"] {
+        if !details[key].is_null() {
+            out.insert(key.into(), json!(text(&details[key])));
+        }
+    }
+    for key in ["favour", "avoid"] {
+        if let Some(pairs) = details[key].as_array().filter(|a| !a.is_empty()) {
+            let list: Vec<String> = pairs
+                .iter()
+                .map(|p| format!("({}, {})", text(&p[0]), text(&p[1])))
+                .collect();
+            out.insert(key.into(), json!(list.join(", ")));
+        }
+    }
+    if let Some(opts) = details["options"].as_object() {
+        let list: Vec<String> = opts
+            .iter()
+            .map(|(k, v)| format!("{k} = {}", text(v)))
+            .collect();
+        out.insert("options".into(), json!(list.join(", ")));
+    }
+    if let Some(moves) = details["noise"]["moves"]
+        .as_array()
+        .filter(|a| !a.is_empty())
+    {
+        let list: Vec<String> = moves
+            .iter()
+            .map(|m| {
+                format!(
+                    "{} -> {}: {}",
+                    text(&m["from"]),
+                    text(&m["to"]),
+                    text(&m["rows"])
+                )
+            })
+            .collect();
+        out.insert("noise".into(), json!(list.join(", ")));
+    }
+    J::Object(out)
 }
