@@ -169,7 +169,10 @@ fn benches(c: &mut Criterion) {
     if std::env::var_os("SAMPLE_BENCH_SMALL").is_some() {
         return;
     }
-    let big = to_graph(&synth::generate(&synth::scaled(20_000, synth::REAL746_SEED)));
+    let big = to_graph(&synth::generate(&synth::scaled(
+        20_000,
+        synth::REAL746_SEED,
+    )));
     let (p, n) = big.edge_counts();
     eprintln!("20k graph: {} nodes, {p} + / {n} - edges", big.node_count());
     let db = diagnose(&big, &quotas(), 10_000, 7, &ctx).expect("diagnose 20k");

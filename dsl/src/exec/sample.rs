@@ -1,21 +1,312 @@
-//! DIAGNOSE, SAMPLE, EXPORT DATASET.
+//! DIAGNOSE, SAMPLE, EXPORT DATASET, DESCRIBE DATASET.
 
-use valence_engine::{Ctx, Engine};
+use std::path::Path;
 
-use crate::ast::Statement;
-use crate::error::Result;
-use crate::table::QueryResult;
+use valence_engine::{Ctx, DatasetFormat, Engine, LabelSpec, SampleOptions, SampleSpec, TypeQuota};
 
-pub(crate) fn execute(_e: &Engine, stmt: &Statement, _ctx: &Ctx) -> Result<QueryResult> {
-    Err(super::not_implemented(stmt))
+use super::opts::Opts;
+use crate::ast::{FracMetric, Literal, Ref, Span, Statement, StatementKind, TypeRange};
+use crate::error::{DslError, Result};
+use crate::table::{QueryResult, Table, Value};
+
+/// Default number of random node sets DIAGNOSE draws.
+pub const DEFAULT_DIAGNOSE_SAMPLES: u64 = 10_000;
+
+pub(crate) fn execute(e: &Engine, stmt: &Statement, ctx: &Ctx) -> Result<QueryResult> {
+    let title = stmt.kind.title();
+    let tables = match &stmt.kind {
+        StatementKind::Diagnose(d) => {
+            Opts::new(&d.options, &[], "DIAGNOSE")?;
+            let types = quotas(&d.types);
+            let samples = d
+                .samples
+                .as_ref()
+                .map(|s| s.node)
+                .unwrap_or(DEFAULT_DIAGNOSE_SAMPLES);
+            let seed = d.seed.as_ref().map(|s| s.node).unwrap_or(0);
+            let r = e
+                .diagnose(&d.graph.node, &types, samples, seed, ctx)
+                .map_err(|err| locate(err, &d.graph, &d.types, stmt.span))?;
+            diagnose_tables(&r)
+        }
+        StatementKind::Sample(s) => {
+            let mut options = SampleOptions::default();
+            Opts::new(&s.options, SampleOptions::KEYS, "SAMPLE")?;
+            for o in &s.options {
+                let text = match &o.value.node {
+                    Literal::Int(i) => i.to_string(),
+                    Literal::Float(f) => f.to_string(),
+                    Literal::Bool(b) => b.to_string(),
+                    Literal::Str(x) | Literal::Ident(x) => x.clone(),
+                };
+                options
+                    .set(&o.key.node, &text)
+                    .map_err(super::at(o.value.span))?;
+            }
+            let labels = s
+                .labels
+                .iter()
+                .map(|l| {
+                    let mut spec = LabelSpec::new(l.name.node.clone(), l.count);
+                    for c in &l.conditions {
+                        spec = match c.metric {
+                            FracMetric::Pos => spec.pos(c.lo, c.hi),
+                            FracMetric::Neg => spec.neg(c.lo, c.hi),
+                        };
+                    }
+                    spec
+                })
+                .collect();
+            let spec = SampleSpec {
+                total: s.total.node,
+                types: quotas(&s.types),
+                labels,
+                favour: s.favour.iter().map(|p| p.node.clone()).collect(),
+                avoid: s.avoid.iter().map(|p| p.node.clone()).collect(),
+                options,
+            };
+            let (w, r) = e
+                .sample(&s.graph.node, &spec, &s.into.node, &stmt.text, ctx)
+                .map_err(|err| {
+                    // Point at the label the error names, else at a modality, else the graph.
+                    let label_span = s.labels.iter().find_map(|l| {
+                        err.to_string()
+                            .contains(&format!("label '{}'", l.name.node))
+                            .then_some(l.span)
+                    });
+                    match label_span {
+                        Some(sp) => DslError::engine(err, sp),
+                        None => locate(err, &s.graph, &s.types, stmt.span),
+                    }
+                })?;
+            let in_range: f64 = r
+                .labels
+                .iter()
+                .map(|l| l.in_range_rate * l.count as f64)
+                .sum::<f64>()
+                / r.rows.max(1) as f64;
+            let mut head = Table::new(&["dataset", "version", "rows", "in_range", "relabelled"]);
+            head.push(vec![
+                w.name.into(),
+                w.version.into(),
+                r.rows.into(),
+                Value::Float(in_range),
+                r.relabelled.into(),
+            ]);
+            vec![head, label_report(&r.labels)]
+        }
+        StatementKind::ExportDataset {
+            dataset,
+            path,
+            format,
+        } => {
+            let fmt = match format {
+                None => DatasetFormat::Jsonl,
+                Some(f) => DatasetFormat::parse(&f.node).map_err(super::at(f.span))?,
+            };
+            let (v, n) = e
+                .export_dataset(&dataset.node, Path::new(&path.node), fmt)
+                .map_err(|err| match err {
+                    valence_engine::Error::NotFound { .. } => DslError::engine(err, dataset.span),
+                    _ => DslError::engine(err, path.span),
+                })?;
+            let mut t = Table::new(&["dataset", "version", "path", "format", "rows"]);
+            t.push(vec![
+                dataset.node.name.clone().into(),
+                v.into(),
+                path.node.clone().into(),
+                match fmt {
+                    DatasetFormat::Jsonl => "jsonl",
+                    DatasetFormat::Csv => "csv",
+                }
+                .into(),
+                n.into(),
+            ]);
+            vec![t]
+        }
+        _ => return Err(super::not_implemented(stmt)),
+    };
+    Ok(QueryResult::new(title, tables))
+}
+
+fn quotas(types: &[TypeRange]) -> Vec<TypeQuota> {
+    types
+        .iter()
+        .map(|t| TypeQuota::new(t.modality.node.clone(), t.min, t.max))
+        .collect()
+}
+
+/// Points an engine error at the TYPES entry whose modality it names, at
+/// the graph when the graph is missing, else at the statement.
+fn locate(err: valence_engine::Error, graph: &Ref, types: &[TypeRange], stmt: Span) -> DslError {
+    if matches!(err, valence_engine::Error::NotFound { .. }) {
+        return DslError::engine(err, graph.span);
+    }
+    let text = err.to_string();
+    let span = types
+        .iter()
+        .find(|t| text.contains(&format!("'{}'", t.modality.node)))
+        .map(|t| t.span)
+        .unwrap_or(stmt);
+    DslError::engine(err, span)
+}
+
+fn diagnose_tables(r: &valence_engine::DiagnoseReport) -> Vec<Table> {
+    let mut stats = Table::new(&["metric", "mean", "p5", "p25", "p50", "p75", "p95"]);
+    for (name, s) in r.metrics() {
+        stats.push(vec![
+            name.into(),
+            Value::Float(s.mean),
+            Value::Float(s.p5),
+            Value::Float(s.p25),
+            Value::Float(s.p50),
+            Value::Float(s.p75),
+            Value::Float(s.p95),
+        ]);
+    }
+    let mut sugg =
+        Table::new(&["label", "pos_frac", "neg_frac", "hit_rate", "clause"]).titled(format!(
+            "suggested label bounds (from {} draws, seed {})",
+            r.samples, r.seed
+        ));
+    for s in &r.suggested {
+        sugg.push(vec![
+            s.name.clone().into(),
+            format!("[{}, {}]", s.pos.0, s.pos.1).into(),
+            format!("[{}, {}]", s.neg.0, s.neg.1).into(),
+            Value::Float(s.hit_rate),
+            s.clause(0).replace(" COUNT 0", " COUNT n").into(),
+        ]);
+    }
+    vec![stats, sugg, histogram(&r.histogram)]
+}
+
+/// The histogram as a table with text bars (drawn in every output mode).
+fn histogram(h: &valence_engine::Histogram) -> Table {
+    const WIDTH: u64 = 30;
+    let max = h
+        .pos
+        .iter()
+        .chain(&h.neg)
+        .copied()
+        .max()
+        .unwrap_or(0)
+        .max(1);
+    let bar = |n: u64| {
+        let w = (n * WIDTH).div_ceil(max);
+        "█".repeat(w as usize)
+    };
+    let mut t = Table::new(&["bin", "pos_frac", "pos", "neg_frac", "neg"])
+        .titled("histogram of pos_frac and neg_frac");
+    for i in 0..h.pos.len() {
+        let (lo, hi) = (h.edges[i], h.edges.get(i + 1).copied().unwrap_or(1.0));
+        if h.pos[i] == 0 && h.neg[i] == 0 {
+            continue;
+        }
+        t.push(vec![
+            format!("[{}, {})", crate::format_float(lo), crate::format_float(hi)).into(),
+            h.pos[i].into(),
+            bar(h.pos[i]).into(),
+            h.neg[i].into(),
+            bar(h.neg[i]).into(),
+        ]);
+    }
+    t
+}
+
+fn label_report(labels: &[valence_engine::LabelReport]) -> Table {
+    let mut t = Table::new(&[
+        "label",
+        "rows",
+        "pos_frac",
+        "neg_frac",
+        "mean_pos_frac",
+        "mean_neg_frac",
+        "mean_deviation",
+        "in_range",
+        "mean_steps",
+        "retried_rows",
+    ])
+    .titled("per-label report");
+    for l in labels {
+        t.push(vec![
+            l.label.clone().into(),
+            l.count.into(),
+            format!("[{}, {}]", l.pos.0, l.pos.1).into(),
+            format!("[{}, {}]", l.neg.0, l.neg.1).into(),
+            Value::Float(l.mean_pos_frac),
+            Value::Float(l.mean_neg_frac),
+            Value::Float(l.mean_deviation),
+            Value::Float(l.in_range_rate),
+            Value::Float(l.mean_steps),
+            l.retried_rows.into(),
+        ]);
+    }
+    t
 }
 
 /// DESCRIBE DATASET.
 pub(crate) fn describe_dataset(
-    _e: &Engine,
+    e: &Engine,
     stmt: &Statement,
-    _target: &crate::ast::Ref,
+    target: &Ref,
     _ctx: &Ctx,
 ) -> Result<QueryResult> {
-    Err(super::not_implemented(stmt))
+    let d = e
+        .describe_dataset(&target.node)
+        .map_err(super::at(target.span))?;
+    let mut types = Table::new(&["modality", "min", "max", "mean_per_row"]).titled("types");
+    for (q, mean) in &d.types {
+        types.push(vec![
+            q.modality.clone().into(),
+            q.min.into(),
+            q.max.into(),
+            Value::Float(*mean),
+        ]);
+    }
+    let mut labels = label_report(&d.report);
+    // Rows per label after noise relabelling, when it differs.
+    if d.relabelled > 0 {
+        labels = labels.titled(format!(
+            "per-label report (as sampled; {} rows relabelled by noise)",
+            d.relabelled
+        ));
+    }
+    let prov = super::objects::provenance(&target.node.name, d.version, &d.manifest);
+    let mut head = Table::new(&["dataset", "version", "rows", "graph", "seed"]);
+    head.push(vec![
+        d.name.clone().into(),
+        d.version.into(),
+        d.rows.into(),
+        d.graph.as_ref().map(|(g, v)| format!("{g}@{v}")).into(),
+        d.seed.into(),
+    ]);
+    let _ = stmt;
+    Ok(QueryResult::new(
+        "DESCRIBE",
+        vec![head, labels, types, prov_short(prov)],
+    ))
+}
+
+/// The provenance table without the bulky JSON details already shown above.
+fn prov_short(mut t: Table) -> Table {
+    t.rows.retain(|r| {
+        !matches!(
+            r.first().and_then(|v| v.as_str()),
+            Some(
+                "report"
+                    | "labels"
+                    | "types"
+                    | "options"
+                    | "noise"
+                    | "favour"
+                    | "avoid"
+                    | "graph"
+                    | "rows"
+                    | "total"
+                    | "seed"
+            )
+        )
+    });
+    t
 }
