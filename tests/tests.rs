@@ -4,6 +4,7 @@
 mod api;
 mod cli;
 mod common;
+mod dataset_check;
 mod llm;
 mod llm_server;
 mod scripts;
