@@ -6,8 +6,11 @@ use std::collections::{HashMap, HashSet};
 
 use valence::Database;
 
+type Node = (String, String);
+type Range = (f64, f64);
+
 /// (modality, value) pairs → sign, straight from the CSV.
-fn edges(path: &str) -> HashMap<((String, String), (String, String)), char> {
+fn edges(path: &str) -> HashMap<(Node, Node), char> {
     let mut rdr = csv::Reader::from_path(path).unwrap();
     let mut out = HashMap::new();
     for rec in rdr.records() {
@@ -42,7 +45,7 @@ fn every_exported_row_is_inside_its_box_and_types() {
     ))
     .unwrap();
     let signs = edges("fixtures/large/edges.csv");
-    let boxes: HashMap<&str, ((f64, f64), (f64, f64))> = [
+    let boxes: HashMap<&str, (Range, Range)> = [
         ("pos", ((0.45, 1.0), (0.0, 0.05))),
         ("avg", ((0.25, 0.45), (0.0, 0.1))),
         ("neg", ((0.0, 0.3), (0.1, 1.0))),
