@@ -229,7 +229,9 @@ impl Shell {
         let mut started = Instant::now();
         let (mode, timer) = (self.mode, self.timer);
         let sink = &mut self.sink;
+        let progress = ctx.progress.clone();
         let r = self.db.execute_with(src, &ctx, |_, result| {
+            progress.finish();
             let mut s = valence::render::render(&result, mode);
             if timer {
                 s.push_str(&format!(
@@ -241,6 +243,8 @@ impl Shell {
             started = Instant::now();
             true
         });
+        // A failed or cancelled statement may leave its bar drawn.
+        ctx.progress.finish();
         match r {
             Ok(()) => Ok(()),
             Err(valence::Error::Query(e)) => {
