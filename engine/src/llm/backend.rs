@@ -208,7 +208,7 @@ impl OpenAiBackend {
             rb = rb.bearer_auth(k);
         }
         let resp = rb.send().await.map_err(|e| CallError::Transient {
-            message: self.scrub(format!("request to {url} failed: {}", error_chain(&e))),
+            message: self.scrub(error_chain(&e)),
             retry_after: None,
         })?;
         let status = resp.status();
