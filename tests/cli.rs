@@ -145,3 +145,47 @@ fn same_seed_same_dataset_bytes_at_one_and_two_threads() {
     assert!(!one.is_empty());
     assert_eq!(one, two, "datasets differ between 1 and 2 threads");
 }
+
+#[test]
+fn a_file_that_is_not_a_database_is_refused_untouched() {
+    let before = std::fs::read(crate::common::root().join("fixtures/small/edges.csv")).unwrap();
+    let o = valence(&["fixtures/small/edges.csv", "-c", "SHOW GRAPHS;"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).contains("is not a valence database"),
+        "{}",
+        stderr(&o)
+    );
+    let after = std::fs::read(crate::common::root().join("fixtures/small/edges.csv")).unwrap();
+    assert_eq!(before, after);
+}
+
+#[test]
+fn a_second_process_gets_database_is_locked() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("x.vdb");
+    let holder = crate::common::root().join("tests/data/tiny_catalogue.csv");
+    // The first process holds the file while it reads a slow stdin.
+    let mut first = std::process::Command::new(crate::common::valence_bin())
+        .current_dir(crate::common::root())
+        .arg(&db)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    // Wait until the file exists (the first process opened it).
+    for _ in 0..100 {
+        if db.exists() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    std::thread::sleep(std::time::Duration::from_millis(100));
+    let o = valence(&[db.to_str().unwrap(), "-c", "SHOW GRAPHS;"]);
+    drop(first.stdin.take());
+    let _ = first.wait();
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("database is locked"), "{}", stderr(&o));
+    assert!(holder.exists());
+}
