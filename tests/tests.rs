@@ -4,4 +4,6 @@
 mod api;
 mod cli;
 mod common;
+mod llm;
+mod llm_server;
 mod scripts;

@@ -11,7 +11,9 @@ mod edges;
 #[cfg(test)]
 mod edges_tests;
 mod error;
+pub mod generate;
 mod graph;
+pub mod llm;
 pub mod store;
 pub mod synth;
 pub mod util;

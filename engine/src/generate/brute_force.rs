@@ -1,0 +1,450 @@
+//! Running a brute-force plan: replay what the journal holds, call for the
+//! rest, commit each usable reply to the journal before using it.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use crate::generate::plan::{Plan, plan_modalities, render};
+use crate::generate::{BackendKind, GenerateOptions, GenerateReport, Journal, journal_key};
+use crate::llm::backend::{Backend, OpenAiBackend, OracleBackend, OracleReference, Request, Task};
+use crate::llm::parse::{SignLabel, parse_signs};
+use crate::llm::prompt::Template;
+use crate::llm::runner::{Meter, Outcome, Parser, run_calls};
+use crate::store::ObjRef;
+use crate::{
+    Catalogue, Engine, GraphBuilder, Sign, SignedGraph, Written, check_name, read_edges_csv,
+};
+use crate::{Ctx, Error, Result};
+
+/// One classified pair with a sign (neutral answers are only counted).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PairAnswer {
+    /// (modality, value) of the primary attribute.
+    pub primary: (String, String),
+    /// (modality, value) of the target attribute.
+    pub target: (String, String),
+    pub label: SignLabel,
+}
+
+/// Signed answers and the report of a complete run.
+#[derive(Debug, Clone)]
+pub struct BruteForceResult {
+    pub answers: Vec<PairAnswer>,
+    pub report: GenerateReport,
+}
+
+/// The journal key of batch `i` of `plan`.
+pub fn batch_key(identity: &str, template: &Template, plan: &Plan, i: usize) -> [u8; 32] {
+    let b = &plan.batches[i];
+    let mut parts: Vec<&str> = vec![&b.primary_modality, &b.primary_value, &b.target_modality];
+    parts.extend(b.targets.iter().map(String::as_str));
+    journal_key(identity, template.text(), "classify_signs", &parts)
+}
+
+fn replay(journal: &dyn Journal, key: &[u8; 32], n: usize) -> Result<Option<Vec<SignLabel>>> {
+    Ok(journal
+        .journal_get(key)?
+        .and_then(|bytes| String::from_utf8(bytes).ok())
+        .and_then(|text| parse_signs(&text, n).ok()))
+}
+
+/// Fills `plan.journaled_calls` and each pair's `journaled` count from the
+/// journal (EXPLAIN); makes no call.
+pub fn count_journaled(
+    plan: &mut Plan,
+    identity: &str,
+    template: &Template,
+    journal: &dyn Journal,
+) -> Result<()> {
+    let mut hits = vec![0u64; plan.pairs.len()];
+    for i in 0..plan.batches.len() {
+        let key = batch_key(identity, template, plan, i);
+        if replay(journal, &key, plan.batches[i].targets.len())?.is_some() {
+            hits[plan.batches[i].pair] += 1;
+        }
+    }
+    for (p, h) in plan.pairs.iter_mut().zip(&hits) {
+        p.journaled = *h;
+    }
+    plan.journaled_calls = hits.iter().sum();
+    Ok(())
+}
+
+/// Runs `plan` on `backend`. Replays journaled batches, calls for the rest
+/// (at most `opts.workers` in flight, retries per `opts`), journals every
+/// usable reply before using it.
+///
+/// Errors: `Cancelled` when `cancel` was set; `Llm` when the budget ran out
+/// before every batch had an answer (says how many calls remain; a re-run
+/// with a larger budget resumes) or when the endpoint refused the requests
+/// (401/403/404); journal errors. On success, failed batches (no usable
+/// reply after the last retry) are counted in the report, not an error.
+pub fn run_plan(
+    backend: Arc<dyn Backend>,
+    plan: &Plan,
+    template: &Template,
+    opts: &GenerateOptions,
+    journal: &dyn Journal,
+    ctx: &Ctx,
+) -> Result<BruteForceResult> {
+    let cancel = ctx.cancel.clone();
+    opts.validate()?;
+    let started = Instant::now();
+    let identity = backend.journal_identity();
+    let n = plan.batches.len();
+    let mut labels: Vec<Option<Vec<SignLabel>>> = vec![None; n];
+    let mut pending: Vec<usize> = Vec::new();
+    let mut replayed = 0u64;
+    let keys: Vec<[u8; 32]> = (0..n)
+        .map(|i| batch_key(&identity, template, plan, i))
+        .collect();
+    for i in 0..n {
+        match replay(journal, &keys[i], plan.batches[i].targets.len())? {
+            Some(l) => {
+                labels[i] = Some(l);
+                replayed += 1;
+            }
+            None => pending.push(i),
+        }
+    }
+    ctx.progress.start("generate", n as u64);
+    ctx.progress.advance(replayed);
+
+    let requests: Vec<Arc<Request>> = pending
+        .iter()
+        .map(|&i| {
+            let b = &plan.batches[i];
+            Arc::new(Request {
+                task: Task::ClassifySigns {
+                    primary_modality: b.primary_modality.clone(),
+                    primary_value: b.primary_value.clone(),
+                    target_modality: b.target_modality.clone(),
+                    targets: b.targets.clone(),
+                },
+                prompt: render(template, b),
+            })
+        })
+        .collect();
+    let parse: Parser<Vec<SignLabel>> = Arc::new(|req: &Request, text: &str| match &req.task {
+        Task::ClassifySigns { targets, .. } => parse_signs(text, targets.len()),
+    });
+    let meter = Arc::new(Meter::new(opts.budget));
+    let mut failures: Vec<String> = Vec::new();
+    let mut failed = 0u64;
+    let mut unfinished = 0u64;
+    let mut unclassified = 0u64;
+
+    let run_result = if requests.is_empty() {
+        Ok(())
+    } else {
+        if tokio::runtime::Handle::try_current().is_ok() {
+            return Err(Error::invalid(
+                "GENERATE cannot run inside an async runtime (call it from a plain thread)",
+            ));
+        }
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .map_err(|e| Error::llm(format!("cannot start the async runtime: {e}")))?;
+        let policy = opts.call_policy();
+        rt.block_on(run_calls(
+            backend.clone(),
+            requests,
+            parse,
+            &policy,
+            meter.clone(),
+            cancel.clone(),
+            |j, outcome| {
+                let i = pending[j];
+                match outcome {
+                    Outcome::Done { value, reply, .. } => {
+                        // Committed before it is used.
+                        journal.journal_put(&keys[i], reply.as_bytes())?;
+                        labels[i] = Some(value);
+                        ctx.progress.advance(1);
+                    }
+                    Outcome::Failed { error, .. } => {
+                        failed += 1;
+                        unclassified += plan.batches[i].targets.len() as u64;
+                        if failures.len() < 20 {
+                            let b = &plan.batches[i];
+                            failures.push(format!(
+                                "{} '{}' x {} targets [{}..]: {}",
+                                b.primary_modality,
+                                b.primary_value,
+                                b.target_modality,
+                                b.targets.first().map(String::as_str).unwrap_or(""),
+                                error
+                            ));
+                        }
+                        ctx.progress.advance(1);
+                    }
+                    Outcome::Unfinished { .. } => unfinished += 1,
+                }
+                Ok(())
+            },
+        ))
+    };
+    ctx.progress.finish();
+    run_result?;
+    if cancel.load(std::sync::atomic::Ordering::SeqCst) {
+        return Err(Error::Cancelled);
+    }
+    if unfinished > 0 {
+        let made = meter.calls();
+        let answered = labels.iter().filter(|l| l.is_some()).count();
+        return Err(Error::Llm {
+            message: format!(
+                "budget of {} calls spent: {} calls made, {} of {} batches still need a call (at least {} more calls)",
+                opts.budget.unwrap_or(made),
+                made,
+                unfinished,
+                n,
+                unfinished
+            ),
+            hint: Some(format!(
+                "the {answered} answers received are journaled: re-run the same GENERATE with budget >= {unfinished} to resume without repeating them"
+            )),
+        });
+    }
+
+    let mut answers = Vec::new();
+    let (mut pos, mut neg, mut neutral) = (0u64, 0u64, 0u64);
+    for (i, l) in labels.iter().enumerate() {
+        let Some(l) = l else { continue };
+        let b = &plan.batches[i];
+        for (t, s) in b.targets.iter().zip(l) {
+            match s {
+                SignLabel::Pos => pos += 1,
+                SignLabel::Neg => neg += 1,
+                SignLabel::Neutral => {
+                    neutral += 1;
+                    continue;
+                }
+            }
+            answers.push(PairAnswer {
+                primary: (b.primary_modality.clone(), b.primary_value.clone()),
+                target: (b.target_modality.clone(), t.clone()),
+                label: *s,
+            });
+        }
+    }
+    let calls_made = meter.calls();
+    let edges = pos + neg;
+    let report = GenerateReport {
+        strategy: "brute_force".into(),
+        backend: backend.name().into(),
+        model: match opts.backend {
+            crate::generate::BackendKind::OpenAi => opts.model.clone(),
+            crate::generate::BackendKind::Oracle => "oracle (simulator)".into(),
+        },
+        temperature: opts.temperature,
+        batch_size: plan.batch_size,
+        workers: opts.workers,
+        primary: plan.rule.name().into(),
+        planned_calls: plan.total_calls,
+        calls_made,
+        calls_replayed: replayed,
+        retries: meter.retries(),
+        failed_batches: failed,
+        unclassified_pairs: unclassified,
+        edges_pos: pos,
+        edges_neg: neg,
+        neutral_pairs: neutral,
+        calls_per_edge: if edges == 0 {
+            0.0
+        } else {
+            (calls_made + replayed) as f64 / edges as f64
+        },
+        seconds: started.elapsed().as_secs_f64(),
+        failures,
+    };
+    Ok(BruteForceResult { answers, report })
+}
+
+// ------------------------------------------------------------ public API --
+
+/// (modality, values) in catalogue order.
+pub fn catalogue_modalities(cat: &Catalogue) -> Vec<(String, Vec<String>)> {
+    cat.modalities()
+        .iter()
+        .enumerate()
+        .map(|(m, name)| {
+            (
+                name.clone(),
+                cat.of_modality(m as u16)
+                    .map(|(_, a)| a.value.clone())
+                    .collect(),
+            )
+        })
+        .collect()
+}
+
+/// The brute-force plan for a catalogue (no call, no journal lookup).
+pub fn plan_brute_force(cat: &Catalogue, opts: &GenerateOptions) -> Result<Plan> {
+    opts.validate()?;
+    let template = opts.sign_template()?;
+    Ok(plan_modalities(
+        &catalogue_modalities(cat),
+        opts.batch_size,
+        opts.primary,
+        &template,
+    ))
+}
+
+/// The oracle's reference answers, read from `opts.reference`.
+pub fn oracle_reference(opts: &GenerateOptions) -> Result<OracleReference> {
+    let Some(path) = &opts.reference else {
+        return Err(Error::invalid_hint(
+            "backend 'oracle' needs a reference graph",
+            "add reference = 'path/to/edges.csv' to WITH (...): the oracle is an offline simulator that answers from that edge file",
+        ));
+    };
+    let (g, _) = read_edges_csv(path, None)?;
+    let node = |id| (g.modality_name(id).to_string(), g.value(id).to_string());
+    Ok(OracleReference::from_edges(g.edges().map(|(a, b, s)| {
+        let l = match s {
+            Sign::Pos => SignLabel::Pos,
+            Sign::Neg => SignLabel::Neg,
+        };
+        (node(a), node(b), l)
+    })))
+}
+
+/// Builds the backend the options name (reads the oracle's reference file;
+/// the openai backend reads env OPENAI_API_KEY and OPENAI_BASE_URL).
+pub fn build_backend(opts: &GenerateOptions) -> Result<Arc<dyn Backend>> {
+    opts.validate()?;
+    Ok(match opts.backend {
+        BackendKind::Oracle => Arc::new(OracleBackend::new(
+            oracle_reference(opts)?,
+            opts.oracle_noise,
+            opts.seed,
+            std::time::Duration::from_millis(opts.oracle_latency_ms),
+        )?),
+        BackendKind::OpenAi => Arc::new(OpenAiBackend::new(
+            opts.base_url.as_deref(),
+            &opts.model,
+            opts.temperature,
+        )?),
+    })
+}
+
+/// The journal identity the options' backend will have, without building a
+/// client (EXPLAIN needs no endpoint).
+fn identity(opts: &GenerateOptions) -> Result<String> {
+    Ok(match opts.backend {
+        BackendKind::Oracle => build_backend(opts)?.journal_identity(),
+        BackendKind::OpenAi => OpenAiBackend::identity_for(&opts.model, opts.temperature),
+    })
+}
+
+/// EXPLAIN: the plan with how many calls the journal already answers, and
+/// the estimated prompt tokens. Makes no call.
+pub fn explain_brute_force(
+    journal: &dyn Journal,
+    cat: &Catalogue,
+    opts: &GenerateOptions,
+) -> Result<Plan> {
+    let mut plan = plan_brute_force(cat, opts)?;
+    let template = opts.sign_template()?;
+    count_journaled(&mut plan, &identity(opts)?, &template, journal)?;
+    Ok(plan)
+}
+
+/// Runs GENERATE ... USING BRUTE_FORCE with the backend the options name.
+/// Returns the graph (every catalogue attribute is a node; `+`/`-` answers
+/// are edges) and the report. Writes only journal entries: storing the graph
+/// version (one transaction) is the caller's, e.g. [`generate_graph`].
+pub fn run_brute_force(
+    journal: &dyn Journal,
+    cat: &Catalogue,
+    opts: &GenerateOptions,
+    ctx: &Ctx,
+) -> Result<(SignedGraph, GenerateReport)> {
+    let backend: Arc<dyn Backend> = match opts.backend {
+        BackendKind::Oracle => {
+            let reference = oracle_reference(opts)?;
+            let shared = cat
+                .attributes()
+                .iter()
+                .filter(|a| reference.contains(&cat.modalities()[a.modality as usize], &a.value))
+                .count();
+            if !reference.is_empty() && shared == 0 {
+                let path = opts
+                    .reference
+                    .as_deref()
+                    .unwrap_or(std::path::Path::new(""));
+                return Err(Error::invalid_hint(
+                    format!(
+                        "the oracle reference {} has no attribute in common with the catalogue",
+                        path.display()
+                    ),
+                    "the reference must use the catalogue's modality names and values (its rel column is <source_modality>_to_<target_modality>)",
+                ));
+            }
+            Arc::new(OracleBackend::new(
+                reference,
+                opts.oracle_noise,
+                opts.seed,
+                std::time::Duration::from_millis(opts.oracle_latency_ms),
+            )?)
+        }
+        BackendKind::OpenAi => build_backend(opts)?,
+    };
+    run_brute_force_with(backend, journal, cat, opts, ctx)
+}
+
+/// [`run_brute_force`] with a given backend (tests, embedding).
+pub fn run_brute_force_with(
+    backend: Arc<dyn Backend>,
+    journal: &dyn Journal,
+    cat: &Catalogue,
+    opts: &GenerateOptions,
+    ctx: &Ctx,
+) -> Result<(SignedGraph, GenerateReport)> {
+    let plan = plan_brute_force(cat, opts)?;
+    let template = opts.sign_template()?;
+    let r = run_plan(backend, &plan, &template, opts, journal, ctx)?;
+    let mut b = GraphBuilder::from_catalogue(cat);
+    for a in &r.answers {
+        let (Some(x), Some(y)) = (
+            b.find(&a.primary.0, &a.primary.1),
+            b.find(&a.target.0, &a.target.1),
+        ) else {
+            continue;
+        };
+        let s = match a.label {
+            SignLabel::Pos => Sign::Pos,
+            SignLabel::Neg => Sign::Neg,
+            SignLabel::Neutral => continue,
+        };
+        b.add_edge(x, y, s)?;
+    }
+    Ok((b.build(), r.report))
+}
+
+/// GENERATE GRAPH `name` FROM `catalogue` USING BRUTE_FORCE WITH (`opts`):
+/// runs, then stores the graph as the next version of `name` in one
+/// transaction, with the options and the report in its manifest
+/// (`details.generate`, `details.options`, `details.catalogue`).
+pub fn generate_graph(
+    engine: &Engine,
+    name: &str,
+    catalogue: &ObjRef,
+    opts: &GenerateOptions,
+    statement: &str,
+    ctx: &Ctx,
+) -> Result<(Written, GenerateReport)> {
+    check_name(name)?;
+    let (cv, cat) = engine.catalogue(catalogue)?;
+    let (g, report) = run_brute_force(engine.store(), &cat, opts, ctx)?;
+    let details = serde_json::json!({
+        "catalogue": {"name": catalogue.name, "version": cv},
+        "options": opts,
+        "generate": report,
+    });
+    let w = engine.store_graph(name, g, statement, "generated", details)?;
+    Ok((w, report))
+}

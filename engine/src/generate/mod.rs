@@ -1,0 +1,292 @@
+//! GENERATE GRAPH: building a signed graph by asking an LLM backend.
+//!
+//! `BRUTE_FORCE` ([`brute_force`]) classifies every cross-modality pair in
+//! batches ([`plan`]). Every usable reply is committed to a [`Journal`]
+//! before it is used, keyed by [`journal_key`]; a re-run replays the journal
+//! and only calls for what is missing. Bad replies are never journaled.
+
+pub mod brute_force;
+pub mod plan;
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::Mutex;
+
+use serde::Serialize;
+
+use crate::llm::prompt::Template;
+use crate::llm::runner::CallPolicy;
+use crate::{Error, Result};
+
+pub use brute_force::{
+    BruteForceResult, PairAnswer, build_backend, catalogue_modalities, count_journaled,
+    explain_brute_force, generate_graph, oracle_reference, plan_brute_force, run_brute_force,
+    run_brute_force_with, run_plan,
+};
+pub use plan::{Batch, PairPlan, Plan, PrimaryRule, plan_modalities};
+
+/// Which backend answers the prompts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BackendKind {
+    /// The offline simulator answering from `reference`.
+    #[default]
+    Oracle,
+    /// An OpenAI-compatible endpoint at `base_url`.
+    OpenAi,
+}
+
+/// Every option of `GENERATE ... WITH (...)` shared by the strategies, with
+/// the documented defaults (`GenerateOptions::default()`).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct GenerateOptions {
+    /// `backend` ('oracle' | 'openai'); default oracle.
+    pub backend: BackendKind,
+    /// `reference`: the edge CSV the oracle answers from (required for oracle).
+    pub reference: Option<PathBuf>,
+    /// `base_url` (openai); `None` = env OPENAI_BASE_URL.
+    pub base_url: Option<String>,
+    /// `model`; default `gemini-3.1-flash-lite-preview` (the report's model).
+    pub model: String,
+    /// `temperature`; default 0.15.
+    pub temperature: f64,
+    /// `batch_size`: targets per call; default 25.
+    pub batch_size: usize,
+    /// `workers`: calls in flight; default 7.
+    pub workers: usize,
+    /// `budget`: max calls in this run (retries count); default unlimited.
+    pub budget: Option<u64>,
+    /// `retries` after a failed attempt; default 3.
+    pub retries: u32,
+    /// `timeout_s` per call; default 60.
+    pub timeout_s: f64,
+    /// `oracle_noise`: fraction of oracle answers flipped; default 0.
+    pub oracle_noise: f64,
+    /// `oracle_latency_ms`: simulated latency per oracle call; default 0.
+    pub oracle_latency_ms: u64,
+    /// `seed`: oracle noise and retry jitter; default 0.
+    pub seed: u64,
+    /// `prompt`: a file overriding the sign-classification template.
+    pub prompt: Option<PathBuf>,
+    /// `primary` ('fewer_calls' | 'larger' | 'first'); default fewer_calls.
+    pub primary: PrimaryRule,
+    /// `backoff_ms`: first retry wait (doubles each retry, max 30 s); default 500.
+    pub backoff_ms: u64,
+}
+
+/// The `WITH (...)` option names [`GenerateOptions`] understands (for the
+/// DSL's unknown-option check). `primary` and `backoff_ms` are extensions.
+pub const GENERATE_OPTIONS: &[&str] = &[
+    "backend",
+    "reference",
+    "base_url",
+    "model",
+    "temperature",
+    "batch_size",
+    "workers",
+    "budget",
+    "retries",
+    "timeout_s",
+    "oracle_noise",
+    "oracle_latency_ms",
+    "seed",
+    "prompt",
+    "primary",
+    "backoff_ms",
+];
+
+impl Default for GenerateOptions {
+    fn default() -> Self {
+        GenerateOptions {
+            backend: BackendKind::Oracle,
+            reference: None,
+            base_url: None,
+            model: "gemini-3.1-flash-lite-preview".into(),
+            temperature: 0.15,
+            batch_size: 25,
+            workers: 7,
+            budget: None,
+            retries: 3,
+            timeout_s: 60.0,
+            oracle_noise: 0.0,
+            oracle_latency_ms: 0,
+            seed: 0,
+            prompt: None,
+            primary: PrimaryRule::FewerCalls,
+            backoff_ms: 500,
+        }
+    }
+}
+
+impl GenerateOptions {
+    /// Checks ranges; errors name the option and its valid range.
+    pub fn validate(&self) -> Result<()> {
+        let bad = |name: &str, v: String, range: &str| {
+            Err(Error::invalid_hint(
+                format!("GENERATE option {name} = {v} is out of range"),
+                format!("{name} must be {range}"),
+            ))
+        };
+        if self.batch_size == 0 {
+            return bad("batch_size", "0".into(), "at least 1");
+        }
+        if self.workers == 0 || self.workers > 1024 {
+            return bad("workers", self.workers.to_string(), "1..1024");
+        }
+        if self.retries > 100 {
+            return bad("retries", self.retries.to_string(), "0..100");
+        }
+        if !(self.timeout_s.is_finite() && self.timeout_s > 0.0 && self.timeout_s <= 86_400.0) {
+            return bad(
+                "timeout_s",
+                self.timeout_s.to_string(),
+                "a number of seconds above 0",
+            );
+        }
+        if !(0.0..=1.0).contains(&self.oracle_noise) {
+            return bad(
+                "oracle_noise",
+                self.oracle_noise.to_string(),
+                "between 0 and 1",
+            );
+        }
+        if !(0.0..=2.0).contains(&self.temperature) {
+            return bad(
+                "temperature",
+                self.temperature.to_string(),
+                "between 0 and 2",
+            );
+        }
+        if self.budget == Some(0) {
+            return bad("budget", "0".into(), "at least 1 (omit it for no limit)");
+        }
+        Ok(())
+    }
+
+    /// The retry/concurrency policy these options describe.
+    pub fn call_policy(&self) -> CallPolicy {
+        CallPolicy {
+            workers: self.workers.max(1),
+            retries: self.retries,
+            timeout: std::time::Duration::from_secs_f64(self.timeout_s.clamp(0.001, 86_400.0)),
+            backoff_base: std::time::Duration::from_millis(self.backoff_ms),
+            seed: self.seed,
+            ..CallPolicy::default()
+        }
+    }
+
+    /// The sign-classification template (default Appendix A, or `prompt`).
+    pub fn sign_template(&self) -> Result<Template> {
+        match &self.prompt {
+            Some(p) => Template::sign_from_file(p),
+            None => Ok(Template::default_sign()),
+        }
+    }
+}
+
+/// Where replies are committed. Each `put` must be durable when it returns
+/// (its own committed transaction).
+pub trait Journal {
+    fn journal_get(&self, key: &[u8; 32]) -> Result<Option<Vec<u8>>>;
+    fn journal_put(&self, key: &[u8; 32], value: &[u8]) -> Result<()>;
+}
+
+impl Journal for crate::store::Store {
+    fn journal_get(&self, key: &[u8; 32]) -> Result<Option<Vec<u8>>> {
+        crate::store::Store::journal_get(self, key)
+    }
+
+    fn journal_put(&self, key: &[u8; 32], value: &[u8]) -> Result<()> {
+        crate::store::Store::journal_put(self, key, value)
+    }
+}
+
+/// An in-memory journal (tests, in-memory databases).
+#[derive(Debug, Default)]
+pub struct MemJournal {
+    map: Mutex<HashMap<[u8; 32], Vec<u8>>>,
+}
+
+impl MemJournal {
+    pub fn len(&self) -> usize {
+        self.map.lock().map(|m| m.len()).unwrap_or(0)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// All stored values (tests inspect them).
+    pub fn values(&self) -> Vec<Vec<u8>> {
+        self.map
+            .lock()
+            .map(|m| m.values().cloned().collect())
+            .unwrap_or_default()
+    }
+}
+
+impl Journal for MemJournal {
+    fn journal_get(&self, key: &[u8; 32]) -> Result<Option<Vec<u8>>> {
+        let m = self
+            .map
+            .lock()
+            .map_err(|_| Error::storage("journal lock poisoned"))?;
+        Ok(m.get(key).cloned())
+    }
+
+    fn journal_put(&self, key: &[u8; 32], value: &[u8]) -> Result<()> {
+        let mut m = self
+            .map
+            .lock()
+            .map_err(|_| Error::storage("journal lock poisoned"))?;
+        m.insert(*key, value.to_vec());
+        Ok(())
+    }
+}
+
+/// The journal key of one call: blake3 of (backend identity = backend,
+/// model, temperature; template text; task kind; primary modality and value;
+/// target modality and targets), each part length-prefixed.
+pub fn journal_key(identity: &str, template: &str, kind: &str, parts: &[&str]) -> [u8; 32] {
+    let mut h = blake3::Hasher::new();
+    h.update(b"valence-journal-v1");
+    for p in [identity, template, kind]
+        .into_iter()
+        .chain(parts.iter().copied())
+    {
+        h.update(&(p.len() as u64).to_le_bytes());
+        h.update(p.as_bytes());
+    }
+    *h.finalize().as_bytes()
+}
+
+/// What a GENERATE run did (it goes into the graph version's manifest).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, serde::Deserialize)]
+pub struct GenerateReport {
+    pub strategy: String,
+    pub backend: String,
+    pub model: String,
+    pub temperature: f64,
+    pub batch_size: usize,
+    pub workers: usize,
+    pub primary: String,
+    /// Calls the plan needs (one per batch).
+    pub planned_calls: u64,
+    /// HTTP/oracle calls made in this run, retries included.
+    pub calls_made: u64,
+    /// Batches answered from the journal without a call.
+    pub calls_replayed: u64,
+    /// Calls that were retries of a failed attempt.
+    pub retries: u64,
+    /// Batches with no usable reply after the last retry (pairs unclassified).
+    pub failed_batches: u64,
+    pub unclassified_pairs: u64,
+    pub edges_pos: u64,
+    pub edges_neg: u64,
+    pub neutral_pairs: u64,
+    /// (calls made + replayed) / edges; 0 when there is no edge.
+    pub calls_per_edge: f64,
+    pub seconds: f64,
+    /// The first few failure messages, one per failed batch.
+    pub failures: Vec<String>,
+}

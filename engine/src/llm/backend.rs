@@ -1,0 +1,607 @@
+//! Backends: who answers a prompt.
+//!
+//! Every backend receives the same [`Request`]: a structured [`Task`] (so the
+//! offline oracle can answer without reading prose) and the rendered prompt
+//! (what a model reads). Every backend answers reply TEXT, and the same parser
+//! handles all of them.
+//!
+//! * [`OpenAiBackend`]: any OpenAI-compatible `/v1/chat/completions`
+//!   endpoint. The API key is read from env `OPENAI_API_KEY` (may be unset)
+//!   and kept only in memory: it is never stored, logged, put in a manifest,
+//!   a journal key or an error message.
+//! * [`OracleBackend`]: an offline SIMULATOR, not a language model. It
+//!   answers sign-classification prompts by looking the pair up in a
+//!   reference edge graph (absent pair = `"0"`), optionally flipping a seeded
+//!   fraction of answers (`oracle_noise`) and sleeping `oracle_latency_ms`
+//!   per call. It exists so pipelines can be run, timed and tested offline.
+
+use std::collections::HashMap;
+use std::future::Future;
+use std::pin::Pin;
+use std::time::Duration;
+
+use crate::llm::parse::SignLabel;
+use crate::{Error, Result};
+
+/// A boxed, sendable future (the trait must be usable as `dyn Backend`).
+pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+/// What a prompt asks, in structured form. New strategies add variants.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Task {
+    /// Classify each target against the primary attribute as `+`, `-`, `0`;
+    /// the reply is a JSON object keyed by bracket numbers 1..=targets.len().
+    ClassifySigns {
+        primary_modality: String,
+        primary_value: String,
+        target_modality: String,
+        targets: Vec<String>,
+    },
+}
+
+/// One call: the structured task and the prompt text sent to a model.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Request {
+    pub task: Task,
+    pub prompt: String,
+}
+
+/// Why a call produced no usable reply.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CallError {
+    /// Worth retrying: 429, 408, 5xx, timeout, connection error, malformed
+    /// response body. `retry_after` is the server's `Retry-After`, if any.
+    Transient {
+        message: String,
+        retry_after: Option<Duration>,
+    },
+    /// This request will not succeed if repeated (another 4xx): the batch
+    /// fails without retries and the run continues.
+    Rejected { message: String },
+    /// No request will succeed (401, 403, 404: key, URL or model wrong):
+    /// the run stops, keeping what was journaled.
+    Fatal { message: String },
+}
+
+impl CallError {
+    pub fn message(&self) -> &str {
+        match self {
+            CallError::Transient { message, .. }
+            | CallError::Rejected { message }
+            | CallError::Fatal { message } => message,
+        }
+    }
+}
+
+/// Something that answers prompts.
+pub trait Backend: Send + Sync {
+    /// `openai` or `oracle`.
+    fn name(&self) -> &'static str;
+
+    /// What, besides the prompt, determines the answer: backend, model and
+    /// temperature (oracle: reference digest, noise, seed). Part of the
+    /// journal key. Never contains a secret.
+    fn journal_identity(&self) -> String;
+
+    /// Answers one request with the reply text.
+    fn complete<'a>(&'a self, req: &'a Request) -> BoxFuture<'a, Result<String, CallError>>;
+
+    /// Embeds texts (one vector per input). Backends without embeddings
+    /// answer `Fatal`.
+    fn embed<'a>(
+        &'a self,
+        _inputs: &'a [String],
+    ) -> BoxFuture<'a, Result<Vec<Vec<f32>>, CallError>> {
+        let name = self.name();
+        Box::pin(async move {
+            Err(CallError::Fatal {
+                message: format!("the {name} backend does not provide embeddings"),
+            })
+        })
+    }
+}
+
+// ---------------------------------------------------------------- openai --
+
+/// Client for an OpenAI-compatible chat-completions endpoint.
+pub struct OpenAiBackend {
+    client: reqwest::Client,
+    url: String,
+    embeddings_url: String,
+    model: String,
+    embedding_model: Option<String>,
+    temperature: f64,
+    /// From env `OPENAI_API_KEY`; memory only.
+    key: Option<String>,
+}
+
+impl std::fmt::Debug for OpenAiBackend {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("OpenAiBackend")
+            .field("url", &self.url)
+            .field("model", &self.model)
+            .field("temperature", &self.temperature)
+            .field("key", &self.key.as_ref().map(|_| "<set>"))
+            .finish()
+    }
+}
+
+impl OpenAiBackend {
+    /// `base_url` is the API root including `/v1` (e.g.
+    /// `http://127.0.0.1:8080/v1`); `None` = env `OPENAI_BASE_URL`.
+    pub fn new(base_url: Option<&str>, model: &str, temperature: f64) -> Result<OpenAiBackend> {
+        let env_url = std::env::var("OPENAI_BASE_URL").ok();
+        let base = match base_url.or(env_url.as_deref()) {
+            Some(b) if !b.trim().is_empty() => b.trim().trim_end_matches('/').to_string(),
+            _ => {
+                return Err(Error::Llm {
+                    message: "backend 'openai' needs an endpoint".into(),
+                    hint: Some(
+                        "give base_url = 'http://host:port/v1' in WITH (...) or set env OPENAI_BASE_URL"
+                            .into(),
+                    ),
+                });
+            }
+        };
+        if !(base.starts_with("http://") || base.starts_with("https://")) {
+            return Err(Error::Llm {
+                message: format!("base_url '{base}' is not an http(s) URL"),
+                hint: Some("write it like 'http://127.0.0.1:8080/v1'".into()),
+            });
+        }
+        if model.trim().is_empty() {
+            return Err(Error::invalid_hint(
+                "backend 'openai' needs a model name",
+                "give model = '...' in WITH (...)",
+            ));
+        }
+        if !(0.0..=2.0).contains(&temperature) {
+            return Err(Error::invalid(format!(
+                "temperature {temperature} is outside 0..2"
+            )));
+        }
+        let key = std::env::var("OPENAI_API_KEY")
+            .ok()
+            .filter(|k| !k.trim().is_empty());
+        let client = reqwest::Client::builder()
+            .no_proxy()
+            .build()
+            .map_err(|e| Error::llm(format!("cannot build the HTTP client: {e}")))?;
+        Ok(OpenAiBackend {
+            client,
+            url: format!("{base}/chat/completions"),
+            embeddings_url: format!("{base}/embeddings"),
+            model: model.to_string(),
+            embedding_model: None,
+            temperature,
+            key,
+        })
+    }
+
+    /// The journal identity of a client for `model` at `temperature`.
+    pub fn identity_for(model: &str, temperature: f64) -> String {
+        format!("openai\0{model}\0{temperature}")
+    }
+
+    /// The chat-completions URL called.
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    /// Removes the key from any text that might echo it.
+    fn scrub(&self, s: String) -> String {
+        match &self.key {
+            Some(k) if k.len() >= 4 => s.replace(k.as_str(), "<redacted>"),
+            _ => s,
+        }
+    }
+
+    /// POSTs a JSON body and returns the JSON answer, classifying failures.
+    async fn post_json(
+        &self,
+        url: &str,
+        body: &serde_json::Value,
+    ) -> Result<serde_json::Value, CallError> {
+        let mut rb = self.client.post(url).json(body);
+        if let Some(k) = &self.key {
+            rb = rb.bearer_auth(k);
+        }
+        let resp = rb.send().await.map_err(|e| CallError::Transient {
+            message: self.scrub(format!("request to {url} failed: {}", error_chain(&e))),
+            retry_after: None,
+        })?;
+        let status = resp.status();
+        // Retry-After in seconds; an HTTP-date is ignored (backoff applies).
+        let retry_after = resp
+            .headers()
+            .get(reqwest::header::RETRY_AFTER)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.trim().parse::<f64>().ok())
+            .filter(|s| s.is_finite() && *s >= 0.0)
+            .map(Duration::from_secs_f64);
+        let text = resp.text().await.map_err(|e| CallError::Transient {
+            message: self.scrub(format!("reading the response failed: {}", error_chain(&e))),
+            retry_after: None,
+        })?;
+        if !status.is_success() {
+            let message = self.scrub(format!(
+                "{url} answered HTTP {status}: {}",
+                crate::llm::parse::excerpt(&text)
+            ));
+            let code = status.as_u16();
+            return Err(if code == 429 || code == 408 || status.is_server_error() {
+                CallError::Transient {
+                    message,
+                    retry_after,
+                }
+            } else if matches!(code, 401 | 403 | 404) {
+                CallError::Fatal { message }
+            } else {
+                CallError::Rejected { message }
+            });
+        }
+        serde_json::from_str(&text).map_err(|e| CallError::Transient {
+            message: self.scrub(format!(
+                "response body is not JSON ({e}): {}",
+                crate::llm::parse::excerpt(&text)
+            )),
+            retry_after: None,
+        })
+    }
+
+    async fn call(&self, prompt: &str) -> Result<String, CallError> {
+        let body = serde_json::json!({
+            "model": self.model,
+            "temperature": self.temperature,
+            "messages": [{"role": "user", "content": prompt}],
+        });
+        let v = self.post_json(&self.url, &body).await?;
+        match v
+            .pointer("/choices/0/message/content")
+            .and_then(|c| c.as_str())
+        {
+            Some(c) => Ok(c.to_string()),
+            None => Err(CallError::Transient {
+                message: self.scrub(format!(
+                    "response has no choices[0].message.content: {}",
+                    crate::llm::parse::excerpt(&v.to_string())
+                )),
+                retry_after: None,
+            }),
+        }
+    }
+
+    /// Sets the model used by [`Backend::embed`] (`/embeddings`).
+    pub fn with_embedding_model(mut self, model: &str) -> OpenAiBackend {
+        self.embedding_model = Some(model.to_string());
+        self
+    }
+
+    async fn embed_call(&self, inputs: &[String]) -> Result<Vec<Vec<f32>>, CallError> {
+        let Some(model) = &self.embedding_model else {
+            return Err(CallError::Fatal {
+                message: "no embedding model is set for the openai backend".into(),
+            });
+        };
+        let body = serde_json::json!({"model": model, "input": inputs});
+        let v = self.post_json(&self.embeddings_url, &body).await?;
+        let bad = |m: &str| CallError::Transient {
+            message: format!("embeddings response {m}"),
+            retry_after: None,
+        };
+        let data = v
+            .get("data")
+            .and_then(|d| d.as_array())
+            .ok_or_else(|| bad("has no data array"))?;
+        if data.len() != inputs.len() {
+            return Err(bad(&format!(
+                "has {} vectors for {} inputs",
+                data.len(),
+                inputs.len()
+            )));
+        }
+        let mut out: Vec<Option<Vec<f32>>> = vec![None; inputs.len()];
+        for (pos, item) in data.iter().enumerate() {
+            let i = item
+                .get("index")
+                .and_then(|x| x.as_u64())
+                .map(|x| x as usize)
+                .unwrap_or(pos);
+            let vec: Option<Vec<f32>> = item
+                .get("embedding")
+                .and_then(|e| e.as_array())
+                .and_then(|a| a.iter().map(|x| x.as_f64().map(|f| f as f32)).collect());
+            match (out.get_mut(i), vec) {
+                (Some(slot @ None), Some(v)) if !v.is_empty() => *slot = Some(v),
+                _ => return Err(bad(&format!("has a bad or repeated vector at index {i}"))),
+            }
+        }
+        Ok(out.into_iter().flatten().collect())
+    }
+}
+
+fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut s = e.to_string();
+    let mut src = e.source();
+    while let Some(x) = src {
+        s.push_str(": ");
+        s.push_str(&x.to_string());
+        src = x.source();
+    }
+    s
+}
+
+impl Backend for OpenAiBackend {
+    fn name(&self) -> &'static str {
+        "openai"
+    }
+
+    fn embed<'a>(
+        &'a self,
+        inputs: &'a [String],
+    ) -> BoxFuture<'a, Result<Vec<Vec<f32>>, CallError>> {
+        Box::pin(self.embed_call(inputs))
+    }
+
+    fn journal_identity(&self) -> String {
+        OpenAiBackend::identity_for(&self.model, self.temperature)
+    }
+
+    fn complete<'a>(&'a self, req: &'a Request) -> BoxFuture<'a, Result<String, CallError>> {
+        Box::pin(self.call(&req.prompt))
+    }
+}
+
+// ---------------------------------------------------------------- oracle --
+
+/// The reference edges the oracle answers from, keyed by (modality, value).
+#[derive(Debug, Clone, Default)]
+pub struct OracleReference {
+    ids: HashMap<(String, String), u32>,
+    signs: HashMap<(u32, u32), SignLabel>,
+    digest: String,
+}
+
+impl OracleReference {
+    /// Builds from `((modality, value), (modality, value), sign)` triples;
+    /// pairs are unordered; a neutral sign is the same as no edge.
+    pub fn from_edges<I>(edges: I) -> OracleReference
+    where
+        I: IntoIterator<Item = ((String, String), (String, String), SignLabel)>,
+    {
+        let mut r = OracleReference::default();
+        let mut canon: Vec<String> = Vec::new();
+        for (a, b, s) in edges {
+            if s == SignLabel::Neutral {
+                continue;
+            }
+            let (a, b) = if a <= b { (a, b) } else { (b, a) };
+            canon.push(format!(
+                "{}\0{}\0{}\0{}\0{}",
+                a.0,
+                a.1,
+                b.0,
+                b.1,
+                s.symbol()
+            ));
+            let ia = r.id(a);
+            let ib = r.id(b);
+            r.signs.insert((ia, ib), s);
+        }
+        canon.sort();
+        canon.dedup();
+        let mut h = blake3::Hasher::new();
+        for c in &canon {
+            h.update(c.as_bytes());
+            h.update(b"\n");
+        }
+        r.digest = h.finalize().to_hex()[..16].to_string();
+        r
+    }
+
+    fn id(&mut self, k: (String, String)) -> u32 {
+        let n = self.ids.len() as u32;
+        *self.ids.entry(k).or_insert(n)
+    }
+
+    /// The reference sign of a pair (`Neutral` when absent).
+    pub fn sign(&self, a: (&str, &str), b: (&str, &str)) -> SignLabel {
+        let key = |m: &str, v: &str| self.ids.get(&(m.to_string(), v.to_string())).copied();
+        let (Some(ia), Some(ib)) = (key(a.0, a.1), key(b.0, b.1)) else {
+            return SignLabel::Neutral;
+        };
+        self.signs
+            .get(&(ia, ib))
+            .or_else(|| self.signs.get(&(ib, ia)))
+            .copied()
+            .unwrap_or(SignLabel::Neutral)
+    }
+
+    /// Whether (modality, value) is an endpoint of some reference edge.
+    pub fn contains(&self, modality: &str, value: &str) -> bool {
+        self.ids
+            .contains_key(&(modality.to_string(), value.to_string()))
+    }
+
+    /// Number of signed pairs.
+    pub fn len(&self) -> usize {
+        self.signs.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.signs.is_empty()
+    }
+
+    /// A short content digest (part of the oracle's journal identity).
+    pub fn digest(&self) -> &str {
+        &self.digest
+    }
+}
+
+/// The offline simulator. See the module documentation.
+#[derive(Debug, Clone)]
+pub struct OracleBackend {
+    reference: OracleReference,
+    noise: f64,
+    seed: u64,
+    latency: Duration,
+}
+
+impl OracleBackend {
+    /// `noise` = fraction of answers replaced by one of the two other labels
+    /// (0..=1); which pairs flip is a pure function of (seed, pair), so it
+    /// does not depend on call order, concurrency or retries.
+    pub fn new(
+        reference: OracleReference,
+        noise: f64,
+        seed: u64,
+        latency: Duration,
+    ) -> Result<Self> {
+        if !(0.0..=1.0).contains(&noise) {
+            return Err(Error::invalid(format!(
+                "oracle_noise {noise} is outside 0..1"
+            )));
+        }
+        Ok(OracleBackend {
+            reference,
+            noise,
+            seed,
+            latency,
+        })
+    }
+
+    /// The (possibly noisy) answer for one pair.
+    pub fn answer(&self, a: (&str, &str), b: (&str, &str)) -> SignLabel {
+        let truth = self.reference.sign(a, b);
+        if self.noise <= 0.0 {
+            return truth;
+        }
+        let (x, y) = if a <= b { (a, b) } else { (b, a) };
+        let mut h = blake3::Hasher::new();
+        h.update(&self.seed.to_le_bytes());
+        for part in [x.0, x.1, y.0, y.1] {
+            h.update(part.as_bytes());
+            h.update(&[0]);
+        }
+        let bytes = *h.finalize().as_bytes();
+        let mut u = [0u8; 8];
+        u.copy_from_slice(&bytes[..8]);
+        let u = (u64::from_le_bytes(u) >> 11) as f64 / (1u64 << 53) as f64;
+        if u >= self.noise {
+            return truth;
+        }
+        let others = match truth {
+            SignLabel::Pos => [SignLabel::Neg, SignLabel::Neutral],
+            SignLabel::Neg => [SignLabel::Pos, SignLabel::Neutral],
+            SignLabel::Neutral => [SignLabel::Pos, SignLabel::Neg],
+        };
+        others[(bytes[8] & 1) as usize]
+    }
+
+    /// The reply text a well-behaved model would give.
+    pub fn reply_for(&self, task: &Task) -> String {
+        match task {
+            Task::ClassifySigns {
+                primary_modality,
+                primary_value,
+                target_modality,
+                targets,
+            } => {
+                let mut s = String::from("{");
+                for (i, t) in targets.iter().enumerate() {
+                    if i > 0 {
+                        s.push_str(", ");
+                    }
+                    let l = self.answer((primary_modality, primary_value), (target_modality, t));
+                    s.push_str(&format!("\"{}\": \"{}\"", i + 1, l.symbol()));
+                }
+                s.push('}');
+                s
+            }
+        }
+    }
+}
+
+impl Backend for OracleBackend {
+    fn name(&self) -> &'static str {
+        "oracle"
+    }
+
+    fn journal_identity(&self) -> String {
+        format!(
+            "oracle\0{}\0noise={}\0seed={}",
+            self.reference.digest, self.noise, self.seed
+        )
+    }
+
+    fn complete<'a>(&'a self, req: &'a Request) -> BoxFuture<'a, Result<String, CallError>> {
+        Box::pin(async move {
+            if !self.latency.is_zero() {
+                tokio::time::sleep(self.latency).await;
+            }
+            Ok(self.reply_for(&req.task))
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn reference() -> OracleReference {
+        let p = |m: &str, v: &str| (m.to_string(), v.to_string());
+        OracleReference::from_edges(vec![
+            (
+                p("brand", "Nike"),
+                p("audience", "Athletes"),
+                SignLabel::Pos,
+            ),
+            (
+                p("audience", "Budget Shoppers"),
+                p("brand", "Rolex"),
+                SignLabel::Neg,
+            ),
+        ])
+    }
+
+    #[test]
+    fn oracle_answers_from_reference() {
+        let o = OracleBackend::new(reference(), 0.0, 1, Duration::ZERO).unwrap();
+        let t = Task::ClassifySigns {
+            primary_modality: "audience".into(),
+            primary_value: "Athletes".into(),
+            target_modality: "brand".into(),
+            targets: vec!["Rolex".into(), "Nike".into()],
+        };
+        assert_eq!(o.reply_for(&t), r#"{"1": "0", "2": "+"}"#);
+        assert_eq!(
+            o.answer(("brand", "Rolex"), ("audience", "Budget Shoppers")),
+            SignLabel::Neg
+        );
+    }
+
+    #[test]
+    fn oracle_noise_is_seeded_and_symmetric() {
+        let o = OracleBackend::new(reference(), 0.5, 7, Duration::ZERO).unwrap();
+        let mut flipped = 0;
+        for i in 0..1000 {
+            let v = format!("v{i}");
+            let a = o.answer(("brand", &v), ("geo", "x"));
+            assert_eq!(a, o.answer(("geo", "x"), ("brand", &v)));
+            if a != SignLabel::Neutral {
+                flipped += 1;
+            }
+        }
+        assert!((400..600).contains(&flipped), "{flipped}");
+        assert!(OracleBackend::new(reference(), 1.5, 7, Duration::ZERO).is_err());
+    }
+
+    #[test]
+    fn openai_needs_an_url() {
+        let e = OpenAiBackend::new(Some("ftp://x"), "m", 0.1).unwrap_err();
+        assert!(e.to_string().contains("not an http"));
+        let b = OpenAiBackend::new(Some("http://127.0.0.1:9/v1/"), "m", 0.1).unwrap();
+        assert_eq!(b.url(), "http://127.0.0.1:9/v1/chat/completions");
+    }
+}

@@ -1,0 +1,16 @@
+//! The LLM layer: prompts, reply parsing, backends (OpenAI-compatible HTTP and
+//! an offline oracle simulator) and the call runner (concurrency, retries,
+//! budget). Strategies (`generate`) build [`Request`]s, run them with
+//! [`run_calls`] and journal the replies.
+
+pub mod backend;
+pub mod parse;
+pub mod prompt;
+pub mod runner;
+
+pub use backend::{
+    Backend, BoxFuture, CallError, OpenAiBackend, OracleBackend, OracleReference, Request, Task,
+};
+pub use parse::{ParseError, SignLabel, parse_numbered, parse_object, parse_signs};
+pub use prompt::Template;
+pub use runner::{CallPolicy, Meter, Outcome, Parser, run_calls};

@@ -1,0 +1,334 @@
+//! Running many calls: concurrency, timeouts, retries, budget, cancellation.
+//!
+//! * At most `workers` attempts are in flight (a tokio semaphore; a permit is
+//!   held for one attempt, not across backoff sleeps).
+//! * An attempt fails on a transient error (429, 408, 5xx, timeout,
+//!   connection error, malformed body) or an unusable reply (the caller's
+//!   parser refuses it). It is retried up to `retries` times, waiting an
+//!   exponential backoff (`backoff_base * 2^k`, capped at `backoff_max`) with
+//!   jitter (50-100% of that), or the server's `Retry-After` when it is
+//!   longer (capped at `retry_after_max`).
+//! * Every attempt, first or retry, is a CALL for the budget: a budget of N
+//!   means at most N HTTP requests.
+//! * A rejected request (other 4xx) fails its batch at once; a fatal one
+//!   (401/403/404) stops the run. A failed batch does not stop the run.
+//! * Outcomes are handed to the caller one at a time, in completion order,
+//!   on the driving task (so the caller can journal each before the next).
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::time::Duration;
+
+use tokio::sync::Semaphore;
+use tokio::task::JoinSet;
+
+use crate::llm::backend::{Backend, CallError, Request};
+use crate::llm::parse::ParseError;
+use crate::{Error, Result};
+
+/// Concurrency and retry settings.
+#[derive(Debug, Clone)]
+pub struct CallPolicy {
+    pub workers: usize,
+    pub retries: u32,
+    pub timeout: Duration,
+    pub backoff_base: Duration,
+    pub backoff_max: Duration,
+    pub retry_after_max: Duration,
+    /// Seeds the jitter (deterministic per request and attempt).
+    pub seed: u64,
+}
+
+impl Default for CallPolicy {
+    fn default() -> Self {
+        CallPolicy {
+            workers: 7,
+            retries: 3,
+            timeout: Duration::from_secs(60),
+            backoff_base: Duration::from_millis(500),
+            backoff_max: Duration::from_secs(30),
+            retry_after_max: Duration::from_secs(300),
+            seed: 0,
+        }
+    }
+}
+
+/// Call counters shared by all tasks, and the budget.
+#[derive(Debug, Default)]
+pub struct Meter {
+    budget: Option<u64>,
+    calls: AtomicU64,
+    retries: AtomicU64,
+    budget_hit: AtomicBool,
+}
+
+impl Meter {
+    pub fn new(budget: Option<u64>) -> Meter {
+        Meter {
+            budget,
+            ..Meter::default()
+        }
+    }
+
+    /// Reserves one call; `false` when the budget is spent.
+    fn take(&self, retry: bool) -> bool {
+        let ok = self
+            .calls
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |c| match self.budget {
+                Some(b) if c >= b => None,
+                _ => Some(c + 1),
+            })
+            .is_ok();
+        if !ok {
+            self.budget_hit.store(true, Ordering::SeqCst);
+        } else if retry {
+            self.retries.fetch_add(1, Ordering::SeqCst);
+        }
+        ok
+    }
+
+    /// Calls made (attempts sent, retries included).
+    pub fn calls(&self) -> u64 {
+        self.calls.load(Ordering::SeqCst)
+    }
+
+    /// Attempts after the first of their request.
+    pub fn retries(&self) -> u64 {
+        self.retries.load(Ordering::SeqCst)
+    }
+
+    /// Whether some request was refused a call because the budget was spent.
+    pub fn budget_exhausted(&self) -> bool {
+        self.budget_hit.load(Ordering::SeqCst)
+    }
+
+    pub fn budget(&self) -> Option<u64> {
+        self.budget
+    }
+}
+
+/// What became of one request.
+#[derive(Debug)]
+pub enum Outcome<T> {
+    /// A usable reply: its parsed value and its text.
+    Done {
+        value: T,
+        reply: String,
+        attempts: u32,
+    },
+    /// No usable reply after the last retry (or a rejected request).
+    Failed { attempts: u32, error: String },
+    /// Stopped before a usable reply: budget spent, cancelled, or the run
+    /// was stopped by a fatal error. Not a failure: a re-run resumes it.
+    Unfinished { attempts: u32 },
+}
+
+/// A parser from reply text to a value; `Err` makes the attempt fail.
+pub type Parser<T> = Arc<dyn Fn(&Request, &str) -> Result<T, ParseError> + Send + Sync>;
+
+enum TaskEnd<T> {
+    Outcome(Outcome<T>),
+    Fatal(String),
+}
+
+fn jitter(seed: u64, job: usize, attempt: u32) -> f64 {
+    let mut h = blake3::Hasher::new();
+    h.update(&seed.to_le_bytes());
+    h.update(&(job as u64).to_le_bytes());
+    h.update(&attempt.to_le_bytes());
+    let b = h.finalize();
+    let mut u = [0u8; 8];
+    u.copy_from_slice(&b.as_bytes()[..8]);
+    0.5 + 0.5 * ((u64::from_le_bytes(u) >> 11) as f64 / (1u64 << 53) as f64)
+}
+
+/// The wait before retry number `k` (1-based).
+fn backoff(policy: &CallPolicy, job: usize, k: u32, retry_after: Option<Duration>) -> Duration {
+    let exp = policy
+        .backoff_base
+        .saturating_mul(1u32.checked_shl(k.saturating_sub(1)).unwrap_or(u32::MAX))
+        .min(policy.backoff_max);
+    let d = exp.mul_f64(jitter(policy.seed, job, k));
+    match retry_after {
+        Some(ra) => d.max(ra.min(policy.retry_after_max)),
+        None => d,
+    }
+}
+
+/// Sleeps `d`, waking early (returning `false`) when `stop` is set.
+async fn sleep_unless(d: Duration, stop: &AtomicBool) -> bool {
+    let step = Duration::from_millis(25);
+    let deadline = tokio::time::Instant::now() + d;
+    loop {
+        if stop.load(Ordering::SeqCst) {
+            return false;
+        }
+        let now = tokio::time::Instant::now();
+        if now >= deadline {
+            return true;
+        }
+        tokio::time::sleep(step.min(deadline - now)).await;
+    }
+}
+
+async fn wait_stop(stop: &AtomicBool) {
+    while !stop.load(Ordering::SeqCst) {
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn one<T: Send + 'static>(
+    job: usize,
+    backend: Arc<dyn Backend>,
+    req: Arc<Request>,
+    parse: Parser<T>,
+    policy: CallPolicy,
+    meter: Arc<Meter>,
+    sem: Arc<Semaphore>,
+    stop: Arc<AtomicBool>,
+) -> TaskEnd<T> {
+    let mut attempts = 0u32;
+    let mut last_error = String::new();
+    let mut retry_after = None;
+    while attempts <= policy.retries {
+        if attempts > 0 && !sleep_unless(backoff(&policy, job, attempts, retry_after), &stop).await
+        {
+            return TaskEnd::Outcome(Outcome::Unfinished { attempts });
+        }
+        let Ok(_permit) = sem.acquire().await else {
+            return TaskEnd::Outcome(Outcome::Unfinished { attempts });
+        };
+        if stop.load(Ordering::SeqCst) || !meter.take(attempts > 0) {
+            return TaskEnd::Outcome(Outcome::Unfinished { attempts });
+        }
+        attempts += 1;
+        retry_after = None;
+        let call = tokio::time::timeout(policy.timeout, backend.complete(&req));
+        let res = tokio::select! {
+            r = call => r,
+            _ = wait_stop(&stop) => return TaskEnd::Outcome(Outcome::Unfinished { attempts }),
+        };
+        match res {
+            Err(_) => {
+                last_error = format!(
+                    "no answer within the timeout of {} s",
+                    policy.timeout.as_secs_f64()
+                )
+            }
+            Ok(Err(CallError::Transient {
+                message,
+                retry_after: ra,
+            })) => {
+                last_error = message;
+                retry_after = ra;
+            }
+            Ok(Err(CallError::Rejected { message })) => {
+                return TaskEnd::Outcome(Outcome::Failed {
+                    attempts,
+                    error: message,
+                });
+            }
+            Ok(Err(CallError::Fatal { message })) => {
+                // Stop the other tasks at once, not when the driver sees this.
+                stop.store(true, Ordering::SeqCst);
+                return TaskEnd::Fatal(message);
+            }
+            Ok(Ok(text)) => match parse(&req, &text) {
+                Ok(value) => {
+                    return TaskEnd::Outcome(Outcome::Done {
+                        value,
+                        reply: text,
+                        attempts,
+                    });
+                }
+                Err(e) => last_error = format!("unusable reply: {e}"),
+            },
+        }
+    }
+    TaskEnd::Outcome(Outcome::Failed {
+        attempts,
+        error: last_error,
+    })
+}
+
+/// Runs `requests` against `backend`, handing each outcome to `on_outcome`
+/// (request index, outcome) as it completes. Returns an `Llm` error when a
+/// fatal endpoint error stopped the run (after every finished outcome was
+/// handed over), or the first error `on_outcome` returned (the run is
+/// stopped and drained first). Budget exhaustion and cancellation are not
+/// errors here: they show as `Unfinished` outcomes (see [`Meter`]).
+pub async fn run_calls<T: Send + 'static>(
+    backend: Arc<dyn Backend>,
+    requests: Vec<Arc<Request>>,
+    parse: Parser<T>,
+    policy: &CallPolicy,
+    meter: Arc<Meter>,
+    cancel: Arc<AtomicBool>,
+    mut on_outcome: impl FnMut(usize, Outcome<T>) -> Result<()>,
+) -> Result<()> {
+    let sem = Arc::new(Semaphore::new(policy.workers.max(1)));
+    // `stop` is set by cancel, a fatal error or a failing `on_outcome`.
+    let stop = Arc::new(AtomicBool::new(false));
+    let mut set = JoinSet::new();
+    for (i, req) in requests.into_iter().enumerate() {
+        let fut = one(
+            i,
+            backend.clone(),
+            req,
+            parse.clone(),
+            policy.clone(),
+            meter.clone(),
+            sem.clone(),
+            stop.clone(),
+        );
+        set.spawn(async move { (i, fut.await) });
+    }
+    // Mirror the caller's cancel flag into `stop` while tasks run.
+    let watcher = {
+        let (cancel, stop) = (cancel.clone(), stop.clone());
+        tokio::spawn(async move {
+            wait_stop(&cancel).await;
+            stop.store(true, Ordering::SeqCst);
+        })
+    };
+    let mut first_err: Option<Error> = None;
+    while let Some(joined) = set.join_next().await {
+        let end = match joined {
+            Ok(end) => end,
+            Err(e) => {
+                stop.store(true, Ordering::SeqCst);
+                first_err.get_or_insert(Error::llm(format!("an LLM call task failed: {e}")));
+                continue;
+            }
+        };
+        match end {
+            (i, TaskEnd::Outcome(o)) => {
+                if first_err.is_none()
+                    && let Err(e) = on_outcome(i, o)
+                {
+                    stop.store(true, Ordering::SeqCst);
+                    first_err = Some(e);
+                }
+            }
+            (i, TaskEnd::Fatal(m)) => {
+                stop.store(true, Ordering::SeqCst);
+                if first_err.is_none() {
+                    let _ = on_outcome(i, Outcome::Unfinished { attempts: 1 });
+                    first_err = Some(Error::Llm {
+                        message: format!("the endpoint refused the request: {m}"),
+                        hint: Some(
+                            "check base_url, model and env OPENAI_API_KEY; answers already received are journaled and a re-run resumes"
+                                .into(),
+                        ),
+                    });
+                }
+            }
+        }
+    }
+    watcher.abort();
+    match first_err {
+        Some(e) => Err(e),
+        None => Ok(()),
+    }
+}
