@@ -3,6 +3,7 @@
 
 mod api;
 mod cli;
+mod cluster_gen;
 mod common;
 mod llm;
 mod llm_server;
