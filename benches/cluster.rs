@@ -9,14 +9,15 @@
 //!
 //! Environment knobs: `SIZES=320,800` (scaled sizes, `none` to skip),
 //! `SWEEP=1` (a small sweep of inherit/threshold/batch knobs on the large
-//! fixture).
+//! fixture), `SEEDS=0,1,2` (seeds for UMAP and the oracle noise; default 1),
+//! `VARIANTS=1` (only the defaults).
 
 use std::path::{Path, PathBuf};
 
 use valence::engine::compare::compare_graphs;
 use valence::engine::generate::{
-    ClusterOptions, ClusterReport, GenerateOptions, MemJournal, plan_brute_force,
-    run_brute_force, run_cluster,
+    ClusterOptions, ClusterReport, GenerateOptions, MemJournal, plan_brute_force, run_brute_force,
+    run_cluster,
 };
 use valence::engine::{Catalogue, Ctx, SignedGraph, read_edges_csv, synth};
 
@@ -70,7 +71,12 @@ fn clusters_line(r: &ClusterReport) {
     let s: Vec<String> = r
         .modalities
         .iter()
-        .map(|m| format!("{} {}/{} (noise {})", m.modality, m.clusters, m.attributes, m.noise))
+        .map(|m| {
+            format!(
+                "{} {}/{} (noise {})",
+                m.modality, m.clusters, m.attributes, m.noise
+            )
+        })
         .collect();
     println!(
         "    clusters: {} | cluster pairs {} (+{} -{} band {} null {}) | attr pairs discarded {} inherited {} noise-routed {} classified {}",
@@ -87,20 +93,26 @@ fn clusters_line(r: &ClusterReport) {
     );
 }
 
-fn experiment(cat_path: &Path, edges: &Path, noise: f64, variants: &[(&str, ClusterOptions)]) {
+fn experiment(
+    cat_path: &Path,
+    edges: &Path,
+    noise: f64,
+    seed: u64,
+    variants: &[(&str, ClusterOptions)],
+) {
     let cat = Catalogue::from_csv(cat_path).expect("catalogue");
     let (reference, _) = read_edges_csv(edges, None).expect("edges");
     let g = GenerateOptions {
         reference: Some(edges.to_path_buf()),
         oracle_noise: noise,
-        seed: 1,
+        seed,
         ..GenerateOptions::default()
     };
     let (bf, bfr) =
         run_brute_force(&MemJournal::default(), &cat, &g, &Ctx::default()).expect("brute force");
     let bf_calls = bfr.calls_made;
     println!(
-        "-- {} attributes, oracle_noise {noise}: brute force {} calls (primary fewer_calls; the report's 'larger' rule: {}), {} edges",
+        "-- {} attributes, oracle_noise {noise}, seed {seed}: brute force {} calls (primary fewer_calls; the report's 'larger' rule: {}), {} edges",
         cat.attributes().len(),
         bf_calls,
         plan_brute_force(
@@ -150,6 +162,9 @@ fn main() {
         ("defaults", defaults.clone()),
         ("report way (enrich 1/call, label 1/call)", report_way),
     ];
+    if std::env::var("VARIANTS").is_ok() {
+        variants.truncate(1);
+    }
     if std::env::var("SWEEP").is_ok() {
         for (name, f) in [
             ("inherit 7/4 (= thresholds)", (7.0, 4.0, 7.0, 4.0)),
@@ -177,17 +192,28 @@ fn main() {
         ));
     }
     let large = root().join("fixtures/large");
-    for noise in [0.0, 0.05] {
-        experiment(
-            &large.join("catalogue.csv"),
-            &large.join("edges.csv"),
-            noise,
-            &variants,
-        );
+    let seeds: Vec<u64> = std::env::var("SEEDS")
+        .unwrap_or_else(|_| "1".into())
+        .split(',')
+        .filter_map(|s| s.trim().parse().ok())
+        .collect();
+    for &seed in &seeds {
+        for noise in [0.0, 0.05] {
+            experiment(
+                &large.join("catalogue.csv"),
+                &large.join("edges.csv"),
+                noise,
+                seed,
+                &variants,
+            );
+        }
     }
     let sizes = std::env::var("SIZES").unwrap_or_else(|_| "320,800,1600".into());
     let dir = tempfile::tempdir().expect("tempdir");
-    for s in sizes.split(',').filter_map(|s| s.trim().parse::<usize>().ok()) {
+    for s in sizes
+        .split(',')
+        .filter_map(|s| s.trim().parse::<usize>().ok())
+    {
         let factor = (s / 160).max(1);
         let spec = scaled_spec(factor, 160);
         let sg = synth::generate(&spec);
@@ -195,6 +221,6 @@ fn main() {
         let e = dir.path().join(format!("edges{s}.csv"));
         synth::write_catalogue_csv(&sg, &c).expect("write");
         synth::write_edges_csv(&sg, &e).expect("write");
-        experiment(&c, &e, 0.0, &variants[..1]);
+        experiment(&c, &e, 0.0, 1, &variants[..1]);
     }
 }

@@ -146,7 +146,10 @@ fn small_fixture_is_all_singletons_and_exact() {
     assert_eq!(r.phases[3].made, 27);
     let (reference, _) = read_edges_csv(&edges, None).unwrap();
     let c = compare_graphs(&g, &reference);
-    assert_eq!((c.total.only_a, c.total.only_b, c.total.mismatch), (0, 0, 0));
+    assert_eq!(
+        (c.total.only_a, c.total.only_b, c.total.mismatch),
+        (0, 0, 0)
+    );
     let check = check_graph(&g, &root().join("fixtures/small/expectations.csv")).unwrap();
     assert_eq!(check.accuracy(), 1.0);
 }
@@ -159,13 +162,21 @@ fn journal_replays_and_a_budget_stop_resumes() {
 
     // A fresh run: how many requests the whole pipeline needs.
     let fresh = Counting::new(&opts);
-    let (g_full, r_full) =
-        run_cluster_with(fresh.clone(), &MemJournal::default(), &cat, &opts, &Ctx::default())
-            .unwrap();
+    let (g_full, r_full) = run_cluster_with(
+        fresh.clone(),
+        &MemJournal::default(),
+        &cat,
+        &opts,
+        &Ctx::default(),
+    )
+    .unwrap();
     let needed = fresh.total();
     assert!(needed >= 6, "{r_full:#?}");
     for p in &r_full.phases {
-        assert!(p.planned > 0 || p.phase == "attribute_classification", "{p:?}");
+        assert!(
+            p.planned > 0 || p.phase == "attribute_classification",
+            "{p:?}"
+        );
     }
 
     // A budget stop part-way: never more requests than the budget.
@@ -181,8 +192,8 @@ fn journal_replays_and_a_budget_stop_resumes() {
 
     // The re-run resumes: together the two runs cost what one run costs.
     let second = Counting::new(&opts);
-    let (g2, r2) = run_cluster_with(second.clone(), &journal, &cat, &opts, &Ctx::default())
-        .unwrap();
+    let (g2, r2) =
+        run_cluster_with(second.clone(), &journal, &cat, &opts, &Ctx::default()).unwrap();
     assert_eq!(first.total() + second.total(), needed);
     assert!(r2.phases.iter().map(|p| p.replayed).sum::<u64>() > 0);
     assert_eq!(compare_graphs(&g2, &g_full).total.only_a, 0);
@@ -190,8 +201,7 @@ fn journal_replays_and_a_budget_stop_resumes() {
 
     // A third run makes no request at all.
     let third = Counting::new(&opts);
-    let (g3, r3) =
-        run_cluster_with(third.clone(), &journal, &cat, &opts, &Ctx::default()).unwrap();
+    let (g3, r3) = run_cluster_with(third.clone(), &journal, &cat, &opts, &Ctx::default()).unwrap();
     assert_eq!(third.total(), 0);
     assert_eq!(r3.chat_calls, r_full.chat_calls);
     assert_eq!(compare_graphs(&g3, &g_full).total.mismatch, 0);
@@ -252,7 +262,9 @@ fn engine_stores_the_graph_with_phases_in_the_manifest() {
     )
     .unwrap();
     assert_eq!(w.version, 1);
-    let (_, m) = engine.manifest(Kind::Graph, &ObjRef::latest("g_cl")).unwrap();
+    let (_, m) = engine
+        .manifest(Kind::Graph, &ObjRef::latest("g_cl"))
+        .unwrap();
     let phases = m.details["generate"]["phases"].as_array().unwrap();
     assert_eq!(phases.len(), 5);
     assert_eq!(m.details["generate"]["chat_calls"], json!(r.chat_calls));
@@ -405,8 +417,10 @@ async fn chat(State(st): State<Arc<Shared>>, body: String) -> Response {
         .and_then(|c| c.as_str())
         .unwrap_or("");
     let reply = answer(&st, content);
-    axum::Json(json!({"choices": [{"index": 0, "message": {"role": "assistant",
-        "content": format!("```json\n{reply}\n```")}}]}))
+    axum::Json(
+        json!({"choices": [{"index": 0, "message": {"role": "assistant",
+        "content": format!("```json\n{reply}\n```")}}]}),
+    )
     .into_response()
 }
 
@@ -417,7 +431,11 @@ async fn embeddings(State(st): State<Arc<Shared>>, body: String) -> Response {
     let body: Value = serde_json::from_str(&body).unwrap_or(Value::Null);
     let inputs: Vec<String> = body["input"]
         .as_array()
-        .map(|a| a.iter().filter_map(|x| x.as_str().map(String::from)).collect())
+        .map(|a| {
+            a.iter()
+                .filter_map(|x| x.as_str().map(String::from))
+                .collect()
+        })
         .unwrap_or_default();
     let data: Vec<Value> = inputs
         .iter()
