@@ -293,6 +293,7 @@ struct Shared {
     signs: HashMap<(Node, Node), char>,
     chat: AtomicU64,
     embed: AtomicU64,
+    delay_ms: AtomicU64,
     kinds: std::sync::Mutex<BTreeSet<&'static str>>,
 }
 
@@ -410,6 +411,10 @@ fn answer(st: &Shared, content: &str) -> String {
 }
 
 async fn chat(State(st): State<Arc<Shared>>, body: String) -> Response {
+    let delay = st.delay_ms.load(Ordering::SeqCst);
+    if delay > 0 {
+        tokio::time::sleep(Duration::from_millis(delay)).await;
+    }
     st.chat.fetch_add(1, Ordering::SeqCst);
     let body: Value = serde_json::from_str(&body).unwrap_or(Value::Null);
     let content = body
@@ -548,4 +553,119 @@ fn openai_backend_against_a_local_server() {
     assert!(r3.failures.is_empty(), "{:?}", r3.failures);
     assert_eq!(r3.phases[0].made, 44);
     assert!(server.shared.kinds.lock().unwrap().contains("describe"));
+}
+
+// ------------------------------------------------------------ kill -9 --
+
+fn openai_opts(base_url: &str) -> ClusterOptions {
+    ClusterOptions {
+        embedding_model: "test-embedding".into(),
+        ..ClusterOptions::with_generate(GenerateOptions {
+            backend: BackendKind::OpenAi,
+            base_url: Some(base_url.to_string()),
+            model: "test-model".into(),
+            workers: 2,
+            retries: 1,
+            backoff_ms: 10,
+            ..GenerateOptions::default()
+        })
+    }
+}
+
+/// The process that gets killed: GENERATE ... USING CLUSTER on a database
+/// file. Does nothing unless VALENCE_CL_KILL_DB is set.
+#[test]
+fn cluster_kill_child() {
+    let Ok(db) = std::env::var("VALENCE_CL_KILL_DB") else {
+        return;
+    };
+    let url = std::env::var("VALENCE_CL_KILL_URL").unwrap();
+    let cat = std::env::var("VALENCE_CL_KILL_CAT").unwrap();
+    let engine = Engine::open(Path::new(&db)).unwrap();
+    engine
+        .load_catalogue("cat", Path::new(&cat), "LOAD")
+        .unwrap();
+    generate_graph_cluster(
+        &engine,
+        "g",
+        &ObjRef::latest("cat"),
+        &openai_opts(&url),
+        "GENERATE",
+        &Ctx::default(),
+    )
+    .unwrap();
+}
+
+/// kill -9 in the middle of a CLUSTER run, then re-run: what was journaled
+/// is not asked again, the killed run stored no graph, and the final graph
+/// is the one an uninterrupted run builds.
+#[test]
+fn cluster_kill_mid_run_then_resume() {
+    let dir = tempfile::tempdir().unwrap();
+    let (cat, _, sg) = synth_mid(dir.path());
+    let server = serve(&sg);
+    let o = openai_opts(&server.base_url);
+    // An uninterrupted run (in memory) gives the request count and graph.
+    let (want, fresh) = run_cluster(&MemJournal::default(), &cat, &o, &Ctx::default()).unwrap();
+    let needed = fresh.chat_calls;
+    let base = server.shared.chat.load(Ordering::SeqCst);
+    assert_eq!(base, needed);
+
+    server.shared.delay_ms.store(40, Ordering::SeqCst);
+    let db = dir.path().join("kill.valence");
+    let mut child = std::process::Command::new(std::env::current_exe().unwrap())
+        .args([
+            "--exact",
+            "cluster_gen::cluster_kill_child",
+            "--test-threads",
+            "1",
+        ])
+        .env("VALENCE_CL_KILL_DB", &db)
+        .env("VALENCE_CL_KILL_URL", &server.base_url)
+        .env("VALENCE_CL_KILL_CAT", dir.path().join("cat.csv"))
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let t = std::time::Instant::now();
+    while server.shared.chat.load(Ordering::SeqCst) < base + needed / 2 {
+        assert!(
+            t.elapsed() < Duration::from_secs(120),
+            "child made no progress"
+        );
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    child.kill().unwrap(); // SIGKILL
+    child.wait().unwrap();
+    let at_kill = server.shared.chat.load(Ordering::SeqCst) - base;
+    assert!(at_kill < needed, "the child finished before the kill");
+    server.shared.delay_ms.store(0, Ordering::SeqCst);
+
+    let engine = Engine::open(&db).unwrap();
+    assert!(engine.list(Kind::Graph).unwrap().is_empty());
+    assert!(engine.store().journal_len().unwrap() > 0);
+    let (_, r) = generate_graph_cluster(
+        &engine,
+        "g",
+        &ObjRef::latest("cat"),
+        &o,
+        "GENERATE",
+        &Ctx::default(),
+    )
+    .unwrap();
+    let replayed: u64 = r.phases.iter().map(|p| p.replayed).sum();
+    assert!(replayed > 0);
+    assert_eq!(r.chat_calls, needed);
+    // Asked twice at most: the requests in flight at the kill.
+    let after = server.shared.chat.load(Ordering::SeqCst) - base;
+    assert!(
+        after <= needed + 2 * 2,
+        "{after} requests for {needed} calls"
+    );
+    let (_, g) = engine.graph(&ObjRef::latest("g")).unwrap();
+    let c = compare_graphs(&g, &want);
+    assert_eq!(
+        (c.total.only_a, c.total.only_b, c.total.mismatch),
+        (0, 0, 0)
+    );
 }
