@@ -10,7 +10,8 @@
 //! Environment knobs: `SIZES=320,800` (scaled sizes, `none` to skip),
 //! `SWEEP=1` (a small sweep of inherit/threshold/batch knobs on the large
 //! fixture), `SEEDS=0,1,2` (seeds for UMAP and the oracle noise; default 1),
-//! `VARIANTS=1` (only the defaults).
+//! `VARIANTS=1` (only the defaults), `REAL746=1` (also the 746-node,
+//! 10-modality fixture).
 
 use std::path::{Path, PathBuf};
 
@@ -207,6 +208,16 @@ fn main() {
                 &variants,
             );
         }
+    }
+    if std::env::var("REAL746").is_ok() {
+        let d = root().join("fixtures/real746");
+        experiment(
+            &d.join("catalogue.csv"),
+            &d.join("edges.csv"),
+            0.0,
+            1,
+            &variants[..1],
+        );
     }
     let sizes = std::env::var("SIZES").unwrap_or_else(|_| "320,800,1600".into());
     let dir = tempfile::tempdir().expect("tempdir");

@@ -669,3 +669,34 @@ fn cluster_kill_mid_run_then_resume() {
         (0, 0, 0)
     );
 }
+
+#[test]
+fn compare_and_check_from_the_shell() {
+    let o = crate::common::valence(&[
+        "-c",
+        "LOAD CATALOGUE small FROM 'fixtures/small/catalogue.csv';
+         IMPORT GRAPH ref FROM 'fixtures/small/edges.csv' CATALOGUE small;
+         IMPORT GRAPH alt FROM 'tests/data/compare_alt_edges.csv';
+         COMPARE GRAPH alt WITH ref DETAIL;
+         CHECK GRAPH ref AGAINST 'fixtures/small/expectations.csv';",
+    ]);
+    let out = crate::common::stdout(&o);
+    assert!(o.status.success(), "{}", crate::common::stderr(&o));
+    for needle in [
+        "recall_of_b",
+        "a = alt@1, b = ref@1",
+        "mismatches",
+        "Budget Shoppers",
+        "obvious",
+    ] {
+        assert!(out.contains(needle), "{needle} missing:\n{out}");
+    }
+    let bad = crate::common::valence(&[
+        "-c",
+        "LOAD CATALOGUE small FROM 'fixtures/small/catalogue.csv';
+         IMPORT GRAPH ref FROM 'fixtures/small/edges.csv' CATALOGUE small;
+         CHECK GRAPH ref AGAINST 'tests/data/compare_badexpect.csv';",
+    ]);
+    assert!(!bad.status.success());
+    assert!(crate::common::stderr(&bad).contains("compare_badexpect.csv:3"));
+}
