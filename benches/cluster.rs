@@ -10,7 +10,8 @@
 //! Environment knobs: `SIZES=320,800` (scaled sizes, `none` to skip),
 //! `SWEEP=1` (a small sweep of inherit/threshold/batch knobs on the large
 //! fixture), `SEEDS=0,1,2` (seeds for UMAP and the oracle noise; default 1),
-//! `VARIANTS=1` (only the defaults), `REAL746=1` (also the 746-node,
+//! `VARIANTS=1` (only the defaults), `ONLY=text` (variants whose label
+//! contains text), `REAL746=1` (also the 746-node,
 //! 10-modality fixture).
 
 use std::path::{Path, PathBuf};
@@ -162,6 +163,13 @@ fn main() {
     let mut variants: Vec<(&str, ClusterOptions)> = vec![
         ("defaults", defaults.clone()),
         ("report way (enrich 1/call, label 1/call)", report_way),
+        (
+            "mix_modalities = false",
+            ClusterOptions {
+                mix_modalities: false,
+                ..ClusterOptions::default()
+            },
+        ),
     ];
     if std::env::var("VARIANTS").is_ok() {
         variants.truncate(1);
@@ -191,6 +199,9 @@ fn main() {
                 ..defaults.clone()
             },
         ));
+    }
+    if let Ok(only) = std::env::var("ONLY") {
+        variants.retain(|(l, _)| l.contains(only.as_str()));
     }
     let large = root().join("fixtures/large");
     let seeds: Vec<u64> = std::env::var("SEEDS")

@@ -700,3 +700,23 @@ fn compare_and_check_from_the_shell() {
     assert!(!bad.status.success());
     assert!(crate::common::stderr(&bad).contains("compare_badexpect.csv:3"));
 }
+
+#[test]
+fn mixing_modalities_saves_calls_and_changes_no_edge() {
+    let dir = tempfile::tempdir().unwrap();
+    let (cat, edges, _) = synth_mid(dir.path());
+    let mixed = oracle_opts(&edges);
+    let single = ClusterOptions {
+        mix_modalities: false,
+        ..mixed.clone()
+    };
+    let (gm, rm) = run_cluster(&MemJournal::default(), &cat, &mixed, &Ctx::default()).unwrap();
+    let (gs, rs) = run_cluster(&MemJournal::default(), &cat, &single, &Ctx::default()).unwrap();
+    let c = compare_graphs(&gm, &gs);
+    assert_eq!(
+        (c.total.only_a, c.total.only_b, c.total.mismatch),
+        (0, 0, 0)
+    );
+    assert_eq!(rm.pairs_classified, rs.pairs_classified);
+    assert!(rm.phases[4].made <= rs.phases[4].made, "{rm:?} {rs:?}");
+}

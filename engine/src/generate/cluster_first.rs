@@ -30,9 +30,14 @@
 //!    noise-flagged attribute. A cluster pair whose scoring call failed
 //!    after its retries is kept and classified (never silently dropped).
 //! 7. **attribute classification**: every surviving, non-inherited
-//!    attribute pair with the brute-force prompt (Appendix A), grouped per
-//!    modality pair by primary attribute (the side needing fewer calls is
-//!    primary) in batches of `batch_size` targets.
+//!    attribute pair with the brute-force prompt (Appendix A). Per modality
+//!    pair the side needing fewer calls is primary; each primary
+//!    attribute's targets are sent in batches of `batch_size`. With
+//!    `mix_modalities` (default) a batch may hold targets of several
+//!    modalities (Appendix A's prompt already speaks of "other attributes
+//!    from different categories"), so a primary's calls are full; a value
+//!    text appears at most once per batch. A batch of one modality is the
+//!    brute-force task and shares its journal entries.
 //!
 //! The budget counts every request of every phase (chat and embedding,
 //! retries included). Running out stops the run with an `Llm` error; the
@@ -90,6 +95,9 @@ pub struct ClusterOptions {
     pub enrich_batch: usize,
     /// `label_batch` (1): clusters labelled per call (1 = Appendix B verbatim).
     pub label_batch: usize,
+    /// `mix_modalities` (true): one classification call may hold targets of
+    /// several modalities for its primary attribute (fewer, fuller calls).
+    pub mix_modalities: bool,
 }
 
 /// The `WITH (...)` names CLUSTER adds to [`crate::generate::GENERATE_OPTIONS`].
@@ -105,6 +113,7 @@ pub const CLUSTER_OPTIONS: &[&str] = &[
     "embedding_model",
     "enrich_batch",
     "label_batch",
+    "mix_modalities",
 ];
 
 impl Default for ClusterOptions {
@@ -122,6 +131,7 @@ impl Default for ClusterOptions {
             embedding_model: "gemini-embedding-2-preview".into(),
             enrich_batch: 25,
             label_batch: 1,
+            mix_modalities: true,
         }
     }
 }
@@ -629,6 +639,9 @@ fn cluster_parser() -> Parser<Value> {
 fn sign_parser() -> Parser<Vec<SignLabel>> {
     Arc::new(|req: &Request, text: &str| match &req.task {
         Task::ClassifySigns { targets, .. } => parse_signs(text, targets.len()),
+        Task::Cluster(ClusterTask::ClassifyMixed { targets, .. }) => {
+            parse_signs(text, targets.len())
+        }
         _ => Err(ParseError("not a sign-classification task".into())),
     })
 }
@@ -947,9 +960,11 @@ pub fn run_cluster_with(
         }
     }
 
-    // 7. attribute classification
-    let mut jobs = Vec::new();
-    let mut batch_pairs: Vec<Vec<(usize, usize, usize, usize)>> = Vec::new();
+    // 7. attribute classification: the primary side per modality pair,
+    // then each primary attribute's targets (of one or, with
+    // mix_modalities, several modalities) in batches of batch_size.
+    let mut per_primary: std::collections::BTreeMap<(usize, usize), Vec<(usize, usize)>> =
+        std::collections::BTreeMap::new();
     let mut pair_keys: Vec<(usize, usize)> = to_classify.keys().copied().collect();
     pair_keys.sort_unstable();
     for (ma, mb) in pair_keys {
@@ -969,32 +984,81 @@ pub fn run_cluster_with(
         } else {
             (mb, ma, by_b)
         };
-        for (pi, mut targets) in groups.into_iter().enumerate() {
-            targets.sort_unstable();
-            for chunk in targets.chunks(bs) {
-                let tv: Vec<String> = chunk.iter().map(|&t| mods[o].values[t].clone()).collect();
-                let pm = mods[p].name.clone();
-                let pv = mods[p].values[pi].clone();
-                let om = mods[o].name.clone();
+        for (pi, targets) in groups.into_iter().enumerate() {
+            if !targets.is_empty() {
+                per_primary
+                    .entry((p, pi))
+                    .or_default()
+                    .extend(targets.into_iter().map(|t| (o, t)));
+            }
+        }
+    }
+    let mut jobs = Vec::new();
+    let mut batch_pairs: Vec<Vec<(usize, usize, usize, usize)>> = Vec::new();
+    for ((p, pi), mut targets) in per_primary {
+        targets.sort_unstable();
+        // Batches: up to bs targets; one modality unless mixing; a value
+        // text appears at most once per batch (the reply is keyed by number,
+        // but a model must be able to tell targets apart).
+        let mut chunks: Vec<Vec<(usize, usize)>> = Vec::new();
+        for t in targets {
+            let fits = chunks.last().is_some_and(|c: &Vec<(usize, usize)>| {
+                c.len() < bs
+                    && (opts.mix_modalities || c[0].0 == t.0)
+                    && !c
+                        .iter()
+                        .any(|u| mods[u.0].values[u.1] == mods[t.0].values[t.1])
+            });
+            match chunks.last_mut() {
+                Some(c) if fits => c.push(t),
+                _ => chunks.push(vec![t]),
+            }
+        }
+        let pm = mods[p].name.clone();
+        let pv = mods[p].values[pi].clone();
+        for chunk in chunks {
+            let tv: Vec<String> = chunk
+                .iter()
+                .map(|&(o, t)| mods[o].values[t].clone())
+                .collect();
+            let prompt = sign_template.render_signs(&pm, &pv, &tv);
+            let single = chunk.iter().all(|t| t.0 == chunk[0].0);
+            let (key, task) = if single {
+                let om = mods[chunk[0].0].name.clone();
                 let mut parts: Vec<&str> = vec![&pm, &pv, &om];
                 parts.extend(tv.iter().map(String::as_str));
-                let key = journal_key(&identity, sign_template.text(), "classify_signs", &parts);
-                let prompt = sign_template.render_signs(&pm, &pv, &tv);
-                jobs.push(Job {
-                    key,
-                    what: format!("{pm} '{pv}' x {} {om} targets", tv.len()),
-                    request: Request {
-                        task: Task::ClassifySigns {
-                            primary_modality: pm.clone(),
-                            primary_value: pv.clone(),
-                            target_modality: om.clone(),
-                            targets: tv,
-                        },
-                        prompt,
+                (
+                    journal_key(&identity, sign_template.text(), "classify_signs", &parts),
+                    Task::ClassifySigns {
+                        primary_modality: pm.clone(),
+                        primary_value: pv.clone(),
+                        target_modality: om,
+                        targets: tv,
                     },
-                });
-                batch_pairs.push(chunk.iter().map(|&t| (p, pi, o, t)).collect());
-            }
+                )
+            } else {
+                let typed: Vec<(String, String)> = chunk
+                    .iter()
+                    .map(|&(o, t)| (mods[o].name.clone(), mods[o].values[t].clone()))
+                    .collect();
+                let flat: Vec<String> = typed.iter().map(|(m, v)| format!("{m}\0{v}")).collect();
+                let mut parts: Vec<&str> = vec![&pm, &pv];
+                parts.extend(flat.iter().map(String::as_str));
+                (
+                    journal_key(&identity, sign_template.text(), "classify_mixed", &parts),
+                    Task::Cluster(ClusterTask::ClassifyMixed {
+                        primary_modality: pm.clone(),
+                        primary_value: pv.clone(),
+                        targets: typed,
+                    }),
+                )
+            };
+            jobs.push(Job {
+                key,
+                what: format!("{pm} '{pv}' x {} targets", chunk.len()),
+                request: Request { task, prompt },
+            });
+            batch_pairs.push(chunk.iter().map(|&(o, t)| (p, pi, o, t)).collect());
         }
     }
     let (answers, st) = runner.run("attribute_classification", jobs, sign_parser())?;

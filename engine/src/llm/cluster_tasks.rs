@@ -67,6 +67,15 @@ pub enum ClusterTask {
         source_members: Vec<String>,
         targets: Vec<(String, Vec<String>)>,
     },
+    /// Classify targets of several modalities (modality, value) against one
+    /// primary attribute with the sign template (Appendix A's prompt speaks
+    /// of "other attributes from different categories"); reply as for
+    /// [`Task::ClassifySigns`].
+    ClassifyMixed {
+        primary_modality: String,
+        primary_value: String,
+        targets: Vec<(String, String)>,
+    },
 }
 
 impl ClusterTask {
@@ -76,6 +85,7 @@ impl ClusterTask {
             ClusterTask::Describe { .. } => "cluster_describe",
             ClusterTask::Label { .. } => "cluster_label",
             ClusterTask::Score { .. } => "cluster_score",
+            ClusterTask::ClassifyMixed { .. } => "classify_mixed",
         }
     }
 }
@@ -294,6 +304,12 @@ pub fn parse_reply(task: &ClusterTask, reply: &str) -> Result<Value, ParseError>
             serde_json::to_value(parse_labels(reply, clusters.len())?)
                 .map_err(|e| ParseError(e.to_string()))?
         }
+        ClusterTask::ClassifyMixed { targets, .. } => Value::from(
+            crate::llm::parse::parse_signs(reply, targets.len())?
+                .into_iter()
+                .map(|l| l.symbol())
+                .collect::<Vec<_>>(),
+        ),
         ClusterTask::Score { targets, .. } => Value::from(
             parse_scores(reply, targets.len())?
                 .into_iter()
@@ -371,6 +387,18 @@ pub fn oracle_reply(o: &OracleBackend, task: &ClusterTask) -> String {
             }
             Value::Object(m).to_string()
         }
+        ClusterTask::ClassifyMixed {
+            primary_modality,
+            primary_value,
+            targets,
+        } => {
+            let mut m = serde_json::Map::new();
+            for (i, (tm, tv)) in targets.iter().enumerate() {
+                let l = o.answer((primary_modality, primary_value), (tm, tv));
+                m.insert((i + 1).to_string(), Value::from(l.symbol()));
+            }
+            Value::Object(m).to_string()
+        }
         ClusterTask::Score {
             source_modality,
             source_members,
@@ -390,6 +418,8 @@ pub fn oracle_reply(o: &OracleBackend, task: &ClusterTask) -> String {
 }
 
 /// The oracle's reply to any task that is not `ClassifySigns`.
+///
+/// `ClassifyMixed` is answered pair by pair like `ClassifySigns`.
 pub fn oracle_reply_other(o: &OracleBackend, task: &Task) -> String {
     match task {
         Task::Cluster(t) => oracle_reply(o, t),
