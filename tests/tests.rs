@@ -3,6 +3,7 @@
 
 mod api;
 mod cli;
+mod cluster_gen;
 mod common;
 mod dataset_check;
 mod llm;

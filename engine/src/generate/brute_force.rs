@@ -131,6 +131,9 @@ pub fn run_plan(
         .collect();
     let parse: Parser<Vec<SignLabel>> = Arc::new(|req: &Request, text: &str| match &req.task {
         Task::ClassifySigns { targets, .. } => parse_signs(text, targets.len()),
+        _ => Err(crate::llm::ParseError(
+            "not a sign-classification task".into(),
+        )),
     });
     let meter = Arc::new(Meter::new(opts.budget));
     let mut failures: Vec<String> = Vec::new();
