@@ -111,3 +111,79 @@ fn unknown_dot_command_fails_non_interactively() {
     assert_eq!(o.status.code(), Some(1));
     assert!(stderr(&o).contains(".help"));
 }
+
+#[test]
+fn same_seed_same_dataset_bytes_at_one_and_two_threads() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = |threads: &str| {
+        let out = dir.path().join(format!("t{threads}.jsonl"));
+        let o = std::process::Command::new(crate::common::valence_bin())
+            .current_dir(crate::common::root())
+            .env("RAYON_NUM_THREADS", threads)
+            .args([
+                "-c",
+                &format!(
+                    "LOAD CATALOGUE c FROM 'fixtures/large/catalogue.csv';
+                     IMPORT GRAPH g FROM 'fixtures/large/edges.csv' CATALOGUE c;
+                     SAMPLE 600 FROM g TYPES (brand [1,1], audience [2,4], platform [1,1], geo [1,2])
+                       LABEL pos COUNT 300 WHERE pos_frac IN [0.2, 1.0] AND neg_frac IN [0.0, 0.3]
+                       LABEL neg COUNT 300 WHERE pos_frac IN [0.0, 0.2] AND neg_frac IN [0.2, 1.0]
+                       FAVOUR (brand, audience) AVOID (geo, audience)
+                       WITH (seed = 9, max_iters = 800, patience = 50) INTO d;
+                     EXPORT DATASET d TO '{}';",
+                    out.display()
+                ),
+            ])
+            .stdin(std::process::Stdio::null())
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{}", stderr(&o));
+        std::fs::read(out).unwrap()
+    };
+    let one = run("1");
+    let two = run("2");
+    assert!(!one.is_empty());
+    assert_eq!(one, two, "datasets differ between 1 and 2 threads");
+}
+
+#[test]
+fn a_file_that_is_not_a_database_is_refused_untouched() {
+    let before = std::fs::read(crate::common::root().join("fixtures/small/edges.csv")).unwrap();
+    let o = valence(&["fixtures/small/edges.csv", "-c", "SHOW GRAPHS;"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).contains("is not a valence database"),
+        "{}",
+        stderr(&o)
+    );
+    let after = std::fs::read(crate::common::root().join("fixtures/small/edges.csv")).unwrap();
+    assert_eq!(before, after);
+}
+
+#[test]
+fn a_second_process_gets_database_is_locked() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("x.vdb");
+    // The first process holds the file while it reads a slow stdin.
+    let mut first = std::process::Command::new(crate::common::valence_bin())
+        .current_dir(crate::common::root())
+        .arg(&db)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    // Wait until the file exists (the first process opened it).
+    for _ in 0..100 {
+        if db.exists() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    std::thread::sleep(std::time::Duration::from_millis(100));
+    let o = valence(&[db.to_str().unwrap(), "-c", "SHOW GRAPHS;"]);
+    drop(first.stdin.take());
+    let _ = first.wait();
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("database is locked"), "{}", stderr(&o));
+}

@@ -3,7 +3,9 @@
 
 mod api;
 mod cli;
+mod cluster_gen;
 mod common;
+mod dataset_check;
 mod llm;
 mod llm_server;
 mod scripts;

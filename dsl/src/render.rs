@@ -53,11 +53,21 @@ fn is_numeric(v: &Value) -> bool {
     matches!(v, Value::Int(_) | Value::Float(_))
 }
 
+/// A cell on one line: runs of whitespace (newlines of a multi-line
+/// statement, indentation) fold into one space.
+fn one_line(s: String) -> String {
+    if s.contains(['\n', '\r', '\t']) {
+        s.split_whitespace().collect::<Vec<_>>().join(" ")
+    } else {
+        s
+    }
+}
+
 fn boxed(t: &Table) -> String {
     let cells: Vec<Vec<String>> = t
         .rows
         .iter()
-        .map(|r| r.iter().map(|v| v.display()).collect())
+        .map(|r| r.iter().map(|v| one_line(v.display())).collect())
         .collect();
     let mut w: Vec<usize> = t.columns.iter().map(|c| c.chars().count()).collect();
     for r in &cells {

@@ -72,7 +72,9 @@ pub enum Error {
     #[error("database is locked: {} is open in another process{}", .path.display(), hint_suffix(&Some("close the other valence session, or open another file".to_string())))]
     Locked { path: PathBuf },
     /// A statement was cancelled (Ctrl-C); nothing was written.
-    #[error("cancelled; nothing was written")]
+    #[error(
+        "cancelled; no new version was written (LLM answers already journaled are kept: re-run to resume)"
+    )]
     Cancelled,
     /// Not implemented yet (named statement or feature).
     #[error("{0} is not implemented yet")]

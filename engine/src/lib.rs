@@ -5,6 +5,7 @@
 
 mod catalogue;
 pub mod cluster;
+pub mod compare;
 mod ctx;
 mod db;
 mod diagnose;

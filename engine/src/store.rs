@@ -224,7 +224,17 @@ impl Store {
                 });
             }
             Err(redb::DatabaseError::Storage(redb::StorageError::Io(e))) => {
-                return Err(Error::io(path, e));
+                return Err(match e.kind() {
+                    std::io::ErrorKind::InvalidData => Error::invalid_hint(
+                        format!("{} is not a valence database ({e})", path.display()),
+                        "give a new file name, or the .vdb file of an earlier session",
+                    ),
+                    std::io::ErrorKind::NotFound => Error::invalid_hint(
+                        format!("cannot create {}: {e}", path.display()),
+                        "the directory must exist",
+                    ),
+                    _ => Error::io(path, e),
+                });
             }
             Err(e) => {
                 return Err(Error::storage(format!(

@@ -111,12 +111,11 @@ fn run_with(args: Args) -> anyhow::Result<ExitCode> {
         }
     };
     let cancel = Arc::new(AtomicBool::new(false));
-    {
-        let c = cancel.clone();
-        // Ctrl-C cancels the running statement, not the shell.
-        let _ = ctrlc::set_handler(move || c.store(true, Ordering::SeqCst));
-    }
     let stdin_tty = std::io::stdin().is_terminal();
+    let interactive = stdin_tty && args.commands.is_empty() && args.files.is_empty();
+    if !interactive {
+        install_ctrl_c(&cancel);
+    }
     let mut shell = Shell {
         db,
         mode,
@@ -230,7 +229,9 @@ impl Shell {
         let mut started = Instant::now();
         let (mode, timer) = (self.mode, self.timer);
         let sink = &mut self.sink;
+        let progress = ctx.progress.clone();
         let r = self.db.execute_with(src, &ctx, |_, result| {
+            progress.finish();
             let mut s = valence::render::render(&result, mode);
             if timer {
                 s.push_str(&format!(
@@ -242,6 +243,8 @@ impl Shell {
             started = Instant::now();
             true
         });
+        // A failed or cancelled statement may leave its bar drawn.
+        ctx.progress.finish();
         match r {
             Ok(()) => Ok(()),
             Err(valence::Error::Query(e)) => {
@@ -289,6 +292,10 @@ impl Shell {
         use rustyline::error::ReadlineError;
         let mut rl = rustyline::Editor::<ReplHelper, rustyline::history::DefaultHistory>::new()?;
         rl.set_helper(Some(ReplHelper));
+        // After the editor: rustyline installs its own SIGINT handler when it
+        // is created; ours must win so Ctrl-C during a statement cancels it
+        // (at the prompt, raw mode turns Ctrl-C into a key, not a signal).
+        install_ctrl_c(&self.cancel);
         let history = std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".valence_history"));
         if let Some(h) = &history {
             let _ = rl.load_history(h);
@@ -328,6 +335,14 @@ impl Shell {
             let _ = rl.save_history(h);
         }
         Ok(())
+    }
+}
+
+/// Ctrl-C sets the cancellation flag of the running statement, not kill the shell.
+fn install_ctrl_c(cancel: &Arc<AtomicBool>) {
+    let c = cancel.clone();
+    if let Err(e) = ctrlc::set_handler(move || c.store(true, Ordering::SeqCst)) {
+        eprintln!("warning: Ctrl-C will not cancel statements: {e}");
     }
 }
 

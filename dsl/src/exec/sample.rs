@@ -2,25 +2,99 @@
 
 use std::path::Path;
 
-use valence_engine::{
-    Ctx, DatasetFormat, DiagnoseReport, Engine, LabelSpec, SampleOptions, SampleReport, SampleSpec,
-    TypeQuota,
-};
+use valence_engine::{Ctx, DatasetFormat, Engine, LabelSpec, SampleOptions, SampleSpec, TypeQuota};
 
-use super::at;
 use super::opts::Opts;
-use crate::ast::{Diagnose, FracMetric, Sample, Statement, StatementKind, TypeRange};
+use crate::ast::{FracMetric, Literal, Ref, Span, Statement, StatementKind, TypeRange};
 use crate::error::{DslError, Result};
 use crate::table::{QueryResult, Table, Value};
 
-/// Default `SAMPLES` of DIAGNOSE (the report's 7.3 run).
-const DIAGNOSE_SAMPLES: u64 = 4000;
+/// Default number of random node sets DIAGNOSE draws.
+pub const DEFAULT_DIAGNOSE_SAMPLES: u64 = 10_000;
 
 pub(crate) fn execute(e: &Engine, stmt: &Statement, ctx: &Ctx) -> Result<QueryResult> {
     let title = stmt.kind.title();
     let tables = match &stmt.kind {
-        StatementKind::Diagnose(d) => diagnose(e, d, ctx)?,
-        StatementKind::Sample(s) => sample(e, stmt, s, ctx)?,
+        StatementKind::Diagnose(d) => {
+            Opts::new(&d.options, &[], "DIAGNOSE")?;
+            let types = quotas(&d.types);
+            let samples = d
+                .samples
+                .as_ref()
+                .map(|s| s.node)
+                .unwrap_or(DEFAULT_DIAGNOSE_SAMPLES);
+            let seed = d.seed.as_ref().map(|s| s.node).unwrap_or(0);
+            let r = e
+                .diagnose(&d.graph.node, &types, samples, seed, ctx)
+                .map_err(|err| locate(err, &d.graph, &d.types, stmt.span))?;
+            diagnose_tables(&r)
+        }
+        StatementKind::Sample(s) => {
+            let mut options = SampleOptions::default();
+            Opts::new(&s.options, SampleOptions::KEYS, "SAMPLE")?;
+            for o in &s.options {
+                let text = match &o.value.node {
+                    Literal::Int(i) => i.to_string(),
+                    Literal::Float(f) => f.to_string(),
+                    Literal::Bool(b) => b.to_string(),
+                    Literal::Str(x) | Literal::Ident(x) => x.clone(),
+                };
+                options
+                    .set(&o.key.node, &text)
+                    .map_err(super::at(o.value.span))?;
+            }
+            let labels = s
+                .labels
+                .iter()
+                .map(|l| {
+                    let mut spec = LabelSpec::new(l.name.node.clone(), l.count);
+                    for c in &l.conditions {
+                        spec = match c.metric {
+                            FracMetric::Pos => spec.pos(c.lo, c.hi),
+                            FracMetric::Neg => spec.neg(c.lo, c.hi),
+                        };
+                    }
+                    spec
+                })
+                .collect();
+            let spec = SampleSpec {
+                total: s.total.node,
+                types: quotas(&s.types),
+                labels,
+                favour: s.favour.iter().map(|p| p.node.clone()).collect(),
+                avoid: s.avoid.iter().map(|p| p.node.clone()).collect(),
+                options,
+            };
+            let (w, r) = e
+                .sample(&s.graph.node, &spec, &s.into.node, &stmt.text, ctx)
+                .map_err(|err| {
+                    // Point at the label the error names, else at a modality, else the graph.
+                    let label_span = s.labels.iter().find_map(|l| {
+                        err.to_string()
+                            .contains(&format!("label '{}'", l.name.node))
+                            .then_some(l.span)
+                    });
+                    match label_span {
+                        Some(sp) => DslError::engine(err, sp),
+                        None => locate(err, &s.graph, &s.types, stmt.span),
+                    }
+                })?;
+            let in_range: f64 = r
+                .labels
+                .iter()
+                .map(|l| l.in_range_rate * l.count as f64)
+                .sum::<f64>()
+                / r.rows.max(1) as f64;
+            let mut head = Table::new(&["dataset", "version", "rows", "in_range", "relabelled"]);
+            head.push(vec![
+                w.name.into(),
+                w.version.into(),
+                r.rows.into(),
+                Value::Float(in_range),
+                r.relabelled.into(),
+            ]);
+            vec![head, label_report(&r.labels)]
+        }
         StatementKind::ExportDataset {
             dataset,
             path,
@@ -28,7 +102,7 @@ pub(crate) fn execute(e: &Engine, stmt: &Statement, ctx: &Ctx) -> Result<QueryRe
         } => {
             let fmt = match format {
                 None => DatasetFormat::Jsonl,
-                Some(f) => DatasetFormat::parse(&f.node).map_err(at(f.span))?,
+                Some(f) => DatasetFormat::parse(&f.node).map_err(super::at(f.span))?,
             };
             let (v, n) = e
                 .export_dataset(&dataset.node, Path::new(&path.node), fmt)
@@ -41,7 +115,11 @@ pub(crate) fn execute(e: &Engine, stmt: &Statement, ctx: &Ctx) -> Result<QueryRe
                 dataset.node.name.clone().into(),
                 v.into(),
                 path.node.clone().into(),
-                format!("{fmt:?}").to_lowercase().into(),
+                match fmt {
+                    DatasetFormat::Jsonl => "jsonl",
+                    DatasetFormat::Csv => "csv",
+                }
+                .into(),
                 n.into(),
             ]);
             vec![t]
@@ -58,205 +136,88 @@ fn quotas(types: &[TypeRange]) -> Vec<TypeQuota> {
         .collect()
 }
 
-/// Points an engine error about a modality at that modality's TYPES entry.
-fn types_error(
-    err: valence_engine::Error,
-    types: &[TypeRange],
-    fallback: crate::ast::Span,
-) -> DslError {
-    let msg = err.to_string();
+/// Points an engine error at the TYPES entry whose modality it names, at
+/// the graph when the graph is missing, else at the statement.
+fn locate(err: valence_engine::Error, graph: &Ref, types: &[TypeRange], stmt: Span) -> DslError {
+    if matches!(err, valence_engine::Error::NotFound { .. }) {
+        return DslError::engine(err, graph.span);
+    }
+    let text = err.to_string();
     let span = types
         .iter()
-        .find(|t| msg.contains(&format!("'{}'", t.modality.node)))
+        .find(|t| text.contains(&format!("'{}'", t.modality.node)))
         .map(|t| t.span)
-        .unwrap_or(fallback);
+        .unwrap_or(stmt);
     DslError::engine(err, span)
 }
 
-fn diagnose(e: &Engine, d: &Diagnose, ctx: &Ctx) -> Result<Vec<Table>> {
-    Opts::new(&d.options, &[], "DIAGNOSE")?;
-    let samples = d.samples.as_ref().map_or(DIAGNOSE_SAMPLES, |s| s.node);
-    let seed = d.seed.as_ref().map_or(0, |s| s.node);
-    e.graph(&d.graph.node).map_err(at(d.graph.span))?;
-    let rep = e
-        .diagnose(&d.graph.node, &quotas(&d.types), samples, seed, ctx)
-        .map_err(|err| match (&err, &d.samples) {
-            (valence_engine::Error::Invalid { message, .. }, Some(s))
-                if message.contains("SAMPLES") =>
-            {
-                DslError::engine(err, s.span)
-            }
-            _ => types_error(err, &d.types, d.graph.span),
-        })?;
-    Ok(diagnose_tables(&rep))
-}
-
-/// DIAGNOSE's answer: the percentile table, the suggested boxes, the histogram.
-pub(crate) fn diagnose_tables(rep: &DiagnoseReport) -> Vec<Table> {
-    let mut t = Table::new(&["metric", "mean", "p5", "p25", "p50", "p75", "p95"]);
-    for (name, s) in rep.metrics() {
-        t.push(vec![
+fn diagnose_tables(r: &valence_engine::DiagnoseReport) -> Vec<Table> {
+    let mut stats = Table::new(&["metric", "mean", "p5", "p25", "p50", "p75", "p95"]);
+    for (name, s) in r.metrics() {
+        stats.push(vec![
             name.into(),
-            s.mean.into(),
-            s.p5.into(),
-            s.p25.into(),
-            s.p50.into(),
-            s.p75.into(),
-            s.p95.into(),
+            Value::Float(s.mean),
+            Value::Float(s.p5),
+            Value::Float(s.p25),
+            Value::Float(s.p50),
+            Value::Float(s.p75),
+            Value::Float(s.p95),
         ]);
     }
-    let mut b = Table::new(&[
-        "label", "pos_min", "pos_max", "neg_min", "neg_max", "inside", "clause",
-    ])
-    .titled(format!(
-        "suggested label boxes ({} random sets, seed {}; inside = share of them in the box)",
-        rep.samples, rep.seed
-    ));
-    for s in &rep.suggested {
-        b.push(vec![
+    let mut sugg =
+        Table::new(&["label", "pos_frac", "neg_frac", "hit_rate", "clause"]).titled(format!(
+            "suggested label bounds (from {} draws, seed {})",
+            r.samples, r.seed
+        ));
+    for s in &r.suggested {
+        sugg.push(vec![
             s.name.clone().into(),
-            s.pos.0.into(),
-            s.pos.1.into(),
-            s.neg.0.into(),
-            s.neg.1.into(),
-            s.hit_rate.into(),
-            s.clause(0).replace(" COUNT 0", "").into(),
+            format!("[{}, {}]", s.pos.0, s.pos.1).into(),
+            format!("[{}, {}]", s.neg.0, s.neg.1).into(),
+            Value::Float(s.hit_rate),
+            s.clause(0).replace(" COUNT 0", " COUNT n").into(),
         ]);
     }
-    let mut h =
-        Table::new(&["from", "to", "pos_frac", "neg_frac"]).titled("histogram (sets per bin)");
-    let hist = &rep.histogram;
-    for i in 0..hist.pos.len() {
-        h.push(vec![
-            hist.edges[i].into(),
-            hist.edges[i + 1].into(),
-            hist.pos[i].into(),
-            hist.neg[i].into(),
+    vec![stats, sugg, histogram(&r.histogram)]
+}
+
+/// The histogram as a table with text bars (drawn in every output mode).
+fn histogram(h: &valence_engine::Histogram) -> Table {
+    const WIDTH: u64 = 30;
+    let max = h
+        .pos
+        .iter()
+        .chain(&h.neg)
+        .copied()
+        .max()
+        .unwrap_or(0)
+        .max(1);
+    let bar = |n: u64| {
+        let w = (n * WIDTH).div_ceil(max);
+        "█".repeat(w as usize)
+    };
+    let mut t = Table::new(&["bin", "pos_frac", "pos", "neg_frac", "neg"])
+        .titled("histogram of pos_frac and neg_frac");
+    for i in 0..h.pos.len() {
+        let (lo, hi) = (h.edges[i], h.edges.get(i + 1).copied().unwrap_or(1.0));
+        if h.pos[i] == 0 && h.neg[i] == 0 {
+            continue;
+        }
+        t.push(vec![
+            format!("[{}, {})", crate::format_float(lo), crate::format_float(hi)).into(),
+            h.pos[i].into(),
+            bar(h.pos[i]).into(),
+            h.neg[i].into(),
+            bar(h.neg[i]).into(),
         ]);
     }
-    vec![t, b, h]
+    t
 }
 
-fn options(o: &Opts<'_>) -> Result<SampleOptions> {
-    let d = SampleOptions::default();
-    let u32_of = |key: &str, v: u64| -> Result<u32> {
-        u32::try_from(v).map_err(|_| {
-            DslError::semantic(
-                format!("option '{key}' = {v} is too large"),
-                o.span(key).unwrap_or_default(),
-            )
-        })
-    };
-    Ok(SampleOptions {
-        seed: o.u64("seed", d.seed)?,
-        max_iters: u32_of("max_iters", o.positive("max_iters", d.max_iters as u64)?)?,
-        start_temp: o.f64("start_temp", d.start_temp)?,
-        end_temp: o.f64("end_temp", d.end_temp)?,
-        patience: u32_of("patience", o.u64("patience", d.patience as u64)?)?,
-        proposals_per_step: u32_of(
-            "proposals_per_step",
-            o.positive("proposals_per_step", d.proposals_per_step as u64)?,
-        )?,
-        distinct: o.bool("distinct", d.distinct)?,
-        noise: o.f64_in("noise", d.noise, 0.0, 1.0)?,
-        retries: u32_of("retries", o.u64("retries", d.retries as u64)?)?,
-        soft_weight: o.f64("soft_weight", d.soft_weight)?,
-        resize_moves: o.bool("resize_moves", d.resize_moves)?,
-    })
-}
-
-fn sample(e: &Engine, stmt: &Statement, s: &Sample, ctx: &Ctx) -> Result<Vec<Table>> {
-    let o = Opts::new(&s.options, SampleOptions::KEYS, "SAMPLE")?;
-    let opts = options(&o)?;
-    let labels = s
-        .labels
-        .iter()
-        .map(|l| {
-            let mut spec = LabelSpec::new(l.name.node.clone(), l.count);
-            for c in &l.conditions {
-                match c.metric {
-                    FracMetric::Pos => spec.pos = (c.lo, c.hi),
-                    FracMetric::Neg => spec.neg = (c.lo, c.hi),
-                }
-            }
-            spec
-        })
-        .collect();
-    let spec = SampleSpec {
-        total: s.total.node,
-        types: quotas(&s.types),
-        labels,
-        favour: s.favour.iter().map(|p| p.node.clone()).collect(),
-        avoid: s.avoid.iter().map(|p| p.node.clone()).collect(),
-        options: opts,
-    };
-    // Graph-independent checks first, pointing at the offending clause.
-    spec.validate().map_err(|err| span_for(err, s, stmt))?;
-    let (w, rep) = e
-        .sample(&s.graph.node, &spec, &s.into.node, &stmt.text, ctx)
-        .map_err(|err| match err {
-            valence_engine::Error::NotFound { .. } => DslError::engine(err, s.graph.span),
-            _ => span_for(err, s, stmt),
-        })?;
-    Ok(sample_tables(&w.name, w.version, &rep))
-}
-
-/// Points an engine error at the label, modality pair or TYPES entry it names.
-fn span_for(err: valence_engine::Error, s: &Sample, stmt: &Statement) -> DslError {
-    let msg = err.to_string();
-    if let Some(l) = s
-        .labels
-        .iter()
-        .find(|l| msg.contains(&format!("label '{}'", l.name.node)))
-    {
-        return DslError::engine(err, l.span);
-    }
-    if msg.contains("FAVOUR/AVOID")
-        && let Some(p) = s.favour.iter().chain(&s.avoid).find(|p| {
-            msg.contains(&format!("'{}'", p.node.0)) || msg.contains(&format!("'{}'", p.node.1))
-        })
-    {
-        return DslError::engine(err, p.span);
-    }
-    if msg.contains("option")
-        && let Some(k) = SampleOptions::KEYS.iter().find(|k| msg.contains(*k))
-        && let Some(kv) = s.options.iter().find(|kv| kv.key.node == *k)
-    {
-        return DslError::engine(err, kv.value.span);
-    }
-    types_error(err, &s.types, stmt.span)
-}
-
-fn sample_tables(name: &str, version: u32, rep: &SampleReport) -> Vec<Table> {
+fn label_report(labels: &[valence_engine::LabelReport]) -> Table {
     let mut t = Table::new(&[
-        "dataset",
-        "version",
-        "rows",
-        "labels",
-        "in_range",
-        "relabelled",
-    ]);
-    let inr = rep
-        .labels
-        .iter()
-        .map(|l| l.in_range_rate * l.count as f64)
-        .sum::<f64>()
-        / rep.rows.max(1) as f64;
-    t.push(vec![
-        name.into(),
-        version.into(),
-        rep.rows.into(),
-        rep.labels.len().into(),
-        inr.into(),
-        rep.relabelled.into(),
-    ]);
-    vec![t, label_table(&rep.labels)]
-}
-
-fn label_table(labels: &[valence_engine::LabelReport]) -> Table {
-    let mut l = Table::new(&[
         "label",
-        "count",
+        "rows",
         "pos_frac",
         "neg_frac",
         "mean_pos_frac",
@@ -264,33 +225,37 @@ fn label_table(labels: &[valence_engine::LabelReport]) -> Table {
         "mean_deviation",
         "in_range",
         "mean_steps",
+        "retried_rows",
     ])
-    .titled("per label");
-    for r in labels {
-        l.push(vec![
-            r.label.clone().into(),
-            r.count.into(),
-            format!("[{}, {}]", r.pos.0, r.pos.1).into(),
-            format!("[{}, {}]", r.neg.0, r.neg.1).into(),
-            r.mean_pos_frac.into(),
-            r.mean_neg_frac.into(),
-            r.mean_deviation.into(),
-            r.in_range_rate.into(),
-            r.mean_steps.into(),
+    .titled("per-label report");
+    for l in labels {
+        t.push(vec![
+            l.label.clone().into(),
+            l.count.into(),
+            format!("[{}, {}]", l.pos.0, l.pos.1).into(),
+            format!("[{}, {}]", l.neg.0, l.neg.1).into(),
+            Value::Float(l.mean_pos_frac),
+            Value::Float(l.mean_neg_frac),
+            Value::Float(l.mean_deviation),
+            Value::Float(l.in_range_rate),
+            Value::Float(l.mean_steps),
+            l.retried_rows.into(),
         ]);
     }
-    l
+    t
 }
 
 /// DESCRIBE DATASET.
 pub(crate) fn describe_dataset(
     e: &Engine,
     stmt: &Statement,
-    target: &crate::ast::Ref,
+    target: &Ref,
     _ctx: &Ctx,
 ) -> Result<QueryResult> {
-    let d = e.describe_dataset(&target.node).map_err(at(target.span))?;
-    let mut types = Table::new(&["modality", "min", "max", "mean_per_row"]);
+    let d = e
+        .describe_dataset(&target.node)
+        .map_err(super::at(target.span))?;
+    let mut types = Table::new(&["modality", "min", "max", "mean_per_row"]).titled("types");
     for (q, mean) in &d.types {
         types.push(vec![
             q.modality.clone().into(),
@@ -299,73 +264,49 @@ pub(crate) fn describe_dataset(
             Value::Float(*mean),
         ]);
     }
-    let mut labels = Table::new(&["label", "rows"]).titled("labels (after noise)");
-    for (l, n) in &d.label_rows {
-        labels.push(vec![l.clone().into(), (*n).into()]);
+    let mut labels = label_report(&d.report);
+    // Rows per label after noise relabelling, when it differs.
+    if d.relabelled > 0 {
+        labels = labels.titled(format!(
+            "per-label report (as sampled; {} rows relabelled by noise)",
+            d.relabelled
+        ));
     }
-    let mut tables = vec![types, labels];
-    if !d.report.is_empty() {
-        tables.push(label_table(&d.report).titled("sampling report"));
-    }
-    // Provenance, with the manifest details condensed to one line each (the
-    // per-label constraints and report are the tables above).
-    let mut m = d.manifest.clone();
-    m.details = compact_details(&d.manifest.details);
-    tables.push(super::objects::provenance(&d.name, d.version, &m));
-    Ok(QueryResult::new(stmt.kind.title(), tables))
+    let prov = super::objects::provenance(&target.node.name, d.version, &d.manifest);
+    let mut head = Table::new(&["dataset", "version", "rows", "graph", "seed"]);
+    head.push(vec![
+        d.name.clone().into(),
+        d.version.into(),
+        d.rows.into(),
+        d.graph.as_ref().map(|(g, v)| format!("{g}@{v}")).into(),
+        d.seed.into(),
+    ]);
+    let _ = stmt;
+    Ok(QueryResult::new(
+        "DESCRIBE",
+        vec![head, labels, types, prov_short(prov)],
+    ))
 }
 
-/// One-line values of a dataset manifest's details.
-fn compact_details(details: &serde_json::Value) -> serde_json::Value {
-    use serde_json::{Value as J, json};
-    let text = |v: &J| match v {
-        J::String(s) => s.clone(),
-        other => other.to_string(),
-    };
-    let mut out = serde_json::Map::new();
-    if let (Some(g), Some(v)) = (
-        details["graph"]["name"].as_str(),
-        details["graph"]["version"].as_u64(),
-    ) {
-        out.insert("graph".into(), json!(format!("{g}@{v}")));
-    }
-    for key in ["seed", "rows"] {
-        if !details[key].is_null() {
-            out.insert(key.into(), json!(text(&details[key])));
-        }
-    }
-    for key in ["favour", "avoid"] {
-        if let Some(pairs) = details[key].as_array().filter(|a| !a.is_empty()) {
-            let list: Vec<String> = pairs
-                .iter()
-                .map(|p| format!("({}, {})", text(&p[0]), text(&p[1])))
-                .collect();
-            out.insert(key.into(), json!(list.join(", ")));
-        }
-    }
-    if let Some(opts) = details["options"].as_object() {
-        let list: Vec<String> = opts
-            .iter()
-            .map(|(k, v)| format!("{k} = {}", text(v)))
-            .collect();
-        out.insert("options".into(), json!(list.join(", ")));
-    }
-    if let Some(moves) = details["noise"]["moves"]
-        .as_array()
-        .filter(|a| !a.is_empty())
-    {
-        let list: Vec<String> = moves
-            .iter()
-            .map(|m| {
-                format!(
-                    "{} -> {}: {}",
-                    text(&m["from"]),
-                    text(&m["to"]),
-                    text(&m["rows"])
-                )
-            })
-            .collect();
-        out.insert("noise".into(), json!(list.join(", ")));
-    }
-    J::Object(out)
+/// The provenance table without the bulky JSON details already shown above.
+fn prov_short(mut t: Table) -> Table {
+    t.rows.retain(|r| {
+        !matches!(
+            r.first().and_then(|v| v.as_str()),
+            Some(
+                "report"
+                    | "labels"
+                    | "types"
+                    | "options"
+                    | "noise"
+                    | "favour"
+                    | "avoid"
+                    | "graph"
+                    | "rows"
+                    | "total"
+                    | "seed"
+            )
+        )
+    });
+    t
 }

@@ -16,6 +16,10 @@ use crate::{
 };
 use crate::{Ctx, Error, Result};
 
+/// A run stops when this many batches failed (after their retries) before
+/// any batch succeeded: the endpoint is unusable.
+pub const UNUSABLE_AFTER: u64 = 3;
+
 /// One classified pair with a sign (neutral answers are only counted).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PairAnswer {
@@ -127,12 +131,16 @@ pub fn run_plan(
         .collect();
     let parse: Parser<Vec<SignLabel>> = Arc::new(|req: &Request, text: &str| match &req.task {
         Task::ClassifySigns { targets, .. } => parse_signs(text, targets.len()),
+        _ => Err(crate::llm::ParseError(
+            "not a sign-classification task".into(),
+        )),
     });
     let meter = Arc::new(Meter::new(opts.budget));
     let mut failures: Vec<String> = Vec::new();
     let mut failed = 0u64;
     let mut unfinished = 0u64;
     let mut unclassified = 0u64;
+    let mut succeeded = 0u64;
 
     let run_result = if requests.is_empty() {
         Ok(())
@@ -162,6 +170,7 @@ pub fn run_plan(
                         // Committed before it is used.
                         journal.journal_put(&keys[i], reply.as_bytes())?;
                         labels[i] = Some(value);
+                        succeeded += 1;
                         ctx.progress.advance(1);
                     }
                     Outcome::Failed { error, .. } => {
@@ -179,6 +188,19 @@ pub fn run_plan(
                             ));
                         }
                         ctx.progress.advance(1);
+                        // Circuit breaker: an endpoint that never answered
+                        // usefully is not worth hours of timeouts.
+                        if succeeded == 0 && failed >= UNUSABLE_AFTER {
+                            return Err(Error::Llm {
+                                message: format!(
+                                    "stopping: the first {failed} batches all failed after {} retries and none succeeded; last error: {error}",
+                                    opts.retries
+                                ),
+                                hint: Some(
+                                    "check that the endpoint is up and base_url, model and env OPENAI_API_KEY are right; nothing was stored except journaled answers".into(),
+                                ),
+                            });
+                        }
                     }
                     Outcome::Unfinished { .. } => unfinished += 1,
                 }
@@ -204,7 +226,12 @@ pub fn run_plan(
                 unfinished
             ),
             hint: Some(format!(
-                "the {answered} answers received are journaled: re-run the same GENERATE with budget >= {unfinished} to resume without repeating them"
+                "the {answered} answers received are journaled{}: re-run the same GENERATE with budget >= {unfinished} to resume without repeating them",
+                if failed > 0 {
+                    format!("; {failed} batches failed after retries and will be asked again")
+                } else {
+                    String::new()
+                }
             )),
         });
     }

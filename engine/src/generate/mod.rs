@@ -6,6 +6,7 @@
 //! and only calls for what is missing. Bad replies are never journaled.
 
 pub mod brute_force;
+pub mod cluster_first;
 pub mod plan;
 
 use std::collections::HashMap;
@@ -22,6 +23,10 @@ pub use brute_force::{
     BruteForceResult, PairAnswer, build_backend, catalogue_modalities, count_journaled,
     explain_brute_force, generate_graph, oracle_reference, plan_brute_force, run_brute_force,
     run_brute_force_with, run_plan,
+};
+pub use cluster_first::{
+    CLUSTER_OPTIONS, ClusterOptions, ClusterPlan, ClusterReport, explain_cluster,
+    generate_graph_cluster, run_cluster, run_cluster_with,
 };
 pub use plan::{Batch, PairPlan, Plan, PrimaryRule, plan_modalities};
 

@@ -305,4 +305,37 @@ mod tests {
             assert_eq!(seen.len(), 8700);
         }
     }
+
+    proptest::proptest! {
+        /// Every cross-modality pair is asked exactly once, batches respect
+        /// the batch size, and `fewer_calls` is never worse than the others.
+        #[test]
+        fn covers_every_pair_once(sizes in proptest::collection::vec(0usize..12, 1..5), bs in 1usize..8) {
+            let names = ["a", "b", "c", "d", "e"];
+            let sz: Vec<(&str, usize)> = sizes.iter().enumerate().map(|(i, n)| (names[i], *n)).collect();
+            let c = cat(&sz);
+            let mut best = u64::MAX;
+            for rule in [PrimaryRule::FewerCalls, PrimaryRule::Larger, PrimaryRule::First] {
+                let p = plan_modalities(&c, bs, rule, &Template::default_sign());
+                let mut seen = std::collections::HashSet::new();
+                for b in &p.batches {
+                    proptest::prop_assert!(!b.targets.is_empty() && b.targets.len() <= bs);
+                    for t in &b.targets {
+                        proptest::prop_assert!(seen.insert((b.primary_value.clone(), t.clone())));
+                        proptest::prop_assert!(!seen.contains(&(t.clone(), b.primary_value.clone())));
+                    }
+                }
+                let expected: usize = (0..sz.len())
+                    .flat_map(|i| (i + 1..sz.len()).map(move |j| (i, j)))
+                    .map(|(i, j)| sz[i].1 * sz[j].1)
+                    .sum();
+                proptest::prop_assert_eq!(seen.len(), expected);
+                if rule == PrimaryRule::FewerCalls {
+                    best = p.total_calls;
+                } else {
+                    proptest::prop_assert!(best <= p.total_calls);
+                }
+            }
+        }
+    }
 }

@@ -38,6 +38,8 @@ pub enum Task {
         target_modality: String,
         targets: Vec<String>,
     },
+    /// A task of the cluster-first strategy (`llm::cluster_tasks`).
+    Cluster(crate::llm::cluster_tasks::ClusterTask),
 }
 
 /// One call: the structured task and the prompt text sent to a model.
@@ -208,7 +210,7 @@ impl OpenAiBackend {
             rb = rb.bearer_auth(k);
         }
         let resp = rb.send().await.map_err(|e| CallError::Transient {
-            message: self.scrub(format!("request to {url} failed: {}", error_chain(&e))),
+            message: self.scrub(error_chain(&e)),
             retry_after: None,
         })?;
         let status = resp.status();
@@ -519,6 +521,7 @@ impl OracleBackend {
                 s.push('}');
                 s
             }
+            other => crate::llm::cluster_tasks::oracle_reply_other(self, other),
         }
     }
 }
@@ -542,6 +545,38 @@ impl Backend for OracleBackend {
             }
             Ok(self.reply_for(&req.task))
         })
+    }
+
+    /// Deterministic embeddings from the reference (see `cluster_tasks`).
+    fn embed<'a>(
+        &'a self,
+        inputs: &'a [String],
+    ) -> BoxFuture<'a, Result<Vec<Vec<f32>>, CallError>> {
+        Box::pin(async move { Ok(crate::llm::cluster_tasks::oracle_embed(self, inputs)) })
+    }
+}
+
+// ---- accessors for the cluster-first strategy (llm::cluster_tasks) ----
+
+impl OracleBackend {
+    /// The reference the oracle answers from.
+    pub fn reference(&self) -> &OracleReference {
+        &self.reference
+    }
+
+    /// The noise seed.
+    pub fn seed(&self) -> u64 {
+        self.seed
+    }
+}
+
+impl OracleReference {
+    /// Every (modality, value) that is an endpoint of a reference edge,
+    /// sorted.
+    pub fn nodes_sorted(&self) -> Vec<(String, String)> {
+        let mut v: Vec<(String, String)> = self.ids.keys().cloned().collect();
+        v.sort();
+        v
     }
 }
 

@@ -4,6 +4,7 @@
 //! [`run_calls`] and journal the replies.
 
 pub mod backend;
+pub mod cluster_tasks;
 pub mod parse;
 pub mod prompt;
 pub mod runner;

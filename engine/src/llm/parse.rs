@@ -276,4 +276,31 @@ mod tests {
         assert_eq!(o["label"], "Luxury");
         assert!(parse_object(r#"{"a": 1, "a": 2}"#).is_err());
     }
+
+    proptest::proptest! {
+        /// Any sign map, written in any tolerated form, parses back exactly;
+        /// dropping or adding a key always fails.
+        #[test]
+        fn roundtrip(signs in proptest::collection::vec(0u8..3, 1..40), fence in 0u8..3, shuffle in 0u64..1000) {
+            let labels: Vec<SignLabel> = signs.iter().map(|s| [Pos, Neg, Neutral][*s as usize]).collect();
+            let mut entries: Vec<String> = labels
+                .iter()
+                .enumerate()
+                .map(|(i, l)| format!("\"{}\": \"{}\"", i + 1, l.symbol()))
+                .collect();
+            let k = (shuffle as usize) % entries.len();
+            entries.rotate_left(k);
+            let body = format!("{{{}}}", entries.join(", "));
+            let text = match fence {
+                0 => body.clone(),
+                1 => format!("```json\n{body}\n```"),
+                _ => format!("  Here you go:\n{body}\n"),
+            };
+            proptest::prop_assert_eq!(parse_signs(&text, labels.len()).unwrap(), labels.clone());
+            proptest::prop_assert!(parse_signs(&text, labels.len() + 1).is_err());
+            if labels.len() > 1 {
+                proptest::prop_assert!(parse_signs(&text, labels.len() - 1).is_err());
+            }
+        }
+    }
 }

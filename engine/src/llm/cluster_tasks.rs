@@ -1,0 +1,528 @@
+//! The cluster-first strategy's LLM tasks: prompts (the report's Appendix B),
+//! reply parsers, and the oracle simulator's answers and embeddings.
+//!
+//! Four chat tasks ([`ClusterTask`]) plus embeddings:
+//! * `Describe`: enrichment. One value per call uses Appendix B's
+//!   per-modality prompt verbatim (`brand`, `audience`, `geo`, `platform`,
+//!   matched case-insensitively; any other modality gets the fallback
+//!   prompt) and the reply is the description text. Several values per call
+//!   wrap that prompt (with `{value}` = "each attribute") in a numbered list;
+//!   the reply is a JSON object from bracket numbers to descriptions.
+//! * `Label`: Appendix B's `CLUSTER_LABEL_PROMPT`, one cluster per call,
+//!   reply `{"label", "summary", "characteristics"}`; several clusters per
+//!   call: the same instructions over a numbered list, reply keyed by
+//!   bracket number, each value such an object.
+//! * `Score`: Appendix B's `CLUSTER_COMPAT_BATCH_PROMPT`: one source cluster
+//!   against numbered target clusters, reply `{"1": 0..10 | null, ...}`.
+//! * Attribute classification reuses [`Task::ClassifySigns`] and the
+//!   brute-force template (Appendix A), as the report does.
+//!
+//! # The oracle (a SIMULATOR, not a model)
+//! * `Describe`: a fixed sentence naming the value and modality.
+//! * `Label`: label = `"<first member> +<n-1>"`, summary and three
+//!   characteristics listing members (deterministic text).
+//! * `Score`: over every (source member, target member) pair it takes the
+//!   oracle's (possibly noisy) sign answer; with `pos` and `neg` counts over
+//!   `pairs` member pairs, score = round(5 + 5 * (pos - neg) / pairs), and
+//!   `null` when no member pair has an edge (pos + neg = 0).
+//! * Embeddings: the input text's first line must be `<modality>: <value>`
+//!   (the cluster strategy embeds `"<modality>: <value>\n<description>"`).
+//!   The vector is the attribute's signed adjacency row over every
+//!   reference attribute (sorted by modality, value; +1 / -1 / 0 from the
+//!   oracle's possibly noisy answers), randomly projected to
+//!   [`ORACLE_EMBED_DIMS`] dimensions (seeded) and L2-normalised. An input
+//!   whose first line names no reference attribute gets a hash-seeded random
+//!   unit vector. So attributes with similar reference neighbourhoods embed
+//!   close together: a best case for clustering, stated as such.
+
+use std::sync::OnceLock;
+
+use serde_json::Value;
+
+use crate::cluster::{l2_normalize, random_projection};
+use crate::llm::backend::{OracleBackend, Task};
+use crate::llm::parse::{ParseError, SignLabel, parse_numbered, parse_object, score_value};
+use crate::llm::prompt::{Template, numbered_list};
+
+/// Width of the oracle's embeddings.
+pub const ORACLE_EMBED_DIMS: usize = 64;
+
+/// A chat task of the cluster-first strategy (see the module docs).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ClusterTask {
+    /// Describe `values` of `modality`; `batched` = the numbered-list form.
+    Describe {
+        modality: String,
+        values: Vec<String>,
+        batched: bool,
+    },
+    /// Label each cluster (members of `modality`); one cluster = Appendix B form.
+    Label {
+        modality: String,
+        clusters: Vec<Vec<String>>,
+    },
+    /// Score a source cluster against target clusters (modality, members).
+    Score {
+        source_modality: String,
+        source_members: Vec<String>,
+        targets: Vec<(String, Vec<String>)>,
+    },
+    /// Classify targets of several modalities (modality, value) against one
+    /// primary attribute with the sign template (Appendix A's prompt speaks
+    /// of "other attributes from different categories"); reply as for
+    /// [`Task::ClassifySigns`].
+    ClassifyMixed {
+        primary_modality: String,
+        primary_value: String,
+        targets: Vec<(String, String)>,
+    },
+}
+
+impl ClusterTask {
+    /// Short name (journal kind).
+    pub fn kind(&self) -> &'static str {
+        match self {
+            ClusterTask::Describe { .. } => "cluster_describe",
+            ClusterTask::Label { .. } => "cluster_label",
+            ClusterTask::Score { .. } => "cluster_score",
+            ClusterTask::ClassifyMixed { .. } => "classify_mixed",
+        }
+    }
+}
+
+// --------------------------------------------------------------- prompts --
+
+const ENRICH_BRAND: &str = "Describe {value} across these dimensions, being specific about what makes it DIFFERENT from other brands. Be concrete and avoid generic marketing language.\n\n1. Core identity: what it fundamentally stands for (not a tagline)\n2. Who would NEVER be its customer (anti-audience)\n3. Price tier vs direct competitors  (budget / mid / premium / luxury)\n4. Cultural associations, lifestyle, or subculture it belongs to\n5. Any restrictions, controversies, or advertiser safety concerns.\n\nAnswer in 6-7 sentences total.";
+
+const ENRICH_AUDIENCE: &str = "Describe this audience segment for marketing targeting purposes.\nBe specific and differentiating \u{2014} assume this description will be used\nto separate this segment from all other segments in a clustering algorithm.\n\nCover these dimensions:\n1. Demographics & income: age range, income tier, life stage\n2. Purchase behavior: price sensitivity, brand loyalty, research depth\n3. Core motivation: what fundamentally drives their purchases?\n4. Digital behavior: which platforms they actively use vs avoid\n5. What they are NOT: name 2 audience types they are commonly confused\n with, and explain precisely what distinguishes them\n\nThe last point is critical \u{2014} explicitly contrast this segment\nagainst its nearest neighbours.\n\nAudience segment: {value}";
+
+const ENRICH_GEO: &str = "Describe {value} for digital advertising targeting purposes.\nBe balanced and specific \u{2014} describe the FULL population, not just the most attractive or dominant segment.\n\nCover these dimensions:\n1. Income distribution: what proportion of the online population is  budget/price-sensitive, mid-income, premium, and high-income?  Name specific segments that exist (e.g. deal-hunters, middle class,  luxury consumers) \u{2014} do not flatten this into a single tier.\n2. Platform landscape: which platforms dominate, which are absent or  blocked, and which are growing.\n3. Consumer attitudes: cultural attitudes toward advertising, brand  trust, and price sensitivity across different segments.\n4. Language and regional fragmentation: languages spoken, regional  differences in purchasing behaviour.\n5. Regulatory or content restrictions advertisers face here.\n\nAnswer in 5-6 sentences total. Do not focus only on high-value consumers \u{2014} the description must reflect the full spectrum.";
+
+const ENRICH_PLATFORM: &str = "Describe {value} across these dimensions, focusing on what makes it DISTINCT from other digital platforms for advertisers.\n- Core user demographic (age, income, intent)\n- Content format and consumption behaviour (passive scroll vs active search)\n- Price tier of content that performs well: explicitly mention whether  budget/dupe/deal content thrives alongside premium content, or if the  platform skews exclusively toward one end.\n- Ad formats available and their typical performance characteristics\n- Categories of brands that perform well vs categories that underperform\n- Brand safety profile and content moderation reputation\nAnswer in 4-5 sentences total.";
+
+const ENRICH_FALLBACK: &str = "Describe '{value}' (type: {attribute_type}) focusing on what makes it DISTINCT from similar entities: who it targets, who it excludes, price positioning, cultural associations, and any restrictions or controversies. Be concrete and avoid generic marketing language. Answer in 4-5 sentences.";
+
+/// Wraps a per-modality prompt for several values per call (extension).
+const ENRICH_BATCH: &str = "You will describe several {modality} attributes, one description per attribute.\nFor EACH numbered attribute below, follow these instructions:\n\n{instructions}\n\nATTRIBUTES:\n{attr_list}\n\nRESPONSE FORMAT:\nReturn ONLY a JSON object mapping each attribute's BRACKET NUMBER to its description (one string).\nUse the numbers shown in [brackets] before each attribute. Do NOT use attribute names as keys.\nExample: {{\"1\": \"...\", \"2\": \"...\"}}\n\nJSON OUTPUT:";
+
+const LABEL: &str = "\nYou are a marketing strategy expert.\nThe following {modality} attributes were grouped together based on semantic similarity:\n{members}\nProvide in JSON with keys \"label\" (2-4 words), \"summary\" (one sentence),\n\"characteristics\" (array of exactly 3 strings).\n";
+
+/// Several clusters per call (extension).
+const LABEL_BATCH: &str = "You are a marketing strategy expert.\nEach numbered group below lists {modality} attributes that were grouped together based on semantic similarity:\n\n{groups}\n\nFor each group provide a JSON object with keys \"label\" (2-4 words), \"summary\" (one sentence),\n\"characteristics\" (array of exactly 3 strings).\n\nRESPONSE FORMAT:\nReturn ONLY a JSON object mapping each group's BRACKET NUMBER to its object.\nExample: {{\"1\": {{\"label\": \"...\", \"summary\": \"...\", \"characteristics\": [\"...\", \"...\", \"...\"]}}}}\n\nJSON OUTPUT:";
+
+const COMPAT: &str = "You are a media planning expert. Score how well a source cluster performs with each target cluster in an ad campaign.\nSOURCE \u{2014} {modality_a}: {label_a}\n{desc_a}\nMembers: {members_a}\nTARGET CLUSTERS:\n{targets}\nFor each cluster target, return a compatibility score (0\u{2013}10) or null if the combination is implausible, prohibited, or has no shared business context.\n- 0\u{2013}3 : Negative \u{2014} friction, conflicting demographics, brand dissonance\n- 4\u{2013}6 : Neutral \u{2014} baseline / no meaningful impact\n- 7\u{2013}10: Positive \u{2014} clear synergy, strong audience overlap, higher ROI (only assign 10 if you believe all attributes in the target cluster would perform well with the source cluster)\n- null : Not a viable campaign combination (not the same as a low score)\nRESPONSE FORMAT:\nReturn ONLY a JSON object mapping each cluster's BRACKET NUMBER to its compatibility score (integer 0\u{2013}10) or null.\nUse the numbers shown in [brackets] before each cluster. Do NOT use cluster names as keys.\nExample \u{2014} if clusters are \"[1] Luxury Fashion Houses\", \"[2] Mass Market Brands\", \"[3] Sports Apparel\":\n{{\"1\": 8, \"2\": 3, \"3\": null}}\nJSON OUTPUT:\n";
+
+fn tpl(text: &str, vars: &[&str]) -> Template {
+    // The texts above are constants checked by the tests; a failure here is
+    // a programming error caught by `templates_are_valid`.
+    Template::new(text, vars, &[]).unwrap_or_else(|_| Template::default_sign())
+}
+
+/// The enrichment template for a modality (Appendix B, or its fallback).
+pub fn enrichment_template(modality: &str) -> Template {
+    let text = match modality.to_ascii_lowercase().as_str() {
+        "brand" | "brands" => ENRICH_BRAND,
+        "audience" | "audiences" => ENRICH_AUDIENCE,
+        "geo" | "geos" | "country" | "countries" => ENRICH_GEO,
+        "platform" | "platforms" => ENRICH_PLATFORM,
+        _ => ENRICH_FALLBACK,
+    };
+    tpl(text, &["value", "attribute_type"])
+}
+
+/// Renders an enrichment prompt for `values` (one = Appendix B verbatim).
+pub fn render_describe(modality: &str, values: &[String], batched: bool) -> String {
+    let t = enrichment_template(modality);
+    if !batched {
+        let v = values.first().map(String::as_str).unwrap_or("");
+        return t.render(&[("value", v), ("attribute_type", modality)]);
+    }
+    let instructions = t.render(&[("value", "each attribute"), ("attribute_type", modality)]);
+    tpl(ENRICH_BATCH, &["modality", "instructions", "attr_list"]).render(&[
+        ("modality", modality),
+        ("instructions", &instructions),
+        ("attr_list", &numbered_list(values)),
+    ])
+}
+
+/// Renders a labelling prompt for one or several clusters.
+pub fn render_label(modality: &str, clusters: &[Vec<String>]) -> String {
+    if clusters.len() == 1 {
+        let members = clusters[0]
+            .iter()
+            .map(|m| format!("- {m}"))
+            .collect::<Vec<_>>()
+            .join("\n");
+        return tpl(LABEL, &["modality", "members"])
+            .render(&[("modality", modality), ("members", &members)]);
+    }
+    let groups: Vec<String> = clusters.iter().map(|c| c.join(", ")).collect();
+    tpl(LABEL_BATCH, &["modality", "groups"])
+        .render(&[("modality", modality), ("groups", &numbered_list(&groups))])
+}
+
+/// What the scoring prompt shows of one cluster.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClusterCard {
+    pub modality: String,
+    pub label: String,
+    pub summary: String,
+    pub members: Vec<String>,
+}
+
+/// Renders a compatibility prompt: `source` against numbered `targets`.
+pub fn render_score(source: &ClusterCard, targets: &[ClusterCard]) -> String {
+    let lines: Vec<String> = targets
+        .iter()
+        .map(|t| {
+            let mut s = format!("{} ({})", t.label, t.modality);
+            if !t.summary.is_empty() {
+                s.push_str(&format!(" \u{2014} {}", t.summary));
+            }
+            s.push_str(&format!(" Members: {}", t.members.join(", ")));
+            s
+        })
+        .collect();
+    tpl(
+        COMPAT,
+        &["modality_a", "label_a", "desc_a", "members_a", "targets"],
+    )
+    .render(&[
+        ("modality_a", &source.modality),
+        ("label_a", &source.label),
+        ("desc_a", &source.summary),
+        ("members_a", &source.members.join(", ")),
+        ("targets", &numbered_list(&lines)),
+    ])
+}
+
+/// The text of every cluster template (part of the journal keys, so editing
+/// a prompt re-asks instead of replaying).
+pub fn templates_digest() -> &'static str {
+    static D: OnceLock<String> = OnceLock::new();
+    D.get_or_init(|| {
+        let mut h = blake3::Hasher::new();
+        for t in [
+            ENRICH_BRAND,
+            ENRICH_AUDIENCE,
+            ENRICH_GEO,
+            ENRICH_PLATFORM,
+            ENRICH_FALLBACK,
+            ENRICH_BATCH,
+            LABEL,
+            LABEL_BATCH,
+            COMPAT,
+        ] {
+            h.update(t.as_bytes());
+            h.update(&[0]);
+        }
+        h.finalize().to_hex()[..16].to_string()
+    })
+}
+
+// --------------------------------------------------------------- parsing --
+
+/// A cluster label as answered.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct ClusterLabel {
+    pub label: String,
+    pub summary: String,
+    pub characteristics: Vec<String>,
+}
+
+fn label_value(v: &Value) -> Result<ClusterLabel, String> {
+    let Value::Object(o) = v else {
+        return Err(format!("{v} is not a JSON object"));
+    };
+    let label = o
+        .get("label")
+        .and_then(Value::as_str)
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .ok_or("missing a non-empty string \"label\"")?
+        .to_string();
+    let summary = o
+        .get("summary")
+        .and_then(Value::as_str)
+        .unwrap_or("")
+        .trim()
+        .to_string();
+    let characteristics = o
+        .get("characteristics")
+        .and_then(Value::as_array)
+        .map(|a| {
+            a.iter()
+                .filter_map(|x| x.as_str().map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default();
+    Ok(ClusterLabel {
+        label,
+        summary,
+        characteristics,
+    })
+}
+
+/// Parses a labelling reply for `n` clusters.
+pub fn parse_labels(reply: &str, n: usize) -> Result<Vec<ClusterLabel>, ParseError> {
+    if n == 1 {
+        let o = parse_object(reply)?;
+        return label_value(&Value::Object(o))
+            .map(|l| vec![l])
+            .map_err(ParseError);
+    }
+    parse_numbered(reply, n, label_value)
+}
+
+/// Parses an enrichment reply for `n` values.
+pub fn parse_descriptions(reply: &str, n: usize, batched: bool) -> Result<Vec<String>, ParseError> {
+    if !batched {
+        let t = reply.trim();
+        if t.is_empty() {
+            return Err(ParseError("empty description".into()));
+        }
+        return Ok(vec![t.to_string()]);
+    }
+    parse_numbered(reply, n, |v| match v.as_str().map(str::trim) {
+        Some(s) if !s.is_empty() => Ok(s.to_string()),
+        _ => Err(format!("{v} is not a non-empty string")),
+    })
+}
+
+/// Parses a compatibility reply for `n` targets (`None` = null).
+pub fn parse_scores(reply: &str, n: usize) -> Result<Vec<Option<f64>>, ParseError> {
+    parse_numbered(reply, n, score_value)
+}
+
+/// Parses the reply to any cluster task into JSON (the runner's parser).
+pub fn parse_reply(task: &ClusterTask, reply: &str) -> Result<Value, ParseError> {
+    Ok(match task {
+        ClusterTask::Describe {
+            values, batched, ..
+        } => Value::from(parse_descriptions(reply, values.len(), *batched)?),
+        ClusterTask::Label { clusters, .. } => {
+            serde_json::to_value(parse_labels(reply, clusters.len())?)
+                .map_err(|e| ParseError(e.to_string()))?
+        }
+        ClusterTask::ClassifyMixed { targets, .. } => Value::from(
+            crate::llm::parse::parse_signs(reply, targets.len())?
+                .into_iter()
+                .map(|l| l.symbol())
+                .collect::<Vec<_>>(),
+        ),
+        ClusterTask::Score { targets, .. } => Value::from(
+            parse_scores(reply, targets.len())?
+                .into_iter()
+                .map(|s| s.map(Value::from).unwrap_or(Value::Null))
+                .collect::<Vec<_>>(),
+        ),
+    })
+}
+
+// ---------------------------------------------------------------- oracle --
+
+/// The oracle's score rule for a cluster pair (see the module docs).
+pub fn oracle_score(
+    o: &OracleBackend,
+    a_mod: &str,
+    a: &[String],
+    b_mod: &str,
+    b: &[String],
+) -> Option<i64> {
+    let (mut pos, mut neg) = (0i64, 0i64);
+    for x in a {
+        for y in b {
+            match o.answer((a_mod, x), (b_mod, y)) {
+                SignLabel::Pos => pos += 1,
+                SignLabel::Neg => neg += 1,
+                SignLabel::Neutral => {}
+            }
+        }
+    }
+    let pairs = (a.len() * b.len()) as f64;
+    if pos + neg == 0 || pairs == 0.0 {
+        return None;
+    }
+    Some((5.0 + 5.0 * (pos - neg) as f64 / pairs).round() as i64)
+}
+
+/// The oracle's reply to a cluster task.
+pub fn oracle_reply(o: &OracleBackend, task: &ClusterTask) -> String {
+    match task {
+        ClusterTask::Describe {
+            modality,
+            values,
+            batched,
+        } => {
+            let d =
+                |v: &str| format!("{v} is a {modality} attribute (oracle simulator description).");
+            if !batched {
+                return d(values.first().map(String::as_str).unwrap_or(""));
+            }
+            let mut m = serde_json::Map::new();
+            for (i, v) in values.iter().enumerate() {
+                m.insert((i + 1).to_string(), Value::from(d(v)));
+            }
+            Value::Object(m).to_string()
+        }
+        ClusterTask::Label { modality, clusters } => {
+            let one = |c: &Vec<String>| {
+                let first = c.first().map(String::as_str).unwrap_or("?");
+                serde_json::json!({
+                    "label": format!("{first} +{}", c.len().saturating_sub(1)),
+                    "summary": format!("{} {modality} attributes: {}.", c.len(), c.join(", ")),
+                    "characteristics": [
+                        format!("{} members", c.len()),
+                        format!("modality {modality}"),
+                        format!("first member {first}"),
+                    ],
+                })
+            };
+            if clusters.len() == 1 {
+                return one(&clusters[0]).to_string();
+            }
+            let mut m = serde_json::Map::new();
+            for (i, c) in clusters.iter().enumerate() {
+                m.insert((i + 1).to_string(), one(c));
+            }
+            Value::Object(m).to_string()
+        }
+        ClusterTask::ClassifyMixed {
+            primary_modality,
+            primary_value,
+            targets,
+        } => {
+            let mut m = serde_json::Map::new();
+            for (i, (tm, tv)) in targets.iter().enumerate() {
+                let l = o.answer((primary_modality, primary_value), (tm, tv));
+                m.insert((i + 1).to_string(), Value::from(l.symbol()));
+            }
+            Value::Object(m).to_string()
+        }
+        ClusterTask::Score {
+            source_modality,
+            source_members,
+            targets,
+        } => {
+            let mut m = serde_json::Map::new();
+            for (i, (tm, members)) in targets.iter().enumerate() {
+                let s = oracle_score(o, source_modality, source_members, tm, members);
+                m.insert(
+                    (i + 1).to_string(),
+                    s.map(Value::from).unwrap_or(Value::Null),
+                );
+            }
+            Value::Object(m).to_string()
+        }
+    }
+}
+
+/// The oracle's reply to any task that is not `ClassifySigns`.
+///
+/// `ClassifyMixed` is answered pair by pair like `ClassifySigns`.
+pub fn oracle_reply_other(o: &OracleBackend, task: &Task) -> String {
+    match task {
+        Task::Cluster(t) => oracle_reply(o, t),
+        _ => "{}".into(),
+    }
+}
+
+/// The oracle's embeddings (see the module docs).
+pub fn oracle_embed(o: &OracleBackend, inputs: &[String]) -> Vec<Vec<f32>> {
+    let columns = o.reference().nodes_sorted();
+    let seed = o.seed() ^ 0x0e4b_ed00;
+    let rows: Vec<Vec<f32>> = inputs
+        .iter()
+        .map(|text| {
+            let first = text.lines().next().unwrap_or("");
+            let (m, v) = first.split_once(": ").unwrap_or(("", first));
+            if !o.reference().contains(m, v) {
+                // Unknown: a hash-seeded random row.
+                let h = blake3::hash(text.as_bytes());
+                return h.as_bytes().iter().map(|&b| f32::from(b) - 127.5).collect();
+            }
+            columns
+                .iter()
+                .map(|(cm, cv)| {
+                    if cm == m {
+                        return 0.0;
+                    }
+                    match o.answer((m, v), (cm, cv)) {
+                        SignLabel::Pos => 1.0,
+                        SignLabel::Neg => -1.0,
+                        SignLabel::Neutral => 0.0,
+                    }
+                })
+                .collect()
+        })
+        .collect();
+    let mut out = random_projection(&rows, ORACLE_EMBED_DIMS, seed);
+    for v in &mut out {
+        l2_normalize(v);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn templates_are_valid() {
+        for (t, vars) in [
+            (ENRICH_BRAND, &["value", "attribute_type"][..]),
+            (ENRICH_AUDIENCE, &["value", "attribute_type"]),
+            (ENRICH_GEO, &["value", "attribute_type"]),
+            (ENRICH_PLATFORM, &["value", "attribute_type"]),
+            (ENRICH_FALLBACK, &["value", "attribute_type"]),
+            (ENRICH_BATCH, &["modality", "instructions", "attr_list"]),
+            (LABEL, &["modality", "members"]),
+            (LABEL_BATCH, &["modality", "groups"]),
+            (
+                COMPAT,
+                &["modality_a", "label_a", "desc_a", "members_a", "targets"],
+            ),
+        ] {
+            assert!(Template::new(t, vars, &[]).is_ok(), "{t}");
+        }
+        let p = render_describe("Brand", &["Nike".into()], false);
+        assert!(p.starts_with("Describe Nike across these dimensions"));
+        let p = render_describe("interest", &["Chess".into()], false);
+        assert!(p.starts_with("Describe 'Chess' (type: interest)"));
+        let p = render_describe("geo", &["Peru".into(), "Chile".into()], true);
+        assert!(p.contains("[1] Peru\n[2] Chile") && p.contains("{\"1\": \"...\""));
+        let card = |l: &str| ClusterCard {
+            modality: "brand".into(),
+            label: l.into(),
+            summary: "s".into(),
+            members: vec!["A".into(), "B".into()],
+        };
+        let p = render_score(&card("Lux"), &[card("X"), card("Y")]);
+        assert!(p.contains(
+            "SOURCE \u{2014} brand: Lux\ns\nMembers: A, B\nTARGET CLUSTERS:\n[1] X (brand)"
+        ));
+        assert!(p.contains("{\"1\": 8, \"2\": 3, \"3\": null}"));
+    }
+
+    #[test]
+    fn parsers() {
+        let l = parse_labels(
+            r#"{"label": "Lux", "summary": "s", "characteristics": ["a","b","c"]}"#,
+            1,
+        )
+        .unwrap();
+        assert_eq!(l[0].label, "Lux");
+        assert!(parse_labels(r#"{"summary": "s"}"#, 1).is_err());
+        let l = parse_labels(r#"{"1": {"label": "A"}, "2": {"label": "B"}}"#, 2).unwrap();
+        assert_eq!(l[1].label, "B");
+        assert_eq!(
+            parse_scores(r#"{"1": 8, "2": null}"#, 2).unwrap(),
+            vec![Some(8.0), None]
+        );
+        assert!(parse_descriptions("  ", 1, false).is_err());
+        assert_eq!(
+            parse_descriptions(r#"{"1": "x", "2": "y"}"#, 2, true).unwrap(),
+            vec!["x", "y"]
+        );
+    }
+}
