@@ -138,6 +138,8 @@ fn benches(c: &mut Criterion) {
         ("p95+0.06", d.pos.p95 + 0.06, true),
         ("p95+0.09", d.pos.p95 + 0.09, false),
         ("p95+0.12", d.pos.p95 + 0.12, false),
+        ("p95+0.18", d.pos.p95 + 0.18, false),
+        ("p95+0.24", d.pos.p95 + 0.24, false),
     ] {
         let lo = (lo * 1000.0).ceil() / 1000.0;
         let mut sp = spec_from(&d, 1_000, 42);
