@@ -142,6 +142,20 @@ fn text_table(header: Vec<String>, rows: Vec<Vec<String>>) -> Table {
     t
 }
 
+/// The requests that failed after their retries, if any.
+fn failures_table(failures: &[String]) -> Option<Table> {
+    if failures.is_empty() {
+        return None;
+    }
+    let mut f = Table::new(&["failure"]).titled(
+        "requests that failed after their retries (their pairs are unclassified; re-run to retry them)",
+    );
+    for m in failures {
+        f.push(vec![m.clone().into()]);
+    }
+    Some(f)
+}
+
 /// Engine errors of a GENERATE: a missing catalogue points at its name.
 fn gen_error(g: &Generate, stmt: &Statement) -> impl Fn(valence_engine::Error) -> DslError {
     let (cat, whole) = (g.catalogue.span, stmt.span);
@@ -198,16 +212,7 @@ fn run(e: &Engine, stmt: &Statement, g: &Generate, ctx: &Ctx) -> Result<Vec<Tabl
                 Value::Float(r.seconds),
             ]);
             let mut tables = vec![t];
-            if !r.failures.is_empty() {
-                let mut f = Table::new(&["failure"]).titled(format!(
-                    "{} batch(es) failed after retries; their pairs are unclassified (re-run to retry them)",
-                    r.failed_batches
-                ));
-                for m in &r.failures {
-                    f.push(vec![m.clone().into()]);
-                }
-                tables.push(f);
-            }
+            tables.extend(failures_table(&r.failures));
             Ok(tables)
         }
         Strategy::Cluster => {
@@ -252,14 +257,7 @@ fn run(e: &Engine, stmt: &Statement, g: &Generate, ctx: &Ctx) -> Result<Vec<Tabl
             let (h, rows) = r.phase_table();
             let phases = text_table(h, rows).titled("calls per phase");
             let mut tables = vec![t, phases];
-            if !r.failures.is_empty() {
-                let mut f = Table::new(&["failure"])
-                    .titled("failed requests (their pairs are unclassified; re-run to retry them)");
-                for m in &r.failures {
-                    f.push(vec![m.clone().into()]);
-                }
-                tables.push(f);
-            }
+            tables.extend(failures_table(&r.failures));
             Ok(tables)
         }
     }
