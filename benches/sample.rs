@@ -212,6 +212,27 @@ fn benches(c: &mut Criterion) {
     gr.bench_function("dataset_100k_from_bytes", |b| {
         b.iter(|| black_box(valence_engine::Dataset::from_bytes(&bytes).unwrap()))
     });
+    let m = valence_engine::Manifest::new("bench", "100k rows", serde_json::Value::Null);
+    gr.bench_function("store_put_100k", |b| {
+        b.iter_batched(
+            || valence_engine::Engine::in_memory().expect("engine"),
+            |eng| {
+                eng.store()
+                    .put(valence_engine::Kind::Dataset, "ds", &bytes, &m)
+                    .unwrap();
+                eng
+            },
+            criterion::BatchSize::PerIteration,
+        )
+    });
+    let eng = valence_engine::Engine::in_memory().expect("engine");
+    eng.store()
+        .put(valence_engine::Kind::Dataset, "ds", &bytes, &m)
+        .expect("put");
+    let r = valence_engine::ObjRef::latest("ds");
+    gr.bench_function("engine_load_100k", |b| {
+        b.iter(|| black_box(eng.dataset(&r).unwrap()))
+    });
     gr.finish();
 }
 

@@ -86,8 +86,10 @@ impl<'g> Problem<'g> {
         g: &'g SignedGraph,
         slots: Vec<Slot<'g>>,
         weights: Vec<i32>,
-        params: Params,
+        mut params: Params,
     ) -> Self {
+        // Resizing is pointless when every range is a single count.
+        params.resize_moves &= slots.iter().any(|s| s.min < s.max);
         let mid = slots.iter().map(|s| (s.min + s.max).div_ceil(2));
         let scale = candidate_pairs(mid).max(1) as f64;
         let weights = if weights.iter().all(|&w| w == 0) {
@@ -674,13 +676,9 @@ pub(crate) fn sample_row(
             closest = cl;
         }
         if ok {
-            let mut keys: Vec<u64> = sc
-                .best
-                .iter()
-                .map(|&(s, n)| ((s as u64) << 32) | n as u64)
-                .collect();
-            keys.sort_unstable();
-            let nodes = keys.iter().map(|&k| ((k >> 32) as u16, k as u32)).collect();
+            sc.best
+                .sort_unstable_by_key(|&(s, n)| ((s as u64) << 32) | n as u64);
+            let nodes = sc.best.clone();
             let (p, q, pairs) = sc.best_counts;
             return RowOutcome {
                 nodes,

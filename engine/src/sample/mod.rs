@@ -529,7 +529,7 @@ pub fn sample(g: &SignedGraph, spec: &SampleSpec, ctx: &Ctx) -> Result<(Dataset,
     }
     let pb = Problem::new(g, slots, weights, spec.options.params());
     let seed = spec.options.seed;
-    let mut seen: HashSet<u64> = HashSet::new();
+    let mut seen: HashSet<u64, PreHashed> = HashSet::default();
     let mut rows: Vec<SampledRow> = Vec::with_capacity(spec.total.min(1 << 20) as usize);
     let mut reports = Vec::new();
 
@@ -702,6 +702,33 @@ fn check_failures(label: &LabelSpec, ids: &[u64], outs: &[anneal::RowOutcome]) -
     })
 }
 
+/// The keys of the distinctness set are already hashes: pass them through.
+#[derive(Default, Clone, Copy)]
+struct PreHashed;
+
+impl std::hash::BuildHasher for PreHashed {
+    type Hasher = PassThrough;
+    fn build_hasher(&self) -> PassThrough {
+        PassThrough(0)
+    }
+}
+
+struct PassThrough(u64);
+
+impl std::hash::Hasher for PassThrough {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = self.0.rotate_left(8) ^ b as u64;
+        }
+    }
+    fn write_u64(&mut self, v: u64) {
+        self.0 = v;
+    }
+}
+
 /// Order-sensitive hash of a sorted node set (deterministic; no RandomState).
 fn set_hash(nodes: &[(u16, NodeId)]) -> u64 {
     let mut h: u64 = 0x9e37_79b9_7f4a_7c15 ^ nodes.len() as u64;
@@ -709,7 +736,10 @@ fn set_hash(nodes: &[(u16, NodeId)]) -> u64 {
         h ^= n as u64;
         h = h.wrapping_mul(0x100_0000_01b3).rotate_left(29) ^ 0xbf58_476d_1ce4_e5b9;
     }
-    h
+    // splitmix64 finaliser: every bit of the key matters to the table index.
+    h = (h ^ (h >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    h = (h ^ (h >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    h ^ (h >> 31)
 }
 
 impl Engine {

@@ -541,3 +541,43 @@ fn suggested_boxes_fill_on_fixture_shapes() {
         check_independently(&ds, &labels, &types, &edges);
     }
 }
+
+#[test]
+fn noise_is_recorded_in_dataset_and_manifest() {
+    let (g, _) = random_graph(&SIZES, 0.19, 0.21, 5);
+    let eng = Engine::in_memory().unwrap();
+    eng.store_graph("g", g, "test", "generated", serde_json::Value::Null)
+        .unwrap();
+    let labels = vec![LabelSpec::new("a", 100), LabelSpec::new("b", 100)];
+    let mut sp = spec(report_types(), labels, 3);
+    sp.options.noise = 0.1;
+    let (w, rep) = eng
+        .sample(
+            &ObjRef::latest("g"),
+            &sp,
+            "ds",
+            "SAMPLE ...",
+            &Ctx::default(),
+        )
+        .unwrap();
+    assert_eq!(rep.relabelled, 20);
+    assert!(w.summary.contains("20 relabelled"), "{}", w.summary);
+    let (_, m) = eng
+        .manifest(crate::Kind::Dataset, &ObjRef::latest("ds"))
+        .unwrap();
+    assert_eq!(m.details["noise"]["relabelled"], 20);
+    assert_eq!(m.details["seed"], 3);
+    assert_eq!(m.details["graph"]["name"], "g");
+    let moved: u64 = m.details["noise"]["moves"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x["rows"].as_u64().unwrap())
+        .sum();
+    assert_eq!(moved, 20);
+    let d = eng.describe_dataset(&ObjRef::latest("ds")).unwrap();
+    assert_eq!(d.relabelled, 20);
+    let (_, ds) = eng.dataset(&ObjRef::latest("ds")).unwrap();
+    let flipped = ds.rows().filter(|r| r.label() != r.sampled_label()).count();
+    assert_eq!(flipped, 20);
+}
