@@ -53,11 +53,22 @@ fn is_numeric(v: &Value) -> bool {
     matches!(v, Value::Int(_) | Value::Float(_))
 }
 
+/// Widest cell of table mode, in characters; longer text is cut with `…`
+/// (csv, json and markdown always print cells whole).
+const MAX_CELL: usize = 100;
+
 /// A cell on one line: runs of whitespace (newlines of a multi-line
-/// statement, indentation) fold into one space.
+/// statement, indentation) fold into one space; over-long text is cut.
 fn one_line(s: String) -> String {
-    if s.contains(['\n', '\r', '\t']) {
+    let s = if s.contains(['\n', '\r', '\t']) {
         s.split_whitespace().collect::<Vec<_>>().join(" ")
+    } else {
+        s
+    };
+    if s.chars().count() > MAX_CELL {
+        let mut cut: String = s.chars().take(MAX_CELL - 1).collect();
+        cut.push('…');
+        cut
     } else {
         s
     }
