@@ -53,11 +53,22 @@ fn is_numeric(v: &Value) -> bool {
     matches!(v, Value::Int(_) | Value::Float(_))
 }
 
+/// Widest cell of table mode, in characters; longer text is cut with `…`
+/// (csv, json and markdown always print cells whole).
+const MAX_CELL: usize = 100;
+
 /// A cell on one line: runs of whitespace (newlines of a multi-line
-/// statement, indentation) fold into one space.
+/// statement, indentation) fold into one space; over-long text is cut.
 fn one_line(s: String) -> String {
-    if s.contains(['\n', '\r', '\t']) {
+    let s = if s.contains(['\n', '\r', '\t']) {
         s.split_whitespace().collect::<Vec<_>>().join(" ")
+    } else {
+        s
+    };
+    if s.chars().count() > MAX_CELL {
+        let mut cut: String = s.chars().take(MAX_CELL - 1).collect();
+        cut.push('…');
+        cut
     } else {
         s
     }
@@ -225,4 +236,55 @@ fn markdown(t: &Table) -> String {
         );
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn table() -> Table {
+        let mut t = Table::new(&["name", "n", "x"]);
+        t.push(vec!["a,b \"q\"".into(), Value::Int(3), Value::Float(0.25)]);
+        t.push(vec![
+            "pipe|line\nnext".into(),
+            Value::Null,
+            Value::Float(1.0),
+        ]);
+        t
+    }
+
+    #[test]
+    fn csv_quotes_what_needs_it() {
+        assert_eq!(
+            render_table(&table(), Mode::Csv),
+            "name,n,x\n\"a,b \"\"q\"\"\",3,0.25\n\"pipe|line\nnext\",,1\n"
+        );
+    }
+
+    #[test]
+    fn json_keeps_types() {
+        let v: serde_json::Value =
+            serde_json::from_str(&render_table(&table(), Mode::Json)).unwrap();
+        assert_eq!(v[0]["n"], 3);
+        assert_eq!(v[0]["x"], 0.25);
+        assert!(v[1]["n"].is_null());
+    }
+
+    #[test]
+    fn markdown_escapes_pipes_and_right_aligns_numbers() {
+        let md = render_table(&table(), Mode::Markdown);
+        assert!(md.contains("| name | n | x |\n|---|---:|---:|"), "{md}");
+        assert!(md.contains("pipe\\|line<br>next"), "{md}");
+    }
+
+    #[test]
+    fn table_mode_folds_lines_and_cuts_long_cells() {
+        let mut t = Table::new(&["s"]);
+        t.push(vec!["x".repeat(150).into()]);
+        t.push(vec!["one\n  two".into()]);
+        let out = render_table(&t, Mode::Table);
+        assert!(out.contains(&format!("{}…", "x".repeat(99))), "{out}");
+        assert!(out.contains("one two"), "{out}");
+        assert!(out.ends_with("2 rows\n"));
+    }
 }

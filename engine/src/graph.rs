@@ -38,6 +38,17 @@ impl Sign {
     }
 }
 
+/// The sign of (a, b) in per-node adjacency bitmaps.
+fn sign_in(pos: &[RoaringBitmap], neg: &[RoaringBitmap], a: NodeId, b: NodeId) -> Option<Sign> {
+    if pos[a as usize].contains(b) {
+        Some(Sign::Pos)
+    } else if neg[a as usize].contains(b) {
+        Some(Sign::Neg)
+    } else {
+        None
+    }
+}
+
 /// Edge composition of a node set (see dsl.md, "Edge fractions").
 #[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
 pub struct EdgeFractions {
@@ -239,13 +250,7 @@ impl SignedGraph {
     }
 
     pub fn sign(&self, a: NodeId, b: NodeId) -> Option<Sign> {
-        if self.pos[a as usize].contains(b) {
-            Some(Sign::Pos)
-        } else if self.neg[a as usize].contains(b) {
-            Some(Sign::Neg)
-        } else {
-            None
-        }
+        sign_in(&self.pos, &self.neg, a, b)
     }
 
     /// Every undirected edge once, `a < b`, ascending.
@@ -526,13 +531,7 @@ impl GraphBuilder {
 
     /// Current sign of a pair.
     pub fn sign(&self, a: NodeId, b: NodeId) -> Option<Sign> {
-        if self.pos[a as usize].contains(b) {
-            Some(Sign::Pos)
-        } else if self.neg[a as usize].contains(b) {
-            Some(Sign::Neg)
-        } else {
-            None
-        }
+        sign_in(&self.pos, &self.neg, a, b)
     }
 
     /// Adds an undirected edge. Re-adding the same sign is a no-op; the other

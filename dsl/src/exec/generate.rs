@@ -2,7 +2,10 @@
 
 use std::path::PathBuf;
 
-use valence_engine::generate::{self, BackendKind, GENERATE_OPTIONS, GenerateOptions, PrimaryRule};
+use valence_engine::generate::{
+    self, BackendKind, CLUSTER_OPTIONS, ClusterOptions, GENERATE_OPTIONS, GenerateOptions,
+    PrimaryRule,
+};
 use valence_engine::{Ctx, Engine};
 
 use super::opts::Opts;
@@ -90,12 +93,79 @@ fn brute_force_options(g: &Generate, title: &str) -> Result<GenerateOptions> {
     Ok(o)
 }
 
-fn strategy_not_ready(g: &Generate) -> DslError {
-    DslError::engine(
-        valence_engine::Error::NotImplemented("GENERATE ... USING CLUSTER".into()),
-        g.strategy.span,
-    )
-    .hint("USING BRUTE_FORCE works in this build")
+fn cluster_options(g: &Generate) -> Result<ClusterOptions> {
+    let allowed: Vec<&str> = GENERATE_OPTIONS
+        .iter()
+        .chain(CLUSTER_OPTIONS)
+        .copied()
+        .collect();
+    let opts = Opts::new(&g.options, &allowed, "GENERATE ... USING CLUSTER")?;
+    let d = ClusterOptions::default();
+    let o = ClusterOptions {
+        generate: shared_options(&opts)?,
+        min_attributes_to_cluster: opts.u64(
+            "min_attributes_to_cluster",
+            d.min_attributes_to_cluster as u64,
+        )? as usize,
+        umap_threshold: opts.u64("umap_threshold", d.umap_threshold as u64)? as usize,
+        umap_dims: opts.positive("umap_dims", d.umap_dims as u64)? as usize,
+        min_cluster_size: opts.u64("min_cluster_size", d.min_cluster_size as u64)? as usize,
+        pos_threshold: opts.f64_in("pos_threshold", d.pos_threshold, 0.0, 10.0)?,
+        neg_threshold: opts.f64_in("neg_threshold", d.neg_threshold, 0.0, 10.0)?,
+        inherit_pos: opts.f64_in("inherit_pos", d.inherit_pos, 0.0, 10.0)?,
+        inherit_neg: opts.f64_in("inherit_neg", d.inherit_neg, 0.0, 10.0)?,
+        embedding_model: opts.str("embedding_model")?.unwrap_or(d.embedding_model),
+        enrich_batch: opts.positive("enrich_batch", d.enrich_batch as u64)? as usize,
+        label_batch: opts.positive("label_batch", d.label_batch as u64)? as usize,
+        mix_modalities: opts.bool("mix_modalities", d.mix_modalities)?,
+    };
+    o.validate()
+        .map_err(|err| DslError::engine(err, options_span(g)))?;
+    Ok(o)
+}
+
+/// A table from an engine (header, rows-of-text) pair; numeric cells typed.
+fn text_table(header: Vec<String>, rows: Vec<Vec<String>>) -> Table {
+    let cols: Vec<&str> = header.iter().map(String::as_str).collect();
+    let mut t = Table::new(&cols);
+    for r in rows {
+        t.push(
+            r.into_iter()
+                .map(|c| match c.parse::<i64>() {
+                    Ok(i) => Value::Int(i),
+                    Err(_) if c.is_empty() => Value::Null,
+                    Err(_) => Value::Text(c),
+                })
+                .collect(),
+        );
+    }
+    t
+}
+
+/// The requests that failed after their retries, if any.
+fn failures_table(failures: &[String]) -> Option<Table> {
+    if failures.is_empty() {
+        return None;
+    }
+    let mut f = Table::new(&["failure"]).titled(
+        "requests that failed after their retries (their pairs are unclassified; re-run to retry them)",
+    );
+    for m in failures {
+        f.push(vec![m.clone().into()]);
+    }
+    Some(f)
+}
+
+/// Engine errors of a GENERATE: a missing catalogue points at its name.
+fn gen_error(g: &Generate, stmt: &Statement) -> impl Fn(valence_engine::Error) -> DslError {
+    let (cat, whole) = (g.catalogue.span, stmt.span);
+    move |err| {
+        let span = match err {
+            valence_engine::Error::NotFound { .. } => cat,
+            _ => whole,
+        };
+        DslError::engine(err, span)
+    }
 }
 
 fn run(e: &Engine, stmt: &Statement, g: &Generate, ctx: &Ctx) -> Result<Vec<Table>> {
@@ -142,19 +212,54 @@ fn run(e: &Engine, stmt: &Statement, g: &Generate, ctx: &Ctx) -> Result<Vec<Tabl
                 Value::Float(r.seconds),
             ]);
             let mut tables = vec![t];
-            if !r.failures.is_empty() {
-                let mut f = Table::new(&["failure"]).titled(format!(
-                    "{} batch(es) failed after retries; their pairs are unclassified (re-run to retry them)",
-                    r.failed_batches
-                ));
-                for m in &r.failures {
-                    f.push(vec![m.clone().into()]);
-                }
-                tables.push(f);
-            }
+            tables.extend(failures_table(&r.failures));
             Ok(tables)
         }
-        Strategy::Cluster => Err(strategy_not_ready(g)),
+        Strategy::Cluster => {
+            let o = cluster_options(g)?;
+            let (w, r) = generate::generate_graph_cluster(
+                e,
+                &g.name.node,
+                &g.catalogue.node,
+                &o,
+                &stmt.text,
+                ctx,
+            )
+            .map_err(gen_error(g, stmt))?;
+            let mut t = Table::new(&[
+                "graph",
+                "version",
+                "strategy",
+                "backend",
+                "chat_calls",
+                "total_calls",
+                "pairs_discarded",
+                "pairs_inherited",
+                "pairs_classified",
+                "positive",
+                "negative",
+                "seconds",
+            ]);
+            t.push(vec![
+                w.name.into(),
+                w.version.into(),
+                r.strategy.clone().into(),
+                r.backend.clone().into(),
+                r.chat_calls.into(),
+                r.total_calls.into(),
+                r.pairs_discarded.into(),
+                r.pairs_inherited.into(),
+                r.pairs_classified.into(),
+                r.edges_pos.into(),
+                r.edges_neg.into(),
+                Value::Float(r.seconds),
+            ]);
+            let (h, rows) = r.phase_table();
+            let phases = text_table(h, rows).titled("calls per phase");
+            let mut tables = vec![t, phases];
+            tables.extend(failures_table(&r.failures));
+            Ok(tables)
+        }
     }
 }
 
@@ -168,21 +273,17 @@ fn explain(e: &Engine, g: &Generate) -> Result<Vec<Table>> {
             let plan = generate::explain_brute_force(e.store(), &cat, &o)
                 .map_err(super::at(g.strategy.span))?;
             let (header, rows) = plan.explain_table();
-            let cols: Vec<&str> = header.iter().map(String::as_str).collect();
-            let mut t = Table::new(&cols);
-            for r in rows {
-                t.push(
-                    r.into_iter()
-                        .map(|c| match c.parse::<i64>() {
-                            Ok(i) => Value::Int(i),
-                            Err(_) if c.is_empty() => Value::Null,
-                            Err(_) => Value::Text(c),
-                        })
-                        .collect(),
-                );
-            }
-            Ok(vec![t])
+            Ok(vec![text_table(header, rows)])
         }
-        Strategy::Cluster => Err(strategy_not_ready(g)),
+        Strategy::Cluster => {
+            let o = cluster_options(g)?;
+            let (_, cat) = e
+                .catalogue(&g.catalogue.node)
+                .map_err(super::at(g.catalogue.span))?;
+            let plan = generate::explain_cluster(e.store(), &cat, &o)
+                .map_err(super::at(g.strategy.span))?;
+            let (header, rows) = plan.explain_table();
+            Ok(vec![text_table(header, rows)])
+        }
     }
 }

@@ -11,9 +11,7 @@ use crate::llm::parse::{SignLabel, parse_signs};
 use crate::llm::prompt::Template;
 use crate::llm::runner::{Meter, Outcome, Parser, run_calls};
 use crate::store::ObjRef;
-use crate::{
-    Catalogue, Engine, GraphBuilder, Sign, SignedGraph, Written, check_name, read_edges_csv,
-};
+use crate::{Catalogue, Engine, GraphBuilder, Sign, SignedGraph, Written, read_edges_csv};
 use crate::{Ctx, Error, Result};
 
 /// A run stops when this many batches failed (after their retries) before
@@ -464,14 +462,7 @@ pub fn generate_graph(
     statement: &str,
     ctx: &Ctx,
 ) -> Result<(Written, GenerateReport)> {
-    check_name(name)?;
-    let (cv, cat) = engine.catalogue(catalogue)?;
-    let (g, report) = run_brute_force(engine.store(), &cat, opts, ctx)?;
-    let details = serde_json::json!({
-        "catalogue": {"name": catalogue.name, "version": cv},
-        "options": opts,
-        "generate": report,
-    });
-    let w = engine.store_graph(name, g, statement, "generated", details)?;
-    Ok((w, report))
+    super::generate_and_store(engine, name, catalogue, opts, statement, |cat| {
+        run_brute_force(engine.store(), cat, opts, ctx)
+    })
 }

@@ -73,6 +73,7 @@ use serde_json::Value;
 
 use crate::cluster::{ClusterParams, Clustering, cluster_modality};
 use crate::generate::brute_force::{build_backend, catalogue_modalities, oracle_reference};
+use crate::generate::plan::plan_modalities;
 use crate::generate::{BackendKind, GenerateOptions, Journal, journal_key};
 use crate::llm::backend::{Backend, CallError, OpenAiBackend, OracleBackend, Request, Task};
 use crate::llm::cluster_tasks::{
@@ -84,7 +85,6 @@ use crate::llm::prompt::Template;
 use crate::llm::runner::{Meter, Outcome, Parser, run_calls};
 use crate::store::ObjRef;
 use crate::{Catalogue, Ctx, Engine, Error, GraphBuilder, Result, Sign, SignedGraph, Written};
-use crate::{check_name, generate::plan::plan_modalities};
 
 /// Embedding inputs per `/embeddings` request.
 const EMBED_CHUNK: usize = 100;
@@ -1193,16 +1193,9 @@ pub fn generate_graph_cluster(
     statement: &str,
     ctx: &Ctx,
 ) -> Result<(Written, ClusterReport)> {
-    check_name(name)?;
-    let (cv, cat) = engine.catalogue(catalogue)?;
-    let (g, report) = run_cluster(engine.store(), &cat, opts, ctx)?;
-    let details = serde_json::json!({
-        "catalogue": {"name": catalogue.name, "version": cv},
-        "options": opts,
-        "generate": report,
-    });
-    let w = engine.store_graph(name, g, statement, "generated", details)?;
-    Ok((w, report))
+    super::generate_and_store(engine, name, catalogue, opts, statement, |cat| {
+        run_cluster(engine.store(), cat, opts, ctx)
+    })
 }
 
 // --------------------------------------------------------------- explain --

@@ -295,3 +295,27 @@ pub struct GenerateReport {
     /// The first few failure messages, one per failed batch.
     pub failures: Vec<String>,
 }
+
+/// Runs a generation strategy on a stored catalogue and stores the graph as
+/// the next version of `name` in one transaction, with `details.catalogue`,
+/// `details.options` and `details.generate` (the strategy's report) in the
+/// manifest. Shared by BRUTE_FORCE and CLUSTER.
+pub(crate) fn generate_and_store<O: Serialize, R: Serialize>(
+    engine: &crate::Engine,
+    name: &str,
+    catalogue: &crate::ObjRef,
+    opts: &O,
+    statement: &str,
+    run: impl FnOnce(&crate::Catalogue) -> Result<(crate::SignedGraph, R)>,
+) -> Result<(crate::Written, R)> {
+    crate::check_name(name)?;
+    let (cv, cat) = engine.catalogue(catalogue)?;
+    let (g, report) = run(&cat)?;
+    let details = serde_json::json!({
+        "catalogue": {"name": catalogue.name, "version": cv},
+        "options": opts,
+        "generate": report,
+    });
+    let w = engine.store_graph(name, g, statement, "generated", details)?;
+    Ok((w, report))
+}
