@@ -128,6 +128,26 @@ fn benches(c: &mut Criterion) {
             b.iter(|| pl.install(|| black_box(sample(&g, &sp, &ctx).unwrap())))
         });
     }
+    // FAVOUR/AVOID: a row keeps annealing until `patience` steps bring no
+    // better in-box energy (default 500), so soft terms cost far more.
+    let mut sp = spec_from(&d, 13_000, 42);
+    sp.favour = vec![("brand".into(), "interest-and-other-attributes".into())];
+    sp.avoid = vec![("geo".into(), "gender-generation".into())];
+    let pl2 = pool(2);
+    for patience in [50u32, 500] {
+        sp.options.patience = patience;
+        let t0 = std::time::Instant::now();
+        let (_, rep) = pl2
+            .install(|| sample(&g, &sp, &ctx))
+            .expect("sample favour");
+        eprintln!(
+            "FAVOUR/AVOID, patience {patience}: 13000 rows in {:.0} ms (2 threads); steps/row {:.0}; in range {:.3}",
+            t0.elapsed().as_secs_f64() * 1e3,
+            rep.labels[0].mean_steps,
+            rep.labels[0].in_range_rate
+        );
+    }
+
     // Tail boxes: pos_frac above the graph's p75, p95 and beyond. Prints
     // steps per row and a one-shot wall time (2 threads); benches two of them.
     let pl = pool(2);
