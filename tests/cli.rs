@@ -187,3 +187,50 @@ fn a_second_process_gets_database_is_locked() {
     assert_eq!(o.status.code(), Some(1));
     assert!(stderr(&o).contains("database is locked"), "{}", stderr(&o));
 }
+
+#[test]
+fn dot_read_output_and_timer() {
+    let dir = tempfile::tempdir().unwrap();
+    let inner = dir.path().join("inner.vql");
+    std::fs::write(
+        &inner,
+        ".mode csv\nLOAD CATALOGUE c FROM 'tests/data/tiny_catalogue.csv';\nSHOW CATALOGUES;\n",
+    )
+    .unwrap();
+    let out = dir.path().join("out.txt");
+    let script = format!(
+        ".output {}\n.read {}\n.output\n.timer on\nSHOW GRAPHS;\n",
+        out.display(),
+        inner.display()
+    );
+    let o = valence(&["-c", &script]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let file = std::fs::read_to_string(&out).unwrap();
+    assert!(
+        file.contains("catalogue,version,modalities,attributes"),
+        "{file}"
+    );
+    assert!(file.contains("c,1,"), "{file}");
+    let shown = stdout(&o);
+    assert!(
+        !shown.contains("c,1,"),
+        "results went to the file, not stdout: {shown}"
+    );
+    assert!(
+        shown.contains("name,version,versions,created,summary"),
+        "{shown}"
+    );
+    assert!(shown.contains("Run Time: "), "{shown}");
+}
+
+#[test]
+fn an_error_inside_dot_read_names_the_inner_file_and_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let inner = dir.path().join("inner.vql");
+    std::fs::write(&inner, "SHOW GRAPHS;\n\nDROP GRAPH missing;\n").unwrap();
+    let o = valence(&["-c", &format!(".read {}", inner.display())]);
+    assert_eq!(o.status.code(), Some(1));
+    let err = stderr(&o);
+    assert!(err.contains("inner.vql:3:12"), "{err}");
+    assert!(err.contains("graph 'missing' not found"), "{err}");
+}
