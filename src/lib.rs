@@ -37,7 +37,9 @@ pub use valence_dsl::{
 };
 pub use valence_engine as engine;
 pub use valence_engine::{
-    Catalogue, Ctx, EdgeFractions, Engine, Kind, NodeId, ObjRef, Progress, Sign, SignedGraph,
+    Catalogue, Ctx, Dataset, DatasetFormat, DiagnoseReport, EdgeFractions, Engine, Kind, LabelSpec,
+    NodeId, ObjRef, Progress, SampleOptions, SampleReport, SampleSpec, Sign, SignedGraph,
+    TypeQuota,
 };
 
 /// Errors of the embedded API: a statement failed (with its location), or a
@@ -155,6 +157,44 @@ impl Database {
     /// A graph version (`"g"` or `"g@2"`).
     pub fn graph(&self, r: &str) -> Result<Arc<SignedGraph>> {
         Ok(self.engine().graph(&ObjRef::from(r))?.1)
+    }
+
+    /// `DIAGNOSE graph TYPES (...) SAMPLES n SEED s` (read-only).
+    pub fn diagnose(
+        &self,
+        graph: &str,
+        types: &[TypeQuota],
+        samples: u64,
+        seed: u64,
+    ) -> Result<DiagnoseReport> {
+        Ok(self
+            .engine()
+            .diagnose(&ObjRef::from(graph), types, samples, seed, &Ctx::default())?)
+    }
+
+    /// `SAMPLE ... INTO into`; returns the new dataset version and the report.
+    pub fn sample(
+        &self,
+        graph: &str,
+        spec: &SampleSpec,
+        into: &str,
+    ) -> Result<(u32, SampleReport)> {
+        let (w, r) = self.engine().sample(
+            &ObjRef::from(graph),
+            spec,
+            into,
+            &format!(
+                "SAMPLE {} FROM {graph} ... INTO {into} (embedded API)",
+                spec.total
+            ),
+            &Ctx::default(),
+        )?;
+        Ok((w.version, r))
+    }
+
+    /// A dataset version (`"d"` or `"d@2"`).
+    pub fn dataset(&self, r: &str) -> Result<Dataset> {
+        Ok(self.engine().dataset(&ObjRef::from(r))?.1)
     }
 
     /// A catalogue version (`"c"` or `"c@2"`).

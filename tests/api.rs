@@ -67,3 +67,47 @@ fn file_database_persists_and_is_locked_while_open() {
     assert_eq!(g.edge_counts(), (2, 2));
     assert_eq!(db.catalogue("tiny").unwrap().attributes().len(), 5);
 }
+
+#[test]
+fn typed_diagnose_and_sample() {
+    use valence::{SampleOptions, SampleSpec, TypeQuota};
+    let db = Database::in_memory().unwrap();
+    db.load_catalogue("c", "fixtures/small/catalogue.csv")
+        .unwrap();
+    db.import_graph("g", "fixtures/small/edges.csv", Some("c"))
+        .unwrap();
+    let types = vec![
+        TypeQuota::new("brand", 1, 1),
+        TypeQuota::new("audience", 1, 2),
+        TypeQuota::new("platform", 1, 1),
+    ];
+    let d = db.diagnose("g", &types, 2000, 1).unwrap();
+    assert_eq!(d.samples, 2000);
+    assert!(d.pos.p5 <= d.pos.p50 && d.pos.p50 <= d.pos.p95);
+    // The suggested boxes fill completely.
+    let spec = SampleSpec {
+        total: 150,
+        types: types.clone(),
+        labels: d.suggested.iter().map(|s| s.to_label(50)).collect(),
+        favour: vec![],
+        avoid: vec![],
+        options: SampleOptions {
+            seed: 3,
+            ..SampleOptions::default()
+        },
+    };
+    let (v, report) = db.sample("g", &spec, "ds").unwrap();
+    assert_eq!(v, 1);
+    assert!(
+        report.labels.iter().all(|l| l.in_range_rate == 1.0),
+        "{report:?}"
+    );
+    let ds = db.dataset("ds@1").unwrap();
+    assert_eq!(ds.len(), 150);
+    for row in ds.rows() {
+        let f = row.fractions();
+        let s = spec.labels.iter().find(|l| l.name == row.label()).unwrap();
+        assert!(f.pos >= s.pos.0 - 1e-9 && f.pos <= s.pos.1 + 1e-9);
+        assert!(f.neg >= s.neg.0 - 1e-9 && f.neg <= s.neg.1 + 1e-9);
+    }
+}
