@@ -234,3 +234,86 @@ fn an_error_inside_dot_read_names_the_inner_file_and_line() {
     assert!(err.contains("inner.vql:3:12"), "{err}");
     assert!(err.contains("graph 'missing' not found"), "{err}");
 }
+
+/// `kill -9` of the shell in the middle of GENERATE ... USING CLUSTER, then
+/// the same statement again: the journal answers what was paid for, the rest
+/// is asked, and the graph equals an uninterrupted run's.
+#[test]
+fn cluster_generate_resumes_after_kill_9() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("k.vdb");
+    let db = db.to_str().unwrap();
+    let gen_stmt = "GENERATE GRAPH g FROM c USING CLUSTER WITH (reference = 'fixtures/large/edges.csv', \
+                    oracle_noise = 0.02, seed = 4, oracle_latency_ms = 40, workers = 2);";
+    let load = "LOAD CATALOGUE c FROM 'fixtures/large/catalogue.csv';";
+    let o = valence(&[db, "-c", load]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let mut child = std::process::Command::new(crate::common::valence_bin())
+        .current_dir(crate::common::root())
+        .args([db, "-c", gen_stmt])
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    let finished_early = child.try_wait().unwrap().is_some();
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert!(!finished_early, "the run finished before the kill");
+
+    // The killed run stored no graph.
+    let o = valence(&[db, "--mode", "csv", "-c", "SHOW GRAPHS;"]);
+    assert_eq!(stdout(&o).trim(), "name,version,versions,created,summary");
+
+    // Resume: the phase table's total row is `total,planned,made,replayed,...`.
+    let o = valence(&[db, "--mode", "csv", "-c", gen_stmt]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = stdout(&o);
+    let total: Vec<u64> = out
+        .lines()
+        .find(|l| l.starts_with("total,"))
+        .unwrap_or_else(|| panic!("no phase table in {out}"))
+        .split(',')
+        .skip(1)
+        .map(|x| x.parse().unwrap())
+        .collect();
+    let (planned, made, replayed) = (total[0], total[1], total[2]);
+    assert!(replayed > 0, "nothing was replayed from the journal: {out}");
+    assert!(made < planned, "everything was asked again: {out}");
+    assert_eq!(made + replayed, planned, "{out}");
+
+    // The same statement uninterrupted, in memory, gives the same graph.
+    let fresh = valence(&[
+        "--mode",
+        "csv",
+        "-c",
+        &format!(
+            "{load} {} EXPORT GRAPH g TO '{}';",
+            gen_stmt.replace("oracle_latency_ms = 40", "oracle_latency_ms = 0"),
+            dir.path().join("fresh.csv").display()
+        ),
+    ]);
+    assert!(fresh.status.success(), "{}", stderr(&fresh));
+    let o = valence(&[
+        db,
+        "--mode",
+        "csv",
+        "-c",
+        &format!(
+            "IMPORT GRAPH fresh FROM '{}' CATALOGUE c; COMPARE GRAPH g WITH fresh;",
+            dir.path().join("fresh.csv").display()
+        ),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let all = stdout(&o)
+        .lines()
+        .find(|l| l.starts_with("(all),"))
+        .map(str::to_string)
+        .unwrap_or_default();
+    // rel,edges_a,edges_b,common,agree,mismatch,...,only_a,only_b
+    let f: Vec<&str> = all.split(',').collect();
+    assert_eq!(f[1], f[2], "{all}");
+    assert_eq!(f[1], f[3], "{all}");
+    assert_eq!(f[5], "0", "{all}");
+}
