@@ -313,6 +313,10 @@ impl Shell {
                     }
                     // Errors are printed; the shell goes on.
                     for line in input.lines() {
+                        // Lines count from the start of the statement being typed.
+                        if self.buffer.trim().is_empty() {
+                            line_no = 0;
+                        }
                         line_no += 1;
                         if self.feed_line(line, line_no, "<input>").is_err() {
                             self.buffer.clear();
