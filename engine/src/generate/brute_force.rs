@@ -143,16 +143,7 @@ pub fn run_plan(
     let run_result = if requests.is_empty() {
         Ok(())
     } else {
-        if tokio::runtime::Handle::try_current().is_ok() {
-            return Err(Error::invalid(
-                "GENERATE cannot run inside an async runtime (call it from a plain thread)",
-            ));
-        }
-        let rt = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build()
-            .map_err(|e| Error::llm(format!("cannot start the async runtime: {e}")))?;
+        let rt = crate::llm::runner::new_runtime()?;
         let policy = opts.call_policy();
         rt.block_on(run_calls(
             backend.clone(),

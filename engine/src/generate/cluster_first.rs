@@ -407,17 +407,7 @@ fn budget_error(budget: u64, made: u64, phase: &str, remaining: u64) -> Error {
 impl<'a> PhaseRunner<'a> {
     fn runtime(&mut self) -> Result<&tokio::runtime::Runtime> {
         if self.rt.is_none() {
-            if tokio::runtime::Handle::try_current().is_ok() {
-                return Err(Error::invalid(
-                    "GENERATE cannot run inside an async runtime (call it from a plain thread)",
-                ));
-            }
-            let rt = tokio::runtime::Builder::new_multi_thread()
-                .worker_threads(2)
-                .enable_all()
-                .build()
-                .map_err(|e| Error::llm(format!("cannot start the async runtime: {e}")))?;
-            self.rt = Some(rt);
+            self.rt = Some(crate::llm::runner::new_runtime()?);
         }
         self.rt
             .as_ref()

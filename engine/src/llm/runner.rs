@@ -26,6 +26,22 @@ use crate::llm::backend::{Backend, CallError, Request};
 use crate::llm::parse::ParseError;
 use crate::{Error, Result};
 
+/// The async runtime a GENERATE run drives its calls on (2 worker threads:
+/// the calls wait on the network, not the CPU). Refuses to nest inside an
+/// existing runtime, where blocking on it would deadlock.
+pub fn new_runtime() -> Result<tokio::runtime::Runtime> {
+    if tokio::runtime::Handle::try_current().is_ok() {
+        return Err(Error::invalid(
+            "GENERATE cannot run inside an async runtime (call it from a plain thread)",
+        ));
+    }
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|e| Error::llm(format!("cannot start the async runtime: {e}")))
+}
+
 /// Concurrency and retry settings.
 #[derive(Debug, Clone)]
 pub struct CallPolicy {
