@@ -380,36 +380,40 @@ pub fn run_brute_force(
     ctx: &Ctx,
 ) -> Result<(SignedGraph, GenerateReport)> {
     let backend: Arc<dyn Backend> = match opts.backend {
-        BackendKind::Oracle => {
-            let reference = oracle_reference(opts)?;
-            let shared = cat
-                .attributes()
-                .iter()
-                .filter(|a| reference.contains(&cat.modalities()[a.modality as usize], &a.value))
-                .count();
-            if !reference.is_empty() && shared == 0 {
-                let path = opts
-                    .reference
-                    .as_deref()
-                    .unwrap_or(std::path::Path::new(""));
-                return Err(Error::invalid_hint(
-                    format!(
-                        "the oracle reference {} has no attribute in common with the catalogue",
-                        path.display()
-                    ),
-                    "the reference must use the catalogue's modality names and values (its rel column is <source_modality>_to_<target_modality>)",
-                ));
-            }
-            Arc::new(OracleBackend::new(
-                reference,
-                opts.oracle_noise,
-                opts.seed,
-                std::time::Duration::from_millis(opts.oracle_latency_ms),
-            )?)
-        }
+        BackendKind::Oracle => Arc::new(oracle_for(cat, opts)?),
         BackendKind::OpenAi => build_backend(opts)?,
     };
     run_brute_force_with(backend, journal, cat, opts, ctx)
+}
+
+/// The oracle simulator for a catalogue, refusing a reference that shares
+/// no attribute with it (most likely the wrong file or modality names).
+pub fn oracle_for(cat: &Catalogue, opts: &GenerateOptions) -> Result<OracleBackend> {
+    let reference = oracle_reference(opts)?;
+    let shared = cat
+        .attributes()
+        .iter()
+        .filter(|a| reference.contains(&cat.modalities()[a.modality as usize], &a.value))
+        .count();
+    if !reference.is_empty() && shared == 0 {
+        let path = opts
+            .reference
+            .as_deref()
+            .unwrap_or(std::path::Path::new(""));
+        return Err(Error::invalid_hint(
+            format!(
+                "the oracle reference {} has no attribute in common with the catalogue",
+                path.display()
+            ),
+            "the reference must use the catalogue's modality names and values (its rel column is <source_modality>_to_<target_modality>)",
+        ));
+    }
+    OracleBackend::new(
+        reference,
+        opts.oracle_noise,
+        opts.seed,
+        std::time::Duration::from_millis(opts.oracle_latency_ms),
+    )
 }
 
 /// [`run_brute_force`] with a given backend (tests, embedding).

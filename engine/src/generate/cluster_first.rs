@@ -72,10 +72,10 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::cluster::{ClusterParams, Clustering, cluster_modality};
-use crate::generate::brute_force::{build_backend, catalogue_modalities, oracle_reference};
+use crate::generate::brute_force::{build_backend, catalogue_modalities};
 use crate::generate::plan::plan_modalities;
 use crate::generate::{BackendKind, GenerateOptions, Journal, journal_key};
-use crate::llm::backend::{Backend, CallError, OpenAiBackend, OracleBackend, Request, Task};
+use crate::llm::backend::{Backend, CallError, OpenAiBackend, Request, Task};
 use crate::llm::cluster_tasks::{
     ClusterCard, ClusterLabel, ClusterTask, parse_reply, render_describe, render_label,
     render_score, templates_digest,
@@ -1132,26 +1132,7 @@ pub fn build_cluster_backend(cat: &Catalogue, opts: &ClusterOptions) -> Result<A
     opts.validate()?;
     let g = &opts.generate;
     Ok(match g.backend {
-        BackendKind::Oracle => {
-            let reference = oracle_reference(g)?;
-            let shared = cat
-                .attributes()
-                .iter()
-                .filter(|a| reference.contains(&cat.modalities()[a.modality as usize], &a.value))
-                .count();
-            if !reference.is_empty() && shared == 0 {
-                return Err(Error::invalid_hint(
-                    "the oracle reference has no attribute in common with the catalogue",
-                    "the reference must use the catalogue's modality names and values",
-                ));
-            }
-            Arc::new(OracleBackend::new(
-                reference,
-                g.oracle_noise,
-                g.seed,
-                std::time::Duration::from_millis(g.oracle_latency_ms),
-            )?)
-        }
+        BackendKind::Oracle => Arc::new(super::brute_force::oracle_for(cat, g)?),
         BackendKind::OpenAi => Arc::new(
             OpenAiBackend::new(g.base_url.as_deref(), &g.model, g.temperature)?
                 .with_embedding_model(&opts.embedding_model),
