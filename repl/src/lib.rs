@@ -1,6 +1,7 @@
 //! The `valence` shell: command line, REPL, dot-commands, output modes.
 //! Terminal concerns only; every statement runs through the `valence` crate.
 
+mod complete;
 pub mod dot;
 mod progress;
 
@@ -291,7 +292,9 @@ impl Shell {
     fn repl(&mut self) -> anyhow::Result<()> {
         use rustyline::error::ReadlineError;
         let mut rl = rustyline::Editor::<ReplHelper, rustyline::history::DefaultHistory>::new()?;
-        rl.set_helper(Some(ReplHelper));
+        rl.set_helper(Some(ReplHelper {
+            db: self.db.clone(),
+        }));
         // After the editor: rustyline installs its own SIGINT handler when it
         // is created; ours must win so Ctrl-C during a statement cancels it
         // (at the prompt, raw mode turns Ctrl-C into a key, not a signal).
@@ -351,8 +354,24 @@ fn install_ctrl_c(cancel: &Arc<AtomicBool>) {
 }
 
 /// Multi-line editing: Enter continues the statement until it ends with `;`.
-#[derive(rustyline::Helper, rustyline::Completer, rustyline::Hinter, rustyline::Highlighter)]
-struct ReplHelper;
+/// Tab completes keywords, dot-commands and stored names.
+#[derive(rustyline::Helper, rustyline::Hinter, rustyline::Highlighter)]
+struct ReplHelper {
+    db: Database,
+}
+
+impl rustyline::completion::Completer for ReplHelper {
+    type Candidate = String;
+
+    fn complete(
+        &self,
+        line: &str,
+        pos: usize,
+        _ctx: &rustyline::Context<'_>,
+    ) -> rustyline::Result<(usize, Vec<String>)> {
+        Ok(complete::candidates(Some(&self.db), line, pos))
+    }
+}
 
 impl rustyline::validate::Validator for ReplHelper {
     fn validate(
