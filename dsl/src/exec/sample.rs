@@ -26,7 +26,15 @@ pub(crate) fn execute(e: &Engine, stmt: &Statement, ctx: &Ctx) -> Result<QueryRe
             let seed = d.seed.as_ref().map(|s| s.node).unwrap_or(0);
             let r = e
                 .diagnose(&d.graph.node, &types, samples, seed, ctx)
-                .map_err(|err| locate(err, &d.graph, &d.types, stmt.span))?;
+                .map_err(|err| {
+                    let extra: Vec<(&str, Span)> = d
+                        .samples
+                        .iter()
+                        .map(|x| ("DIAGNOSE SAMPLES", x.span))
+                        .chain(d.seed.iter().map(|x| ("DIAGNOSE SEED", x.span)))
+                        .collect();
+                    locate(err, &d.graph, &d.types, &extra, stmt.span)
+                })?;
             diagnose_tables(&r)
         }
         StatementKind::Sample(s) => {
@@ -76,7 +84,14 @@ pub(crate) fn execute(e: &Engine, stmt: &Statement, ctx: &Ctx) -> Result<QueryRe
                     });
                     match label_span {
                         Some(sp) => DslError::engine(err, sp),
-                        None => locate(err, &s.graph, &s.types, stmt.span),
+                        None => {
+                            let extra: Vec<(&str, Span)> = s
+                                .options
+                                .iter()
+                                .map(|o| (o.key.node.as_str(), o.value.span))
+                                .collect();
+                            locate(err, &s.graph, &s.types, &extra, stmt.span)
+                        }
                     }
                 })?;
             let in_range: f64 = r
@@ -138,15 +153,34 @@ fn quotas(types: &[TypeRange]) -> Vec<TypeQuota> {
 
 /// Points an engine error at the TYPES entry whose modality it names, at
 /// the graph when the graph is missing, else at the statement.
-fn locate(err: valence_engine::Error, graph: &Ref, types: &[TypeRange], stmt: Span) -> DslError {
+fn locate(
+    err: valence_engine::Error,
+    graph: &Ref,
+    types: &[TypeRange],
+    extra: &[(&str, Span)],
+    stmt: Span,
+) -> DslError {
     if matches!(err, valence_engine::Error::NotFound { .. }) {
         return DslError::engine(err, graph.span);
     }
     let text = err.to_string();
-    let span = types
+    // A message that starts by naming an option or clause points at it, else
+    // at a quoted modality of TYPES, else at the statement.
+    let span = extra
         .iter()
-        .find(|t| text.contains(&format!("'{}'", t.modality.node)))
-        .map(|t| t.span)
+        .find(|(k, _)| {
+            let starts = text
+                .strip_prefix(k)
+                .is_some_and(|rest| rest.starts_with([' ', ':', '=']));
+            starts || text.contains(&format!("option {k} "))
+        })
+        .map(|(_, sp)| *sp)
+        .or_else(|| {
+            types
+                .iter()
+                .find(|t| text.contains(&format!("'{}'", t.modality.node)))
+                .map(|t| t.span)
+        })
         .unwrap_or(stmt);
     DslError::engine(err, span)
 }

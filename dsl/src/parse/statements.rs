@@ -248,6 +248,12 @@ fn sample(p: Pair<'_>) -> Result<Sample> {
         }
     }
     let total = total.ok_or_else(|| DslError::parse("missing row count", span))?;
+    if total.node == 0 {
+        return Err(
+            DslError::semantic("SAMPLE needs at least one row", total.span)
+                .hint("write the number of rows to sample, e.g. SAMPLE 1000 FROM g ..."),
+        );
+    }
     let graph = graph.ok_or_else(|| DslError::parse("missing graph", span))?;
     let into = into.ok_or_else(|| DslError::parse("missing INTO name", span))?;
     let short_form = short_where.is_some();
