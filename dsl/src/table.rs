@@ -130,6 +130,15 @@ impl Table {
         t
     }
 
+    /// A one-row table from (column, value) pairs: column names and values
+    /// stay side by side, so they cannot drift apart.
+    pub fn record(fields: Vec<(&str, Value)>) -> Table {
+        let (columns, row): (Vec<&str>, Vec<Value>) = fields.into_iter().unzip();
+        let mut t = Table::new(&columns);
+        t.push(row);
+        t
+    }
+
     /// The index of a column by name.
     pub fn column(&self, name: &str) -> Option<usize> {
         self.columns.iter().position(|c| c == name)

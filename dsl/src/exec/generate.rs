@@ -181,35 +181,20 @@ fn run(e: &Engine, stmt: &Statement, g: &Generate, ctx: &Ctx) -> Result<Vec<Tabl
                     };
                     DslError::engine(err, span)
                 })?;
-            let mut t = Table::new(&[
-                "graph",
-                "version",
-                "strategy",
-                "backend",
-                "calls_made",
-                "calls_replayed",
-                "retries",
-                "failed_batches",
-                "positive",
-                "negative",
-                "neutral_pairs",
-                "calls_per_edge",
-                "seconds",
-            ]);
-            t.push(vec![
-                w.name.into(),
-                w.version.into(),
-                r.strategy.clone().into(),
-                r.backend.clone().into(),
-                r.calls_made.into(),
-                r.calls_replayed.into(),
-                r.retries.into(),
-                r.failed_batches.into(),
-                r.edges_pos.into(),
-                r.edges_neg.into(),
-                r.neutral_pairs.into(),
-                Value::Float(r.calls_per_edge),
-                Value::Float(r.seconds),
+            let t = Table::record(vec![
+                ("graph", w.name.into()),
+                ("version", w.version.into()),
+                ("strategy", r.strategy.clone().into()),
+                ("backend", r.backend.clone().into()),
+                ("calls_made", r.calls_made.into()),
+                ("calls_replayed", r.calls_replayed.into()),
+                ("retries", r.retries.into()),
+                ("failed_batches", r.failed_batches.into()),
+                ("positive", r.edges_pos.into()),
+                ("negative", r.edges_neg.into()),
+                ("neutral_pairs", r.neutral_pairs.into()),
+                ("calls_per_edge", Value::Float(r.calls_per_edge)),
+                ("seconds", Value::Float(r.seconds)),
             ]);
             let mut tables = vec![t];
             tables.extend(failures_table(&r.failures));
@@ -226,33 +211,19 @@ fn run(e: &Engine, stmt: &Statement, g: &Generate, ctx: &Ctx) -> Result<Vec<Tabl
                 ctx,
             )
             .map_err(gen_error(g, stmt))?;
-            let mut t = Table::new(&[
-                "graph",
-                "version",
-                "strategy",
-                "backend",
-                "chat_calls",
-                "total_calls",
-                "pairs_discarded",
-                "pairs_inherited",
-                "pairs_classified",
-                "positive",
-                "negative",
-                "seconds",
-            ]);
-            t.push(vec![
-                w.name.into(),
-                w.version.into(),
-                r.strategy.clone().into(),
-                r.backend.clone().into(),
-                r.chat_calls.into(),
-                r.total_calls.into(),
-                r.pairs_discarded.into(),
-                r.pairs_inherited.into(),
-                r.pairs_classified.into(),
-                r.edges_pos.into(),
-                r.edges_neg.into(),
-                Value::Float(r.seconds),
+            let t = Table::record(vec![
+                ("graph", w.name.into()),
+                ("version", w.version.into()),
+                ("strategy", r.strategy.clone().into()),
+                ("backend", r.backend.clone().into()),
+                ("chat_calls", r.chat_calls.into()),
+                ("total_calls", r.total_calls.into()),
+                ("pairs_discarded", r.pairs_discarded.into()),
+                ("pairs_inherited", r.pairs_inherited.into()),
+                ("pairs_classified", r.pairs_classified.into()),
+                ("positive", r.edges_pos.into()),
+                ("negative", r.edges_neg.into()),
+                ("seconds", Value::Float(r.seconds)),
             ]);
             let (h, rows) = r.phase_table();
             let phases = text_table(h, rows).titled("calls per phase");
