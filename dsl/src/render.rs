@@ -176,6 +176,7 @@ fn json(t: &Table) -> String {
                         .map(serde_json::Value::Number)
                         .unwrap_or(serde_json::Value::Null),
                     Value::Text(s) => s.clone().into(),
+                    Value::Interval(lo, hi) => serde_json::json!([lo, hi]),
                 };
                 m.insert(c.clone(), jv);
             }

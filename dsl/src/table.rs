@@ -13,6 +13,9 @@ pub enum Value {
     Int(i64),
     Float(f64),
     Text(String),
+    /// A closed interval `[lo, hi]` (label boxes, histogram bins): printed
+    /// `[lo, hi]` with full precision (copy-pasteable), a two-number array in JSON.
+    Interval(f64, f64),
 }
 
 impl Value {
@@ -24,6 +27,7 @@ impl Value {
             Value::Int(i) => i.to_string(),
             Value::Float(f) => format_float(*f),
             Value::Text(s) => s.clone(),
+            Value::Interval(lo, hi) => format!("[{lo}, {hi}]"),
         }
     }
 

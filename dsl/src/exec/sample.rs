@@ -206,8 +206,8 @@ fn diagnose_tables(r: &valence_engine::DiagnoseReport) -> Vec<Table> {
     for s in &r.suggested {
         sugg.push(vec![
             s.name.clone().into(),
-            format!("[{}, {}]", s.pos.0, s.pos.1).into(),
-            format!("[{}, {}]", s.neg.0, s.neg.1).into(),
+            Value::Interval(s.pos.0, s.pos.1),
+            Value::Interval(s.neg.0, s.neg.1),
             Value::Float(s.hit_rate),
             s.clause(0).replace(" COUNT 0", " COUNT n").into(),
         ]);
@@ -266,8 +266,8 @@ fn label_report(labels: &[valence_engine::LabelReport]) -> Table {
         t.push(vec![
             l.label.clone().into(),
             l.count.into(),
-            format!("[{}, {}]", l.pos.0, l.pos.1).into(),
-            format!("[{}, {}]", l.neg.0, l.neg.1).into(),
+            Value::Interval(l.pos.0, l.pos.1),
+            Value::Interval(l.neg.0, l.neg.1),
             Value::Float(l.mean_pos_frac),
             Value::Float(l.mean_neg_frac),
             Value::Float(l.mean_deviation),
