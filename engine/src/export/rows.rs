@@ -37,7 +37,8 @@ impl Columns {
 }
 
 fn json_str(s: &str) -> String {
-    serde_json::Value::String(s.to_string()).to_string()
+    // Serialising a &str cannot fail.
+    serde_json::to_string(s).unwrap_or_default()
 }
 
 /// A finite `f64` as JSON / CSV text at full precision.
