@@ -8,4 +8,3 @@ mod common;
 mod dataset_check;
 mod llm;
 mod llm_server;
-mod scripts;
