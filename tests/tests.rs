@@ -9,4 +9,3 @@ mod dataset_check;
 mod export;
 mod llm;
 mod llm_server;
-mod scripts;
