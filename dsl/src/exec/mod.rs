@@ -75,13 +75,20 @@ impl Session {
     }
 
     /// Runs one parsed statement.
+    /// Every error it returns has a place: the option, clause or path at
+    /// fault when known, else the whole statement (never `0:0`).
     pub fn execute_statement(&self, stmt: &Statement, ctx: &Ctx) -> Result<QueryResult> {
+        self.dispatch(stmt, ctx)
+            .map(|mut r| {
+                r.statement = stmt.kind.title();
+                r
+            })
+            .map_err(|e| e.or_at(stmt.span))
+    }
+
+    fn dispatch(&self, stmt: &Statement, ctx: &Ctx) -> Result<QueryResult> {
         let e = &*self.engine;
-        let wrap = |r: valence_engine::Result<QueryResult>, span: Span| {
-            r.map_err(|err| DslError::engine(err, span))
-        };
-        let title = stmt.kind.title();
-        let result = match &stmt.kind {
+        Ok(match &stmt.kind {
             StatementKind::LoadCatalogue { .. }
             | StatementKind::ImportGraph { .. }
             | StatementKind::ExportGraph { .. }
@@ -98,10 +105,6 @@ impl Session {
             StatementKind::CompareGraph { .. } | StatementKind::CheckGraph { .. } => {
                 compare::execute(e, stmt, ctx)?
             }
-        };
-        wrap(Ok(result), stmt.span).map(|mut r| {
-            r.statement = title;
-            r
         })
     }
 }

@@ -72,7 +72,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::cluster::{ClusterParams, Clustering, cluster_modality};
-use crate::generate::brute_force::{build_backend, catalogue_modalities};
+use crate::generate::brute_force::catalogue_modalities;
 use crate::generate::plan::plan_modalities;
 use crate::generate::{BackendKind, GenerateOptions, Journal, journal_key};
 use crate::llm::backend::{Backend, CallError, OpenAiBackend, Request, Task};
@@ -168,12 +168,14 @@ impl ClusterOptions {
 
     /// Checks ranges; errors name the option.
     pub fn validate(&self) -> Result<()> {
-        self.generate.validate()?;
-        let bad = |name: &str, v: String, range: &str| {
-            Err(Error::invalid_hint(
-                format!("GENERATE option {name} = {v} is out of range"),
-                format!("{name} must be {range}"),
-            ))
+        self.check().map_err(|e| e.error)
+    }
+
+    /// [`ClusterOptions::validate`], saying which option is wrong.
+    pub fn check(&self) -> std::result::Result<(), super::OptionError> {
+        self.generate.check()?;
+        let bad = |name: &'static str, v: String, range: &str| {
+            Err(super::OptionError::range(name, v, range))
         };
         if self.min_cluster_size < 2 {
             return bad(
@@ -202,13 +204,17 @@ impl ClusterOptions {
             }
         }
         if self.neg_threshold >= self.pos_threshold {
-            return Err(Error::invalid_hint(
-                format!(
-                    "neg_threshold {} is not below pos_threshold {}",
-                    self.neg_threshold, self.pos_threshold
+            return Err(super::OptionError {
+                option: "neg_threshold",
+                related: Some("pos_threshold"),
+                error: Error::invalid_hint(
+                    format!(
+                        "neg_threshold {} is not below pos_threshold {}",
+                        self.neg_threshold, self.pos_threshold
+                    ),
+                    "the neutral band is neg_threshold < score < pos_threshold",
                 ),
-                "the neutral band is neg_threshold < score < pos_threshold",
-            ));
+            });
         }
         if self.embedding_model.trim().is_empty() {
             return bad("embedding_model", "''".into(), "a model name");
@@ -703,7 +709,7 @@ pub fn run_cluster_with(
         strategy: "cluster".into(),
         backend: backend.name().into(),
         model: match g.backend {
-            BackendKind::OpenAi => g.model.clone(),
+            BackendKind::OpenAi => crate::llm::backend::resolve_model(&g.model).unwrap_or_default(),
             BackendKind::Oracle => "oracle (simulator)".into(),
         },
         embedding_model: match g.backend {
@@ -1196,9 +1202,20 @@ pub struct PhasePlan {
 impl ClusterPlan {
     /// EXPLAIN's table: phase, calls, upper_bound, journaled, note; a total row.
     pub fn explain_table(&self) -> (Vec<String>, Vec<Vec<String>>) {
-        let header = ["phase", "calls", "upper_bound", "journaled", "note"]
+        let header = ["phase", "calls", "upper_bound", "journaled", "figure", "note"]
             .map(String::from)
             .to_vec();
+        // Which number a reader can rely on: phases that depend only on the
+        // catalogue are exact; the others depend on the clustering (known
+        // only by running) and show their upper bound.
+        let figure = |exact: bool| {
+            if exact {
+                "exact"
+            } else {
+                "estimate: upper bound"
+            }
+            .to_string()
+        };
         let opt = |x: Option<u64>| x.map(|v| v.to_string()).unwrap_or_else(|| "?".into());
         let mut rows: Vec<Vec<String>> = self
             .phases
@@ -1209,6 +1226,7 @@ impl ClusterPlan {
                     opt(p.calls),
                     p.upper_bound.to_string(),
                     opt(p.journaled),
+                    figure(p.calls.is_some()),
                     p.note.clone(),
                 ]
             })
@@ -1218,7 +1236,8 @@ impl ClusterPlan {
             "?".into(),
             self.upper_bound_calls.to_string(),
             String::new(),
-            format!("brute force: {} calls", self.brute_force_calls),
+            figure(false),
+            format!("brute force: {} calls (exact)", self.brute_force_calls),
         ]);
         (header, rows)
     }
@@ -1239,10 +1258,10 @@ pub fn explain_cluster(
         .iter()
         .map(|(_, v)| v.len() >= opts.min_attributes_to_cluster)
         .collect();
-    let identity = match g.backend {
-        BackendKind::Oracle => build_backend(g)?.journal_identity(),
-        BackendKind::OpenAi => OpenAiBackend::identity_for(&g.model, g.temperature),
-    };
+    // No backend identity (EXPLAIN without backend/reference/model): the
+    // plan is still exact where it depends on the catalogue only; the journal
+    // is not checked.
+    let identity = super::brute_force::explain_identity(g)?;
     let batched = opts.enrich_batch > 1;
     let (mut enrich, mut enrich_journaled, mut embed_inputs) = (0u64, 0u64, 0u64);
     for ((name, values), &c) in mods.iter().zip(&clustered) {
@@ -1257,8 +1276,11 @@ pub fn explain_cluster(
                 values: chunk.to_vec(),
                 batched,
             };
+            let Some(identity) = &identity else {
+                continue;
+            };
             let job = cluster_job(
-                &identity,
+                identity,
                 task,
                 render_describe(name, chunk, batched),
                 String::new(),
@@ -1292,7 +1314,7 @@ pub fn explain_cluster(
             phase: "enrichment".into(),
             calls: Some(enrich),
             upper_bound: enrich,
-            journaled: Some(enrich_journaled),
+            journaled: identity.as_ref().map(|_| enrich_journaled),
             note: format!(
                 "{} attributes per call; modalities with fewer than {} attributes are not clustered",
                 opts.enrich_batch, opts.min_attributes_to_cluster
