@@ -164,6 +164,7 @@ pub enum Error {
     #[error("storage error: {message}")]
     Storage {
         message: String,
+        hint: Option<String>,
         #[source]
         source: Option<BoxError>,
     },
@@ -196,7 +197,8 @@ impl Error {
             | Error::Invalid { hint, .. }
             | Error::Sample { hint, .. }
             | Error::Llm { hint, .. }
-            | Error::Http { hint, .. } => hint.as_deref(),
+            | Error::Http { hint, .. }
+            | Error::Storage { hint, .. } => hint.as_deref(),
             Error::Locked { .. } => Some(LOCKED_HINT),
             Error::AlreadyOpen { .. } => Some(ALREADY_OPEN_HINT),
             _ => None,
@@ -239,7 +241,8 @@ impl Error {
             | Error::Invalid { hint, .. }
             | Error::Sample { hint, .. }
             | Error::Llm { hint, .. }
-            | Error::Http { hint, .. } => *hint = Some(h.into()),
+            | Error::Http { hint, .. }
+            | Error::Storage { hint, .. } => *hint = Some(h.into()),
             _ => {}
         }
         self
@@ -256,6 +259,7 @@ impl Error {
     pub fn storage(e: impl std::fmt::Display) -> Self {
         Error::Storage {
             message: e.to_string(),
+            hint: None,
             source: None,
         }
     }
@@ -264,6 +268,7 @@ impl Error {
     pub fn storage_source(e: impl std::error::Error + Send + Sync + 'static) -> Self {
         Error::Storage {
             message: e.to_string(),
+            hint: None,
             source: Some(Box::new(e)),
         }
     }
@@ -275,6 +280,7 @@ impl Error {
     ) -> Self {
         Error::Storage {
             message: format!("{context}: {e}"),
+            hint: None,
             source: Some(Box::new(e)),
         }
     }

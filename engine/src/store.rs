@@ -269,12 +269,22 @@ impl Store {
                     path: path.to_path_buf(),
                 });
             }
+            Err(redb::DatabaseError::Storage(redb::StorageError::Io(e)))
+                if e.kind() == std::io::ErrorKind::InvalidData =>
+            {
+                // Kept as the source: redb's own account of what it found.
+                return Err(Error::Storage {
+                    message: format!("{} is not a valence database ({e})", path.display()),
+                    hint: Some(
+                        "give a new file name, or the .vdb file of an earlier session".into(),
+                    ),
+                    source: Some(Box::new(redb::DatabaseError::Storage(
+                        redb::StorageError::Io(e),
+                    ))),
+                });
+            }
             Err(redb::DatabaseError::Storage(redb::StorageError::Io(e))) => {
                 return Err(match e.kind() {
-                    std::io::ErrorKind::InvalidData => Error::invalid_hint(
-                        format!("{} is not a valence database ({e})", path.display()),
-                        "give a new file name, or the .vdb file of an earlier session",
-                    ),
                     std::io::ErrorKind::NotFound => Error::invalid_hint(
                         format!("cannot create {}: {e}", path.display()),
                         "the directory must exist",

@@ -118,7 +118,11 @@ fn option_error(g: &Generate, opts: &Opts<'_>) -> impl Fn(OptionError) -> DslErr
 }
 
 fn brute_force_options(g: &Generate, purpose: Purpose) -> Result<GenerateOptions> {
-    let opts = Opts::new(&g.options, GENERATE_OPTIONS, "GENERATE ... USING BRUTE_FORCE")?;
+    let opts = Opts::new(
+        &g.options,
+        GENERATE_OPTIONS,
+        "GENERATE ... USING BRUTE_FORCE",
+    )?;
     let o = shared_options(&opts, g.strategy.span, purpose)?;
     o.check().map_err(option_error(g, &opts))?;
     Ok(o)
@@ -287,8 +291,8 @@ fn explain(e: &Engine, stmt: &Statement, g: &Generate) -> Result<Vec<Table>> {
             let (_, cat) = e
                 .catalogue(&g.catalogue.node)
                 .map_err(super::at(g.catalogue.span))?;
-            let plan = generate::explain_brute_force(e.store(), &cat, &o)
-                .map_err(gen_error(g, stmt))?;
+            let plan =
+                generate::explain_brute_force(e.store(), &cat, &o).map_err(gen_error(g, stmt))?;
             let (header, rows) = plan.explain_table();
             Ok(vec![text_table(header, rows)])
         }
@@ -297,8 +301,8 @@ fn explain(e: &Engine, stmt: &Statement, g: &Generate) -> Result<Vec<Table>> {
             let (_, cat) = e
                 .catalogue(&g.catalogue.node)
                 .map_err(super::at(g.catalogue.span))?;
-            let plan = generate::explain_cluster(e.store(), &cat, &o)
-                .map_err(gen_error(g, stmt))?;
+            let plan =
+                generate::explain_cluster(e.store(), &cat, &o).map_err(gen_error(g, stmt))?;
             let (header, rows) = plan.explain_table();
             Ok(vec![text_table(header, rows)])
         }

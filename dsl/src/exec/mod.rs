@@ -14,6 +14,7 @@ use valence_engine::{Ctx, Engine};
 
 use crate::ast::{Span, Statement, StatementKind};
 use crate::error::{DslError, Result};
+use crate::parse::params::{Bindings, Param};
 use crate::split::split_statements;
 use crate::table::QueryResult;
 
@@ -25,13 +26,14 @@ pub struct Session {
 
 /// Parses one statement chunk of a larger script, keeping absolute
 /// positions (line/col in the whole script) by blanking what precedes it.
-fn parse_chunk(src: &str, start: usize, end: usize) -> Result<Vec<Statement>> {
+fn parse_chunk(src: &str, start: usize, end: usize, b: &Bindings) -> Result<Vec<Statement>> {
+    // Blank each byte (not char) so byte offsets stay those of `src`.
     let prefix: String = src[..start]
-        .chars()
-        .map(|c| if c == '\n' { '\n' } else { ' ' })
+        .bytes()
+        .map(|c| if c == b'\n' { '\n' } else { ' ' })
         .collect();
     let text = format!("{prefix}{}", &src[start..end]);
-    crate::parse::parse_script(&text)
+    crate::parse::parse_bound(&text, b)
 }
 
 impl Session {
@@ -51,10 +53,24 @@ impl Session {
         &self,
         src: &str,
         ctx: &Ctx,
+        on_result: impl FnMut(&Statement, QueryResult) -> bool,
+    ) -> Result<()> {
+        self.run_script_with_params(src, &[], ctx, on_result)
+    }
+
+    /// [`Session::run_script`] with `params` bound to the script's `?`
+    /// placeholders, in order. A count mismatch is an error before any
+    /// statement runs.
+    pub fn run_script_with_params(
+        &self,
+        src: &str,
+        params: &[Param],
+        ctx: &Ctx,
         mut on_result: impl FnMut(&Statement, QueryResult) -> bool,
     ) -> Result<()> {
+        let bindings = Bindings::new(src, params)?;
         for chunk in split_statements(src) {
-            for stmt in parse_chunk(src, chunk.start, chunk.end)? {
+            for stmt in parse_chunk(src, chunk.start, chunk.end, &bindings)? {
                 let r = self.execute_statement(&stmt, ctx)?;
                 if !on_result(&stmt, r) {
                     return Ok(());
@@ -66,8 +82,18 @@ impl Session {
 
     /// Runs a script and collects every result; stops at the first error.
     pub fn execute(&self, src: &str, ctx: &Ctx) -> Result<Vec<QueryResult>> {
+        self.execute_with_params(src, &[], ctx)
+    }
+
+    /// [`Session::execute`] with `params` bound to the `?` placeholders.
+    pub fn execute_with_params(
+        &self,
+        src: &str,
+        params: &[Param],
+        ctx: &Ctx,
+    ) -> Result<Vec<QueryResult>> {
         let mut out = Vec::new();
-        self.run_script(src, ctx, |_, r| {
+        self.run_script_with_params(src, params, ctx, |_, r| {
             out.push(r);
             true
         })?;

@@ -2,6 +2,7 @@
 //! `grammar/valence.pest`.
 
 mod clauses;
+pub(crate) mod params;
 mod statements;
 mod syntax_error;
 
@@ -29,10 +30,38 @@ pub(crate) fn span_of(p: &Pair<'_>) -> Span {
     }
 }
 
-/// Parses a whole script into statements.
+/// Parses a whole script into statements. A `?` placeholder is an error
+/// here (it needs a parameter: [`parse_script_with_params`]).
 pub fn parse_script(src: &str) -> Result<Vec<Statement>> {
-    let mut pairs = ValenceParser::parse(Rule::script, src)
-        .map_err(|e| syntax_error::from_pest(src, e))?;
+    parse_script_with_params(src, &[])
+}
+
+/// Parses a script whose `?` placeholders take `params`, in order.
+pub fn parse_script_with_params(src: &str, params: &[params::Param]) -> Result<Vec<Statement>> {
+    let b = params::Bindings::new(src, params)?;
+    parse_bound(src, &b)
+}
+
+/// Parses `src` with placeholders read from `b` (already count-checked
+/// against the whole script `src` is part of; offsets are absolute).
+pub(crate) fn parse_bound(src: &str, b: &params::Bindings) -> Result<Vec<Statement>> {
+    params::with_bindings(b, || parse_unbound(src)).map(|stmts| {
+        stmts
+            .into_iter()
+            .map(|mut s| {
+                // Stored statements show the values they ran with.
+                let start = s.span.start;
+                let raw = &src[start..s.span.end.min(src.len())];
+                s.text = b.substitute(raw, start).trim().to_string();
+                s
+            })
+            .collect()
+    })
+}
+
+fn parse_unbound(src: &str) -> Result<Vec<Statement>> {
+    let mut pairs =
+        ValenceParser::parse(Rule::script, src).map_err(|e| syntax_error::from_pest(src, e))?;
     let script = pairs
         .next()
         .ok_or_else(|| DslError::parse("empty parse", Span::default()))?;
@@ -44,4 +73,3 @@ pub fn parse_script(src: &str) -> Result<Vec<Statement>> {
     }
     Ok(out)
 }
-

@@ -24,7 +24,9 @@ fn rule_name(r: &Rule) -> String {
         return k.to_uppercase();
     }
     match r {
-        Rule::statement | Rule::script => format!("a statement ({})", STATEMENT_KEYWORDS.join(", ")),
+        Rule::statement | Rule::script => {
+            format!("a statement ({})", STATEMENT_KEYWORDS.join(", "))
+        }
         // Scripts are parsed one statement at a time: the end of the input
         // is the end of the statement.
         Rule::EOI => "`;` (end of statement)".into(),
@@ -79,11 +81,47 @@ fn rule_keywords(r: &Rule) -> Vec<&'static str> {
 
 /// Every keyword, upper case (to name `kw_*` rules with a static string).
 const KEYWORDS: &[&str] = &[
-    "LOAD", "IMPORT", "EXPORT", "GENERATE", "EXPLAIN", "COMPARE", "CHECK", "AGAINST", "DETAIL",
-    "DIAGNOSE", "SAMPLE", "SAMPLES", "SEED", "SHOW", "DESCRIBE", "DROP", "IF", "EXISTS", "VERSIONS",
-    "OF", "CATALOGUE", "CATALOGUES", "GRAPH", "GRAPHS", "DATASET", "DATASETS", "FROM", "TO",
-    "FORMAT", "USING", "WITH", "TYPES", "LABEL", "COUNT", "WHERE", "AND", "IN", "FAVOUR", "FAVOR",
-    "AVOID", "INTO",
+    "LOAD",
+    "IMPORT",
+    "EXPORT",
+    "GENERATE",
+    "EXPLAIN",
+    "COMPARE",
+    "CHECK",
+    "AGAINST",
+    "DETAIL",
+    "DIAGNOSE",
+    "SAMPLE",
+    "SAMPLES",
+    "SEED",
+    "SHOW",
+    "DESCRIBE",
+    "DROP",
+    "IF",
+    "EXISTS",
+    "VERSIONS",
+    "OF",
+    "CATALOGUE",
+    "CATALOGUES",
+    "GRAPH",
+    "GRAPHS",
+    "DATASET",
+    "DATASETS",
+    "FROM",
+    "TO",
+    "FORMAT",
+    "USING",
+    "WITH",
+    "TYPES",
+    "LABEL",
+    "COUNT",
+    "WHERE",
+    "AND",
+    "IN",
+    "FAVOUR",
+    "FAVOR",
+    "AVOID",
+    "INTO",
 ];
 
 /// The closest of `candidates` to `word`, if close enough to be a typo.
@@ -241,7 +279,11 @@ mod tests {
     #[test]
     fn misspelled_statement_keyword_gets_a_suggestion() {
         let e = err("DIAGNOZE g TYPES (brand [1,1]);");
-        assert!(e.message.contains("did you mean DIAGNOSE?"), "{}", e.message);
+        assert!(
+            e.message.contains("did you mean DIAGNOSE?"),
+            "{}",
+            e.message
+        );
         assert!(!e.message.contains("expected script"), "{}", e.message);
         let sp = e.span.unwrap();
         assert_eq!((sp.line, sp.col, sp.end - sp.start), (1, 1, 8));
@@ -250,7 +292,10 @@ mod tests {
         assert!(e.message.contains("did you mean SHOW?"), "{}", e.message);
         assert_eq!((e.span.unwrap().line, e.span.unwrap().col), (2, 3));
         let e = err("FROBNICATE x;");
-        assert!(e.message.contains("'FROBNICATE' does not start a statement"));
+        assert!(
+            e.message
+                .contains("'FROBNICATE' does not start a statement")
+        );
     }
 
     #[test]
@@ -262,7 +307,11 @@ mod tests {
         // Just after GRAPHS on line 1.
         assert_eq!((sp.line, sp.col, sp.start), (1, 12, 11));
         let e = err("GENERATE GRAPH g FROM c USING BRUTE_FORCE DESCRIBE GRAPH g;");
-        assert!(e.message.contains("missing `;` before DESCRIBE"), "{}", e.message);
+        assert!(
+            e.message.contains("missing `;` before DESCRIBE"),
+            "{}",
+            e.message
+        );
     }
 
     #[test]

@@ -1202,9 +1202,16 @@ pub struct PhasePlan {
 impl ClusterPlan {
     /// EXPLAIN's table: phase, calls, upper_bound, journaled, note; a total row.
     pub fn explain_table(&self) -> (Vec<String>, Vec<Vec<String>>) {
-        let header = ["phase", "calls", "upper_bound", "journaled", "figure", "note"]
-            .map(String::from)
-            .to_vec();
+        let header = [
+            "phase",
+            "calls",
+            "upper_bound",
+            "journaled",
+            "figure",
+            "note",
+        ]
+        .map(String::from)
+        .to_vec();
         // Which number a reader can rely on: phases that depend only on the
         // catalogue are exact; the others depend on the clustering (known
         // only by running) and show their upper bound.

@@ -168,9 +168,8 @@ impl GenerateOptions {
 
     /// [`GenerateOptions::validate`], saying which option is wrong.
     pub fn check(&self) -> std::result::Result<(), OptionError> {
-        let bad = |name: &'static str, v: String, range: &str| {
-            Err(OptionError::range(name, v, range))
-        };
+        let bad =
+            |name: &'static str, v: String, range: &str| Err(OptionError::range(name, v, range));
         if self.batch_size == 0 {
             return bad("batch_size", "0".into(), "at least 1");
         }
@@ -374,13 +373,9 @@ mod tests {
             ..GenerateOptions::default()
         };
         let v = serde_json::to_value(&o).unwrap();
-        let client = crate::llm::OpenAiBackend::with_env(
-            Some("http://127.0.0.1:9/v1"),
-            "m",
-            0.1,
-            &|_| None,
-        )
-        .unwrap();
+        let client =
+            crate::llm::OpenAiBackend::with_env(Some("http://127.0.0.1:9/v1"), "m", 0.1, &|_| None)
+                .unwrap();
         assert_eq!(v["backend"], client.name());
         assert_eq!(v["backend"], BackendKind::OpenAi.name());
         let v = serde_json::to_value(GenerateOptions::default()).unwrap();
