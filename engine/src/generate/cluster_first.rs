@@ -110,7 +110,8 @@ pub struct ClusterOptions {
     pub inherit_pos: f64,
     /// `inherit_neg` (3.0): surviving pairs at most this give `-` directly.
     pub inherit_neg: f64,
-    /// `embedding_model` ('gemini-embedding-2-preview', the report's).
+    /// `embedding_model`; empty = env `OPENAI_EMBEDDING_MODEL` (no built-in
+    /// default: a run that needs embeddings without one stops saying so).
     pub embedding_model: String,
     /// `enrich_batch` (25): attributes described per call (1 = the report's way).
     pub enrich_batch: usize,
@@ -149,7 +150,7 @@ impl Default for ClusterOptions {
             neg_threshold: 4.0,
             inherit_pos: 8.0,
             inherit_neg: 3.0,
-            embedding_model: "gemini-embedding-2-preview".into(),
+            embedding_model: String::new(),
             enrich_batch: 25,
             label_batch: 1,
             mix_modalities: true,
@@ -216,10 +217,20 @@ impl ClusterOptions {
                 ),
             });
         }
-        if self.embedding_model.trim().is_empty() {
-            return bad("embedding_model", "''".into(), "a model name");
-        }
         Ok(())
+    }
+
+    /// The embedding model: `embedding_model`, else env
+    /// `OPENAI_EMBEDDING_MODEL`; `None` when neither is set.
+    pub fn resolved_embedding_model(&self) -> Option<String> {
+        let m = self.embedding_model.trim();
+        if !m.is_empty() {
+            return Some(m.to_string());
+        }
+        std::env::var("OPENAI_EMBEDDING_MODEL")
+            .ok()
+            .map(|m| m.trim().to_string())
+            .filter(|m| !m.is_empty())
     }
 
     fn params(&self) -> ClusterParams {
@@ -545,8 +556,8 @@ impl<'a> PhaseRunner<'a> {
             "{}\0embed\0{}",
             self.identity,
             match self.opts.generate.backend {
-                BackendKind::OpenAi => self.opts.embedding_model.as_str(),
-                BackendKind::Oracle => "oracle",
+                BackendKind::OpenAi => self.opts.resolved_embedding_model().unwrap_or_default(),
+                BackendKind::Oracle => "oracle".into(),
             }
         );
         let mut out = Vec::with_capacity(texts.len());
@@ -713,7 +724,7 @@ pub fn run_cluster_with(
             BackendKind::Oracle => "oracle (simulator)".into(),
         },
         embedding_model: match g.backend {
-            BackendKind::OpenAi => opts.embedding_model.clone(),
+            BackendKind::OpenAi => opts.resolved_embedding_model().unwrap_or_default(),
             BackendKind::Oracle => "oracle (simulator)".into(),
         },
         ..ClusterReport::default()
@@ -1139,10 +1150,15 @@ pub fn build_cluster_backend(cat: &Catalogue, opts: &ClusterOptions) -> Result<A
     let g = &opts.generate;
     Ok(match g.backend {
         BackendKind::Oracle => Arc::new(super::brute_force::oracle_for(cat, g)?),
-        BackendKind::OpenAi => Arc::new(
-            OpenAiBackend::new(g.base_url.as_deref(), &g.model, g.temperature)?
-                .with_embedding_model(&opts.embedding_model),
-        ),
+        BackendKind::OpenAi => {
+            let b = OpenAiBackend::new(g.base_url.as_deref(), &g.model, g.temperature)?;
+            // Without one, the embedding phase (if any modality is large
+            // enough to cluster) stops with an error naming the option.
+            Arc::new(match opts.resolved_embedding_model() {
+                Some(m) => b.with_embedding_model(&m),
+                None => b,
+            })
+        }
     })
 }
 

@@ -314,7 +314,7 @@ impl OpenAiBackend {
     async fn embed_call(&self, inputs: &[String]) -> Result<Vec<Vec<f32>>, CallError> {
         let Some(model) = &self.embedding_model else {
             return Err(CallError::Fatal {
-                message: "no embedding model is set for the openai backend".into(),
+                message: "no embedding model: give embedding_model = '...' in WITH (...) or set env OPENAI_EMBEDDING_MODEL (e.g. 'text-embedding-3-small', 'gemini-embedding-001', 'nomic-embed-text')".into(),
             });
         };
         let body = serde_json::json!({"model": model, "input": inputs});
