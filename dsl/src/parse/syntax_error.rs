@@ -147,9 +147,9 @@ fn line_col(src: &str, pos: usize) -> (usize, usize) {
 /// and complete statements (ending in `;`) come before it.
 fn at_statement_start(src: &str, pos: usize) -> bool {
     let prefix = &src[..pos];
-    !crate::split::split_statements(prefix)
+    crate::split::split_statements(prefix)
         .last()
-        .is_some_and(|c| c.end == prefix.len())
+        .is_none_or(|c| c.end != prefix.len())
 }
 
 /// The offending token at `start`: up to the next space or punctuation.

@@ -7,6 +7,9 @@
 
 use crate::{Error, Result};
 
+/// A reqwest proxy constructor (`Proxy::https`, `::http`, `::all`).
+type MakeProxy = fn(&str) -> reqwest::Result<reqwest::Proxy>;
+
 /// The proxy variables in effect.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ProxyEnv {
@@ -55,11 +58,7 @@ impl ProxyEnv {
             )),
             source: e,
         };
-        let entries: [(
-            &str,
-            &Option<String>,
-            fn(&str) -> reqwest::Result<reqwest::Proxy>,
-        ); 3] = [
+        let entries: [(&str, &Option<String>, MakeProxy); 3] = [
             ("HTTPS_PROXY", &self.https, |u| reqwest::Proxy::https(u)),
             ("HTTP_PROXY", &self.http, |u| reqwest::Proxy::http(u)),
             ("ALL_PROXY", &self.all, |u| reqwest::Proxy::all(u)),
