@@ -25,7 +25,7 @@ pub use catalogue::{Attribute, Catalogue};
 pub use ctx::{Ctx, NoProgress, Progress};
 pub use db::{Engine, Written, check_name};
 pub use diagnose::{DiagnoseReport, FractionStats, Histogram, SuggestedLabel, diagnose};
-pub use edges::{GraphFormat, ImportStats, read_edges_csv, write_graph};
+pub use edges::{GraphFormat, ImportStats, read_edges_csv, read_edges_csv_with, write_graph};
 pub use error::{Error, FileLoc, Result};
 pub use graph::{
     DenseAdjacency, EdgeFractions, EdgeRejection, GraphBuilder, NodeId, RelStats, Sign,
