@@ -9,3 +9,4 @@ mod dataset_check;
 mod llm;
 mod llm_server;
 mod scripts;
+mod shell;

@@ -155,7 +155,10 @@ fn fit_widths(w: &mut [usize], budget: usize) {
         if total <= budget {
             return;
         }
-        let Some((i, &widest)) = w.iter().enumerate().max_by_key(|(i, x)| (**x, usize::MAX - i))
+        let Some((i, &widest)) = w
+            .iter()
+            .enumerate()
+            .max_by_key(|(i, x)| (**x, usize::MAX - i))
         else {
             return;
         };
@@ -303,7 +306,10 @@ fn json_columns(t: &Table) -> Vec<usize> {
         .filter(|&i| {
             let bar = !t.rows.is_empty()
                 && t.rows.iter().all(|r| r.get(i).is_some_and(is_bar))
-                && t.rows.iter().any(|r| r.get(i).is_some_and(|v| v != &Value::Null && v.display() != ""));
+                && t.rows.iter().any(|r| {
+                    r.get(i)
+                        .is_some_and(|v| v != &Value::Null && v.display() != "")
+                });
             !bar
         })
         .collect()
@@ -329,7 +335,11 @@ fn json_rows(t: &Table, indent: &str) -> String {
     if rows.is_empty() {
         "[]".into()
     } else {
-        format!("[\n{}\n{}]", rows.join(",\n"), &indent[..indent.len().saturating_sub(2)])
+        format!(
+            "[\n{}\n{}]",
+            rows.join(",\n"),
+            &indent[..indent.len().saturating_sub(2)]
+        )
     }
 }
 

@@ -168,7 +168,15 @@ mod tests {
         let a = parse(&["db.vdb", "-csv", "-c", "SHOW GRAPHS;"]);
         assert!(a.csv);
         assert_eq!(a.commands, vec!["SHOW GRAPHS;"]);
-        let a = parse(&["-cmd", ".mode json", "-init", "i.vql", "-readonly", "-echo", "-bail"]);
+        let a = parse(&[
+            "-cmd",
+            ".mode json",
+            "-init",
+            "i.vql",
+            "-readonly",
+            "-echo",
+            "-bail",
+        ]);
         assert_eq!(a.cmd, vec![".mode json"]);
         assert_eq!(a.init, Some(PathBuf::from("i.vql")));
         assert!(a.readonly && a.echo && a.bail);

@@ -177,7 +177,11 @@ fn run_with(mut args: Args) -> u8 {
         Err(Stop::Interrupted) => signal::INTERRUPTED,
         Err(Stop::Exit(n)) => n,
     };
-    if closed.is_err() && code == 0 { 1 } else { code }
+    if closed.is_err() && code == 0 {
+        1
+    } else {
+        code
+    }
 }
 
 fn run_prelude(shell: &mut Shell, plan: &Plan) -> Result<(), Stop> {

@@ -153,11 +153,7 @@ impl Out {
         for t in &r.tables {
             let first = self.sections == 0;
             s.push_str(&render::render_section(
-                t,
-                &heading,
-                self.mode,
-                first,
-                self.width,
+                t, &heading, self.mode, first, self.width,
             ));
             self.sections += 1;
         }

@@ -68,7 +68,12 @@ fn invalid_utf8_at(bytes: &[u8]) -> Option<(usize, usize)> {
     let e = std::str::from_utf8(bytes).err()?;
     let before = &bytes[..e.valid_up_to()];
     let line = before.iter().filter(|b| **b == b'\n').count() + 1;
-    let col = before.len() - before.iter().rposition(|b| *b == b'\n').map_or(0, |i| i + 1) + 1;
+    let col = before.len()
+        - before
+            .iter()
+            .rposition(|b| *b == b'\n')
+            .map_or(0, |i| i + 1)
+        + 1;
     Some((line, col))
 }
 
@@ -271,7 +276,13 @@ impl Shell {
     }
 
     /// Runs the statement at `src[start..end]`, reporting positions in `src`.
-    fn run_statement(&mut self, src: &str, start: usize, end: usize, origin: &str) -> Result<(), Stop> {
+    fn run_statement(
+        &mut self,
+        src: &str,
+        start: usize,
+        end: usize,
+        origin: &str,
+    ) -> Result<(), Stop> {
         let text = blank_before(src, start, end);
         let parsed = valence::parse_script(&text).unwrap_or_default();
         self.before(src, &src[start..end], &parsed, origin)?;

@@ -45,9 +45,10 @@ impl Written {
             }
             StatementKind::Generate(g) => self.objects.push(object("graph", &g.name.node)),
             StatementKind::Sample(s) => self.objects.push(object("dataset", &s.into.node)),
-            StatementKind::Drop { kind, target, .. } => self
-                .objects
-                .push(format!("dropped {} {}", kind.as_str(), target.node)),
+            StatementKind::Drop { kind, target, .. } => {
+                self.objects
+                    .push(format!("dropped {} {}", kind.as_str(), target.node))
+            }
             StatementKind::ExportGraph { path, .. } | StatementKind::ExportDataset { path, .. } => {
                 self.record_files(r, &path.node)
             }
@@ -58,7 +59,9 @@ impl Written {
     /// Export results list their file(s) in a `path` column, with a count.
     fn record_files(&mut self, r: &QueryResult, fallback: &str) {
         let t = r.table();
-        let count = ["rows", "edges"].into_iter().find(|c| t.column(c).is_some());
+        let count = ["rows", "edges"]
+            .into_iter()
+            .find(|c| t.column(c).is_some());
         let mut any = false;
         for i in 0..t.rows.len() {
             let Some(path) = t.get(i, "path").and_then(|v| v.as_str()) else {
