@@ -569,3 +569,50 @@ fn invalid_utf8_names_file_and_line() {
         stderr(&o)
     );
 }
+
+// ---- 9.10: table width, what the run wrote --------------------------------
+
+#[test]
+fn table_mode_fits_the_terminal_width_from_columns() {
+    let stmts = format!("{TINY} DESCRIBE CATALOGUE c;");
+    let o = cmd()
+        .env("COLUMNS", "60")
+        .args(["-c", &stmts])
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = stdout(&o);
+    for line in out.lines() {
+        assert!(line.chars().count() <= 60, "{line}\n{out}");
+    }
+    assert!(out.contains('…'), "{out}");
+    // Piped without COLUMNS: no terminal, no limit.
+    let o = valence(&["-c", &stmts]);
+    assert!(stdout(&o).lines().any(|l| l.chars().count() > 60));
+}
+
+#[test]
+fn a_script_run_ends_with_what_was_written_where() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("w.vdb");
+    let edges = dir.path().join("e.csv");
+    let script = dir.path().join("job.vql");
+    std::fs::write(
+        &script,
+        format!(
+            "{TINY}\nIMPORT GRAPH g FROM 'tests/data/tiny_edges.csv' CATALOGUE c;\nEXPORT GRAPH g TO '{}';\n",
+            edges.display()
+        ),
+    )
+    .unwrap();
+    let o = valence(&[db.to_str().unwrap(), script.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let expected = format!(
+        "Written:\n  database {}: catalogue c@1, graph g@1\n  file {} (4 edges)\n",
+        db.display(),
+        edges.display()
+    );
+    assert!(stdout(&o).ends_with(&expected), "{}", stdout(&o));
+    assert_eq!(std::fs::read_to_string(&edges).unwrap().lines().count(), 5);
+}

@@ -475,4 +475,37 @@ mod tests {
         assert!(out.contains("one two"), "{out}");
         assert!(out.ends_with("2 rows\n"));
     }
+
+    fn widths(out: &str) -> Vec<usize> {
+        out.lines().map(text_width).collect()
+    }
+
+    #[test]
+    fn table_mode_counts_wide_characters() {
+        let mut t = Table::new(&["city", "n"]);
+        t.push(vec!["東京".into(), Value::Int(1)]);
+        t.push(vec!["Zürich 🎉".into(), Value::Int(22)]);
+        t.push(vec!["abc".into(), Value::Int(333)]);
+        let out = render_table(&t, Mode::Table);
+        let w = widths(&out);
+        // Every line of the box has the same width on screen.
+        assert!(w[..w.len() - 1].iter().all(|x| *x == w[0]), "{out}");
+        assert!(out.contains("│ 東京      │   1 │"), "{out}");
+    }
+
+    #[test]
+    fn table_mode_fits_the_terminal_width() {
+        let mut t = Table::new(&["name", "summary", "n"]);
+        t.push(vec!["a".into(), "word ".repeat(30).into(), Value::Int(7)]);
+        t.push(vec!["日本語の名前".into(), "short".into(), Value::Int(8)]);
+        let out = render_table_fit(&t, Mode::Table, Some(40));
+        for (line, w) in out.lines().zip(widths(&out)) {
+            assert!(w <= 40, "{w} columns: {line}\n{out}");
+        }
+        assert!(out.contains("word word"), "{out}");
+        assert!(out.contains('…'), "{out}");
+        // Without a width, nothing is cut below MAX_CELL.
+        let out = render_table_fit(&t, Mode::Table, None);
+        assert!(out.contains(&"word ".repeat(19)), "{out}");
+    }
 }

@@ -84,7 +84,7 @@ impl Written {
         if self.objects.is_empty() && self.files.is_empty() {
             return None;
         }
-        let mut s = String::from("Written:\n");
+        let mut s = String::from("\nWritten:\n");
         if !self.objects.is_empty() {
             let place = match db {
                 Some(p) => format!("database {p}"),
