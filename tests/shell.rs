@@ -151,10 +151,9 @@ fn shown(db: &Path, what: &str) -> String {
     stdout(&o)
 }
 
-#[test]
-fn sigint_during_a_long_import_exits_130_with_nothing_stored() {
-    let dir = tempfile::tempdir().unwrap();
-    let edges = dir.path().join("big.csv");
+/// An edge CSV of 600,000 rows: seconds of IMPORT in a debug build.
+fn big_edges(dir: &Path) -> std::path::PathBuf {
+    let edges = dir.join("big.csv");
     let mut s = String::from("source,target,rel,sign\n");
     for i in 0..400 {
         for j in 0..1500 {
@@ -163,6 +162,13 @@ fn sigint_during_a_long_import_exits_130_with_nothing_stored() {
         }
     }
     std::fs::write(&edges, s).unwrap();
+    edges
+}
+
+#[test]
+fn sigint_during_a_long_import_exits_130_with_nothing_stored() {
+    let dir = tempfile::tempdir().unwrap();
+    let edges = big_edges(dir.path());
     let script = dir.path().join("import.vql");
     std::fs::write(
         &script,
@@ -488,35 +494,31 @@ fn with_redirect(args: &[&str], stdout_to: Stdio, stderr_to: Stdio) -> Output {
         .unwrap()
 }
 
-fn dev_full() -> Option<std::fs::File> {
+fn dev_full() -> std::fs::File {
     std::fs::OpenOptions::new()
         .write(true)
         .open("/dev/full")
-        .ok()
+        .expect("/dev/full (Linux)")
 }
 
 #[test]
 fn stdout_on_a_full_device_is_an_error() {
-    let Some(full) = dev_full() else { return };
-    let o = with_redirect(&["-c", "SHOW GRAPHS;"], full.into(), Stdio::piped());
+    let o = with_redirect(&["-c", "SHOW GRAPHS;"], dev_full().into(), Stdio::piped());
     assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
     assert!(
         stderr(&o).contains("cannot write results to standard output"),
         "{}",
         stderr(&o)
     );
-    let Some(full) = dev_full() else { return };
-    let o = with_redirect(&["--help"], full.into(), Stdio::piped());
+    let o = with_redirect(&["--help"], dev_full().into(), Stdio::piped());
     assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
 }
 
 #[test]
 fn stderr_on_a_full_device_does_not_panic() {
-    let Some(full) = dev_full() else { return };
-    let o = with_redirect(&["-c", "SHOW GRAPHZ;"], Stdio::piped(), full.into());
+    let o = with_redirect(&["-c", "SHOW GRAPHZ;"], Stdio::piped(), dev_full().into());
     assert_eq!(o.status.code(), Some(1));
-    let Some(full) = dev_full() else { return };
-    let o = with_redirect(&["--frobnicate"], Stdio::piped(), full.into());
+    let o = with_redirect(&["--frobnicate"], Stdio::piped(), dev_full().into());
     assert_eq!(o.status.code(), Some(2));
 }
 
@@ -615,4 +617,102 @@ fn a_script_run_ends_with_what_was_written_where() {
     );
     assert!(stdout(&o).ends_with(&expected), "{}", stdout(&o));
     assert_eq!(std::fs::read_to_string(&edges).unwrap().lines().count(), 5);
+}
+
+// ---- the interactive shell, on a pseudo-terminal (util-linux `script`) ------
+
+/// Runs `valence db` on a pseudo-terminal with HOME = `home`, typing each
+/// input after its delay; returns the session's output and exit status.
+fn pty_session(db: &Path, home: &Path, typed: &[(&[u8], u64)], during: impl FnOnce()) -> Output {
+    let mut child = Command::new("script")
+        .args([
+            "-qec",
+            &format!("'{}' '{}'", valence_bin().display(), db.display()),
+            "/dev/null",
+        ])
+        .current_dir(root())
+        .env("HOME", home)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("util-linux `script` gives the shell a terminal");
+    let mut stdin = child.stdin.take().unwrap();
+    let mut during = Some(during);
+    for (i, (bytes, delay)) in typed.iter().enumerate() {
+        stdin.write_all(bytes).unwrap();
+        stdin.flush().unwrap();
+        std::thread::sleep(Duration::from_millis(*delay));
+        if i == 0
+            && let Some(f) = during.take()
+        {
+            f();
+        }
+    }
+    let status = wait_for(&mut child, Duration::from_secs(30));
+    drop(stdin);
+    if status.is_none() {
+        let _ = child.kill();
+    }
+    output_of(child)
+}
+
+#[test]
+fn interactive_history_is_appended_after_every_statement() {
+    let dir = tempfile::tempdir().unwrap();
+    let history = dir.path().join(".valence_history");
+    let db = dir.path().join("h.vdb");
+    let seen = std::cell::RefCell::new(String::new());
+    let o = pty_session(
+        &db,
+        dir.path(),
+        &[(b"SHOW GRAPHS;\r", 300), (b".exit 5\r", 300)],
+        || {
+            // The shell is still running: the entry is already on disk.
+            let t = Instant::now();
+            while t.elapsed() < Duration::from_secs(10) {
+                let h = std::fs::read_to_string(&history).unwrap_or_default();
+                if h.contains("SHOW GRAPHS;") {
+                    *seen.borrow_mut() = h;
+                    break;
+                }
+                std::thread::sleep(Duration::from_millis(50));
+            }
+        },
+    );
+    assert!(
+        seen.borrow().contains("SHOW GRAPHS;"),
+        "history not written while the shell ran"
+    );
+    assert_eq!(o.status.code(), Some(5), "{}", stdout(&o));
+}
+
+#[test]
+fn interactive_ctrl_c_cancels_an_import_and_the_shell_goes_on() {
+    let dir = tempfile::tempdir().unwrap();
+    let edges = big_edges(dir.path());
+    let db = dir.path().join("i.vdb");
+    let import = format!("IMPORT GRAPH big FROM '{}';\r", edges.display());
+    let o = pty_session(
+        &db,
+        dir.path(),
+        &[
+            (import.as_bytes(), 1200),
+            (b"\x03", 800),
+            (b"SHOW GRAPHS;\r", 500),
+            (b".quit\r", 300),
+        ],
+        || {},
+    );
+    let out = stdout(&o);
+    assert_eq!(o.status.code(), Some(0), "{out}");
+    assert!(
+        out.contains("IMPORT GRAPH cancelled (Ctrl-C): nothing of it was stored"),
+        "{out}"
+    );
+    assert!(out.contains("0 rows"), "the shell went on: {out}");
+    assert_eq!(
+        shown(&db, "GRAPHS").trim(),
+        "name,version,versions,created,summary"
+    );
 }
