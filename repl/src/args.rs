@@ -1,5 +1,6 @@
 //! The command line. Each flag is defined once, below (clap): that
-//! definition drives parsing and `--help`. sqlite3/DuckDB spell long flags
+//! definition drives parsing, `--help` and the shell completion scripts
+//! (`--completions bash`). sqlite3/DuckDB spell long flags
 //! with one dash (`-csv`, `-cmd`, `-readonly`); [`normalize`] rewrites those
 //! to the `--` form by looking the name up in the same definitions, so
 //! `-csv` is the csv flag and never `-c sv`.
@@ -68,6 +69,17 @@ pub struct Args {
     /// Print each statement before running it.
     #[arg(long)]
     pub echo: bool,
+    /// Print a completion script for SHELL (bash, zsh, fish, elvish,
+    /// powershell) and exit, e.g. `valence --completions bash > /etc/bash_completion.d/valence`.
+    #[arg(long, value_name = "SHELL")]
+    pub completions: Option<clap_complete::Shell>,
+}
+
+/// The completion script for `shell`, from the same flag definitions.
+pub fn completion_script(shell: clap_complete::Shell) -> Vec<u8> {
+    let mut out = Vec::new();
+    clap_complete::generate(shell, &mut Args::command(), "valence", &mut out);
+    out
 }
 
 impl Args {
@@ -191,6 +203,25 @@ mod tests {
         assert!(!a.csv);
         let a = parse(&["--command", "-json"]);
         assert_eq!(a.commands, vec!["-json"]);
+    }
+
+    #[test]
+    fn completion_scripts_list_the_flags() {
+        let bash = String::from_utf8(completion_script(clap_complete::Shell::Bash)).unwrap();
+        for f in [
+            "--csv",
+            "--json",
+            "--readonly",
+            "--cmd",
+            "--init",
+            "--command",
+        ] {
+            assert!(bash.contains(f), "{f} missing");
+        }
+        assert_eq!(
+            parse(&["-completions", "zsh"]).completions,
+            Some(clap_complete::Shell::Zsh)
+        );
     }
 
     #[test]

@@ -43,15 +43,7 @@ pub fn run() -> ExitCode {
                 report(text.trim_end());
                 code
             } else {
-                use std::io::Write;
-                let mut o = std::io::stdout().lock();
-                match o.write_all(text.as_bytes()).and_then(|_| o.flush()) {
-                    Ok(()) => code,
-                    Err(err) => {
-                        report(&format!("error: cannot write to standard output: {err}"));
-                        1
-                    }
-                }
+                print_stdout(text.as_bytes()).max(code)
             }
         }
     };
@@ -118,7 +110,23 @@ fn plan(args: &mut Args) -> Plan {
     }
 }
 
+/// Writes bytes to standard output; a failure is reported (status 1).
+fn print_stdout(bytes: &[u8]) -> u8 {
+    use std::io::Write;
+    let mut o = std::io::stdout().lock();
+    match o.write_all(bytes).and_then(|_| o.flush()) {
+        Ok(()) => 0,
+        Err(err) => {
+            report(&format!("error: cannot write to standard output: {err}"));
+            1
+        }
+    }
+}
+
 fn run_with(mut args: Args) -> u8 {
+    if let Some(shell) = args.completions {
+        return print_stdout(&args::completion_script(shell));
+    }
     let mode = match args.mode_name().map(|m| (m, Mode::parse(m))) {
         None => Mode::Table,
         Some((_, Some(m))) => m,

@@ -383,3 +383,36 @@ impl Shell {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn message(stmt: &str) -> String {
+        let parsed = valence::parse_script(stmt).unwrap();
+        cancelled_message(parsed.first().map(|s| &s.kind))
+    }
+
+    #[test]
+    fn cancel_messages_fit_the_statement() {
+        let g = message("GENERATE GRAPH g FROM c USING BRUTE_FORCE;");
+        assert!(g.contains("journaled"), "{g}");
+        for s in [
+            "IMPORT GRAPH g FROM 'e.csv';",
+            "LOAD CATALOGUE c FROM 'c.csv';",
+            "SAMPLE 10 FROM g TYPES (a [1,1]) WHERE pos_frac IN [0, 1] INTO d;",
+        ] {
+            let m = message(s);
+            assert!(m.contains("nothing of it was stored"), "{m}");
+            assert!(!m.contains("LLM") && !m.contains("journal"), "{m}");
+        }
+        let d = message("DIAGNOSE g TYPES (a [1,1]);");
+        assert_eq!(d, "DIAGNOSE cancelled (Ctrl-C); it writes nothing");
+    }
+
+    #[test]
+    fn invalid_utf8_position() {
+        assert_eq!(invalid_utf8_at(b"ab\ncd\xffe"), Some((2, 3)));
+        assert_eq!(invalid_utf8_at(b"fine"), None);
+    }
+}
