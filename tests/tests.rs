@@ -6,7 +6,7 @@ mod cli;
 mod cluster_gen;
 mod common;
 mod dataset_check;
+mod export;
 mod llm;
 mod llm_server;
-mod scripts;
 mod shell;

@@ -42,6 +42,7 @@ const KEYWORDS: &[&str] = &[
     "SAMPLES",
     "SEED",
     "SHOW",
+    "SPLIT",
     "TO",
     "TYPES",
     "USING",
