@@ -6,6 +6,7 @@ mod cli;
 mod cluster_gen;
 mod common;
 mod dataset_check;
+mod hardening;
 mod llm;
 mod llm_server;
 mod scripts;

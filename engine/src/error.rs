@@ -16,10 +16,11 @@ pub struct FileLoc {
 
 impl std::fmt::Display for FileLoc {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let p = crate::limits::path(&self.path);
         if self.line == 0 {
-            write!(f, "{}", self.path.display())
+            write!(f, "{p}")
         } else {
-            write!(f, "{}:{}", self.path.display(), self.line)
+            write!(f, "{p}:{}", self.line)
         }
     }
 }
@@ -36,14 +37,14 @@ pub enum Error {
         hint: Option<String>,
     },
     /// A file could not be read or written.
-    #[error("{}: {source}", .path.display())]
+    #[error("{}: {source}", crate::limits::path(.path))]
     Io {
         path: PathBuf,
         #[source]
         source: std::io::Error,
     },
     /// A named object (catalogue, graph, dataset) or version does not exist.
-    #[error("{kind} '{name}' not found{}", hint_suffix(.hint))]
+    #[error("{kind} {} not found{}", crate::limits::quote(.name), hint_suffix(.hint))]
     NotFound {
         kind: &'static str,
         name: String,
@@ -69,7 +70,7 @@ pub enum Error {
         hint: Option<String>,
     },
     /// The database file is held by another process.
-    #[error("database is locked: {} is open in another process{}", .path.display(), hint_suffix(&Some("close the other valence session, or open another file".to_string())))]
+    #[error("database is locked: {} is open in another process{}", crate::limits::path(.path), hint_suffix(&Some("close the other valence session, or open another file".to_string())))]
     Locked { path: PathBuf },
     /// A statement was cancelled (Ctrl-C); nothing was written.
     #[error(

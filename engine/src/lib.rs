@@ -15,6 +15,7 @@ mod edges_tests;
 mod error;
 pub mod generate;
 mod graph;
+pub mod limits;
 pub mod llm;
 mod sample;
 pub mod store;

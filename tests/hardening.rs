@@ -1,0 +1,211 @@
+//! Issue 15: every bad input bounded, every corruption detected. Inputs and
+//! storage here; the LLM limits are in `hardening_llm.rs`.
+
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+use valence::Database;
+
+fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
+    let p = dir.join(name);
+    std::fs::write(&p, text).unwrap();
+    p
+}
+
+fn err_of(db: &Database, stmt: &str) -> String {
+    db.execute(stmt).unwrap_err().to_string()
+}
+
+fn count(db: &Database, show: &str) -> usize {
+    db.execute(show).unwrap()[0].table().rows.len()
+}
+
+// ---- 15.1: the modality index never wraps --------------------------------
+
+#[test]
+fn import_without_catalogue_refuses_modality_65536_at_its_line() {
+    let dir = tempfile::tempdir().unwrap();
+    // Row k (line k + 1) joins modalities m{2k} and m{2k+1}: row 32,768 brings
+    // modality number 65,536 as its target.
+    let mut text = String::from("source,target,rel,sign\n");
+    for k in 0..32_768u32 {
+        let (a, b) = (2 * k, 2 * k + 1);
+        writeln!(text, "v{a},w{b},m{a}_to_m{b},+").unwrap();
+    }
+    let p = write(dir.path(), "wide.csv", &text);
+    let db = Database::in_memory().unwrap();
+    let e = err_of(&db, &format!("IMPORT GRAPH wide FROM '{}';", p.display()));
+    assert!(e.contains("wide.csv:32769"), "{e}");
+    assert!(
+        e.contains("too many modalities") && e.contains("'m65535'"),
+        "{e}"
+    );
+    assert_eq!(count(&db, "SHOW GRAPHS;"), 0);
+
+    // One row fewer (65,534 modalities) imports, and modality names survive.
+    let short: String = text
+        .lines()
+        .take(32_768)
+        .map(|l| format!("{l}\n"))
+        .collect();
+    let p = write(dir.path(), "wide_ok.csv", &short);
+    db.execute(&format!("IMPORT GRAPH wide FROM '{}';", p.display()))
+        .unwrap();
+    let g = db.graph("wide").unwrap();
+    assert_eq!(g.modalities().len(), 65_534);
+    let last = g
+        .find("m65533", "w65533")
+        .expect("last node keeps its modality");
+    assert_eq!(g.modalities()[g.modality_of(last) as usize], "m65533");
+}
+
+// ---- 15.5: no silent CSV acceptance --------------------------------------
+
+#[test]
+fn catalogue_with_unterminated_quote_is_an_error_at_its_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = write(
+        dir.path(),
+        "cat.csv",
+        "modality,value\nbrand,Nike\nbrand,\"Rolex\naudience,Athletes\naudience,Gamers\n",
+    );
+    let db = Database::in_memory().unwrap();
+    let e = err_of(&db, &format!("LOAD CATALOGUE c FROM '{}';", p.display()));
+    assert!(e.contains("cat.csv:3"), "{e}");
+    assert!(e.contains("unterminated quote"), "{e}");
+    assert_eq!(count(&db, "SHOW CATALOGUES;"), 0);
+
+    // A quote left open on the last line (no newline after it) too.
+    let p = write(
+        dir.path(),
+        "cat2.csv",
+        "modality,value\nbrand,Nike\nbrand,\"Rolex",
+    );
+    let e = err_of(&db, &format!("LOAD CATALOGUE c FROM '{}';", p.display()));
+    assert!(
+        e.contains("cat2.csv:3") && e.contains("never closed"),
+        "{e}"
+    );
+
+    // Quoted fields that close properly are still fine.
+    let p = write(
+        dir.path(),
+        "cat3.csv",
+        "modality,value\nbrand,\"Rolex, \"\"the\"\" watch\"\naudience,Athletes\n",
+    );
+    db.execute(&format!("LOAD CATALOGUE c FROM '{}';", p.display()))
+        .unwrap();
+}
+
+#[test]
+fn edge_row_of_empty_fields_is_an_error_not_skipped() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = write(
+        dir.path(),
+        "e.csv",
+        "source,target,rel,sign\nNike,Athletes,brand_to_audience,+\n,,,\nRolex,Gamers,brand_to_audience,-\n",
+    );
+    let db = Database::in_memory().unwrap();
+    let e = err_of(&db, &format!("IMPORT GRAPH g FROM '{}';", p.display()));
+    assert!(e.contains("e.csv:3") && e.contains("empty fields"), "{e}");
+    // Truly blank lines are still skipped.
+    let p = write(
+        dir.path(),
+        "blank.csv",
+        "source,target,rel,sign\nNike,Athletes,brand_to_audience,+\n\n   \nRolex,Gamers,brand_to_audience,-\n",
+    );
+    db.execute(&format!("IMPORT GRAPH g FROM '{}';", p.display()))
+        .unwrap();
+    let g = db.graph("g").unwrap();
+    assert_eq!(g.edge_counts(), (1, 1));
+}
+
+#[test]
+fn edge_file_quote_fault_names_the_real_cause() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = write(
+        dir.path(),
+        "q.csv",
+        "source,target,rel,sign\n\"Nike,Athletes,brand_to_audience,+\nRolex,Gamers,brand_to_audience,-\n",
+    );
+    let db = Database::in_memory().unwrap();
+    let e = err_of(&db, &format!("IMPORT GRAPH g FROM '{}';", p.display()));
+    assert!(
+        e.contains("q.csv:2") && e.contains("unterminated quote"),
+        "{e}"
+    );
+    assert!(!e.contains("empty target"), "{e}");
+}
+
+// ---- 15.6 / 15.7: bounded echoes, bounded names and values ---------------
+
+#[test]
+fn a_huge_field_is_quoted_short_with_its_size() {
+    let dir = tempfile::tempdir().unwrap();
+    let big = "x".repeat(20 * 1024 * 1024);
+    let p = write(
+        dir.path(),
+        "big.csv",
+        &format!("source,target,rel,sign\nNike,Athletes,brand_to_audience,{big}\n"),
+    );
+    let db = Database::in_memory().unwrap();
+    let e = err_of(&db, &format!("IMPORT GRAPH g FROM '{}';", p.display()));
+    assert!(e.len() < 1000, "error of {} bytes", e.len());
+    assert!(e.contains("big.csv:2") && e.contains("(20.0 MB)"), "{e}");
+}
+
+#[test]
+fn a_huge_path_is_quoted_short() {
+    let db = Database::in_memory().unwrap();
+    let long = format!("/nonexistent/{}", "d".repeat(1024 * 1024));
+    let e = err_of(&db, &format!("LOAD CATALOGUE c FROM '{long}';"));
+    assert!(e.len() < 2000, "error of {} bytes", e.len());
+    assert!(e.contains("(1.0 MB)"), "{e}");
+}
+
+#[test]
+fn names_over_255_bytes_are_refused() {
+    let db = Database::in_memory().unwrap();
+    let ok = "n".repeat(255);
+    db.execute(&format!(
+        "LOAD CATALOGUE {ok} FROM 'tests/data/tiny_catalogue.csv';"
+    ))
+    .unwrap();
+    let long = "n".repeat(100_000);
+    let e = err_of(
+        &db,
+        &format!("LOAD CATALOGUE {long} FROM 'tests/data/tiny_catalogue.csv';"),
+    );
+    assert!(
+        e.contains("100000 bytes") && e.contains("at most 255"),
+        "{e}"
+    );
+    assert!(e.len() < 2000, "error of {} bytes", e.len());
+    assert_eq!(count(&db, "SHOW CATALOGUES;"), 1);
+}
+
+#[test]
+fn catalogue_values_over_64_kb_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let value = "v".repeat(64 * 1024 + 1);
+    let p = write(
+        dir.path(),
+        "c.csv",
+        &format!("modality,value\nbrand,Nike\nbrand,{value}\n"),
+    );
+    let db = Database::in_memory().unwrap();
+    let e = err_of(&db, &format!("LOAD CATALOGUE c FROM '{}';", p.display()));
+    assert!(
+        e.contains("c.csv:3") && e.contains("at most 64.0 KB"),
+        "{e}"
+    );
+    assert!(e.len() < 1000, "error of {} bytes", e.len());
+    let ok = "v".repeat(64 * 1024);
+    let p = write(
+        dir.path(),
+        "c2.csv",
+        &format!("modality,value\nbrand,Nike\nbrand,{ok}\n"),
+    );
+    db.execute(&format!("LOAD CATALOGUE c FROM '{}';", p.display()))
+        .unwrap();
+}
