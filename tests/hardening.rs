@@ -209,3 +209,165 @@ fn catalogue_values_over_64_kb_are_refused() {
     db.execute(&format!("LOAD CATALOGUE c FROM '{}';", p.display()))
         .unwrap();
 }
+
+// ---- 15.3: checksums, CHECK DATABASE, format 1 read back ----------------
+
+/// The rows of `CHECK DATABASE` as (kind, name, version, status).
+fn check_rows(db: &Database) -> Vec<(String, String, Option<i64>, String)> {
+    let r = db.execute("CHECK DATABASE;").unwrap();
+    let t = r[0].table();
+    (0..t.rows.len())
+        .map(|i| {
+            let s = |c: &str| {
+                t.get(i, c)
+                    .and_then(|v| v.as_str())
+                    .unwrap_or("")
+                    .to_string()
+            };
+            let v = t.get(i, "version").and_then(|v| v.as_i64());
+            (s("kind"), s("name"), v, s("status"))
+        })
+        .collect()
+}
+
+#[test]
+fn format_1_database_reads_back_identically_and_is_migrated() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("v1.vdb");
+    std::fs::copy("tests/data/format1/v1.vdb", &path).unwrap();
+    let db = Database::open(&path).unwrap();
+    let ds = dir.path().join("ds.jsonl");
+    let (gref, ggen) = (dir.path().join("ref.csv"), dir.path().join("gen.csv"));
+    db.execute(&format!(
+        "EXPORT DATASET ds TO '{}'; EXPORT GRAPH ref TO '{}'; EXPORT GRAPH gen TO '{}';",
+        ds.display(),
+        gref.display(),
+        ggen.display()
+    ))
+    .unwrap();
+    let read = |p: &Path| std::fs::read(p).unwrap();
+    assert_eq!(read(&ds), read(Path::new("tests/data/format1/ds.jsonl")));
+    assert_eq!(read(&gref), read(Path::new("tests/data/format1/ref.csv")));
+    assert_eq!(read(&ggen), read(Path::new("tests/data/format1/ref.csv")));
+    let cat = db.execute("DESCRIBE CATALOGUE small;").unwrap();
+    assert!(!cat[0].table().rows.is_empty());
+    // Opening migrated it to format 2: every object now has a checksum.
+    let rows = check_rows(&db);
+    let objects: Vec<_> = rows
+        .iter()
+        .map(|(k, n, v, s)| (k.as_str(), n.as_str(), *v, s.as_str()))
+        .collect();
+    assert_eq!(
+        objects,
+        vec![
+            ("catalogue", "small", Some(1), "ok"),
+            ("dataset", "ds", Some(1), "ok"),
+            ("graph", "gen", Some(1), "ok"),
+            ("graph", "ref", Some(1), "ok"),
+            ("journal", "", None, "ok"),
+        ]
+    );
+    // The journal written by format 1 still answers: a re-run makes no call.
+    let r = db
+        .execute(
+            "GENERATE GRAPH gen FROM small USING BRUTE_FORCE \
+             WITH (backend = 'oracle', reference = 'fixtures/small/edges.csv');",
+        )
+        .unwrap();
+    let t = r[0].table();
+    assert_eq!(t.get(0, "calls_made").and_then(|v| v.as_i64()), Some(0));
+    assert_eq!(
+        t.get(0, "calls_replayed").and_then(|v| v.as_i64()),
+        Some(27)
+    );
+}
+
+/// Flips one bit inside every occurrence of `needle` in the file.
+fn flip_inside(path: &Path, needle: &[u8]) -> usize {
+    let mut d = std::fs::read(path).unwrap();
+    let hits: Vec<usize> = d
+        .windows(needle.len())
+        .enumerate()
+        .filter(|(_, w)| *w == needle)
+        .map(|(i, _)| i)
+        .collect();
+    for &i in &hits {
+        d[i + needle.len() / 2] ^= 0x01;
+    }
+    std::fs::write(path, d).unwrap();
+    hits.len()
+}
+
+#[test]
+fn a_flipped_byte_in_a_payload_is_an_error_naming_the_object() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("x.vdb");
+    let other = write(
+        dir.path(),
+        "other.csv",
+        "modality,value\nbrand,Acme\naudience,Kids\n",
+    );
+    {
+        let db = Database::open(&path).unwrap();
+        db.execute(&format!(
+            "LOAD CATALOGUE tiny FROM 'tests/data/tiny_catalogue.csv';
+             IMPORT GRAPH g FROM 'tests/data/tiny_edges.csv' CATALOGUE tiny;
+             LOAD CATALOGUE other FROM '{}';",
+            other.display()
+        ))
+        .unwrap();
+        assert!(check_rows(&db).iter().all(|r| r.3 == "ok"));
+    }
+    // "Budget Shoppers" is in tiny's catalogue JSON and g's snapshot only.
+    assert!(flip_inside(&path, b"Budget Shoppers") >= 2);
+    let db = Database::open(&path).unwrap();
+    let e = err_of(&db, "DESCRIBE GRAPH g;");
+    assert!(e.contains("graph g@1 is corrupted"), "{e}");
+    let e = err_of(&db, "DESCRIBE CATALOGUE tiny;");
+    assert!(e.contains("catalogue tiny@1 is corrupted"), "{e}");
+    let e = err_of(
+        &db,
+        "SAMPLE 2 FROM g TYPES (brand [1,1]) LABEL x COUNT 2 WHERE pos_frac IN [0, 1] INTO d;",
+    );
+    assert!(e.contains("graph g@1 is corrupted"), "{e}");
+    // Untouched objects still load.
+    db.execute("DESCRIBE CATALOGUE other;").unwrap();
+    let rows = check_rows(&db);
+    let status = |k: &str, n: &str| {
+        rows.iter()
+            .find(|r| r.0 == k && r.1 == n)
+            .map(|r| r.3.clone())
+            .unwrap()
+    };
+    assert_eq!(status("catalogue", "tiny"), "corrupt");
+    assert_eq!(status("graph", "g"), "corrupt");
+    assert_eq!(status("catalogue", "other"), "ok");
+    // The damaged version can be dropped and made again.
+    db.execute(
+        "DROP GRAPH g@1; DROP CATALOGUE tiny@1;
+         LOAD CATALOGUE tiny FROM 'tests/data/tiny_catalogue.csv';",
+    )
+    .unwrap();
+    assert!(check_rows(&db).iter().all(|r| r.3 == "ok"));
+}
+
+#[test]
+fn a_flipped_byte_in_a_manifest_is_reported() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("m.vdb");
+    {
+        let db = Database::open(&path).unwrap();
+        db.execute("LOAD CATALOGUE tiny FROM 'tests/data/tiny_catalogue.csv';")
+            .unwrap();
+    }
+    // The statement text is only in the manifest.
+    assert_eq!(flip_inside(&path, b"LOAD CATALOGUE tiny FROM"), 1);
+    let db = Database::open(&path).unwrap();
+    let e = err_of(&db, "SHOW CATALOGUES;");
+    assert!(
+        e.contains("catalogue tiny@1 is corrupted") && e.contains("manifest"),
+        "{e}"
+    );
+    let rows = check_rows(&db);
+    assert_eq!(rows[0].3, "corrupt");
+}

@@ -80,6 +80,17 @@ pub enum Error {
     /// Not implemented yet (named statement or feature).
     #[error("{0} is not implemented yet")]
     NotImplemented(String),
+    /// A stored object does not match the checksum written with it.
+    #[error(
+        "{kind} {}@{version} is corrupted: {detail}\n  hint: restore the file from a backup, or DROP {} {}@{version} and create it again; CHECK DATABASE lists every damaged object",
+        crate::limits::excerpt(.name), .kind.to_uppercase(), crate::limits::excerpt(.name)
+    )]
+    Corrupt {
+        kind: &'static str,
+        name: String,
+        version: u32,
+        detail: String,
+    },
     /// The storage layer (redb) or an on-disk snapshot failed.
     #[error("storage error: {0}")]
     Storage(String),

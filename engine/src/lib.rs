@@ -15,6 +15,7 @@ mod edges_tests;
 mod error;
 pub mod generate;
 mod graph;
+mod integrity;
 pub mod limits;
 pub mod llm;
 mod sample;
@@ -36,4 +37,4 @@ pub use sample::{
     Dataset, DatasetDescription, DatasetFormat, DatasetRow, LabelReport, LabelSpec, SampleOptions,
     SampleReport, SampleSpec, TypeQuota, sample,
 };
-pub use store::{Kind, Manifest, ObjRef, ObjectInfo, Store, Stored};
+pub use store::{CheckEntry, Integrity, Kind, Manifest, ObjRef, ObjectInfo, Store, Stored};

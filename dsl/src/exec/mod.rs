@@ -2,6 +2,7 @@
 //! family; the executor never opens redb tables (it goes through
 //! [`valence_engine::Engine`]).
 
+mod check;
 mod compare;
 mod generate;
 mod objects;
@@ -98,6 +99,7 @@ impl Session {
             StatementKind::CompareGraph { .. } | StatementKind::CheckGraph { .. } => {
                 compare::execute(e, stmt, ctx)?
             }
+            StatementKind::CheckDatabase => check::execute(e, stmt, ctx)?,
         };
         wrap(Ok(result), stmt.span).map(|mut r| {
             r.statement = title;
