@@ -295,6 +295,18 @@ pub struct ClusterReport {
     pub failures: Vec<String>,
 }
 
+impl super::Completeness for ClusterReport {
+    fn failed_requests(&self) -> u64 {
+        self.phases.iter().map(|p| p.failed).sum()
+    }
+    fn unclassified_pairs(&self) -> u64 {
+        self.pairs_unclassified
+    }
+    fn failure_messages(&self) -> &[String] {
+        &self.failures
+    }
+}
+
 impl ClusterReport {
     /// The phase table: phase, planned, made, replayed, retries, failed, and
     /// a `total` row.
@@ -1135,7 +1147,8 @@ pub fn build_cluster_backend(cat: &Catalogue, opts: &ClusterOptions) -> Result<A
         BackendKind::Oracle => Arc::new(super::brute_force::oracle_for(cat, g)?),
         BackendKind::OpenAi => Arc::new(
             OpenAiBackend::new(g.base_url.as_deref(), &g.model, g.temperature)?
-                .with_embedding_model(&opts.embedding_model),
+                .with_embedding_model(&opts.embedding_model)
+                .with_max_reply_bytes(g.max_reply_bytes),
         ),
     })
 }
@@ -1164,7 +1177,8 @@ pub fn generate_graph_cluster(
     statement: &str,
     ctx: &Ctx,
 ) -> Result<(Written, ClusterReport)> {
-    super::generate_and_store(engine, name, catalogue, opts, statement, |cat| {
+    let allow = opts.generate.allow_failed;
+    super::generate_and_store(engine, name, catalogue, opts, allow, statement, |cat| {
         run_cluster(engine.store(), cat, opts, ctx)
     })
 }

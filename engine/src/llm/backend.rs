@@ -116,6 +116,8 @@ pub struct OpenAiBackend {
     temperature: f64,
     /// From env `OPENAI_API_KEY`; memory only.
     key: Option<String>,
+    /// The largest response body read (larger: a failed attempt).
+    max_reply_bytes: u64,
 }
 
 impl std::fmt::Debug for OpenAiBackend {
@@ -178,7 +180,42 @@ impl OpenAiBackend {
             embedding_model: None,
             temperature,
             key,
+            max_reply_bytes: 1024 * 1024,
         })
+    }
+
+    /// Caps the response bodies read (default 1 MiB).
+    pub fn with_max_reply_bytes(mut self, n: u64) -> OpenAiBackend {
+        self.max_reply_bytes = n;
+        self
+    }
+
+    /// Reads a response body, refusing more than `max_reply_bytes` (checked
+    /// against Content-Length first, then while reading).
+    async fn read_body(&self, mut resp: reqwest::Response) -> Result<String, CallError> {
+        let max = self.max_reply_bytes;
+        let too_big = |n: String| CallError::Transient {
+            message: format!(
+                "the reply is larger than max_reply_bytes = {max} ({n}); it is dropped, not journaled"
+            ),
+            retry_after: None,
+        };
+        if let Some(n) = resp.content_length().filter(|n| *n > max) {
+            return Err(too_big(format!("Content-Length {n}")));
+        }
+        let mut body: Vec<u8> = Vec::new();
+        loop {
+            let chunk = resp.chunk().await.map_err(|e| CallError::Transient {
+                message: self.scrub(format!("reading the response failed: {}", error_chain(&e))),
+                retry_after: None,
+            })?;
+            let Some(chunk) = chunk else { break };
+            if body.len() as u64 + chunk.len() as u64 > max {
+                return Err(too_big(format!("more than {max} bytes received")));
+            }
+            body.extend_from_slice(&chunk);
+        }
+        Ok(String::from_utf8_lossy(&body).into_owned())
     }
 
     /// The journal identity of a client for `model` at `temperature`.
@@ -222,10 +259,7 @@ impl OpenAiBackend {
             .and_then(|v| v.trim().parse::<f64>().ok())
             .filter(|s| s.is_finite() && *s >= 0.0)
             .map(Duration::from_secs_f64);
-        let text = resp.text().await.map_err(|e| CallError::Transient {
-            message: self.scrub(format!("reading the response failed: {}", error_chain(&e))),
-            retry_after: None,
-        })?;
+        let text = self.read_body(resp).await?;
         if !status.is_success() {
             let message = self.scrub(format!(
                 "{url} answered HTTP {status}: {}",

@@ -7,7 +7,8 @@
 //!   parser refuses it). It is retried up to `retries` times, waiting an
 //!   exponential backoff (`backoff_base * 2^k`, capped at `backoff_max`) with
 //!   jitter (50-100% of that), or the server's `Retry-After` when it is
-//!   longer (capped at `retry_after_max`).
+//!   longer. A `Retry-After` above `retry_after_max` (GENERATE's
+//!   `max_wait_s`) fails the request at once: waiting is never unbounded.
 //! * Every attempt, first or retry, is a CALL for the budget: a budget of N
 //!   means at most N HTTP requests.
 //! * A rejected request (other 4xx) fails its batch at once; a fatal one
@@ -63,7 +64,7 @@ impl Default for CallPolicy {
             timeout: Duration::from_secs(60),
             backoff_base: Duration::from_millis(500),
             backoff_max: Duration::from_secs(30),
-            retry_after_max: Duration::from_secs(300),
+            retry_after_max: Duration::from_secs(120),
             seed: 0,
         }
     }
@@ -236,6 +237,17 @@ async fn one<T: Send + 'static>(
                 message,
                 retry_after: ra,
             })) => {
+                if let Some(ra) = ra.filter(|ra| *ra > policy.retry_after_max) {
+                    return TaskEnd::Outcome(Outcome::Failed {
+                        attempts,
+                        error: format!(
+                            "the server asks to wait {} s (Retry-After), more than max_wait_s = \
+                             {} s: not retried (re-run later, or raise max_wait_s); {message}",
+                            ra.as_secs_f64(),
+                            policy.retry_after_max.as_secs_f64()
+                        ),
+                    });
+                }
                 last_error = message;
                 retry_after = ra;
             }
