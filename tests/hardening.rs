@@ -371,3 +371,30 @@ fn a_flipped_byte_in_a_manifest_is_reported() {
     let rows = check_rows(&db);
     assert_eq!(rows[0].3, "corrupt");
 }
+
+// ---- 15.12: a SAMPLE too large for memory is refused at once ------------
+
+#[test]
+fn a_sample_too_large_for_memory_is_refused_at_once() {
+    let db = Database::in_memory().unwrap();
+    db.execute(
+        "LOAD CATALOGUE tiny FROM 'tests/data/tiny_catalogue.csv';
+         IMPORT GRAPH g FROM 'tests/data/tiny_edges.csv' CATALOGUE tiny;",
+    )
+    .unwrap();
+    let t0 = std::time::Instant::now();
+    // 1e9 rows of up to 3 nodes: ~160 GB, more than any test machine has.
+    let e = err_of(
+        &db,
+        "SAMPLE 1000000000 FROM g TYPES (brand [1,1], audience [1,1], platform [1,1]) \
+         LABEL x COUNT 1000000000 WHERE pos_frac IN [0, 1] WITH (distinct = false) INTO d;",
+    );
+    assert!(
+        t0.elapsed() < std::time::Duration::from_secs(5),
+        "{:?}",
+        t0.elapsed()
+    );
+    assert!(e.contains("SAMPLE 1000000000 would need about"), "{e}");
+    assert!(e.contains("GB") && e.contains("available"), "{e}");
+    assert_eq!(count(&db, "SHOW DATASETS;"), 0);
+}
