@@ -166,3 +166,43 @@ fn replies_over_max_reply_bytes_are_failed_attempts_never_journaled() {
     .to_string();
     assert!(fresh.contains("max_reply_bytes = 100000"), "{fresh}");
 }
+
+#[test]
+fn secrets_in_base_url_are_never_stored_or_shown() {
+    let (server, db, _dir) = setup();
+    let port = server.base_url.trim_start_matches("http://127.0.0.1:");
+    let url = format!("http://bob:hunter22@127.0.0.1:{port}?api_key=sk-live-777&x=1");
+    db.execute(&format!(
+        "GENERATE GRAPH g FROM c USING BRUTE_FORCE WITH (backend = 'openai', \
+         base_url = '{url}', model = 'test');"
+    ))
+    .unwrap();
+    assert_eq!(db.graph("g").unwrap().edge_counts(), (1, 1));
+    let mut shown = String::new();
+    for q in [
+        "DESCRIBE GRAPH g;",
+        "SHOW VERSIONS OF GRAPH g;",
+        "SHOW GRAPHS;",
+    ] {
+        shown.push_str(&valence::render::render(
+            &db.execute(q).unwrap()[0],
+            valence::Mode::Json,
+        ));
+    }
+    assert!(shown.contains("<redacted>@127.0.0.1"), "{shown}");
+    assert!(
+        !shown.contains("hunter22") && !shown.contains("sk-live-777"),
+        "{shown}"
+    );
+    // An error that names the URL does not show them either.
+    server.script(vec![Fault::Status(400); 4]);
+    let e = db
+        .execute(&format!(
+            "GENERATE GRAPH h FROM c USING BRUTE_FORCE WITH (backend = 'openai', \
+             base_url = '{url}', model = 'other');"
+        ))
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("HTTP 400"), "{e}");
+    assert!(!e.contains("hunter22") && !e.contains("sk-live-777"), "{e}");
+}

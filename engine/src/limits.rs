@@ -92,9 +92,156 @@ pub fn check_value_len(what: &str, v: &str) -> std::result::Result<(), (String, 
     Ok(())
 }
 
+/// Query parameter names whose values are treated as secrets in URLs.
+const SECRET_PARAMS: &[&str] = &[
+    "key",
+    "api_key",
+    "apikey",
+    "api-key",
+    "token",
+    "access_token",
+    "auth",
+    "secret",
+    "password",
+    "pass",
+    "pwd",
+    "sig",
+    "signature",
+    "code",
+    "client_secret",
+    "session",
+    "credential",
+    "credentials",
+];
+
+fn secret_param(name: &str) -> bool {
+    let n = name.to_ascii_lowercase();
+    SECRET_PARAMS.contains(&n.as_str())
+        || ["key", "token", "secret", "password", "auth"]
+            .iter()
+            .any(|s| n.ends_with(s) || n.starts_with(s))
+}
+
+/// The secret parts of a URL: the userinfo (`user:pass@`) and the values of
+/// secret-looking query parameters (`key=`, `api_key=`, `token=`, ...).
+/// Works on text that is not a valid URL too.
+pub fn url_secrets(url: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let rest = url.split_once("://").map(|(_, r)| r).unwrap_or(url);
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
+    if let Some((userinfo, _)) = authority.rsplit_once('@') {
+        out.extend(
+            userinfo
+                .split(':')
+                .filter(|p| !p.is_empty())
+                .map(String::from),
+        );
+        out.push(userinfo.to_string());
+    }
+    if let Some((_, query)) = url.split_once('?') {
+        let query = query.split('#').next().unwrap_or("");
+        for pair in query.split(['&', ';']) {
+            if let Some((k, v)) = pair.split_once('=')
+                && secret_param(k)
+                && !v.is_empty()
+            {
+                out.push(v.to_string());
+            }
+        }
+    }
+    out.sort_by_key(|s| std::cmp::Reverse(s.len()));
+    out.dedup();
+    out
+}
+
+/// `url` with its userinfo replaced by `<redacted>` and the values of
+/// secret-looking query parameters by `<redacted>`: what is stored in
+/// manifests and shown in DESCRIBE and errors.
+pub fn redact_url(url: &str) -> String {
+    let (scheme, rest) = match url.split_once("://") {
+        Some((s, r)) => (format!("{s}://"), r),
+        None => (String::new(), url),
+    };
+    let auth_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let (authority, tail) = rest.split_at(auth_end);
+    let authority = match authority.rsplit_once('@') {
+        Some((_, host)) => format!("<redacted>@{host}"),
+        None => authority.to_string(),
+    };
+    let tail = match tail.split_once('?') {
+        None => tail.to_string(),
+        Some((path, query)) => {
+            let (query, frag) = match query.split_once('#') {
+                Some((q, f)) => (q, format!("#{f}")),
+                None => (query, String::new()),
+            };
+            let q: Vec<String> = query
+                .split('&')
+                .map(|pair| match pair.split_once('=') {
+                    Some((k, v)) if secret_param(k) && !v.is_empty() => format!("{k}=<redacted>"),
+                    _ => pair.to_string(),
+                })
+                .collect();
+            format!("{path}?{}{frag}", q.join("&"))
+        }
+    };
+    format!("{scheme}{authority}{tail}")
+}
+
+/// Serializes an optional URL redacted (manifests never hold its secrets).
+pub fn serialize_redacted_url<S: serde::Serializer>(
+    url: &Option<String>,
+    s: S,
+) -> std::result::Result<S::Ok, S::Error> {
+    match url {
+        Some(u) => s.serialize_some(&redact_url(u)),
+        None => s.serialize_none(),
+    }
+}
+
+/// Replaces every secret of `url` found in `text` by `<redacted>`.
+pub fn scrub_url_secrets(text: &str, url: &str) -> String {
+    let mut t = text.replace(url, &redact_url(url));
+    for s in url_secrets(url) {
+        if s.len() >= 3 {
+            t = t.replace(&s, "<redacted>");
+        }
+    }
+    t
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn urls_lose_their_secrets() {
+        assert_eq!(
+            redact_url("https://bob:hunter2@api.example.com/v1?key=abc123&x=1"),
+            "https://<redacted>@api.example.com/v1?key=<redacted>&x=1"
+        );
+        assert_eq!(
+            redact_url("http://h:8080/v1?api_key=s3cr3t&API-VERSION=2024#frag"),
+            "http://h:8080/v1?api_key=<redacted>&API-VERSION=2024#frag"
+        );
+        assert_eq!(redact_url("http://127.0.0.1:9/v1"), "http://127.0.0.1:9/v1");
+        assert_eq!(
+            redact_url("http://h/v1?access_token=t0k"),
+            "http://h/v1?access_token=<redacted>"
+        );
+        let s = url_secrets("https://bob:hunter2@h/v1?token=zzz9&a=b");
+        assert!(
+            s.contains(&"hunter2".to_string()) && s.contains(&"zzz9".to_string()),
+            "{s:?}"
+        );
+        let text =
+            "error sending request for url (https://bob:hunter2@h/v1?token=zzz9&a=b/chat): hunter2";
+        let scrubbed = scrub_url_secrets(text, "https://bob:hunter2@h/v1?token=zzz9&a=b");
+        assert!(
+            !scrubbed.contains("hunter2") && !scrubbed.contains("zzz9"),
+            "{scrubbed}"
+        );
+    }
 
     #[test]
     fn quote_keeps_short_inputs_whole() {

@@ -457,6 +457,7 @@ pub fn generate_graph(
     ctx: &Ctx,
 ) -> Result<(Written, GenerateReport)> {
     let allow = opts.allow_failed;
+    let statement = &super::scrub_statement(statement, opts);
     super::generate_and_store(engine, name, catalogue, opts, allow, statement, |cat| {
         run_brute_force(engine.store(), cat, opts, ctx)
     })

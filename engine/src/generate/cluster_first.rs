@@ -1178,6 +1178,7 @@ pub fn generate_graph_cluster(
     ctx: &Ctx,
 ) -> Result<(Written, ClusterReport)> {
     let allow = opts.generate.allow_failed;
+    let statement = &super::scrub_statement(statement, &opts.generate);
     super::generate_and_store(engine, name, catalogue, opts, allow, statement, |cat| {
         run_cluster(engine.store(), cat, opts, ctx)
     })

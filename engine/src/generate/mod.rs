@@ -49,7 +49,9 @@ pub struct GenerateOptions {
     pub backend: BackendKind,
     /// `reference`: the edge CSV the oracle answers from (required for oracle).
     pub reference: Option<PathBuf>,
-    /// `base_url` (openai); `None` = env OPENAI_BASE_URL.
+    /// `base_url` (openai); `None` = env OPENAI_BASE_URL. Serialized (into
+    /// manifests) without its secrets: userinfo and `key=`/`token=`... values.
+    #[serde(serialize_with = "crate::limits::serialize_redacted_url")]
     pub base_url: Option<String>,
     /// `model`; default `gemini-3.1-flash-lite-preview` (the report's model).
     pub model: String,
@@ -324,6 +326,15 @@ pub struct GenerateReport {
     pub seconds: f64,
     /// The first few failure messages, one per failed batch.
     pub failures: Vec<String>,
+}
+
+/// The statement text as stored in the manifest: without the secrets of
+/// its `base_url` (userinfo, `key=`/`token=`... values).
+pub(crate) fn scrub_statement(statement: &str, opts: &GenerateOptions) -> String {
+    match &opts.base_url {
+        Some(u) => crate::limits::scrub_url_secrets(statement, u),
+        None => statement.to_string(),
+    }
 }
 
 /// How complete a generation run is: failed requests that left pairs
