@@ -398,3 +398,35 @@ fn a_sample_too_large_for_memory_is_refused_at_once() {
     assert!(e.contains("GB") && e.contains("available"), "{e}");
     assert_eq!(count(&db, "SHOW DATASETS;"), 0);
 }
+
+// ---- 15.9: a failed create leaves no stub --------------------------------
+
+#[test]
+fn a_database_that_cannot_be_created_leaves_no_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("new.vdb");
+    // A file-size limit of 8 blocks (a few KB, far below the ~72 KB redb
+    // writes at creation) fails the creation the way a full disk does;
+    // SIGXFSZ is ignored so the write returns EFBIG instead of killing.
+    let out = std::process::Command::new("sh")
+        .arg("-c")
+        .arg(format!(
+            "trap '' XFSZ; ulimit -f 8; exec '{}' '{}' -c 'SHOW GRAPHS;'",
+            crate::common::valence_bin().display(),
+            db.display()
+        ))
+        .current_dir(crate::common::root())
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    let err = crate::common::stderr(&out);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("cannot create the database") && err.contains("no file was left"),
+        "{err}"
+    );
+    assert!(!db.exists(), "a stub was left behind");
+    // Without the limit the same path works.
+    let out = crate::common::valence(&[db.to_str().unwrap(), "-c", "SHOW GRAPHS;"]);
+    assert!(out.status.success(), "{}", crate::common::stderr(&out));
+}

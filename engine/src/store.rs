@@ -275,8 +275,32 @@ impl Writer<'_> {
 
 impl Store {
     /// Opens (or creates) a database file. A file held by another process
-    /// gives [`Error::Locked`].
+    /// gives [`Error::Locked`]. When creating a new file fails (a full disk,
+    /// a file-size limit...), the partial file is removed: no stub is left
+    /// that later opens would refuse.
     pub fn open(path: &Path) -> Result<Store> {
+        let existed = std::fs::symlink_metadata(path).is_ok();
+        match Store::open_or_create(path) {
+            Ok(s) => Ok(s),
+            Err(e) if !existed => {
+                let removed = std::fs::remove_file(path).is_ok() || !path.exists();
+                Err(Error::invalid_hint(
+                    format!(
+                        "cannot create the database {}: {e}",
+                        crate::limits::path(path)
+                    ),
+                    if removed {
+                        "free space on the device or choose another directory; no file was left behind"
+                    } else {
+                        "free space on the device or choose another directory, and delete the partial file"
+                    },
+                ))
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    fn open_or_create(path: &Path) -> Result<Store> {
         let db = match redb::Database::create(path) {
             Ok(db) => db,
             Err(redb::DatabaseError::DatabaseAlreadyOpen) => {
