@@ -15,6 +15,8 @@
 //!   (401/403/404) stops the run. A failed batch does not stop the run.
 //! * Outcomes are handed to the caller one at a time, in completion order,
 //!   on the driving task (so the caller can journal each before the next).
+//!   A usable reply received while the run is stopping (after an error) is
+//!   still handed over, so it is journaled rather than lost.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -222,7 +224,10 @@ async fn one<T: Send + 'static>(
         attempts += 1;
         retry_after = None;
         let call = tokio::time::timeout(policy.timeout, backend.complete(&req));
+        // Biased: a reply that is already there is taken, even when the run
+        // is stopping at the same moment (it is then handed over and journaled).
         let res = tokio::select! {
+            biased;
             r = call => r,
             _ = wait_stop(&stop) => return TaskEnd::Outcome(Outcome::Unfinished { attempts }),
         };
@@ -332,11 +337,15 @@ pub async fn run_calls<T: Send + 'static>(
         };
         match end {
             (i, TaskEnd::Outcome(o)) => {
-                if first_err.is_none()
-                    && let Err(e) = on_outcome(i, o)
-                {
-                    stop.store(true, Ordering::SeqCst);
-                    first_err = Some(e);
+                if first_err.is_none() {
+                    if let Err(e) = on_outcome(i, o) {
+                        stop.store(true, Ordering::SeqCst);
+                        first_err = Some(e);
+                    }
+                } else if matches!(o, Outcome::Done { .. }) {
+                    // A reply received while the run stops is still handed
+                    // over (journaled): it was paid for.
+                    let _ = on_outcome(i, o);
                 }
             }
             (i, TaskEnd::Fatal(m)) => {
@@ -358,5 +367,75 @@ pub async fn run_calls<T: Send + 'static>(
     match first_err {
         Some(e) => Err(e),
         None => Ok(()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::llm::backend::{BoxFuture, Task};
+
+    /// Answers every request after 20 ms, counting the replies it gave.
+    struct Slow(Arc<AtomicU64>);
+
+    impl Backend for Slow {
+        fn name(&self) -> &'static str {
+            "slow"
+        }
+        fn journal_identity(&self) -> String {
+            "slow".into()
+        }
+        fn complete<'a>(&'a self, _req: &'a Request) -> BoxFuture<'a, Result<String, CallError>> {
+            Box::pin(async {
+                tokio::time::sleep(Duration::from_millis(20)).await;
+                self.0.fetch_add(1, Ordering::SeqCst);
+                Ok("reply".to_string())
+            })
+        }
+    }
+
+    #[test]
+    fn replies_received_while_stopping_are_still_handed_over() {
+        let requests: Vec<Arc<Request>> = (0..5)
+            .map(|i| {
+                Arc::new(Request {
+                    task: Task::ClassifySigns {
+                        primary_modality: "m".into(),
+                        primary_value: format!("v{i}"),
+                        target_modality: "t".into(),
+                        targets: vec!["x".into()],
+                    },
+                    prompt: format!("p{i}"),
+                })
+            })
+            .collect();
+        let parse: Parser<()> = Arc::new(|_: &Request, _: &str| Ok(()));
+        let policy = CallPolicy {
+            workers: 5,
+            ..CallPolicy::default()
+        };
+        let meter = Arc::new(Meter::new(None));
+        let mut handed = 0u64;
+        let replied = Arc::new(AtomicU64::new(0));
+        let rt = new_runtime().unwrap();
+        let r = rt.block_on(run_calls(
+            Arc::new(Slow(replied.clone())),
+            requests,
+            parse,
+            &policy,
+            meter.clone(),
+            Arc::new(AtomicBool::new(false)),
+            |_, o| {
+                if matches!(o, Outcome::Done { .. }) {
+                    handed += 1;
+                }
+                // The caller stops the run at the first outcome.
+                Err(Error::invalid("stop"))
+            },
+        ));
+        assert!(r.is_err());
+        let replied = replied.load(Ordering::SeqCst);
+        assert!(replied > 1, "several calls were answered together");
+        assert_eq!(handed, replied, "every received reply was handed over");
     }
 }
