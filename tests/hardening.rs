@@ -430,3 +430,25 @@ fn a_database_that_cannot_be_created_leaves_no_file() {
     let out = crate::common::valence(&[db.to_str().unwrap(), "-c", "SHOW GRAPHS;"]);
     assert!(out.status.success(), "{}", crate::common::stderr(&out));
 }
+
+// ---- 15.13: numbers are echoed compactly ---------------------------------
+
+#[test]
+fn huge_numbers_in_a_box_are_printed_compactly() {
+    let db = Database::in_memory().unwrap();
+    db.execute(
+        "LOAD CATALOGUE tiny FROM 'tests/data/tiny_catalogue.csv';
+         IMPORT GRAPH g FROM 'tests/data/tiny_edges.csv' CATALOGUE tiny;",
+    )
+    .unwrap();
+    let e = err_of(
+        &db,
+        "SAMPLE 2 FROM g TYPES (brand [1,1]) LABEL x COUNT 2 WHERE pos_frac IN [0, 1e308] INTO d;",
+    );
+    assert!(e.contains("range [0, 1e308] leaves [0, 1]"), "{e}");
+    assert!(e.len() < 300, "{e}");
+    use valence::Value;
+    assert_eq!(Value::Interval(0.0, 1e308).display(), "[0, 1e308]");
+    assert_eq!(Value::Interval(0.125, 1.0).display(), "[0.125, 1]");
+    assert_eq!(Value::Interval(1e-9, 0.3).display(), "[1e-9, 0.3]");
+}
