@@ -4,6 +4,7 @@
 
 mod check;
 mod compare;
+mod export;
 mod generate;
 mod objects;
 pub mod opts;
@@ -85,14 +86,14 @@ impl Session {
         let result = match &stmt.kind {
             StatementKind::LoadCatalogue { .. }
             | StatementKind::ImportGraph { .. }
-            | StatementKind::ExportGraph { .. }
             | StatementKind::Show(_)
             | StatementKind::ShowVersions { .. }
             | StatementKind::Describe { .. }
             | StatementKind::Drop { .. } => objects::execute(e, stmt, ctx)?,
-            StatementKind::Diagnose(_)
-            | StatementKind::Sample(_)
-            | StatementKind::ExportDataset { .. } => sample::execute(e, stmt, ctx)?,
+            StatementKind::Diagnose(_) | StatementKind::Sample(_) => sample::execute(e, stmt, ctx)?,
+            StatementKind::ExportGraph { .. } | StatementKind::ExportDataset { .. } => {
+                export::execute(e, stmt)?
+            }
             StatementKind::Generate(_) | StatementKind::ExplainGenerate(_) => {
                 generate::execute(e, stmt, ctx)?
             }
