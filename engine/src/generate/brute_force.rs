@@ -342,11 +342,10 @@ pub fn build_backend(opts: &GenerateOptions) -> Result<Arc<dyn Backend>> {
             opts.seed,
             std::time::Duration::from_millis(opts.oracle_latency_ms),
         )?),
-        BackendKind::OpenAi => Arc::new(OpenAiBackend::new(
-            opts.base_url.as_deref(),
-            &opts.model,
-            opts.temperature,
-        )?),
+        BackendKind::OpenAi => Arc::new(
+            OpenAiBackend::new(opts.base_url.as_deref(), &opts.model, opts.temperature)?
+                .with_max_reply_bytes(opts.max_reply_bytes),
+        ),
     })
 }
 
@@ -467,7 +466,9 @@ pub fn generate_graph(
     statement: &str,
     ctx: &Ctx,
 ) -> Result<(Written, GenerateReport)> {
-    super::generate_and_store(engine, name, catalogue, opts, statement, |cat| {
+    let allow = opts.allow_failed;
+    let statement = &super::scrub_statement(statement, opts);
+    super::generate_and_store(engine, name, catalogue, opts, allow, statement, |cat| {
         run_brute_force(engine.store(), cat, opts, ctx)
     })
 }
