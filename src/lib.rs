@@ -50,6 +50,9 @@ pub use valence_engine::{
     Kind, LabelSpec, NodeId, ObjRef, Progress, SampleOptions, SampleReport, SampleSpec, Sign,
     SignedGraph, TypeQuota,
 };
+pub use valence_engine::{
+    ExportOptions, ExportReport, ExportedFile, GraphExport, GraphFormat, Split,
+};
 
 /// A Valence database: a file, or memory.
 #[derive(Clone)]
@@ -221,5 +224,60 @@ impl Database {
     /// A catalogue version (`"c"` or `"c@2"`).
     pub fn catalogue(&self, r: &str) -> Result<Catalogue> {
         Ok(self.engine().catalogue(&ObjRef::from(r))?.1)
+    }
+}
+
+// ---- typed exports (no statement text: any path, quotes included, is safe)
+
+impl Database {
+    /// `EXPORT DATASET dataset TO path ...` without statement text, so a path
+    /// containing `'` cannot break anything. The format follows the
+    /// extension unless `options.format` says otherwise (a contradiction is
+    /// an error); `options.split` writes stratified parts beside `path`.
+    ///
+    /// ```
+    /// # fn main() -> valence::Result<()> {
+    /// # let dir = tempfile::tempdir().unwrap();
+    /// use valence::{Database, ExportOptions, Split};
+    /// let db = Database::in_memory()?;
+    /// db.execute("LOAD CATALOGUE c FROM 'tests/data/tiny_catalogue.csv';
+    ///             IMPORT GRAPH g FROM 'tests/data/tiny_edges.csv' CATALOGUE c;
+    ///             SAMPLE 20 FROM g TYPES (brand [1,1], audience [1,2])
+    ///               LABEL a COUNT 10 WHERE pos_frac IN [0, 1]
+    ///               LABEL b COUNT 10 WHERE pos_frac IN [0, 1] WITH (distinct = false) INTO d;")?;
+    /// let path = dir.path().join("it's here.jsonl");
+    /// let options = ExportOptions {
+    ///     split: Some(Split::new(&[("train", 0.8), ("test", 0.2)])),
+    ///     fractions: true,
+    ///     ..Default::default()
+    /// };
+    /// let report = db.export_dataset("d", &path, &options)?;
+    /// assert_eq!(report.files.len(), 2);
+    /// assert_eq!(report.files.iter().map(|f| f.rows).sum::<u64>(), 20);
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn export_dataset(
+        &self,
+        dataset: &str,
+        path: impl AsRef<Path>,
+        options: &ExportOptions,
+    ) -> Result<ExportReport> {
+        Ok(self
+            .engine()
+            .export_dataset(&ObjRef::from(dataset), path.as_ref(), options)?)
+    }
+
+    /// `EXPORT GRAPH graph TO path [FORMAT f]` without statement text
+    /// (`format: None` = from the extension).
+    pub fn export_graph(
+        &self,
+        graph: &str,
+        path: impl AsRef<Path>,
+        format: Option<GraphFormat>,
+    ) -> Result<GraphExport> {
+        Ok(self
+            .engine()
+            .export_graph(&ObjRef::from(graph), path.as_ref(), format)?)
     }
 }

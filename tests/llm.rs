@@ -643,12 +643,11 @@ fn generate_graph_stores_one_version_with_report() {
 const SECRET: &str = "sk-valence-test-SECRET-0123456789";
 
 /// Runs in a child process (so setting the env var cannot race other
-/// tests); does nothing unless VALENCE_KEY_CHILD is set.
+/// tests), started by `api_key_is_sent_but_never_stored` with `--ignored`.
 #[test]
+#[ignore = "child process of api_key_is_sent_but_never_stored"]
 fn api_key_child() {
-    let Ok(db) = std::env::var("VALENCE_KEY_CHILD") else {
-        return;
-    };
+    let db = std::env::var("VALENCE_KEY_CHILD").expect("run by its parent test");
     assert_eq!(std::env::var("OPENAI_API_KEY").as_deref(), Ok(SECRET));
     let (server, cat, want) = serve(SMALL);
     let engine = Engine::open(Path::new(&db)).unwrap();
@@ -699,6 +698,7 @@ fn api_key_is_sent_but_never_stored() {
     let out = std::process::Command::new(exe)
         .args([
             "--exact",
+            "--ignored",
             "llm::api_key_child",
             "--nocapture",
             "--test-threads",
@@ -779,13 +779,12 @@ fn kill_opts(base_url: &str) -> GenerateOptions {
     }
 }
 
-/// The process that gets killed: GENERATE on a database file. Does
-/// nothing unless VALENCE_KILL_CHILD (the database path) is set.
+/// The process that gets killed: GENERATE on a database file
+/// (VALENCE_KILL_CHILD), started by its parent test with `--ignored`.
 #[test]
+#[ignore = "child process of the kill -9 resume test"]
 fn kill_child() {
-    let Ok(db) = std::env::var("VALENCE_KILL_CHILD") else {
-        return;
-    };
+    let db = std::env::var("VALENCE_KILL_CHILD").expect("run by its parent test");
     let url = std::env::var("VALENCE_KILL_URL").unwrap();
     let cat = std::env::var("VALENCE_KILL_CAT").unwrap();
     let engine = Engine::open(Path::new(&db)).unwrap();
@@ -817,7 +816,13 @@ fn kill_mid_run_then_resume() {
     let planned = generate::plan_brute_force(&cat, &o).unwrap().total_calls;
     let csv = write_catalogue(dir.path(), SMALL);
     let mut child = std::process::Command::new(std::env::current_exe().unwrap())
-        .args(["--exact", "llm::kill_child", "--test-threads", "1"])
+        .args([
+            "--exact",
+            "--ignored",
+            "llm::kill_child",
+            "--test-threads",
+            "1",
+        ])
         .env("VALENCE_KILL_CHILD", &db)
         .env("VALENCE_KILL_URL", &server.base_url)
         .env("VALENCE_KILL_CAT", &csv)

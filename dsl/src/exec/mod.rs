@@ -3,6 +3,7 @@
 //! [`valence_engine::Engine`]).
 
 mod compare;
+mod export;
 mod generate;
 mod objects;
 pub mod opts;
@@ -117,14 +118,14 @@ impl Session {
         Ok(match &stmt.kind {
             StatementKind::LoadCatalogue { .. }
             | StatementKind::ImportGraph { .. }
-            | StatementKind::ExportGraph { .. }
             | StatementKind::Show(_)
             | StatementKind::ShowVersions { .. }
             | StatementKind::Describe { .. }
             | StatementKind::Drop { .. } => objects::execute(e, stmt, ctx)?,
-            StatementKind::Diagnose(_)
-            | StatementKind::Sample(_)
-            | StatementKind::ExportDataset { .. } => sample::execute(e, stmt, ctx)?,
+            StatementKind::Diagnose(_) | StatementKind::Sample(_) => sample::execute(e, stmt, ctx)?,
+            StatementKind::ExportGraph { .. } | StatementKind::ExportDataset { .. } => {
+                export::execute(e, stmt)?
+            }
             StatementKind::Generate(_) | StatementKind::ExplainGenerate(_) => {
                 generate::execute(e, stmt, ctx)?
             }
