@@ -89,6 +89,13 @@ pub trait Backend: Send + Sync {
     /// Answers one request with the reply text.
     fn complete<'a>(&'a self, req: &'a Request) -> BoxFuture<'a, Result<String, CallError>>;
 
+    /// The most recent transport error (connection refused, TLS, proxy...)
+    /// of an HTTP backend, taken out, so a run that stops because nothing
+    /// works can keep it as its error's `source()`. `None` by default.
+    fn take_transport_error(&self) -> Option<reqwest::Error> {
+        None
+    }
+
     /// Embeds texts (one vector per input). Backends without embeddings
     /// answer `Fatal`.
     fn embed<'a>(
@@ -140,6 +147,8 @@ pub struct OpenAiBackend {
     temperature: f64,
     /// From env `OPENAI_API_KEY`; memory only.
     key: Option<String>,
+    /// The last error of `send()` ([`Backend::take_transport_error`]).
+    last_transport: std::sync::Mutex<Option<reqwest::Error>>,
 }
 
 impl std::fmt::Debug for OpenAiBackend {
@@ -209,6 +218,7 @@ impl OpenAiBackend {
             embedding_model: None,
             temperature,
             key,
+            last_transport: std::sync::Mutex::new(None),
         })
     }
 
@@ -240,10 +250,21 @@ impl OpenAiBackend {
         if let Some(k) = &self.key {
             rb = rb.bearer_auth(k);
         }
-        let resp = rb.send().await.map_err(|e| CallError::Transient {
-            message: self.scrub(error_chain(&e)),
-            retry_after: None,
-        })?;
+        let resp = match rb.send().await {
+            Ok(r) => r,
+            Err(e) => {
+                let message = self.scrub(error_chain(&e));
+                // reqwest's error names the URL, never the key (a header).
+                *self
+                    .last_transport
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner()) = Some(e);
+                return Err(CallError::Transient {
+                    message,
+                    retry_after: None,
+                });
+            }
+        };
         let status = resp.status();
         // Retry-After in seconds; an HTTP-date is ignored (backoff applies).
         let retry_after = resp
@@ -379,6 +400,13 @@ impl Backend for OpenAiBackend {
 
     fn journal_identity(&self) -> String {
         OpenAiBackend::identity_for(&self.model, self.temperature)
+    }
+
+    fn take_transport_error(&self) -> Option<reqwest::Error> {
+        self.last_transport
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .take()
     }
 
     fn complete<'a>(&'a self, req: &'a Request) -> BoxFuture<'a, Result<String, CallError>> {
