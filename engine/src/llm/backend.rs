@@ -89,8 +89,9 @@ pub trait Backend: Send + Sync {
     /// Answers one request with the reply text.
     fn complete<'a>(&'a self, req: &'a Request) -> BoxFuture<'a, Result<String, CallError>>;
 
-    /// The most recent transport error (connection refused, TLS, proxy...)
-    /// of an HTTP backend, taken out, so a run that stops because nothing
+    /// The transport error (connection refused, TLS, proxy...) of an HTTP
+    /// backend's most recent request, if that request failed on the
+    /// transport, taken out, so a run that stops because nothing
     /// works can keep it as its error's `source()`. `None` by default.
     fn take_transport_error(&self) -> Option<reqwest::Error> {
         None
@@ -251,7 +252,14 @@ impl OpenAiBackend {
             rb = rb.bearer_auth(k);
         }
         let resp = match rb.send().await {
-            Ok(r) => r,
+            Ok(r) => {
+                // The transport works: an older error is no longer the story.
+                self.last_transport
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .take();
+                r
+            }
             Err(e) => {
                 let message = self.scrub(error_chain(&e));
                 // reqwest's error names the URL, never the key (a header).
