@@ -227,6 +227,7 @@ fn sigint_during_a_long_load_catalogue_exits_130_with_nothing_stored() {
 #[test]
 fn sigint_while_waiting_on_stdin_exits_130() {
     let mut child = cmd()
+        .arg("-json")
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -240,8 +241,11 @@ fn sigint_while_waiting_on_stdin_exits_130() {
     drop(stdin);
     let _ = child.kill();
     assert_eq!(status.and_then(|s| s.code()), Some(130));
-    // The statement before the interruption ran.
-    assert!(stdout(&output_of(child)).contains("name"));
+    // The statement before the interruption ran, and the JSON document is whole.
+    let o = output_of(child);
+    let doc: Vec<serde_json::Value> = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(doc[0]["columns"][0], "name");
+    assert_eq!(doc[1]["error"], "interrupted (Ctrl-C)");
 }
 
 // ---- 9.7: sqlite3/DuckDB flags --------------------------------------------
