@@ -357,6 +357,10 @@ fn version_help_and_exit_status() {
     }
     let o = valence(&["-help"]);
     let help = stdout(&o);
+    assert!(
+        !help.contains('\u{1b}'),
+        "no colour codes into a pipe: {help}"
+    );
     for f in [
         "--csv",
         "--json",

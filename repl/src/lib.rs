@@ -38,7 +38,17 @@ pub fn run() -> ExitCode {
             // --help / --version go to stdout, usage errors to stderr; a
             // failed write is an error status, never a panic.
             let code = if e.use_stderr() { 2 } else { 0 };
-            let text = e.render().ansi().to_string();
+            let tty = if e.use_stderr() {
+                std::io::stderr().is_terminal()
+            } else {
+                std::io::stdout().is_terminal()
+            };
+            let styled = e.render();
+            let text = if tty {
+                styled.ansi().to_string()
+            } else {
+                styled.to_string()
+            };
             if e.use_stderr() {
                 report(text.trim_end());
                 code
