@@ -84,8 +84,9 @@ fn open_db(args: &Args) -> Result<Database, String> {
             "error: cannot open {} read-only: no such file\n  = hint: -readonly opens an existing database; drop -readonly to create one",
             p.display()
         )),
-        Some(p) => Database::open(p).map_err(|e| format!("error: {e}")),
-        None => Database::in_memory().map_err(|e| format!("error: {e}")),
+        // The message, then the hint on its own line.
+        Some(p) => Database::open(p).map_err(|e| e.render("", "")),
+        None => Database::in_memory().map_err(|e| e.render("", "")),
     }
 }
 
