@@ -122,7 +122,7 @@ fn sigint(child: &Child) {
 
 /// Starts `valence db script`, waits until the database file exists and the
 /// first statement has had time to start, then sends SIGINT.
-fn interrupt_script(db: &Path, script: &Path) -> Output {
+fn interrupt_script(db: &Path, script: &Path, delay_ms: u64) -> Output {
     let child = cmd()
         .arg(db)
         .arg(script)
@@ -135,7 +135,7 @@ fn interrupt_script(db: &Path, script: &Path) -> Output {
     while !db.exists() && t.elapsed() < Duration::from_secs(10) {
         std::thread::sleep(Duration::from_millis(10));
     }
-    std::thread::sleep(Duration::from_millis(700));
+    std::thread::sleep(Duration::from_millis(delay_ms));
     sigint(&child);
     let mut child = child;
     let status = wait_for(&mut child, Duration::from_secs(30));
@@ -180,7 +180,7 @@ fn sigint_during_a_long_import_exits_130_with_nothing_stored() {
     .unwrap();
     let db = dir.path().join("x.vdb");
     let started = Instant::now();
-    let o = interrupt_script(&db, &script);
+    let o = interrupt_script(&db, &script, 700);
     let err = stderr(&o);
     assert_eq!(o.status.code(), Some(130), "{err}");
     assert!(err.contains("IMPORT GRAPH cancelled"), "{err}");
@@ -214,7 +214,7 @@ fn sigint_during_a_long_load_catalogue_exits_130_with_nothing_stored() {
     )
     .unwrap();
     let db = dir.path().join("x.vdb");
-    let o = interrupt_script(&db, &script);
+    let o = interrupt_script(&db, &script, 700);
     let err = stderr(&o);
     assert_eq!(o.status.code(), Some(130), "{err}");
     assert!(err.contains("LOAD CATALOGUE cancelled"), "{err}");
@@ -222,6 +222,32 @@ fn sigint_during_a_long_load_catalogue_exits_130_with_nothing_stored() {
         shown(&db, "CATALOGUES").trim(),
         "name,version,versions,created,summary"
     );
+}
+
+#[test]
+fn sigint_during_diagnose_says_it_writes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let script = dir.path().join("diag.vql");
+    std::fs::write(
+        &script,
+        "LOAD CATALOGUE c FROM 'fixtures/large/catalogue.csv';
+         IMPORT GRAPH g FROM 'fixtures/large/edges.csv' CATALOGUE c;
+         DIAGNOSE g TYPES (brand [1,1], audience [2,4], platform [1,1], geo [1,2]) SAMPLES 50000000;
+         SHOW DATASETS;",
+    )
+    .unwrap();
+    let db = dir.path().join("d.vdb");
+    let o = interrupt_script(&db, &script, 2000);
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(130), "{err}");
+    assert!(
+        err.contains("DIAGNOSE cancelled (Ctrl-C); it writes nothing"),
+        "{err}"
+    );
+    assert!(!err.contains("journal"), "{err}");
+    assert!(!stdout(&o).contains("summary"), "SHOW DATASETS did not run");
+    // The statements before it took effect.
+    assert!(shown(&db, "GRAPHS").contains("\ng,1,1,"));
 }
 
 #[test]
