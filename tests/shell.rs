@@ -500,6 +500,20 @@ fn json_document_stays_whole_when_the_run_stops_on_an_error() {
 }
 
 #[test]
+fn leaving_json_mode_closes_the_document() {
+    let o = valence(&[
+        "-c",
+        ".mode json\nSHOW GRAPHS;\nSHOW DATASETS;\n.mode csv\nSHOW GRAPHS;",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = stdout(&o);
+    let (json, csv) = out.split_once("\n]\n").expect("a closed JSON document");
+    let doc: Vec<serde_json::Value> = serde_json::from_str(&format!("{json}\n]")).unwrap();
+    assert_eq!(doc.len(), 2);
+    assert_eq!(csv, "name,version,versions,created,summary\n");
+}
+
+#[test]
 fn csv_and_markdown_separate_results_with_a_blank_line_and_a_title() {
     let stmts = format!("{TINY} SHOW CATALOGUES;");
     let o = valence(&["-csv", "-c", &stmts]);
