@@ -18,6 +18,7 @@ pub mod generate;
 mod graph;
 mod integrity;
 pub mod limits;
+pub mod query;
 pub mod llm;
 mod sample;
 pub mod store;
