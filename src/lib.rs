@@ -143,6 +143,51 @@ impl Database {
         Ok(self.session.run_script(script, ctx, on_result)?)
     }
 
+    /// Runs one `SELECT` and returns its result table (typed cells:
+    /// [`Value`]). Read-only: it never opens a write transaction.
+    ///
+    /// ```
+    /// let db = valence::Database::in_memory()?;
+    /// db.execute("LOAD CATALOGUE c FROM 'fixtures/small/catalogue.csv';
+    ///             IMPORT GRAPH g FROM 'fixtures/small/edges.csv' CATALOGUE c;")?;
+    /// let t = db.query("SELECT sign, COUNT(*) AS n FROM edges(g) GROUP BY sign ORDER BY sign")?;
+    /// assert_eq!(t.columns, ["sign", "n"]);
+    /// assert_eq!(t.rows[0][1], valence::Value::Int(112));
+    /// # Ok::<(), valence::Error>(())
+    /// ```
+    pub fn query(&self, sql: &str) -> Result<Table> {
+        self.query_with_params::<&str>(sql, &[])
+    }
+
+    /// [`Database::query`] with one parameter per `?` placeholder.
+    pub fn query_with_params<P: ToParam>(&self, sql: &str, params: &[P]) -> Result<Table> {
+        let params: Vec<Param> = params.iter().map(ToParam::to_param).collect();
+        let stmts = valence_dsl::parse_script_with_params(sql, &params)?;
+        let [stmt] = stmts.as_slice() else {
+            return Err(valence_dsl::DslError::semantic(
+                format!("query() runs one SELECT, not {} statements", stmts.len()),
+                valence_dsl::ast::Span {
+                    start: 0,
+                    end: sql.len(),
+                    line: 1,
+                    col: 1,
+                },
+            )
+            .hint("use execute() for scripts")
+            .into());
+        };
+        if !matches!(stmt.kind, valence_dsl::ast::StatementKind::Select(_)) {
+            return Err(valence_dsl::DslError::semantic(
+                format!("query() runs SELECT, not {}", stmt.kind.title()),
+                stmt.span,
+            )
+            .hint("use execute() for statements that change or export things")
+            .into());
+        }
+        let r = self.session.execute_statement(stmt, &Ctx::default())?;
+        Ok(r.tables.into_iter().next().unwrap_or_else(|| Table::new(&[])))
+    }
+
     /// The engine, for typed calls.
     pub fn engine(&self) -> &Engine {
         self.session.engine()

@@ -195,6 +195,8 @@ pub enum StatementKind {
         target: Ref,
         if_exists: bool,
     },
+    /// `SELECT ... FROM table_fn(obj)`: read-only.
+    Select(Box<crate::exec::select::ast::Select>),
 }
 
 impl StatementKind {
@@ -216,6 +218,7 @@ impl StatementKind {
             StatementKind::ShowVersions { .. } => "SHOW VERSIONS",
             StatementKind::Describe { .. } => "DESCRIBE",
             StatementKind::Drop { .. } => "DROP",
+            StatementKind::Select(_) => "SELECT",
         }
     }
 }

@@ -12,6 +12,8 @@ mod table;
 
 pub use error::{DslError, ErrorKind, Result};
 pub use exec::Session;
+/// SELECT: its AST and the table functions it reads (`TABLE_FUNCTIONS`).
+pub use exec::select;
 pub use exec::opts::Opts;
 pub use parse::params::Param;
 pub use parse::{parse_script, parse_script_with_params};

@@ -9,6 +9,7 @@ mod generate;
 mod objects;
 pub mod opts;
 mod sample;
+pub mod select;
 
 use std::sync::Arc;
 
@@ -134,6 +135,7 @@ impl Session {
                 compare::execute(e, stmt, ctx)?
             }
             StatementKind::CheckDatabase => check::execute(e, stmt, ctx)?,
+            StatementKind::Select(sel) => select::execute(e, sel)?,
         })
     }
 }

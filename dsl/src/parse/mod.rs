@@ -3,6 +3,7 @@
 
 mod clauses;
 pub(crate) mod params;
+mod select;
 mod statements;
 mod syntax_error;
 

@@ -32,6 +32,7 @@ pub(crate) fn build(p: Pair<'_>) -> Result<Statement> {
         Rule::show => show(inner),
         Rule::describe => describe(inner)?,
         Rule::drop_stmt => drop_stmt(inner)?,
+        Rule::select_stmt => super::select::build(inner)?,
         other => {
             return Err(DslError::parse(format!("unexpected {other:?}"), span));
         }
