@@ -40,6 +40,7 @@ pub use typed::ToParam;
 pub use valence_dsl::{
     DslError, Mode, Param, QueryResult, Session, Table, Value, is_complete, parse_script, render,
 };
+pub use valence_dsl::select::{Over, TABLE_FUNCTIONS, TableFn};
 pub use valence_engine as engine;
 pub use valence_engine::compare::{CompareCounts, Comparison};
 pub use valence_engine::generate::{

@@ -1,6 +1,7 @@
 //! Tab completion in the interactive shell: keywords, dot-commands, the
 //! names of stored catalogues, graphs and datasets, file paths inside
-//! quotes, and modality names inside `TYPES (...)`.
+//! quotes, modality names inside `TYPES (...)`, and in a `SELECT` the table
+//! functions and their columns.
 
 use valence::{Database, Kind};
 
@@ -51,7 +52,63 @@ const KEYWORDS: &[&str] = &[
     "WITH",
     "pos_frac",
     "neg_frac",
+    // SELECT (ASC/DESC are left out so `desc` still completes to DESCRIBE).
+    "SELECT",
+    "AS",
+    "GROUP",
+    "BY",
+    "HAVING",
+    "ORDER",
+    "LIMIT",
+    "OFFSET",
+    "DISTINCT",
+    "LIKE",
+    "NOT",
+    "NULL",
+    "OR",
+    "SUM",
+    "AVG",
+    "MIN",
+    "MAX",
+    "CONTAINS",
 ];
+
+/// In a SELECT: the table functions (`nodes(`), and the columns of the one
+/// the line reads (all of them before FROM), plus a dataset's modality
+/// columns for `rows(ds)`.
+fn select_words(db: Option<&Database>, line: &str) -> Vec<String> {
+    let lower = line.to_ascii_lowercase();
+    if !lower.trim_start().starts_with("select") {
+        return Vec::new();
+    }
+    let mut out: Vec<String> = valence::TABLE_FUNCTIONS
+        .iter()
+        .map(|f| format!("{}(", f.name))
+        .collect();
+    let used: Vec<_> = valence::TABLE_FUNCTIONS
+        .iter()
+        .filter(|f| lower.contains(&format!("{}(", f.name)))
+        .collect();
+    let fns = if used.is_empty() {
+        valence::TABLE_FUNCTIONS.iter().collect()
+    } else {
+        used
+    };
+    for f in fns {
+        out.extend(f.columns.iter().map(|(c, _)| c.to_string()));
+        if f.name == "rows"
+            && let Some(db) = db
+            && let Some(arg) = lower.split("rows(").nth(1)
+        {
+            let raw = &line[line.len() - arg.len()..];
+            let r = raw.split([')', ',']).next().unwrap_or("").trim();
+            if let Ok(ds) = db.dataset(r) {
+                out.extend(ds.modalities().iter().cloned());
+            }
+        }
+    }
+    out
+}
 
 const DOT_COMMANDS: &[&str] = &[
     ".exit", ".help", ".quit", ".read", ".mode", ".timer", ".output",
@@ -189,6 +246,11 @@ pub fn candidates(db: Option<&Database>, line: &str, pos: usize) -> (usize, Vec<
             }
         })
         .collect();
+    out.extend(
+        select_words(db, &line[..pos])
+            .into_iter()
+            .filter(|w| !word.is_empty() && w.starts_with(word)),
+    );
     if let Some(db) = db {
         for kind in [Kind::Catalogue, Kind::Graph, Kind::Dataset] {
             if let Ok(list) = db.engine().list(kind) {
@@ -249,6 +311,37 @@ mod tests {
         let line = "LOAD CATALOGUE c FROM 'x.csv' CATA";
         let (_, c) = candidates(None, line, line.len());
         assert_eq!(c, vec!["CATALOGUE", "CATALOGUES"]);
+    }
+
+    #[test]
+    fn completes_table_functions_and_their_columns_in_select() {
+        let line = "SELECT * FROM nei";
+        let (_, c) = candidates(None, line, line.len());
+        assert_eq!(c, vec!["neighbours("]);
+        let line = "SELECT * FROM nodes(g) WHERE neg";
+        let (_, c) = candidates(None, line, line.len());
+        // neg_frac is a keyword (SAMPLE's WHERE).
+        assert_eq!(c, vec!["neg_degree", "neg_frac"]);
+        // Only the columns of the table the line reads.
+        let line = "SELECT * FROM edges(g) WHERE s";
+        let (_, c) = candidates(None, line, line.len());
+        assert_eq!(c, vec!["sign", "source", "source_modality"]);
+        // Outside SELECT, no columns.
+        let (_, c) = candidates(None, "SHOW neg", 8);
+        assert!(c.is_empty());
+        let db = Database::in_memory().unwrap();
+        db.execute(
+            "LOAD CATALOGUE retail FROM '../tests/data/tiny_catalogue.csv';
+             IMPORT GRAPH g FROM '../tests/data/tiny_edges.csv' CATALOGUE retail;
+             SAMPLE 4 FROM g TYPES (brand [1,1], audience [1,1]) WHERE pos_frac IN [0, 1]
+               WITH (seed = 1) INTO ds;",
+        )
+        .unwrap();
+        let line = "SELECT au";
+        let (_, c) = candidates(Some(&db), "SELECT row FROM rows(ds) WHERE CONTAINS(au", 42);
+        assert_eq!(c, vec!["audience"]);
+        let (_, c) = candidates(Some(&db), line, line.len());
+        assert!(c.is_empty(), "{c:?}");
     }
 
     #[test]

@@ -70,6 +70,15 @@ Statements (end each with ;)
   SHOW CATALOGUES | GRAPHS | DATASETS;   SHOW VERSIONS OF GRAPH g;
   DESCRIBE CATALOGUE|GRAPH|DATASET name[@N];
   DROP CATALOGUE|GRAPH|DATASET [IF EXISTS] name[@N];
+  SELECT cols|* FROM table(...) [WHERE ...] [GROUP BY ...] [HAVING ...] [ORDER BY ... [ASC|DESC]]
+         [LIMIT n] [OFFSET n];   (read-only; COUNT(*), COUNT(DISTINCT x), SUM, AVG, MIN, MAX,
+         =, <>, <, <=, >, >=, IN (...), LIKE, IS NULL, AND/OR/NOT, CONTAINS(list, 'x'))
+Tables for SELECT
+  edges(g[@N])          source_modality, source, target_modality, target, sign
+  neighbours(g[@N])     modality, value, other_modality, other, sign   (each edge both ways)
+  nodes(g[@N])          modality, value, description, pos_degree, neg_degree, degree
+  rows(ds[@N])          row, label, pos_frac, neg_frac, absent_frac, relabelled, one list per modality
+  pairs(ds[@N], row)    a_modality, a, b_modality, b, sign   (sign NULL: no edge)
 Commands
   .help                         this text
   .quit, .exit [N]              leave the shell (with exit status N)
@@ -82,6 +91,19 @@ Commands
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn help_lists_every_table_function_and_its_columns() {
+        for f in valence::TABLE_FUNCTIONS {
+            let line = HELP
+                .lines()
+                .find(|l| l.trim_start().starts_with(&format!("{}(", f.name)))
+                .unwrap_or_else(|| panic!("{} missing from .help", f.name));
+            for (c, _) in f.columns {
+                assert!(line.contains(c), "{}: column {c} missing from .help", f.name);
+            }
+        }
+    }
 
     #[test]
     fn parses_commands() {

@@ -14,7 +14,7 @@ use crate::exec::opts::distance;
 /// The keywords a statement starts with.
 pub(crate) const STATEMENT_KEYWORDS: &[&str] = &[
     "LOAD", "IMPORT", "EXPORT", "GENERATE", "EXPLAIN", "COMPARE", "CHECK", "DIAGNOSE", "SAMPLE",
-    "SHOW", "DESCRIBE", "DROP",
+    "SHOW", "DESCRIBE", "DROP", "SELECT",
 ];
 
 /// A readable name for a grammar rule in "expected ..." messages.
@@ -43,6 +43,16 @@ fn rule_name(r: &Rule) -> String {
         Rule::option => "an option `key = value`".into(),
         Rule::condition => "a condition like `pos_frac IN [0.2, 1.0]`".into(),
         Rule::modality_pair => "a pair like `(brand, audience)`".into(),
+        Rule::expr
+        | Rule::and_expr
+        | Rule::not_expr
+        | Rule::cmp_expr
+        | Rule::primary
+        | Rule::order_key
+        | Rule::sel_item => "an expression (a column, a value, a condition)".into(),
+        Rule::sel_list => "a column list or `*`".into(),
+        Rule::table_fn => "a table function like `nodes(g)`".into(),
+        Rule::cmp_op => "a comparison (=, <>, <, <=, >, >=)".into(),
         _ => {
             let k = rule_keywords(r);
             if k.is_empty() { s } else { k.join(", ") }
@@ -67,6 +77,12 @@ fn rule_keywords(r: &Rule) -> Vec<&'static str> {
         Rule::detail => vec!["DETAIL"],
         Rule::versions => vec!["VERSIONS"],
         Rule::if_exists => vec!["IF EXISTS"],
+        Rule::sel_where => vec!["WHERE"],
+        Rule::sel_group => vec!["GROUP BY"],
+        Rule::sel_having => vec!["HAVING"],
+        Rule::sel_order => vec!["ORDER BY"],
+        Rule::sel_limit => vec!["LIMIT"],
+        Rule::sel_offset => vec!["OFFSET"],
         Rule::statement | Rule::script => STATEMENT_KEYWORDS.to_vec(),
         _ => match format!("{r:?}").strip_prefix("kw_") {
             Some(k) => KEYWORDS
@@ -116,6 +132,22 @@ const KEYWORDS: &[&str] = &[
     "LABEL",
     "COUNT",
     "WHERE",
+    "SELECT",
+    "AS",
+    "GROUP",
+    "BY",
+    "HAVING",
+    "ORDER",
+    "ASC",
+    "DESC",
+    "LIMIT",
+    "OFFSET",
+    "OR",
+    "NOT",
+    "IS",
+    "NULL",
+    "LIKE",
+    "DISTINCT",
     "AND",
     "IN",
     "FAVOUR",
