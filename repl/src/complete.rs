@@ -323,9 +323,12 @@ mod tests {
         // neg_frac is a keyword (SAMPLE's WHERE).
         assert_eq!(c, vec!["neg_degree", "neg_frac"]);
         // Only the columns of the table the line reads.
-        let line = "SELECT * FROM edges(g) WHERE s";
+        let line = "SELECT * FROM edges(g) WHERE so";
         let (_, c) = candidates(None, line, line.len());
-        assert_eq!(c, vec!["sign", "source", "source_modality"]);
+        assert_eq!(c, vec!["source", "source_modality"]);
+        let line = "SELECT * FROM edges(g) WHERE va";
+        let (_, c) = candidates(None, line, line.len());
+        assert!(c.is_empty(), "edges has no value column: {c:?}");
         // Outside SELECT, no columns.
         let (_, c) = candidates(None, "SHOW neg", 8);
         assert!(c.is_empty());
