@@ -330,7 +330,7 @@ mod tests {
         let (_, c) = candidates(None, line, line.len());
         assert!(c.is_empty(), "edges has no value column: {c:?}");
         // Outside SELECT, no columns.
-        let (_, c) = candidates(None, "SHOW neg", 8);
+        let (_, c) = candidates(None, "SHOW sou", 8);
         assert!(c.is_empty());
         let db = Database::in_memory().unwrap();
         db.execute(
