@@ -11,4 +11,5 @@ mod hardening;
 mod hardening_llm;
 mod llm;
 mod llm_server;
+mod select_check;
 mod shell;
