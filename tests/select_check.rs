@@ -255,3 +255,17 @@ fn query_refuses_anything_but_one_select_and_never_writes() {
     let t = db.query("SELECT source FROM edges(g) LIMIT 3").unwrap();
     assert_eq!(t.rows.len(), 3);
 }
+
+#[test]
+fn the_readme_questions_run_and_each_has_an_answer() {
+    let readme = std::fs::read_to_string("README.md").unwrap();
+    let section = readme.split("## Asking questions").nth(1).unwrap();
+    let block = section.split("```sql").nth(1).unwrap().split("```").next().unwrap();
+    let db = Database::in_memory().unwrap();
+    let results = db.execute(block).unwrap();
+    let selects: Vec<_> = results.iter().filter(|r| r.statement == "SELECT").collect();
+    assert_eq!(selects.len(), 10, "ten questions");
+    for (i, r) in selects.iter().enumerate() {
+        assert!(!r.table().rows.is_empty(), "question {} has no answer", i + 1);
+    }
+}
