@@ -34,12 +34,17 @@ fn select(c: &mut Criterion) {
             "neighbours_one_node",
             "SELECT other, sign FROM neighbours(g) WHERE value = 'Dior'",
         ),
-        ("nodes_lookup", "SELECT * FROM nodes(g) WHERE value = 'Dior'"),
+        (
+            "nodes_lookup",
+            "SELECT * FROM nodes(g) WHERE value = 'Dior'",
+        ),
         ("pairs_lookup", "SELECT * FROM pairs(ds, 17)"),
         ("edges_limit_10", "SELECT * FROM edges(g) LIMIT 10"),
     ];
     for (name, sql) in cases {
-        group.bench_function(name, |b| b.iter(|| black_box(db.query(black_box(sql)).unwrap())));
+        group.bench_function(name, |b| {
+            b.iter(|| black_box(db.query(black_box(sql)).unwrap()))
+        });
     }
     group.finish();
 }

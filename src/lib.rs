@@ -37,10 +37,10 @@ use std::sync::Arc;
 
 pub use error::{Error, ErrorKind, Result};
 pub use typed::ToParam;
+pub use valence_dsl::select::{Over, TABLE_FUNCTIONS, TableFn};
 pub use valence_dsl::{
     DslError, Mode, Param, QueryResult, Session, Table, Value, is_complete, parse_script, render,
 };
-pub use valence_dsl::select::{Over, TABLE_FUNCTIONS, TableFn};
 pub use valence_engine as engine;
 pub use valence_engine::compare::{CompareCounts, Comparison};
 pub use valence_engine::generate::{
@@ -186,7 +186,10 @@ impl Database {
             .into());
         }
         let r = self.session.execute_statement(stmt, &Ctx::default())?;
-        Ok(r.tables.into_iter().next().unwrap_or_else(|| Table::new(&[])))
+        Ok(r.tables
+            .into_iter()
+            .next()
+            .unwrap_or_else(|| Table::new(&[])))
     }
 
     /// The engine, for typed calls.

@@ -55,7 +55,10 @@ fn text(v: &Value) -> String {
 }
 
 fn rows_of(t: &Table) -> Vec<Vec<String>> {
-    t.rows.iter().map(|r| r.iter().map(text).collect()).collect()
+    t.rows
+        .iter()
+        .map(|r| r.iter().map(text).collect())
+        .collect()
 }
 
 fn real746() -> (Database, Csv, Vec<String>) {
@@ -83,7 +86,13 @@ fn graph_answers_match_a_naive_recount_of_the_edge_csv() {
         .iter()
         .filter(|(_, _, s)| s == "-")
         .filter_map(|(a, b, _)| {
-            let other = if a == node { b } else if b == node { a } else { return None };
+            let other = if a == node {
+                b
+            } else if b == node {
+                a
+            } else {
+                return None;
+            };
             (csv.modality[other] == other_m).then(|| other.clone())
         })
         .collect();
@@ -95,7 +104,10 @@ fn graph_answers_match_a_naive_recount_of_the_edge_csv() {
         )
         .unwrap();
     let got: Vec<String> = rows_of(&t).into_iter().map(|r| r[0].clone()).collect();
-    assert!(!want.is_empty(), "the check needs a node with negative geo edges");
+    assert!(
+        !want.is_empty(),
+        "the check needs a node with negative geo edges"
+    );
     assert_eq!(got, want);
 
     // 2. Edge counts per (modality pair in catalogue order, sign).
@@ -103,7 +115,9 @@ fn graph_answers_match_a_naive_recount_of_the_edge_csv() {
     let mut counts: BTreeMap<(usize, usize, String), u64> = BTreeMap::new();
     for (a, b, s) in &csv.edges {
         let (ra, rb) = (rank(&csv.modality[a]), rank(&csv.modality[b]));
-        *counts.entry((ra.min(rb), ra.max(rb), s.clone())).or_default() += 1;
+        *counts
+            .entry((ra.min(rb), ra.max(rb), s.clone()))
+            .or_default() += 1;
     }
     let t = db
         .query(
@@ -115,7 +129,10 @@ fn graph_answers_match_a_naive_recount_of_the_edge_csv() {
     for r in rows_of(&t) {
         let key = (rank(&r[0]), rank(&r[1]), r[2].clone());
         assert!(key.0 <= key.1, "not in catalogue order: {r:?}");
-        assert!(got.insert(key, r[3].parse().unwrap()).is_none(), "group twice: {r:?}");
+        assert!(
+            got.insert(key, r[3].parse().unwrap()).is_none(),
+            "group twice: {r:?}"
+        );
     }
     assert_eq!(got, counts);
 
@@ -163,7 +180,11 @@ fn naive_pairs(row: &serde_json::Value, mods: &[String], csv: &Csv) -> Vec<[Stri
     for (i, (am, a)) in nodes.iter().enumerate() {
         for (bm, b) in &nodes[i + 1..] {
             if am != bm {
-                let s = csv.sign.get(&(a.clone(), b.clone())).cloned().unwrap_or_default();
+                let s = csv
+                    .sign
+                    .get(&(a.clone(), b.clone()))
+                    .cloned()
+                    .unwrap_or_default();
                 out.push([am.clone(), a.clone(), bm.clone(), b.clone(), s]);
             }
         }
@@ -187,9 +208,12 @@ fn dataset_answers_match_a_naive_recount_of_the_exported_jsonl() {
            WITH (seed = 11, noise = 0.05) INTO ds;",
     )
     .unwrap();
-    db.execute_with_params("EXPORT DATASET ds TO ?;", &[&out]).unwrap();
+    db.execute_with_params("EXPORT DATASET ds TO ?;", &[&out])
+        .unwrap();
     let csv = read_csv("fixtures/large/edges.csv");
-    let mods: Vec<String> = ["brand", "audience", "platform", "geo"].map(String::from).to_vec();
+    let mods: Vec<String> = ["brand", "audience", "platform", "geo"]
+        .map(String::from)
+        .to_vec();
     let lines: Vec<serde_json::Value> = std::fs::read_to_string(&out)
         .unwrap()
         .lines()
@@ -204,7 +228,9 @@ fn dataset_answers_match_a_naive_recount_of_the_exported_jsonl() {
         let n = pairs.len() as f64;
         let pos = pairs.iter().filter(|p| p[4] == "+").count() as f64 / n;
         let neg = pairs.iter().filter(|p| p[4] == "-").count() as f64 / n;
-        let e = sums.entry(row["label"].as_str().unwrap().to_string()).or_default();
+        let e = sums
+            .entry(row["label"].as_str().unwrap().to_string())
+            .or_default();
         *e = (e.0 + pos, e.1 + neg, e.2 + 1);
     }
     let t = db
@@ -215,25 +241,53 @@ fn dataset_answers_match_a_naive_recount_of_the_exported_jsonl() {
         assert_eq!(text(&r[0]), *label);
         assert_eq!(r[3], Value::Int(*c as i64));
         let (gp, gn) = (r[1].as_f64().unwrap(), r[2].as_f64().unwrap());
-        assert!((gp - p / *c as f64).abs() < 1e-9, "{label}: pos {gp} vs {}", p / *c as f64);
-        assert!((gn - n / *c as f64).abs() < 1e-9, "{label}: neg {gn} vs {}", n / *c as f64);
+        assert!(
+            (gp - p / *c as f64).abs() < 1e-9,
+            "{label}: pos {gp} vs {}",
+            p / *c as f64
+        );
+        assert!(
+            (gn - n / *c as f64).abs() < 1e-9,
+            "{label}: neg {gn} vs {}",
+            n / *c as f64
+        );
     }
 
     // 5. Rows' pairs and signs: pairs(ds, k) is line k + 1 of the JSONL.
     for k in [0usize, 7, 299] {
         let want = naive_pairs(&lines[k], &mods, &csv);
-        let t = db.query_with_params("SELECT * FROM pairs(ds, ?)", &[k as i64]).unwrap();
+        let t = db
+            .query_with_params("SELECT * FROM pairs(ds, ?)", &[k as i64])
+            .unwrap();
         assert_eq!(t.columns, ["a_modality", "a", "b_modality", "b", "sign"]);
         let mut got: Vec<[String; 5]> = rows_of(&t)
             .into_iter()
-            .map(|r| [r[0].clone(), r[1].clone(), r[2].clone(), r[3].clone(), r[4].clone()])
+            .map(|r| {
+                [
+                    r[0].clone(),
+                    r[1].clone(),
+                    r[2].clone(),
+                    r[3].clone(),
+                    r[4].clone(),
+                ]
+            })
             .collect();
         got.sort();
         assert_eq!(got, want, "row {k}");
         // The row's own list columns agree with the JSONL line.
-        let t = db.query_with_params("SELECT label, audience FROM rows(ds) WHERE row = ?", &[k as i64]).unwrap();
+        let t = db
+            .query_with_params(
+                "SELECT label, audience FROM rows(ds) WHERE row = ?",
+                &[k as i64],
+            )
+            .unwrap();
         assert_eq!(text(&t.rows[0][0]), lines[k]["label"].as_str().unwrap());
-        let aud: Vec<&str> = lines[k]["audience"].as_array().unwrap().iter().map(|v| v.as_str().unwrap()).collect();
+        let aud: Vec<&str> = lines[k]["audience"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_str().unwrap())
+            .collect();
         assert_eq!(text(&t.rows[0][1]), aud.join(", "));
     }
 }
@@ -242,14 +296,23 @@ fn dataset_answers_match_a_naive_recount_of_the_exported_jsonl() {
 fn query_refuses_anything_but_one_select_and_never_writes() {
     let (db, _, _) = real746();
     let e = db.query("SHOW GRAPHS").unwrap_err();
-    assert!(e.to_string().contains("query() runs SELECT, not SHOW"), "{e}");
-    let e = db.query("SELECT * FROM nodes(g); SELECT * FROM nodes(g)").unwrap_err();
+    assert!(
+        e.to_string().contains("query() runs SELECT, not SHOW"),
+        "{e}"
+    );
+    let e = db
+        .query("SELECT * FROM nodes(g); SELECT * FROM nodes(g)")
+        .unwrap_err();
     assert!(e.to_string().contains("not 2 statements"), "{e}");
     // A SELECT leaves the store as it was: same versions, no new object.
-    let before = db.execute("SHOW GRAPHS; SHOW CATALOGUES; SHOW DATASETS").unwrap();
+    let before = db
+        .execute("SHOW GRAPHS; SHOW CATALOGUES; SHOW DATASETS")
+        .unwrap();
     let t = db.query("SELECT COUNT(*) AS n FROM edges(g)").unwrap();
     assert_eq!(t.rows[0][0], Value::Int(36_417 + 40_628));
-    let after = db.execute("SHOW GRAPHS; SHOW CATALOGUES; SHOW DATASETS").unwrap();
+    let after = db
+        .execute("SHOW GRAPHS; SHOW CATALOGUES; SHOW DATASETS")
+        .unwrap();
     assert_eq!(before, after);
     // LIMIT without ORDER BY streams: the first rows of the scan.
     let t = db.query("SELECT source FROM edges(g) LIMIT 3").unwrap();
@@ -260,12 +323,22 @@ fn query_refuses_anything_but_one_select_and_never_writes() {
 fn the_readme_questions_run_and_each_has_an_answer() {
     let readme = std::fs::read_to_string("README.md").unwrap();
     let section = readme.split("## Asking questions").nth(1).unwrap();
-    let block = section.split("```sql").nth(1).unwrap().split("```").next().unwrap();
+    let block = section
+        .split("```sql")
+        .nth(1)
+        .unwrap()
+        .split("```")
+        .next()
+        .unwrap();
     let db = Database::in_memory().unwrap();
     let results = db.execute(block).unwrap();
     let selects: Vec<_> = results.iter().filter(|r| r.statement == "SELECT").collect();
     assert_eq!(selects.len(), 10, "ten questions");
     for (i, r) in selects.iter().enumerate() {
-        assert!(!r.table().rows.is_empty(), "question {} has no answer", i + 1);
+        assert!(
+            !r.table().rows.is_empty(),
+            "question {} has no answer",
+            i + 1
+        );
     }
 }

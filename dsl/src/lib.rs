@@ -12,9 +12,9 @@ mod table;
 
 pub use error::{DslError, ErrorKind, Result};
 pub use exec::Session;
+pub use exec::opts::Opts;
 /// SELECT: its AST and the table functions it reads (`TABLE_FUNCTIONS`).
 pub use exec::select;
-pub use exec::opts::Opts;
 pub use parse::params::Param;
 pub use parse::{parse_script, parse_script_with_params};
 pub use render::Mode;

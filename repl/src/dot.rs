@@ -100,7 +100,11 @@ mod tests {
                 .find(|l| l.trim_start().starts_with(&format!("{}(", f.name)))
                 .unwrap_or_else(|| panic!("{} missing from .help", f.name));
             for (c, _) in f.columns {
-                assert!(line.contains(c), "{}: column {c} missing from .help", f.name);
+                assert!(
+                    line.contains(c),
+                    "{}: column {c} missing from .help",
+                    f.name
+                );
             }
         }
     }

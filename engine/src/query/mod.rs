@@ -102,10 +102,8 @@ pub struct PairRow<'a> {
 /// The candidate pairs of one row (nodes of different modalities), in the
 /// row's order (TYPES order, then value order), with their signs in `g`.
 pub fn pairs<'a>(g: &'a SignedGraph, row: DatasetRow<'a>) -> impl Iterator<Item = PairRow<'a>> {
-    let nodes: Vec<(&'a str, &'a str, Option<NodeId>)> = row
-        .nodes()
-        .map(|(m, v)| (m, v, g.find(m, v)))
-        .collect();
+    let nodes: Vec<(&'a str, &'a str, Option<NodeId>)> =
+        row.nodes().map(|(m, v)| (m, v, g.find(m, v))).collect();
     let n = nodes.len();
     (0..n)
         .flat_map(move |i| (i + 1..n).map(move |j| (i, j)))

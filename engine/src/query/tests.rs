@@ -37,10 +37,7 @@ fn neighbours_hold_both_orientations_with_others_ascending() {
         .map(|r| (g.value(r.source), g.value(r.target), r.sign))
         .collect();
     assert_eq!(n.len(), 6);
-    assert_eq!(
-        &n[..2],
-        &[("b1", "a1", Sign::Pos), ("b1", "a2", Sign::Neg)]
-    );
+    assert_eq!(&n[..2], &[("b1", "a1", Sign::Pos), ("b1", "a2", Sign::Neg)]);
     assert!(n.contains(&("g1", "a1", Sign::Neg)));
     assert!(n.contains(&("a1", "g1", Sign::Neg)));
 }

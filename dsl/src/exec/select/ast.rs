@@ -130,7 +130,11 @@ impl Expr {
             ExprKind::Or(a, b) => format!("({} OR {})", a.canon(), b.canon()),
             ExprKind::Cmp(op, a, b) => format!("{} {} {}", a.canon(), op.symbol(), b.canon()),
             ExprKind::IsNull { expr, negated } => {
-                format!("{} IS {}NULL", expr.canon(), if *negated { "NOT " } else { "" })
+                format!(
+                    "{} IS {}NULL",
+                    expr.canon(),
+                    if *negated { "NOT " } else { "" }
+                )
             }
             ExprKind::In {
                 expr,

@@ -244,7 +244,10 @@ impl Binder<'_> {
                 .hint("give a column, e.g. SUM(pos_degree)"));
         }
         if !star && args.len() != 1 {
-            return Err(DslError::semantic("an aggregate takes one argument", e.span));
+            return Err(DslError::semantic(
+                "an aggregate takes one argument",
+                e.span,
+            ));
         }
         let (arg, ty) = if star {
             (None, Ty::Int)
@@ -321,7 +324,12 @@ fn expect(got: Ty, want: Ty, e: &Expr, what: &str) -> Result<()> {
         _ => format!("give {} here", want.name()),
     };
     Err(type_error(
-        format!("{what} needs {}, but {} is {}", want.name(), e.canon(), got.name()),
+        format!(
+            "{what} needs {}, but {} is {}",
+            want.name(),
+            e.canon(),
+            got.name()
+        ),
         e.span,
         &hint,
     ))
@@ -337,7 +345,12 @@ fn comparable(a: Ty, b: Ty, e: &Expr) -> Result<()> {
         "compare values of one type: quote text ('Nike'), leave numbers bare (0.5)"
     };
     Err(type_error(
-        format!("cannot compare {} with {} in {}", a.name(), b.name(), e.canon()),
+        format!(
+            "cannot compare {} with {} in {}",
+            a.name(),
+            b.name(),
+            e.canon()
+        ),
         e.span,
         hint,
     ))

@@ -130,7 +130,11 @@ impl Acc {
                     None => true,
                     Some(b) => {
                         let o = v.order(b);
-                        if func == AggFn::Min { o.is_lt() } else { o.is_gt() }
+                        if func == AggFn::Min {
+                            o.is_lt()
+                        } else {
+                            o.is_gt()
+                        }
                     }
                 };
                 if better {

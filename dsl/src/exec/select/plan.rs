@@ -30,9 +30,11 @@ fn resolve_aliases(e: &Expr, items: &[SelectItem], columns: &[(String, Ty)]) -> 
     let kind = match &e.kind {
         ExprKind::Column(c) => {
             let is_column = columns.iter().any(|(n, _)| n.eq_ignore_ascii_case(c));
-            let alias = items
-                .iter()
-                .find(|i| i.alias.as_ref().is_some_and(|a| a.node.eq_ignore_ascii_case(c)));
+            let alias = items.iter().find(|i| {
+                i.alias
+                    .as_ref()
+                    .is_some_and(|a| a.node.eq_ignore_ascii_case(c))
+            });
             match (is_column, alias) {
                 (false, Some(item)) => return item.expr.clone(),
                 _ => e.kind.clone(),
@@ -64,17 +66,20 @@ impl Plan {
         let mut keys = Vec::new();
         if grouped {
             if sel.items.is_none() {
-                return Err(DslError::semantic(
-                    "SELECT * cannot be grouped",
-                    sel.table.span,
-                )
-                .hint("list the grouped columns and aggregates, e.g. SELECT sign, COUNT(*) ..."));
+                return Err(
+                    DslError::semantic("SELECT * cannot be grouped", sel.table.span).hint(
+                        "list the grouped columns and aggregates, e.g. SELECT sign, COUNT(*) ...",
+                    ),
+                );
             }
             let mut names = Vec::new();
             for g in &sel.group_by {
                 let g = alias(g);
                 if has_agg(&g) {
-                    return Err(DslError::semantic("GROUP BY cannot hold an aggregate", g.span));
+                    return Err(DslError::semantic(
+                        "GROUP BY cannot hold an aggregate",
+                        g.span,
+                    ));
                 }
                 let (b, t) = row_binder(columns, "GROUP BY").bind(&g)?;
                 keys.push(b);
@@ -114,10 +119,15 @@ impl Plan {
         for k in &sel.order_by {
             let b = match &k.expr.kind {
                 ExprKind::Lit(Lit::Int(n)) => {
-                    let i = usize::try_from(*n).ok().filter(|i| (1..=outputs.len()).contains(i));
+                    let i = usize::try_from(*n)
+                        .ok()
+                        .filter(|i| (1..=outputs.len()).contains(i));
                     let i = i.ok_or_else(|| {
                         DslError::semantic(
-                            format!("ORDER BY {n}: the select list has {} columns", outputs.len()),
+                            format!(
+                                "ORDER BY {n}: the select list has {} columns",
+                                outputs.len()
+                            ),
                             k.expr.span,
                         )
                         .hint("ORDER BY a position counts output columns from 1")
@@ -212,12 +222,12 @@ fn row_binder<'a>(columns: &'a [(String, Ty)], clause: &'static str) -> Binder<'
 /// Groups rows by `keys` (first-seen order) and folds the aggregates; the
 /// result rows are the key values then the aggregate values. Without keys
 /// there is exactly one group, even over no rows.
-fn group_rows(
-    rows: impl Iterator<Item = Vec<Val>>,
-    keys: &[BExpr],
-    aggs: &[Agg],
-) -> Vec<Vec<Val>> {
-    let new_accs = || aggs.iter().map(|a| Acc::new(a.distinct)).collect::<Vec<_>>();
+fn group_rows(rows: impl Iterator<Item = Vec<Val>>, keys: &[BExpr], aggs: &[Agg]) -> Vec<Vec<Val>> {
+    let new_accs = || {
+        aggs.iter()
+            .map(|a| Acc::new(a.distinct))
+            .collect::<Vec<_>>()
+    };
     let mut index: HashMap<Vec<Val>, usize> = HashMap::new();
     let mut groups: Vec<(Vec<Val>, Vec<Acc>)> = Vec::new();
     if keys.is_empty() {
@@ -241,7 +251,11 @@ fn group_rows(
     groups
         .into_iter()
         .map(|(mut key, accs)| {
-            key.extend(accs.into_iter().zip(aggs).map(|(a, g)| a.finish(g.func, g.ty)));
+            key.extend(
+                accs.into_iter()
+                    .zip(aggs)
+                    .map(|(a, g)| a.finish(g.func, g.ty)),
+            );
             key
         })
         .collect()

@@ -118,32 +118,37 @@ pub(crate) enum Loaded {
 
 fn find_fn(t: &TableRef) -> Result<&'static TableFn> {
     let name = t.func.node.as_str();
-    TABLE_FUNCTIONS.iter().find(|f| f.name == name).ok_or_else(|| {
-        let names: Vec<&str> = TABLE_FUNCTIONS.iter().map(|f| f.name).collect();
-        // British and American spellings of neighbours both work.
-        let e = DslError::semantic(format!("unknown table function '{name}'"), t.func.span);
-        match closest(name, &names) {
-            Some(c) => e.hint(did_you_mean(c, &names)),
-            None => e.hint(format!("the table functions are: {}", names.join(", "))),
-        }
-    })
+    TABLE_FUNCTIONS
+        .iter()
+        .find(|f| f.name == name)
+        .ok_or_else(|| {
+            let names: Vec<&str> = TABLE_FUNCTIONS.iter().map(|f| f.name).collect();
+            // British and American spellings of neighbours both work.
+            let e = DslError::semantic(format!("unknown table function '{name}'"), t.func.span);
+            match closest(name, &names) {
+                Some(c) => e.hint(did_you_mean(c, &names)),
+                None => e.hint(format!("the table functions are: {}", names.join(", "))),
+            }
+        })
 }
 
 /// Resolves and loads the table a SELECT reads.
 pub(crate) fn load(e: &Engine, t: &TableRef) -> Result<Loaded> {
     let alias = (t.func.node == "neighbors").then_some("neighbours");
     let def = match alias {
-        Some(n) => TABLE_FUNCTIONS.iter().find(|f| f.name == n).unwrap_or(&TABLE_FUNCTIONS[1]),
+        Some(n) => TABLE_FUNCTIONS
+            .iter()
+            .find(|f| f.name == n)
+            .unwrap_or(&TABLE_FUNCTIONS[1]),
         None => find_fn(t)?,
     };
     let needs_row = def.over == Over::DatasetRow;
     match (&t.row, needs_row) {
         (Some(r), false) => {
-            return Err(DslError::semantic(
-                format!("{}() takes one argument", def.name),
-                r.span,
-            )
-            .hint(format!("write {}({})", def.name, def.args)));
+            return Err(
+                DslError::semantic(format!("{}() takes one argument", def.name), r.span)
+                    .hint(format!("write {}({})", def.name, def.args)),
+            );
         }
         (None, true) => {
             return Err(DslError::semantic("pairs() needs a row number", t.span)
@@ -172,10 +177,18 @@ pub(crate) fn load(e: &Engine, t: &TableRef) -> Result<Loaded> {
             let row_at = t.row.as_ref().map(|x| (x.node, x.span)).unwrap_or_default();
             if row_at.0 as usize >= ds.len() {
                 return Err(DslError::semantic(
-                    format!("row {} is out of range: {} has {} rows", row_at.0, r.name, ds.len()),
+                    format!(
+                        "row {} is out of range: {} has {} rows",
+                        row_at.0,
+                        r.name,
+                        ds.len()
+                    ),
                     row_at.1,
                 )
-                .hint(format!("rows are numbered 0 to {}", ds.len().saturating_sub(1))));
+                .hint(format!(
+                    "rows are numbered 0 to {}",
+                    ds.len().saturating_sub(1)
+                )));
             }
             let g = source_graph(e, r).map_err(|x| x.or_at(t.target.span))?;
             Loaded::Pairs {
@@ -189,11 +202,16 @@ pub(crate) fn load(e: &Engine, t: &TableRef) -> Result<Loaded> {
 
 /// The graph version a dataset was sampled from (its manifest says).
 fn source_graph(e: &Engine, r: &ObjRef) -> Result<Arc<SignedGraph>> {
-    let (_, m) = e.manifest(Kind::Dataset, r).map_err(at(Default::default()))?;
+    let (_, m) = e
+        .manifest(Kind::Dataset, r)
+        .map_err(at(Default::default()))?;
     let g = &m.details["graph"];
     let (Some(name), Some(v)) = (g["name"].as_str(), g["version"].as_u64()) else {
         return Err(DslError::semantic(
-            format!("dataset {} does not record the graph it was sampled from", r.name),
+            format!(
+                "dataset {} does not record the graph it was sampled from",
+                r.name
+            ),
             Default::default(),
         ));
     };
@@ -272,11 +290,23 @@ impl Loaded {
                 match *func {
                     "edges" => f(&mut query::edges(g).map(|r| {
                         let (a, b) = (r.source as usize, r.target as usize);
-                        vec![n.modality(g, a), n.value(a), n.modality(g, b), n.value(b), sign(Some(r.sign))]
+                        vec![
+                            n.modality(g, a),
+                            n.value(a),
+                            n.modality(g, b),
+                            n.value(b),
+                            sign(Some(r.sign)),
+                        ]
                     })),
                     "neighbours" => f(&mut query::neighbours(g).map(|r| {
                         let (a, b) = (r.source as usize, r.target as usize);
-                        vec![n.modality(g, a), n.value(a), n.modality(g, b), n.value(b), sign(Some(r.sign))]
+                        vec![
+                            n.modality(g, a),
+                            n.value(a),
+                            n.modality(g, b),
+                            n.value(b),
+                            sign(Some(r.sign)),
+                        ]
                     })),
                     _ => f(&mut query::nodes(g).map(|r| {
                         let i = r.id as usize;
@@ -329,7 +359,11 @@ struct Names {
 impl Names {
     fn new(g: &SignedGraph) -> Names {
         Names {
-            modalities: g.modalities().iter().map(|m| Val::Text(Rc::from(m.as_str()))).collect(),
+            modalities: g
+                .modalities()
+                .iter()
+                .map(|m| Val::Text(Rc::from(m.as_str())))
+                .collect(),
             values: (0..g.node_count() as u32)
                 .map(|i| Val::Text(Rc::from(g.value(i))))
                 .collect(),
