@@ -304,6 +304,14 @@ fn query_refuses_anything_but_one_select_and_never_writes() {
         .query("SELECT * FROM nodes(g); SELECT * FROM nodes(g)")
         .unwrap_err();
     assert!(e.to_string().contains("not 2 statements"), "{e}");
+    // `?` inside SELECT through the script API too.
+    let r = db
+        .execute_with_params(
+            "SELECT degree FROM nodes(g) WHERE value = ? AND degree > ?;",
+            &[valence::Param::Str("Dior".into()), valence::Param::Int(0)],
+        )
+        .unwrap();
+    assert_eq!(r[0].table().rows.len(), 1);
     // A SELECT leaves the store as it was: same versions, no new object.
     let before = db
         .execute("SHOW GRAPHS; SHOW CATALOGUES; SHOW DATASETS")

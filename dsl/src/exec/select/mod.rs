@@ -64,6 +64,32 @@ fn did_you_mean(c: &str, all: &[&str]) -> String {
 mod tests {
     use super::*;
 
+    fn select(sql: &str) -> ast::Select {
+        let stmts = crate::parse::parse_script(sql).unwrap();
+        match &stmts[0].kind {
+            crate::ast::StatementKind::Select(s) => (**s).clone(),
+            other => panic!("not a SELECT: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn limit_without_order_stops_an_endless_scan() {
+        let cols = vec![("n".to_string(), value::Ty::Int)];
+        let plan = plan::Plan::build(
+            &select("SELECT n FROM nodes(g) WHERE n > 0 LIMIT 3 OFFSET 2"),
+            &cols,
+        )
+        .unwrap();
+        let mut i = 0i64;
+        let mut endless = std::iter::from_fn(|| {
+            i += 1;
+            Some(vec![value::Val::Int(i)])
+        });
+        let t = plan.run(&mut endless);
+        let got: Vec<_> = t.rows.iter().map(|r| r[0].clone()).collect();
+        assert_eq!(got, [3, 4, 5].map(crate::table::Value::Int));
+    }
+
     #[test]
     fn closest_finds_typos_only() {
         let names = ["edges", "neighbours", "nodes"];
