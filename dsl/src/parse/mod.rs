@@ -71,6 +71,8 @@ fn rule_name(r: &Rule) -> String {
         Rule::types_clause => "TYPES".into(),
         Rule::with_clause => "WITH".into(),
         Rule::format_clause => "FORMAT".into(),
+        Rule::split_clause => "SPLIT".into(),
+        Rule::split_part => "a part like `train 0.8`".into(),
         Rule::samples_clause => "SAMPLES".into(),
         Rule::seed_clause => "SEED".into(),
         Rule::favour_clause => "FAVOUR".into(),
