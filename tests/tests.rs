@@ -9,3 +9,4 @@ mod dataset_check;
 mod export;
 mod llm;
 mod llm_server;
+mod shell;
