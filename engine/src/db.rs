@@ -30,6 +30,7 @@ pub struct Engine {
 
 /// Checks an object name against the DSL's name rule.
 pub fn check_name(name: &str) -> Result<()> {
+    crate::limits::check_name_len(name)?;
     let mut chars = name.chars();
     let ok = matches!(chars.next(), Some(c) if c.is_ascii_alphabetic() || c == '_')
         && chars.all(|c| c.is_ascii_alphanumeric() || c == '_');
@@ -37,7 +38,7 @@ pub fn check_name(name: &str) -> Result<()> {
         Ok(())
     } else {
         Err(Error::invalid_hint(
-            format!("'{name}' is not a valid name"),
+            format!("{} is not a valid name", crate::limits::quote(name)),
             "names are letters, digits and `_`, starting with a letter or `_`",
         ))
     }

@@ -16,6 +16,8 @@ mod error;
 pub mod export;
 pub mod generate;
 mod graph;
+mod integrity;
+pub mod limits;
 pub mod llm;
 mod sample;
 pub mod store;
@@ -40,4 +42,4 @@ pub use sample::{
     Dataset, DatasetDescription, DatasetRow, LabelReport, LabelSpec, SampleOptions, SampleReport,
     SampleSpec, TypeQuota, sample,
 };
-pub use store::{Kind, Manifest, ObjRef, ObjectInfo, Store, Stored};
+pub use store::{CheckEntry, Integrity, Kind, Manifest, ObjRef, ObjectInfo, Store, Stored};

@@ -35,6 +35,7 @@
 
 mod anneal;
 mod dataset;
+pub mod limits;
 
 use std::collections::HashSet;
 
@@ -516,6 +517,7 @@ const MAX_DISTINCT_ROUNDS: u32 = 64;
 /// Runs SAMPLE on a graph without a store (what benchmarks measure).
 pub fn sample(g: &SignedGraph, spec: &SampleSpec, ctx: &Ctx) -> Result<(Dataset, SampleReport)> {
     spec.validate()?;
+    limits::check_memory(spec)?;
     let slots = resolve_types(g, &spec.types)?;
     let k = slots.len();
     let mut weights = vec![0i32; k * k];
