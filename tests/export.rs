@@ -612,3 +612,32 @@ fn shell_split_error_points_at_the_clause() {
         "{err}"
     );
 }
+
+#[test]
+fn export_with_params_takes_any_path_and_split_fractions() {
+    use valence::Param;
+    let dir = tempfile::tempdir().unwrap();
+    let (db, _) = odd_dataset(dir.path());
+    let path = dir.path().join("it's; a test.jsonl");
+    let params = [
+        Param::Str(path.to_str().unwrap().to_string()),
+        Param::Float(0.75),
+        Param::Float(0.25),
+        Param::Int(3),
+    ];
+    let r = db
+        .execute_with_params(
+            "EXPORT DATASET odd TO ? SPLIT (train ?, test ?) SEED ? WITH (fractions = true);",
+            &params,
+        )
+        .unwrap();
+    let t = r[0].table();
+    assert_eq!(t.get(0, "part").and_then(|v| v.as_str()), Some("train"));
+    assert_eq!(t.get(1, "part").and_then(|v| v.as_str()), Some("test"));
+    let train = read(&dir.path().join("it's; a test.train.jsonl"));
+    let test = read(&dir.path().join("it's; a test.test.jsonl"));
+    assert_eq!(train.len() + test.len(), 60);
+    let x = label_counts(&test)["x"];
+    assert!(x == 7 || x == 8, "30 x 0.25 = 7.5 rows of x: {x}");
+    assert!(train[0].fractions.is_some());
+}

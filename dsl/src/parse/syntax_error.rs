@@ -53,6 +53,7 @@ fn rule_name(r: &Rule) -> String {
         Rule::sel_list => "a column list or `*`".into(),
         Rule::table_fn => "a table function like `nodes(g)`".into(),
         Rule::cmp_op => "a comparison (=, <>, <, <=, >, >=)".into(),
+        Rule::split_part => "a part like `train 0.8`".into(),
         _ => {
             let k = rule_keywords(r);
             if k.is_empty() { s } else { k.join(", ") }
@@ -70,6 +71,7 @@ fn rule_keywords(r: &Rule) -> Vec<&'static str> {
         Rule::types_clause => vec!["TYPES"],
         Rule::with_clause => vec!["WITH"],
         Rule::format_clause => vec!["FORMAT"],
+        Rule::split_clause => vec!["SPLIT"],
         Rule::samples_clause => vec!["SAMPLES"],
         Rule::seed_clause => vec!["SEED"],
         Rule::favour_clause => vec!["FAVOUR"],
@@ -110,6 +112,7 @@ const KEYWORDS: &[&str] = &[
     "SAMPLE",
     "SAMPLES",
     "SEED",
+    "SPLIT",
     "SHOW",
     "DESCRIBE",
     "DROP",
