@@ -350,3 +350,41 @@ fn the_readme_questions_run_and_each_has_an_answer() {
         );
     }
 }
+
+#[test]
+fn the_shell_runs_select_under_readonly_in_every_mode() {
+    use crate::common::{stderr, stdout, valence};
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("s.vdb");
+    let db = db.to_str().unwrap();
+    let o = valence(&[
+        db,
+        "-c",
+        "LOAD CATALOGUE c FROM 'fixtures/small/catalogue.csv';
+         IMPORT GRAPH g FROM 'fixtures/small/edges.csv' CATALOGUE c;",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let q = "SELECT sign, COUNT(*) AS n FROM edges(g) GROUP BY sign ORDER BY sign;";
+    let csv = valence(&[db, "-readonly", "-csv", "-c", q]);
+    assert!(csv.status.success(), "{}", stderr(&csv));
+    assert_eq!(stdout(&csv).trim(), "sign,n\n+,112\n-,26");
+    let json = valence(&[db, "-readonly", "-json", "-c", q]);
+    let doc: serde_json::Value = serde_json::from_str(&stdout(&json)).unwrap();
+    assert_eq!(doc[0]["rows"][1]["n"], 26);
+    let md = valence(&[db, "-readonly", "-markdown", "-c", q]);
+    assert!(stdout(&md).contains("| - "), "{}", stdout(&md));
+    let table = valence(&[db, "-readonly", "-c", q]);
+    assert!(stdout(&table).contains("112"), "{}", stdout(&table));
+    // A type error in the shell: message, place and caret.
+    let bad = valence(&[db, "-c", "SELECT value FROM nodes(g) WHERE degree = 'x';"]);
+    assert_eq!(bad.status.code(), Some(1));
+    let err = stderr(&bad);
+    assert!(
+        err.contains("cannot compare a whole number with text"),
+        "{err}"
+    );
+    assert!(
+        err.contains("<command>:1:34") && err.contains("^^^^^^^^^^^^"),
+        "{err}"
+    );
+}
