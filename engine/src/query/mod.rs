@@ -52,7 +52,17 @@ pub fn edges_of(g: &SignedGraph, node: NodeId) -> impl Iterator<Item = EdgeRow> 
 
 /// Every edge in both orientations: node by node, `other` ascending.
 pub fn neighbours(g: &SignedGraph) -> impl Iterator<Item = EdgeRow> + '_ {
-    (0..g.node_count() as NodeId).flat_map(move |a| edges_of(g, a))
+    neighbours_of(g, |_| true)
+}
+
+/// [`neighbours`] restricted to the nodes `keep` accepts, in the same order.
+pub fn neighbours_of<'a>(
+    g: &'a SignedGraph,
+    keep: impl Fn(NodeId) -> bool + 'a,
+) -> impl Iterator<Item = EdgeRow> + 'a {
+    (0..g.node_count() as NodeId)
+        .filter(move |&a| keep(a))
+        .flat_map(move |a| edges_of(g, a))
 }
 
 /// Merges two ascending streams of node ids (they never share an id: a pair

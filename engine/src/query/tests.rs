@@ -50,3 +50,13 @@ fn nodes_count_degrees_per_sign() {
     let b1 = nodes(&g).find(|r| g.value(r.id) == "b1").unwrap();
     assert_eq!((b1.pos_degree, b1.neg_degree), (1, 1));
 }
+
+#[test]
+fn neighbours_of_keeps_the_full_scan_order_for_the_kept_nodes() {
+    let g = small();
+    let a1 = g.find("audience", "a1").unwrap();
+    let some: Vec<_> = neighbours_of(&g, |id| id == a1).collect();
+    let all: Vec<_> = neighbours(&g).filter(|r| r.source == a1).collect();
+    assert_eq!(some, all);
+    assert_eq!(some.len(), 2);
+}

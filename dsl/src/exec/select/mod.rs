@@ -25,8 +25,28 @@ pub(crate) fn execute(e: &Engine, sel: &ast::Select) -> Result<QueryResult> {
     let loaded = source::load(e, &sel.table)?;
     let columns = loaded.columns();
     let plan = plan::Plan::build(sel, &columns)?;
-    let table = loaded.scan(|rows| plan.run(rows));
+    let value = sel.filter.as_ref().and_then(|f| equal_text(f, "value"));
+    let table = loaded.scan(value.as_deref(), |rows| plan.run(rows));
     Ok(QueryResult::new("SELECT", vec![table]))
+}
+
+/// `column = 'text'` when it is one of the top-level AND terms of a WHERE:
+/// the scan may start from that value's node (WHERE still filters every row).
+fn equal_text(e: &ast::Expr, column: &str) -> Option<String> {
+    use ast::{CmpOp, ExprKind, Lit};
+    match &e.kind {
+        ExprKind::And(a, b) => equal_text(a, column).or_else(|| equal_text(b, column)),
+        ExprKind::Cmp(CmpOp::Eq, a, b) => match (&a.kind, &b.kind) {
+            (ExprKind::Column(c), ExprKind::Lit(Lit::Text(s)))
+            | (ExprKind::Lit(Lit::Text(s)), ExprKind::Column(c))
+                if c.eq_ignore_ascii_case(column) =>
+            {
+                Some(s.clone())
+            }
+            _ => None,
+        },
+        _ => None,
+    }
 }
 
 /// Edit distance (Levenshtein, case-insensitive).

@@ -271,8 +271,14 @@ impl Loaded {
         }
     }
 
-    /// Runs `f` over the rows, produced lazily.
-    pub(crate) fn scan<R>(&self, f: impl FnOnce(&mut dyn Iterator<Item = Vec<Val>>) -> R) -> R {
+    /// Runs `f` over the rows, produced lazily. `value`: the WHERE pins
+    /// `value = '...'`, so `neighbours` reads only the edges of the nodes
+    /// holding it (the WHERE is still applied to every row).
+    pub(crate) fn scan<R>(
+        &self,
+        value: Option<&str>,
+        f: impl FnOnce(&mut dyn Iterator<Item = Vec<Val>>) -> R,
+    ) -> R {
         let plus: Val = Val::Text(Rc::from("+"));
         let minus: Val = Val::Text(Rc::from("-"));
         let sign = |s: Option<Sign>| match s {
@@ -298,16 +304,24 @@ impl Loaded {
                             sign(Some(r.sign)),
                         ]
                     })),
-                    "neighbours" => f(&mut query::neighbours(g).map(|r| {
-                        let (a, b) = (r.source as usize, r.target as usize);
-                        vec![
-                            n.modality(g, a),
-                            n.value(a),
-                            n.modality(g, b),
-                            n.value(b),
-                            sign(Some(r.sign)),
-                        ]
-                    })),
+                    "neighbours" => {
+                        let rows: Box<dyn Iterator<Item = query::EdgeRow>> = match value {
+                            Some(v) => {
+                                Box::new(query::neighbours_of(g, move |id| g.value(id) == v))
+                            }
+                            None => Box::new(query::neighbours(g)),
+                        };
+                        f(&mut rows.map(|r| {
+                            let (a, b) = (r.source as usize, r.target as usize);
+                            vec![
+                                n.modality(g, a),
+                                n.value(a),
+                                n.modality(g, b),
+                                n.value(b),
+                                sign(Some(r.sign)),
+                            ]
+                        }))
+                    }
                     _ => f(&mut query::nodes(g).map(|r| {
                         let i = r.id as usize;
                         let d = descriptions.get(i).cloned().flatten();
