@@ -234,13 +234,16 @@ fn group_rows(rows: impl Iterator<Item = Vec<Val>>, keys: &[BExpr], aggs: &[Agg]
         index.insert(Vec::new(), 0);
         groups.push((Vec::new(), new_accs()));
     }
+    // One key buffer for the whole scan: a key is copied only for a new group.
+    let mut key: Vec<Val> = Vec::with_capacity(keys.len());
     for row in rows {
-        let key: Vec<Val> = keys.iter().map(|k| eval(k, &row)).collect();
-        let gi = match index.get(&key) {
+        key.clear();
+        key.extend(keys.iter().map(|k| eval(k, &row)));
+        let gi = match index.get(key.as_slice()) {
             Some(&i) => i,
             None => {
                 index.insert(key.clone(), groups.len());
-                groups.push((key, new_accs()));
+                groups.push((key.clone(), new_accs()));
                 groups.len() - 1
             }
         };
