@@ -452,3 +452,25 @@ fn huge_numbers_in_a_box_are_printed_compactly() {
     assert_eq!(Value::Interval(0.125, 1.0).display(), "[0.125, 1]");
     assert_eq!(Value::Interval(1e-9, 0.3).display(), "[1e-9, 0.3]");
 }
+
+#[test]
+fn the_shell_quotes_a_huge_statement_line_short() {
+    let dir = tempfile::tempdir().unwrap();
+    let script = write(
+        dir.path(),
+        "big.vql",
+        &format!(
+            "LOAD CATALOGUE c FROM '/nonexistent/{}';\n",
+            "d".repeat(1_000_000)
+        ),
+    );
+    let out = crate::common::valence(&[script.to_str().unwrap()]);
+    let err = crate::common::stderr(&out);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(err.len() < 2000, "{} bytes of error", err.len());
+    assert!(
+        err.contains("big.vql:1:23") && err.contains("characters)"),
+        "{err}"
+    );
+    assert!(err.contains("^^^^"), "{err}");
+}
