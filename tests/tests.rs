@@ -5,6 +5,7 @@ mod api;
 mod cli;
 mod cluster_gen;
 mod common;
+mod crash;
 mod dataset_check;
 mod export;
 mod fuzz;

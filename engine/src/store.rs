@@ -280,7 +280,12 @@ impl Store {
     /// that later opens would refuse.
     pub fn open(path: &Path) -> Result<Store> {
         let existed = std::fs::symlink_metadata(path).is_ok();
-        match Store::open_or_create(path) {
+        let opened = if existed {
+            Store::open_or_create(path)
+        } else {
+            Store::create_atomically(path)
+        };
+        match opened {
             Ok(s) => Ok(s),
             Err(e) if !existed => {
                 let removed = std::fs::remove_file(path).is_ok() || !path.exists();
@@ -297,6 +302,41 @@ impl Store {
                 ))
             }
             Err(e) => Err(e),
+        }
+    }
+
+    /// Creates a new database under a temporary sibling name and links it
+    /// into place only once it is initialised, so a crash (`kill -9`) while
+    /// creating never leaves a file at `path` that later opens refuse. If
+    /// another process created `path` meanwhile, that file is opened.
+    fn create_atomically(path: &Path) -> Result<Store> {
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "db".into());
+        let prefix = format!(".{name}.valence-creating.");
+        let dir = path.parent().filter(|d| !d.as_os_str().is_empty());
+        remove_stale_creations(dir.unwrap_or(Path::new(".")), &prefix);
+        let tmp = path.with_file_name(format!("{prefix}{}", std::process::id()));
+        let _ = std::fs::remove_file(&tmp);
+        let created = Store::open_or_create(&tmp).and_then(|mut s| {
+            match std::fs::hard_link(&tmp, path) {
+                Ok(()) => {}
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                    return Err(Error::io(path, e));
+                }
+                // A file system without hard links: rename (not exclusive).
+                Err(_) => std::fs::rename(&tmp, path).map_err(|e| Error::io(path, e))?,
+            }
+            s.path = Some(path.to_path_buf());
+            Ok(s)
+        });
+        let _ = std::fs::remove_file(&tmp);
+        match created {
+            Err(Error::Io { source, .. }) if source.kind() == std::io::ErrorKind::AlreadyExists => {
+                Store::open_or_create(path)
+            }
+            other => other,
         }
     }
 
@@ -579,6 +619,26 @@ impl Store {
         let txn = self.db.begin_read().map_err(st)?;
         let t = txn.open_table(JOURNAL).map_err(st)?;
         t.len().map_err(st)
+    }
+}
+
+/// Removes temporary files of database creations whose process is gone
+/// (killed while creating). Linux: a live process has `/proc/<pid>`.
+fn remove_stale_creations(dir: &Path, prefix: &str) {
+    if !Path::new("/proc/self").exists() {
+        return;
+    }
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for e in entries.flatten() {
+        let name = e.file_name().to_string_lossy().into_owned();
+        let Some(pid) = name.strip_prefix(prefix) else {
+            continue;
+        };
+        if pid.parse::<u32>().is_ok() && !Path::new("/proc").join(pid).exists() {
+            let _ = std::fs::remove_file(e.path());
+        }
     }
 }
 
