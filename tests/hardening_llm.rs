@@ -63,7 +63,7 @@ fn a_huge_retry_after_fails_the_request_at_once_instead_of_stalling() {
         vec![Fault::RateLimit(100_000), Fault::RateLimit(100_000)],
     );
     let t0 = Instant::now();
-    let e = generate(&db, &server, "").unwrap_err().to_string();
+    let e = generate(&db, &server, "").unwrap_err().render("", ""); // message and hint
     assert!(t0.elapsed() < Duration::from_secs(20), "{:?}", t0.elapsed());
     assert!(e.contains("1 request(s) failed"), "{e}");
     assert!(
@@ -141,7 +141,7 @@ fn replies_over_max_reply_bytes_are_failed_attempts_never_journaled() {
     let (server, db, _dir) = setup();
     // Both attempts for Nike answer 2 MB (a correct answer padded with spaces).
     server.script_for("Nike", vec![Fault::Huge(2_000_000), Fault::Huge(2_000_000)]);
-    let e = generate(&db, &server, "").unwrap_err().to_string();
+    let e = generate(&db, &server, "").unwrap_err().render("", ""); // message and hint
     assert!(e.contains("max_reply_bytes = 1048576"), "{e}");
     assert_eq!(
         server.request_count(),

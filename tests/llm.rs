@@ -227,8 +227,9 @@ fn oracle_needs_a_reference() {
         &catalogue(SMALL),
         &GenerateOptions::default(),
     )
-    .unwrap_err()
-    .to_string();
+    .unwrap_err();
+    // Display is the message; the advice is the hint.
+    let e = format!("{e} / {}", e.hint().unwrap_or(""));
     assert!(e.contains("reference") && e.contains("simulator"), "{e}");
 }
 
@@ -464,7 +465,7 @@ fn unauthorised_stops_the_run() {
     server.script(vec![Fault::Status(401); 100]);
     let e = run(&MemJournal::default(), &cat, &openai(&server)).unwrap_err();
     assert!(matches!(e, Error::Llm { .. }), "{e:?}");
-    let m = e.to_string();
+    let m = format!("{e} / {}", e.hint().unwrap_or(""));
     assert!(m.contains("401") && m.contains("OPENAI_API_KEY"), "{m}");
     assert!(
         server.request_count() <= 8,
@@ -479,6 +480,7 @@ fn no_endpoint_is_a_clear_error() {
     let o = GenerateOptions {
         backend: BackendKind::OpenAi,
         base_url: Some("http://127.0.0.1:1/v1".into()),
+        model: "m".into(),
         retries: 1,
         ..fast(GenerateOptions::default())
     };
@@ -503,7 +505,7 @@ fn budget_stops_and_resume_repeats_nothing() {
         ..openai(&server)
     };
     let e = run(&store, &cat, &o).unwrap_err();
-    let m = e.to_string();
+    let m = format!("{e} / {}", e.hint().unwrap_or(""));
     assert!(
         m.contains("budget of 10 calls") && m.contains("17 of 27"),
         "{m}"

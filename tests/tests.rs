@@ -13,3 +13,4 @@ mod hardening;
 mod hardening_llm;
 mod llm;
 mod llm_server;
+mod shell;

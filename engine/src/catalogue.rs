@@ -191,6 +191,12 @@ impl Catalogue {
 
     /// Reads a catalogue CSV. Errors name the file and line.
     pub fn from_csv(path: &Path) -> Result<Catalogue> {
+        Self::from_csv_with(path, &crate::Ctx::default())
+    }
+
+    /// [`Catalogue::from_csv`], stopping with `Error::Cancelled` once `ctx`
+    /// is cancelled (Ctrl-C during LOAD CATALOGUE).
+    pub fn from_csv_with(path: &Path, ctx: &crate::Ctx) -> Result<Catalogue> {
         let file = CsvFile::open(path)?;
         let mut rdr = file.reader();
         let headers = rdr.headers().map_err(|e| csv_error(path, e))?.clone();
@@ -208,6 +214,7 @@ impl Catalogue {
         let di = column(&headers, "description");
         let mut b = CatalogueBuilder::default();
         for rec in rdr.records() {
+            ctx.check()?;
             let rec = rec.map_err(|e| csv_error(path, e))?;
             let line = file.line_of(&rec);
             file.check_quotes(path, &rec, line)?;

@@ -54,6 +54,16 @@ pub fn read_edges_csv(
     path: &Path,
     catalogue: Option<&Catalogue>,
 ) -> Result<(SignedGraph, ImportStats)> {
+    read_edges_csv_with(path, catalogue, &crate::Ctx::default())
+}
+
+/// [`read_edges_csv`], stopping with `Error::Cancelled` once `ctx` is
+/// cancelled (Ctrl-C during IMPORT GRAPH).
+pub fn read_edges_csv_with(
+    path: &Path,
+    catalogue: Option<&Catalogue>,
+    ctx: &crate::Ctx,
+) -> Result<(SignedGraph, ImportStats)> {
     let file = CsvFile::open(path)?;
     let mut rdr = file.reader();
     let headers = rdr.headers().map_err(|e| csv_error(path, e))?.clone();
@@ -83,6 +93,7 @@ pub fn read_edges_csv(
     let mut stats = ImportStats::default();
     let mut first_line: HashMap<(NodeId, NodeId), u64> = HashMap::new();
     for rec in rdr.records() {
+        ctx.check()?;
         let rec = rec.map_err(|e| csv_error(path, e))?;
         let line = file.line_of(&rec);
         file.check_quotes(path, &rec, line)?;

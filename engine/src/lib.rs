@@ -28,8 +28,8 @@ pub use catalogue::{Attribute, Catalogue};
 pub use ctx::{Ctx, NoProgress, Progress};
 pub use db::{Engine, Written, check_name};
 pub use diagnose::{DiagnoseReport, FractionStats, Histogram, SuggestedLabel, diagnose};
-pub use edges::{ImportStats, read_edges_csv};
-pub use error::{Error, FileLoc, Result};
+pub use edges::{ImportStats, read_edges_csv, read_edges_csv_with};
+pub use error::{BoxError, Error, ErrorKind, FileLoc, Result};
 pub use export::{
     DatasetFormat, ExportOptions, ExportReport, ExportedFile, GraphExport, GraphFormat, Split,
     write_graph,

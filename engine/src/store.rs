@@ -197,10 +197,47 @@ pub struct ObjectInfo {
 pub struct Store {
     db: redb::Database,
     path: Option<PathBuf>,
+    /// The key of this file in [`OPEN_FILES`] (file stores only).
+    open_key: Option<PathBuf>,
 }
 
-fn st(e: impl std::fmt::Display) -> Error {
-    Error::storage(e)
+/// Storage errors keep the redb (or serde) error as their `source()`.
+fn st(e: impl std::error::Error + Send + Sync + 'static) -> Error {
+    Error::storage_source(e)
+}
+
+/// The database files this process has open (redb allows one handle per
+/// file): a second open of one of them is told "already open in this
+/// process", not "locked by another process".
+static OPEN_FILES: std::sync::LazyLock<std::sync::Mutex<std::collections::HashSet<PathBuf>>> =
+    std::sync::LazyLock::new(Default::default);
+
+/// One name per file, whatever the spelling of its path: the canonical
+/// directory joined with the file name (the file need not exist yet).
+pub fn canonical_db_path(path: &Path) -> PathBuf {
+    if let Ok(p) = std::fs::canonicalize(path) {
+        return p;
+    }
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    match (std::fs::canonicalize(dir), path.file_name()) {
+        (Ok(d), Some(f)) => d.join(f),
+        _ => path.to_path_buf(),
+    }
+}
+
+fn open_files() -> std::sync::MutexGuard<'static, std::collections::HashSet<PathBuf>> {
+    OPEN_FILES.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+impl Drop for Store {
+    fn drop(&mut self) {
+        if let Some(k) = &self.open_key {
+            open_files().remove(k);
+        }
+    }
 }
 
 /// Writes within one transaction; see [`Store::write`].
@@ -280,7 +317,8 @@ impl Writer<'_> {
 
 impl Store {
     /// Opens (or creates) a database file. A file held by another process
-    /// gives [`Error::Locked`]. When creating a new file fails (a full disk,
+    /// gives [`Error::Locked`]; one this process already has open gives
+    /// [`Error::AlreadyOpen`]. When creating a new file fails (a full disk,
     /// a file-size limit...), the partial file is removed: no stub is left
     /// that later opens would refuse.
     pub fn open(path: &Path) -> Result<Store> {
@@ -292,8 +330,11 @@ impl Store {
         };
         match opened {
             Ok(s) => Ok(s),
+            // Says what to do already (e.g. the directory must exist).
+            Err(e @ Error::Invalid { .. }) => Err(e),
             Err(e) if !existed => {
-                let removed = std::fs::remove_file(path).is_ok() || !path.exists();
+                let left = std::fs::symlink_metadata(path).is_ok();
+                let removed = !left || std::fs::remove_file(path).is_ok();
                 Err(Error::invalid_hint(
                     format!(
                         "cannot create the database {}: {e}",
@@ -321,7 +362,18 @@ impl Store {
             .unwrap_or_else(|| "db".into());
         let prefix = format!(".{name}.valence-creating.");
         let dir = path.parent().filter(|d| !d.as_os_str().is_empty());
-        remove_stale_creations(dir.unwrap_or(Path::new(".")), &prefix);
+        let dir = dir.unwrap_or(Path::new("."));
+        if !dir.is_dir() {
+            return Err(Error::invalid_hint(
+                format!(
+                    "cannot create {}: the directory {} does not exist",
+                    crate::limits::path(path),
+                    crate::limits::path(dir)
+                ),
+                "the directory must exist",
+            ));
+        }
+        remove_stale_creations(dir, &prefix);
         let tmp = path.with_file_name(format!("{prefix}{}", std::process::id()));
         let _ = std::fs::remove_file(&tmp);
         let created = Store::open_or_create(&tmp).and_then(|mut s| {
@@ -333,10 +385,22 @@ impl Store {
                 // A file system without hard links: rename (not exclusive).
                 Err(_) => std::fs::rename(&tmp, path).map_err(|e| Error::io(path, e))?,
             }
+            // Known from now on under its real name (AlreadyOpen checks).
+            let key = canonical_db_path(path);
+            let mut registry = open_files();
+            if let Some(old) = s.open_key.take() {
+                registry.remove(&old);
+            }
+            registry.insert(key.clone());
+            s.open_key = Some(key);
             s.path = Some(path.to_path_buf());
             Ok(s)
         });
         let _ = std::fs::remove_file(&tmp);
+        let created = created.map_err(|e| match e {
+            Error::Io { source, .. } => Error::io(path, source),
+            other => other,
+        });
         match created {
             Err(Error::Io { source, .. }) if source.kind() == std::io::ErrorKind::AlreadyExists => {
                 Store::open_or_create(path)
@@ -346,6 +410,14 @@ impl Store {
     }
 
     fn open_or_create(path: &Path) -> Result<Store> {
+        // Held until the file is registered, so two threads opening one
+        // file cannot both miss the registry.
+        let mut registry = open_files();
+        if registry.contains(&canonical_db_path(path)) {
+            return Err(Error::AlreadyOpen {
+                path: path.to_path_buf(),
+            });
+        }
         let db = match redb::Database::create(path) {
             Ok(db) => db,
             Err(redb::DatabaseError::DatabaseAlreadyOpen) => {
@@ -353,12 +425,22 @@ impl Store {
                     path: path.to_path_buf(),
                 });
             }
+            Err(redb::DatabaseError::Storage(redb::StorageError::Io(e)))
+                if e.kind() == std::io::ErrorKind::InvalidData =>
+            {
+                // Kept as the source: redb's own account of what it found.
+                return Err(Error::Storage {
+                    message: format!("{} is not a valence database ({e})", path.display()),
+                    hint: Some(
+                        "give a new file name, or the .vdb file of an earlier session".into(),
+                    ),
+                    source: Some(Box::new(redb::DatabaseError::Storage(
+                        redb::StorageError::Io(e),
+                    ))),
+                });
+            }
             Err(redb::DatabaseError::Storage(redb::StorageError::Io(e))) => {
                 return Err(match e.kind() {
-                    std::io::ErrorKind::InvalidData => Error::invalid_hint(
-                        format!("{} is not a valence database ({e})", path.display()),
-                        "give a new file name, or the .vdb file of an earlier session",
-                    ),
                     std::io::ErrorKind::NotFound => Error::invalid_hint(
                         format!("cannot create {}: {e}", path.display()),
                         "the directory must exist",
@@ -367,15 +449,20 @@ impl Store {
                 });
             }
             Err(e) => {
-                return Err(Error::storage(format!(
-                    "cannot open {} as a valence database: {e}",
-                    path.display()
-                )));
+                return Err(Error::storage_context(
+                    format!("cannot open {} as a valence database", path.display()),
+                    e,
+                ));
             }
         };
+        // Register under the name the file has now that it exists.
+        let key = canonical_db_path(path);
+        registry.insert(key.clone());
+        drop(registry);
         let s = Store {
             db,
             path: Some(path.to_path_buf()),
+            open_key: Some(key),
         };
         s.init()?;
         Ok(s)
@@ -386,7 +473,11 @@ impl Store {
         let db = redb::Database::builder()
             .create_with_backend(redb::backends::InMemoryBackend::new())
             .map_err(st)?;
-        let s = Store { db, path: None };
+        let s = Store {
+            db,
+            path: None,
+            open_key: None,
+        };
         s.init()?;
         Ok(s)
     }

@@ -169,8 +169,20 @@ impl Dataset {
     pub fn emitted_labels(&self) -> &[u16] {
         &self.emitted
     }
+    /// Row `index`; panics when `index >= len()` (as slice indexing does):
+    /// use [`Dataset::get`] for a checked access.
     pub fn row(&self, index: usize) -> DatasetRow<'_> {
+        assert!(
+            index < self.len(),
+            "row {index} out of range: the dataset has {} rows",
+            self.len()
+        );
         DatasetRow { ds: self, index }
+    }
+
+    /// Row `index`, or `None` when `index >= len()`.
+    pub fn get(&self, index: usize) -> Option<DatasetRow<'_>> {
+        (index < self.len()).then_some(DatasetRow { ds: self, index })
     }
     pub fn rows(&self) -> impl Iterator<Item = DatasetRow<'_>> + '_ {
         (0..self.len()).map(move |i| self.row(i))

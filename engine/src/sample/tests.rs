@@ -351,7 +351,8 @@ fn infeasible_box_fails_naming_the_label_and_stores_nothing() {
             &Ctx::default(),
         )
         .unwrap_err();
-    let msg = err.to_string();
+    // Display is the one-line message; the advice is the hint.
+    let msg = format!("{err} / {}", err.hint().unwrap_or(""));
     assert!(matches!(err, Error::Sample { .. }), "{msg}");
     assert!(
         msg.contains("'dream'") && msg.contains("[0.95, 1]"),
