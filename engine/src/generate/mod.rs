@@ -231,6 +231,21 @@ impl GenerateOptions {
                 "between 1024 and 1073741824 (1 GiB)",
             );
         }
+        if self.backend == BackendKind::OpenAi
+            && let Some(u) = self
+                .base_url
+                .as_deref()
+                .map(str::trim)
+                .filter(|u| !u.is_empty())
+        {
+            crate::llm::backend::check_base_url(u.trim_end_matches('/')).map_err(|error| {
+                OptionError {
+                    option: "base_url",
+                    related: None,
+                    error,
+                }
+            })?;
+        }
         if self.budget == Some(0) {
             return bad("budget", "0".into(), "at least 1 (omit it for no limit)");
         }
