@@ -122,7 +122,7 @@ fn sigint(child: &Child) {
 
 /// Starts `valence db script`, waits until the database file exists and the
 /// first statement has had time to start, then sends SIGINT.
-fn interrupt_script(db: &Path, script: &Path) -> Output {
+fn interrupt_script(db: &Path, script: &Path, delay_ms: u64) -> Output {
     let child = cmd()
         .arg(db)
         .arg(script)
@@ -135,7 +135,7 @@ fn interrupt_script(db: &Path, script: &Path) -> Output {
     while !db.exists() && t.elapsed() < Duration::from_secs(10) {
         std::thread::sleep(Duration::from_millis(10));
     }
-    std::thread::sleep(Duration::from_millis(700));
+    std::thread::sleep(Duration::from_millis(delay_ms));
     sigint(&child);
     let mut child = child;
     let status = wait_for(&mut child, Duration::from_secs(30));
@@ -180,7 +180,7 @@ fn sigint_during_a_long_import_exits_130_with_nothing_stored() {
     .unwrap();
     let db = dir.path().join("x.vdb");
     let started = Instant::now();
-    let o = interrupt_script(&db, &script);
+    let o = interrupt_script(&db, &script, 700);
     let err = stderr(&o);
     assert_eq!(o.status.code(), Some(130), "{err}");
     assert!(err.contains("IMPORT GRAPH cancelled"), "{err}");
@@ -214,7 +214,7 @@ fn sigint_during_a_long_load_catalogue_exits_130_with_nothing_stored() {
     )
     .unwrap();
     let db = dir.path().join("x.vdb");
-    let o = interrupt_script(&db, &script);
+    let o = interrupt_script(&db, &script, 700);
     let err = stderr(&o);
     assert_eq!(o.status.code(), Some(130), "{err}");
     assert!(err.contains("LOAD CATALOGUE cancelled"), "{err}");
@@ -225,8 +225,35 @@ fn sigint_during_a_long_load_catalogue_exits_130_with_nothing_stored() {
 }
 
 #[test]
+fn sigint_during_diagnose_says_it_writes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let script = dir.path().join("diag.vql");
+    std::fs::write(
+        &script,
+        "LOAD CATALOGUE c FROM 'fixtures/large/catalogue.csv';
+         IMPORT GRAPH g FROM 'fixtures/large/edges.csv' CATALOGUE c;
+         DIAGNOSE g TYPES (brand [1,1], audience [2,4], platform [1,1], geo [1,2]) SAMPLES 50000000;
+         SHOW DATASETS;",
+    )
+    .unwrap();
+    let db = dir.path().join("d.vdb");
+    let o = interrupt_script(&db, &script, 2000);
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(130), "{err}");
+    assert!(
+        err.contains("DIAGNOSE cancelled (Ctrl-C); it writes nothing"),
+        "{err}"
+    );
+    assert!(!err.contains("journal"), "{err}");
+    assert!(!stdout(&o).contains("summary"), "SHOW DATASETS did not run");
+    // The statements before it took effect.
+    assert!(shown(&db, "GRAPHS").contains("\ng,1,1,"));
+}
+
+#[test]
 fn sigint_while_waiting_on_stdin_exits_130() {
     let mut child = cmd()
+        .arg("-json")
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -240,8 +267,11 @@ fn sigint_while_waiting_on_stdin_exits_130() {
     drop(stdin);
     let _ = child.kill();
     assert_eq!(status.and_then(|s| s.code()), Some(130));
-    // The statement before the interruption ran.
-    assert!(stdout(&output_of(child)).contains("name"));
+    // The statement before the interruption ran, and the JSON document is whole.
+    let o = output_of(child);
+    let doc: Vec<serde_json::Value> = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(doc[0]["columns"][0], "name");
+    assert_eq!(doc[1]["error"], "interrupted (Ctrl-C)");
 }
 
 // ---- 9.7: sqlite3/DuckDB flags --------------------------------------------
@@ -353,6 +383,10 @@ fn version_help_and_exit_status() {
     }
     let o = valence(&["-help"]);
     let help = stdout(&o);
+    assert!(
+        !help.contains('\u{1b}'),
+        "no colour codes into a pipe: {help}"
+    );
     for f in [
         "--csv",
         "--json",
@@ -463,6 +497,20 @@ fn json_document_stays_whole_when_the_run_stops_on_an_error() {
     let col = stmts.find("nope").unwrap() + 1;
     assert_eq!(doc[2]["location"], format!("<command>:1:{col}"));
     assert!(stderr(&o).contains("graph 'nope' not found"));
+}
+
+#[test]
+fn leaving_json_mode_closes_the_document() {
+    let o = valence(&[
+        "-c",
+        ".mode json\nSHOW GRAPHS;\nSHOW DATASETS;\n.mode csv\nSHOW GRAPHS;",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = stdout(&o);
+    let (json, csv) = out.split_once("\n]\n").expect("a closed JSON document");
+    let doc: Vec<serde_json::Value> = serde_json::from_str(&format!("{json}\n]")).unwrap();
+    assert_eq!(doc.len(), 2);
+    assert_eq!(csv, "name,version,versions,created,summary\n");
 }
 
 #[test]

@@ -38,7 +38,17 @@ pub fn run() -> ExitCode {
             // --help / --version go to stdout, usage errors to stderr; a
             // failed write is an error status, never a panic.
             let code = if e.use_stderr() { 2 } else { 0 };
-            let text = e.render().ansi().to_string();
+            let tty = if e.use_stderr() {
+                std::io::stderr().is_terminal()
+            } else {
+                std::io::stdout().is_terminal()
+            };
+            let styled = e.render();
+            let text = if tty {
+                styled.ansi().to_string()
+            } else {
+                styled.to_string()
+            };
             if e.use_stderr() {
                 report(text.trim_end());
                 code
@@ -74,6 +84,7 @@ fn open_db(args: &Args) -> Result<Database, String> {
             "error: cannot open {} read-only: no such file\n  = hint: -readonly opens an existing database; drop -readonly to create one",
             p.display()
         )),
+        // The message, then the hint on its own line.
         Some(p) => Database::open(p).map_err(|e| e.render("", "")),
         None => Database::in_memory().map_err(|e| e.render("", "")),
     }

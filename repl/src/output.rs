@@ -11,6 +11,21 @@ use valence::{Mode, QueryResult, render};
 /// Set when a message could not be written to standard error.
 static STDERR_FAILED: AtomicBool = AtomicBool::new(false);
 
+/// A JSON document is open on standard output (so an exit on Ctrl-C can
+/// still close it).
+static STDOUT_JSON_OPEN: AtomicBool = AtomicBool::new(false);
+
+/// Closes an open JSON document on standard output with a last
+/// `{"error": ...}` element; for exits that bypass the shell (Ctrl-C while
+/// waiting on standard input).
+pub fn close_stdout_json(message: &str) {
+    if STDOUT_JSON_OPEN.swap(false, Ordering::SeqCst) {
+        let mut o = std::io::stdout().lock();
+        let item = render::json_error(message, None);
+        let _ = write!(o, ",\n{item}\n]\n").and_then(|_| o.flush());
+    }
+}
+
 /// Prints a line on standard error; a failure (full device, closed stream)
 /// is remembered for the exit status instead of panicking like `eprintln!`.
 pub fn report(msg: &str) {
@@ -133,7 +148,11 @@ impl Out {
     fn json_item(&mut self, item: &str) -> Result<(), WriteFailed> {
         let sep = if self.json_open { ",\n" } else { "[\n" };
         self.json_open = true;
-        self.raw(&format!("{sep}{item}"))
+        let r = self.raw(&format!("{sep}{item}"));
+        if matches!(self.sink, Sink::Stdout) {
+            STDOUT_JSON_OPEN.store(!self.closed, Ordering::SeqCst);
+        }
+        r
     }
 
     /// One statement's result.
@@ -176,6 +195,9 @@ impl Out {
     pub fn end_document(&mut self) -> Result<(), WriteFailed> {
         if self.json_open {
             self.json_open = false;
+            if matches!(self.sink, Sink::Stdout) {
+                STDOUT_JSON_OPEN.store(false, Ordering::SeqCst);
+            }
             self.raw("\n]\n")?;
         }
         Ok(())

@@ -317,16 +317,16 @@ impl Shell {
                 Err(Stop::Interrupted)
             }
             Ok(()) => Ok(()),
-            Err(valence::Error::Query(e))
-                if matches!(e.engine.as_deref(), Some(valence::engine::Error::Cancelled)) =>
-            {
+            Err(e) if e.kind() == valence::ErrorKind::Cancelled => {
+                let at = e.position();
                 let kind = parsed
                     .iter()
-                    .find(|s| e.span.is_some_and(|sp| sp.start >= s.span.start))
+                    .rev()
+                    .find(|s| at.is_some_and(|(l, c)| (l, c) >= (s.span.line, s.span.col)))
                     .or(parsed.first())
                     .map(|s| &s.kind);
                 let msg = cancelled_message(kind);
-                let line = e.span.map_or(0, |s| s.line);
+                let line = at.map_or(0, |(l, _)| l);
                 report(&format!("interrupted: {msg}\n --> {origin}:{line}"));
                 self.out.error(&msg, Some(&format!("{origin}:{line}")))?;
                 Err(Stop::Interrupted)

@@ -51,6 +51,7 @@ impl Signals {
         if !interactive && (again || !self.running.load(Ordering::SeqCst)) {
             // Nothing to cancel (or a second Ctrl-C): stop now. The store is
             // transactional, so nothing half-written can remain.
+            crate::output::close_stdout_json("interrupted (Ctrl-C)");
             std::process::exit(i32::from(INTERRUPTED));
         }
     }

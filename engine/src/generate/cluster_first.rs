@@ -623,9 +623,17 @@ impl<'a> PhaseRunner<'a> {
                     Err(_) => "no answer within the timeout".into(),
                 };
                 if attempt > policy.retries {
-                    return Err(Error::llm(format!(
-                        "embedding request failed after {attempt} attempts: {err}"
-                    )));
+                    let message =
+                        format!("embedding request failed after {attempt} attempts: {err}");
+                    // A transport failure keeps reqwest's error as source().
+                    return Err(match self.backend.take_transport_error() {
+                        Some(source) => Error::Http {
+                            message,
+                            hint: None,
+                            source,
+                        },
+                        None => Error::llm(message),
+                    });
                 }
                 let wait = policy
                     .backoff_base

@@ -89,6 +89,14 @@ pub trait Backend: Send + Sync {
     /// Answers one request with the reply text.
     fn complete<'a>(&'a self, req: &'a Request) -> BoxFuture<'a, Result<String, CallError>>;
 
+    /// The transport error (connection refused, TLS, proxy...) of an HTTP
+    /// backend's most recent request, if that request failed on the
+    /// transport, taken out, so a run that stops because nothing
+    /// works can keep it as its error's `source()`. `None` by default.
+    fn take_transport_error(&self) -> Option<reqwest::Error> {
+        None
+    }
+
     /// Embeds texts (one vector per input). Backends without embeddings
     /// answer `Fatal`.
     fn embed<'a>(
@@ -144,6 +152,8 @@ pub struct OpenAiBackend {
     key: Option<String>,
     /// The largest response body read (larger: a failed attempt).
     max_reply_bytes: u64,
+    /// The last error of `send()` ([`Backend::take_transport_error`]).
+    last_transport: std::sync::Mutex<Option<reqwest::Error>>,
 }
 
 impl std::fmt::Debug for OpenAiBackend {
@@ -210,6 +220,7 @@ impl OpenAiBackend {
             temperature,
             key,
             max_reply_bytes: 1024 * 1024,
+            last_transport: std::sync::Mutex::new(None),
         })
     }
 
@@ -277,10 +288,28 @@ impl OpenAiBackend {
         if let Some(k) = &self.key {
             rb = rb.bearer_auth(k);
         }
-        let resp = rb.send().await.map_err(|e| CallError::Transient {
-            message: self.scrub(error_chain(&e)),
-            retry_after: None,
-        })?;
+        let resp = match rb.send().await {
+            Ok(r) => {
+                // The transport works: an older error is no longer the story.
+                self.last_transport
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .take();
+                r
+            }
+            Err(e) => {
+                let message = self.scrub(error_chain(&e));
+                // reqwest's error names the URL, never the key (a header).
+                *self
+                    .last_transport
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner()) = Some(e);
+                return Err(CallError::Transient {
+                    message,
+                    retry_after: None,
+                });
+            }
+        };
         let status = resp.status();
         // Retry-After in seconds; an HTTP-date is ignored (backoff applies).
         let retry_after = resp
@@ -443,6 +472,13 @@ impl Backend for OpenAiBackend {
 
     fn journal_identity(&self) -> String {
         OpenAiBackend::identity_for(&self.model, self.temperature)
+    }
+
+    fn take_transport_error(&self) -> Option<reqwest::Error> {
+        self.last_transport
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .take()
     }
 
     fn complete<'a>(&'a self, req: &'a Request) -> BoxFuture<'a, Result<String, CallError>> {
