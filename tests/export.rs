@@ -424,6 +424,32 @@ fn a_failing_split_writes_no_part() {
 }
 
 #[test]
+fn split_into_a_device_is_refused_and_writes_nothing_beside_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let (db, _) = odd_dataset(dir.path());
+    let node = dir.path().join("null");
+    let st = std::process::Command::new("mknod")
+        .arg(&node)
+        .args(["c", "1", "3"])
+        .status()
+        .unwrap();
+    assert!(st.success(), "mknod (tests run as root)");
+    let options = ExportOptions {
+        format: Some(valence::DatasetFormat::Jsonl),
+        split: Some(Split::new(&[("a", 0.5), ("b", 0.5)])),
+        ..Default::default()
+    };
+    let err = db.export_dataset("odd", &node, &options).unwrap_err();
+    assert!(err.to_string().contains("not a regular file"), "{err}");
+    let mut names: Vec<String> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().to_string())
+        .collect();
+    names.sort();
+    assert!(!names.iter().any(|n| n.starts_with("null.")), "{names:?}");
+}
+
+#[test]
 fn graph_edge_list_as_parquet_reads_back() {
     let dir = tempfile::tempdir().unwrap();
     let db = Database::in_memory().unwrap();

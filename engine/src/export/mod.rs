@@ -264,6 +264,22 @@ fn write_rows(
     }
 }
 
+/// SPLIT writes one regular file per part beside `path`; a device, FIFO or
+/// directory there (`/dev/stdout`, `/dev/null`) would name files like
+/// `/dev/stdout.train`, so it is refused.
+fn check_split_target(path: &Path) -> Result<()> {
+    match std::fs::metadata(path) {
+        Ok(m) if !m.is_file() => Err(Error::invalid_hint(
+            format!(
+                "SPLIT writes one file per part beside {}, which is not a regular file",
+                crate::limits::path(path)
+            ),
+            "give a file name such as 'out/ds.jsonl' (parts: out/ds.train.jsonl, ...)",
+        )),
+        _ => Ok(()),
+    }
+}
+
 /// Writes a dataset (whole, or as split parts) to `path`; see the module doc.
 pub fn export_dataset_to(
     ds: &Dataset,
@@ -279,6 +295,7 @@ pub fn export_dataset_to(
         None => (vec![(0..ds.len()).collect()], vec![None]),
         Some(s) => {
             s.check()?;
+            check_split_target(path)?;
             let parts = split_rows(ds, s);
             (
                 parts,
