@@ -196,15 +196,21 @@ fn secrets_in_base_url_are_never_stored_or_shown() {
     );
     // An error that names the URL does not show them either.
     server.script(vec![Fault::Status(400); 4]);
-    let e = db
-        .execute(&format!(
-            "GENERATE GRAPH h FROM c USING BRUTE_FORCE WITH (backend = 'openai', \
-             base_url = '{url}', model = 'other');"
-        ))
-        .unwrap_err()
-        .to_string();
+    let stmt = format!(
+        "GENERATE GRAPH h FROM c USING BRUTE_FORCE WITH (backend = 'openai', \
+         base_url = '{url}', model = 'other');"
+    );
+    let err = db.execute(&stmt).unwrap_err();
+    let e = err.to_string();
     assert!(e.contains("HTTP 400"), "{e}");
     assert!(!e.contains("hunter22") && !e.contains("sk-live-777"), "{e}");
+    // Nor does the statement line the shell echoes above the caret.
+    let shown = err.render(&stmt, "<command>");
+    assert!(shown.contains("<command>:1:"), "{shown}");
+    assert!(
+        !shown.contains("hunter22") && !shown.contains("sk-live-777"),
+        "{shown}"
+    );
 }
 
 #[test]
