@@ -32,7 +32,8 @@ pub use graph::{
     SignedGraph, candidate_pairs,
 };
 pub use sample::{
-    Dataset, DatasetDescription, DatasetFormat, DatasetRow, LabelReport, LabelSpec, SampleOptions,
-    SampleReport, SampleSpec, TypeQuota, sample,
+    Coverage, Dataset, DatasetDescription, DatasetFormat, DatasetRow, EDGE_BAND, LabelReport,
+    LabelSpec, Predictive, Quality, SampleOptions, SampleReport, SampleSpec, TypeQuota, hugs_edge,
+    sample,
 };
 pub use store::{Kind, Manifest, ObjRef, ObjectInfo, Store, Stored};

@@ -34,7 +34,9 @@
 //!   drawn uniformly among the *other* labels; the dataset keeps both labels.
 
 mod anneal;
+mod boxes;
 mod dataset;
+mod quality;
 
 use std::collections::HashSet;
 
@@ -50,6 +52,7 @@ use crate::{Ctx, Engine, Error, Result, SignedGraph, Written};
 pub(crate) use anneal::{Params, Problem, Scratch, Slot, TargetBox, rng_for, stream_id};
 use dataset::SampledRow;
 pub use dataset::{Dataset, DatasetDescription, DatasetFormat, DatasetRow};
+pub use quality::{Coverage, EDGE_BAND, Predictive, Quality, hugs_edge};
 
 /// One TYPES entry: every row has between `min` and `max` values of `modality`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -97,12 +100,6 @@ impl LabelSpec {
         self.neg = (lo, hi);
         self
     }
-    fn target(&self) -> TargetBox {
-        TargetBox {
-            pos: self.pos,
-            neg: self.neg,
-        }
-    }
     fn box_text(&self) -> String {
         format!(
             "pos_frac IN [{}, {}] AND neg_frac IN [{}, {}]",
@@ -113,6 +110,7 @@ impl LabelSpec {
 
 /// `WITH (...)` options of SAMPLE. `Default` gives the documented defaults.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct SampleOptions {
     /// Seed of every random choice (default 0).
     pub seed: u64,
@@ -122,8 +120,9 @@ pub struct SampleOptions {
     pub start_temp: f64,
     /// Temperature at the last step (default 0.001).
     pub end_temp: f64,
-    /// Steps without improvement before stopping, once the row is in its box;
-    /// only matters with FAVOUR/AVOID (default 500).
+    /// Accepted for compatibility and recorded, with no effect: rows no
+    /// longer maximise the soft terms (they tilt the in-box mixing, see
+    /// `mix_steps` and `soft_weight`). Default 500.
     pub patience: u32,
     /// Moves evaluated per step; the best is considered (default 4).
     pub proposals_per_step: u32,
@@ -133,11 +132,16 @@ pub struct SampleOptions {
     pub noise: f64,
     /// Fresh-seed redraws of a row that misses its box (default 3).
     pub retries: u32,
-    /// Weight of the FAVOUR/AVOID term relative to the box distance, one
-    /// edge = 1 (default 0.2; keep it below 1 so boxes dominate).
+    /// FAVOUR/AVOID tilt: a row's probability (within its box) is
+    /// multiplied by `exp(soft_weight · S)`, S = its edges on FAVOURed
+    /// modality pairs minus its edges on AVOIDed pairs (default 0.2: one more
+    /// favoured edge makes a row 1.22× as likely).
     pub soft_weight: f64,
     /// Let a row grow or shrink a modality within its range (default true).
     pub resize_moves: bool,
+    /// Metropolis steps a row takes inside its box after reaching it, so it
+    /// is typical of the box rather than of its edge (default 24).
+    pub mix_steps: u32,
 }
 
 impl Default for SampleOptions {
@@ -154,6 +158,7 @@ impl Default for SampleOptions {
             retries: 3,
             soft_weight: 0.2,
             resize_moves: true,
+            mix_steps: DEFAULT_MIX_STEPS,
         }
     }
 }
@@ -172,6 +177,7 @@ impl SampleOptions {
         "retries",
         "soft_weight",
         "resize_moves",
+        "mix_steps",
     ];
 
     /// Sets one `WITH` option from its literal text (`42`, `0.5`, `true`,
@@ -223,6 +229,7 @@ impl SampleOptions {
             "retries" => self.retries = int(1000)? as u32,
             "soft_weight" => self.soft_weight = num()?,
             "resize_moves" => self.resize_moves = boolean()?,
+            "mix_steps" => self.mix_steps = int(1_000_000)? as u32,
             _ => {
                 return Err(Error::invalid_hint(
                     format!("unknown SAMPLE option '{key}'"),
@@ -273,11 +280,11 @@ impl SampleOptions {
             max_iters: self.max_iters,
             start_temp: self.start_temp,
             end_temp: self.end_temp,
-            patience: self.patience,
             proposals_per_step: self.proposals_per_step,
             soft_weight: self.soft_weight,
             resize_moves: self.resize_moves,
             retries: self.retries,
+            mix_steps: self.mix_steps,
         }
     }
 }
@@ -397,9 +404,13 @@ impl SampleSpec {
                 "add a LABEL or drop the noise option",
             ));
         }
-        self.options.validate()
+        self.options.validate()?;
+        boxes::check_room(&self.labels, &self.types)
     }
 }
+
+/// Default of [`SampleOptions::mix_steps`].
+pub const DEFAULT_MIX_STEPS: u32 = 24;
 
 pub(crate) fn validate_types(types: &[TypeQuota]) -> Result<()> {
     if types.is_empty() {
@@ -509,6 +520,9 @@ pub struct SampleReport {
     pub labels: Vec<LabelReport>,
     /// Rows whose label was changed by `noise`.
     pub relabelled: u64,
+    /// The dataset's health report (absent in manifests written before it).
+    #[serde(default)]
+    pub quality: Option<Quality>,
 }
 
 const MAX_DISTINCT_ROUNDS: u32 = 64;
@@ -534,7 +548,12 @@ pub fn sample(g: &SignedGraph, spec: &SampleSpec, ctx: &Ctx) -> Result<(Dataset,
     let mut reports = Vec::new();
 
     for (li, label) in spec.labels.iter().enumerate() {
-        let bx = label.target();
+        let bx = TargetBox {
+            pos: label.pos,
+            neg: label.neg,
+            excl: boxes::exclusions(&spec.labels, li),
+            eps: 0.5 / pb.scale,
+        };
         let stream = stream_id(&label.name);
         ctx.progress
             .start(&format!("sample {}", label.name), label.count);
@@ -570,7 +589,7 @@ pub fn sample(g: &SignedGraph, spec: &SampleSpec, ctx: &Ctx) -> Result<(Dataset,
             let ids: Vec<u64> = (start..end).collect();
             let mut outs = run(&ids, 0);
             ctx.check()?;
-            check_failures(label, &ids, &outs)?;
+            check_failures(spec, li, &ids, &outs)?;
             if spec.options.distinct {
                 let mut redo: Vec<usize> = Vec::new();
                 for (j, o) in outs.iter().enumerate() {
@@ -598,7 +617,7 @@ pub fn sample(g: &SignedGraph, spec: &SampleSpec, ctx: &Ctx) -> Result<(Dataset,
                     let rids: Vec<u64> = redo.iter().map(|&j| ids[j]).collect();
                     let again = run(&rids, round);
                     ctx.check()?;
-                    check_failures(label, &rids, &again)?;
+                    check_failures(spec, li, &rids, &again)?;
                     let mut next = Vec::new();
                     for (&j, o) in redo.iter().zip(again) {
                         if seen.insert(set_hash(&o.nodes)) {
@@ -670,23 +689,63 @@ pub fn sample(g: &SignedGraph, spec: &SampleSpec, ctx: &Ctx) -> Result<(Dataset,
         }
     }
 
+    // Stored order: a seeded shuffle, so neither the label nor `noise` can
+    // be read from a row's position.
+    let mut order: Vec<u32> = (0..total as u32).collect();
+    {
+        use rand::RngExt;
+        let mut rng = rng_for(seed, stream_id("\0shuffle"), 0, 0);
+        for i in (1..total).rev() {
+            order.swap(i, rng.random_range(0..=i));
+        }
+    }
+    let mut slots: Vec<Option<SampledRow>> = rows.into_iter().map(Some).collect();
+    let rows: Vec<SampledRow> = order
+        .iter()
+        .map(|&i| slots[i as usize].take().expect("a permutation"))
+        .collect();
+    let emitted: Vec<u16> = order.iter().map(|&i| emitted[i as usize]).collect();
+
     let ds = Dataset::build(g, spec, &rows, emitted);
+    let quality = Quality::assess(&ds, &spec.labels);
     let report = SampleReport {
         rows: total as u64,
         labels: reports,
         relabelled: flips.min(total) as u64,
+        quality: Some(quality),
     };
     Ok((ds, report))
 }
 
-fn check_failures(label: &LabelSpec, ids: &[u64], outs: &[anneal::RowOutcome]) -> Result<()> {
+fn check_failures(
+    spec: &SampleSpec,
+    li: usize,
+    ids: &[u64],
+    outs: &[anneal::RowOutcome],
+) -> Result<()> {
+    let label = &spec.labels[li];
     let failed = outs.iter().filter(|o| !o.ok).count();
     let Some((i, o)) = ids.iter().zip(outs).find(|(_, o)| !o.ok) else {
         return Ok(());
     };
+    let others: Vec<String> = spec
+        .labels
+        .iter()
+        .enumerate()
+        .filter(|&(j, l)| j != li && boxes::overlaps(label, l))
+        .map(|(_, l)| format!("label '{}' ({})", l.name, l.box_text()))
+        .collect();
+    let outside = if others.is_empty() {
+        String::new()
+    } else {
+        format!(
+            " outside the overlapping box of {} (labels are disjoint)",
+            others.join(" and ")
+        )
+    };
     Err(Error::Sample {
         message: format!(
-            "label '{}' cannot be filled: {} of {} rows tried missed {} (row {i}: closest reached pos_frac = {:.4}, neg_frac = {:.4}, distance {:.4})",
+            "label '{}' cannot be filled: {} of {} rows tried missed {}{outside} (row {i}: closest reached pos_frac = {:.4}, neg_frac = {:.4}, distance {:.4})",
             label.name,
             failed,
             outs.len(),
