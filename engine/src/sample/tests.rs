@@ -278,7 +278,7 @@ fn diagnose_then_sample_is_fully_in_range_and_checks_independently() {
     assert_eq!(rd.headers().unwrap().len(), 11);
     let rec = rd.records().next().unwrap().unwrap();
     assert_eq!(&rec[5], geo.join("|"));
-    assert_eq!(&rec[10], *ds.row(0).label());
+    assert_eq!(&rec[10], ds.row(0).label());
 
     let desc = eng.describe_dataset(&ObjRef::latest("ds")).unwrap();
     assert_eq!(desc.rows, 1800);
