@@ -224,7 +224,8 @@ pub fn diagnose(
 
 /// Rounds away float noise so bounds print as written (0.3, not 0.30000000000000004).
 fn tidy(v: f64) -> f64 {
-    ((v * 1e9).round() / 1e9).clamp(0.0, 1.0)
+    // `+ 0.0` turns -0 into 0.
+    ((v * 1e9).round() / 1e9).clamp(0.0, 1.0) + 0.0
 }
 
 fn floor_to(v: f64, step: f64) -> f64 {
@@ -293,10 +294,7 @@ impl Suggestion {
         let (ah, bh) = (self.a.below(), self.b.below());
         [
             ((self.a.at, 1.0), (0.0, self.pos_neg_hi.min(bh))),
-            (
-                (self.avg_pos_lo.min(ah), ah),
-                (self.avg_neg_lo.min(bh), bh),
-            ),
+            ((self.avg_pos_lo.min(ah), ah), (self.avg_neg_lo.min(bh), bh)),
             ((0.0, self.neg_pos_hi), (self.b.at, 1.0)),
         ]
     }
@@ -325,7 +323,11 @@ impl Suggestion {
     }
 }
 
-fn suggest_boxes(pos: &FractionStats, neg: &FractionStats, fr: &[(f64, f64)]) -> Vec<SuggestedLabel> {
+fn suggest_boxes(
+    pos: &FractionStats,
+    neg: &FractionStats,
+    fr: &[(f64, f64)],
+) -> Vec<SuggestedLabel> {
     let xs: Vec<f64> = fr.iter().map(|f| f.0).collect();
     let ys: Vec<f64> = fr.iter().map(|f| f.1).collect();
     let a = Cut::new(pos.p75, &xs);
@@ -384,7 +386,9 @@ fn histogram(fr: &[(f64, f64)]) -> Histogram {
     let edges: Vec<f64> = (0..=HISTOGRAM_BINS)
         .map(|i| tidy(i as f64 / HISTOGRAM_BINS as f64))
         .collect();
-    let bin = |x: f64| ((x * HISTOGRAM_BINS as f64 + 1e-9).floor().max(0.0) as usize).min(HISTOGRAM_BINS - 1);
+    let bin = |x: f64| {
+        ((x * HISTOGRAM_BINS as f64 + 1e-9).floor().max(0.0) as usize).min(HISTOGRAM_BINS - 1)
+    };
     let mut pos = vec![0u64; HISTOGRAM_BINS];
     let mut neg = vec![0u64; HISTOGRAM_BINS];
     for &(x, y) in fr {

@@ -626,7 +626,11 @@ impl Scratch {
     /// to the region stationary, tilted by `exp(soft_weight · ΔS)` where S is
     /// the row's FAVOUR-pair edges minus its AVOID-pair edges.
     fn mix(&mut self, pb: &Problem<'_>, bx: &TargetBox, rng: &mut ChaCha8Rng) -> u64 {
-        let w = if pb.soft() { pb.params.soft_weight } else { 0.0 };
+        let w = if pb.soft() {
+            pb.params.soft_weight
+        } else {
+            0.0
+        };
         let k = pb.slots.len() as f64;
         for _ in 0..pb.params.mix_steps {
             let Some(pr) = self.propose(pb, bx, rng) else {

@@ -50,7 +50,12 @@ fn spec_of(types: &[TypeQuota], labels: Vec<LabelSpec>, seed: u64) -> SampleSpec
 /// Per label: (rows kept, share hugging an inner edge) over `draws` random
 /// node sets drawn under the quotas and kept when inside exactly that
 /// label's box (random-and-keep).
-fn random_and_keep(g: &SignedGraph, types: &[TypeQuota], labels: &[LabelSpec], draws: u64) -> Vec<(u64, f64)> {
+fn random_and_keep(
+    g: &SignedGraph,
+    types: &[TypeQuota],
+    labels: &[LabelSpec],
+    draws: u64,
+) -> Vec<(u64, f64)> {
     let params = Params {
         max_iters: 1,
         start_temp: 1.0,
@@ -82,16 +87,27 @@ fn random_and_keep(g: &SignedGraph, types: &[TypeQuota], labels: &[LabelSpec], d
 }
 
 /// SAMPLE's edge-hug share per label is at most random-and-keep's + 0.10.
-fn hug_within_bound(name: &str, g: &SignedGraph, types: &[TypeQuota], labels: Vec<LabelSpec>, draws: u64) {
+fn hug_within_bound(
+    name: &str,
+    g: &SignedGraph,
+    types: &[TypeQuota],
+    labels: Vec<LabelSpec>,
+    draws: u64,
+) {
     let sp = spec_of(types, labels.clone(), 5);
     let (_, rep) = sample(g, &sp, &Ctx::default()).unwrap();
     let q = rep.quality.unwrap();
     assert_eq!(q.multi_box_share, 0.0, "{name}");
     let rk = random_and_keep(g, types, &labels, draws);
     for ((l, s), (kept, r)) in q.edge_hug.iter().zip(&rk) {
-        eprintln!("{name}: label {l}: edge hug {s:.3} (random-and-keep {r:.3} over {kept} kept draws)");
+        eprintln!(
+            "{name}: label {l}: edge hug {s:.3} (random-and-keep {r:.3} over {kept} kept draws)"
+        );
         assert!(*kept >= 100, "{name} {l}: only {kept} random draws kept");
-        assert!(*s <= r + 0.10, "{name} {l}: edge hug {s:.3} > random-and-keep {r:.3} + 0.10");
+        assert!(
+            *s <= r + 0.10,
+            "{name} {l}: edge hug {s:.3} > random-and-keep {r:.3} + 0.10"
+        );
     }
 }
 
@@ -125,7 +141,10 @@ fn favoured_share(ds: &Dataset, g: &SignedGraph) -> f64 {
     let (mut e, mut n) = (0u64, 0u64);
     for r in ds.rows() {
         let a: Vec<NodeId> = r.values(0).map(|v| g.find("brand", v).unwrap()).collect();
-        let b: Vec<NodeId> = r.values(1).map(|v| g.find("audience", v).unwrap()).collect();
+        let b: Vec<NodeId> = r
+            .values(1)
+            .map(|v| g.find("audience", v).unwrap())
+            .collect();
         for &x in &a {
             for &y in &b {
                 n += 1;
@@ -167,7 +186,10 @@ fn favour_is_graded_by_soft_weight_and_keeps_every_node_in_use() {
         shares[0] < shares[1] && shares[1] < shares[2],
         "{base} {shares:?}"
     );
-    assert!(shares[0] < base + 0.03 && shares[0] < 0.9, "{base} {shares:?}");
+    assert!(
+        shares[0] < base + 0.03 && shares[0] < 0.9,
+        "{base} {shares:?}"
+    );
     assert!(shares[2] < 1.0, "{shares:?}");
 }
 
@@ -195,6 +217,9 @@ fn stored_order_is_shuffled_not_grouped_by_label() {
             assert!((60..=140).contains(&n), "third {part}, label {l}: {n}");
         }
         let noisy = r.filter(|&i| em[i] != sampled[i]).count();
-        assert!((10..=55).contains(&noisy), "third {part}: {noisy} noisy rows");
+        assert!(
+            (10..=55).contains(&noisy),
+            "third {part}: {noisy} noisy rows"
+        );
     }
 }

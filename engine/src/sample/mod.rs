@@ -903,6 +903,6 @@ impl Engine {
 }
 
 #[cfg(test)]
-mod tests;
-#[cfg(test)]
 mod fidelity_tests;
+#[cfg(test)]
+mod tests;

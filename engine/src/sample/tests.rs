@@ -441,7 +441,11 @@ fn favour_tilts_gradually_with_soft_weight() {
             })
             .sum()
     };
-    let plain = count(&sample(&g, &spec(types.clone(), labels.clone(), 4), &ctx).unwrap().0);
+    let plain = count(
+        &sample(&g, &spec(types.clone(), labels.clone(), 4), &ctx)
+            .unwrap()
+            .0,
+    );
     let mut counts = Vec::new();
     for w in [0.02, 0.2, 1.0] {
         let mut sp = spec(types.clone(), labels.clone(), 4);
