@@ -77,11 +77,16 @@ pub(crate) fn execute(e: &Engine, stmt: &Statement, ctx: &Ctx) -> Result<QueryRe
                 .sample(&s.graph.node, &spec, &s.into.node, &stmt.text, ctx)
                 .map_err(|err| {
                     // Point at the label the error names, else at a modality, else the graph.
-                    let label_span = s.labels.iter().find_map(|l| {
-                        err.to_string()
-                            .contains(&format!("label '{}'", l.name.node))
-                            .then_some(l.span)
-                    });
+                    let text = err.to_string();
+                    let label_span = s
+                        .labels
+                        .iter()
+                        .filter_map(|l| {
+                            text.find(&format!("label '{}'", l.name.node))
+                                .map(|at| (at, l.span))
+                        })
+                        .min_by_key(|&(at, _)| at)
+                        .map(|(_, sp)| sp);
                     match label_span {
                         Some(sp) => DslError::engine(err, sp),
                         None => {
