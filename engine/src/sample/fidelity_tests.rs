@@ -223,3 +223,4 @@ fn stored_order_is_shuffled_not_grouped_by_label() {
         );
     }
 }
+
