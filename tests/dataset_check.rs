@@ -324,8 +324,9 @@ fn overlapping_user_boxes_give_rows_in_one_box_only() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("o.jsonl");
     let db = Database::in_memory().unwrap();
-    db.execute(&format!(
-        "LOAD CATALOGUE c FROM 'fixtures/large/catalogue.csv';
+    let results = db
+        .execute(&format!(
+            "LOAD CATALOGUE c FROM 'fixtures/large/catalogue.csv';
          IMPORT GRAPH g FROM 'fixtures/large/edges.csv' CATALOGUE c;
          SAMPLE 900 FROM g TYPES (brand [1,1], audience [1,2], platform [1,1], geo [1,1])
            LABEL pos COUNT 300 WHERE pos_frac IN [0.2, 1.0] AND neg_frac IN [0.0, 0.3]
@@ -333,9 +334,9 @@ fn overlapping_user_boxes_give_rows_in_one_box_only() {
            LABEL neg COUNT 300 WHERE pos_frac IN [0.0, 0.2] AND neg_frac IN [0.2, 1.0]
            WITH (seed = 4) INTO d;
          EXPORT DATASET d TO '{}';",
-        out.display()
-    ))
-    .unwrap();
+            out.display()
+        ))
+        .unwrap();
     let boxes: Boxes = vec![
         ("pos".into(), (0.2, 1.0), (0.0, 0.3)),
         ("avg".into(), (0.1, 0.5), (0.1, 0.5)),
@@ -353,6 +354,56 @@ fn overlapping_user_boxes_give_rows_in_one_box_only() {
         changes > 450,
         "rows look grouped by label: {changes} label changes"
     );
+
+    // The quality section agrees with figures recounted from the file.
+    let quality = &results[2].tables[2];
+    let figure = |k: &str| -> String {
+        let r = quality
+            .rows
+            .iter()
+            .find(|r| r[0].as_str() == Some(k))
+            .unwrap_or_else(|| panic!("no quality figure {k}"));
+        r[1].as_str().unwrap().to_string()
+    };
+    assert_eq!(figure("rows in 2+ boxes"), "0.0000");
+    assert_eq!(figure("duplicates"), "0");
+    for b in &boxes {
+        let own: Vec<_> = rows.iter().filter(|r| r.0 == b.0).collect();
+        let near = |v: f64, e: f64| e > 0.0 && e < 1.0 && (v - e).abs() <= 0.01 + 1e-12;
+        let hug = own
+            .iter()
+            .filter(|r| {
+                near(r.1, b.1.0) || near(r.1, b.1.1) || near(r.2, b.2.0) || near(r.2, b.2.1)
+            })
+            .count();
+        let share = format!("{:.4}", hug as f64 / own.len() as f64);
+        assert_eq!(figure(&format!("edge hug {}", b.0)), share, "{}", b.0);
+    }
+    let text = std::fs::read_to_string(&out).unwrap();
+    for (m, total) in [
+        ("brand", 60),
+        ("audience", 60),
+        ("platform", 10),
+        ("geo", 30),
+    ] {
+        let used: HashSet<String> = text
+            .lines()
+            .flat_map(|l| {
+                let v: serde_json::Value = serde_json::from_str(l).unwrap();
+                v[m].as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|x| x.as_str().unwrap().to_string())
+                    .collect::<Vec<_>>()
+            })
+            .collect();
+        let shown = figure(&format!("coverage {m}"));
+        assert!(
+            shown.starts_with(&format!("{} of {total} nodes unused", total - used.len())),
+            "{m}: {shown} but {} used",
+            used.len()
+        );
+    }
 }
 
 /// A label whose every reachable fraction lies in another label's box: one

@@ -223,4 +223,3 @@ fn stored_order_is_shuffled_not_grouped_by_label() {
         );
     }
 }
-
