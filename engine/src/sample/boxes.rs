@@ -97,7 +97,11 @@ const STATE_BUDGET: usize = 200_000;
 pub(crate) fn pair_counts(types: &[TypeQuota]) -> Option<Vec<u64>> {
     let mut states: Vec<(u64, u64)> = vec![(0, 0)];
     for t in types {
-        let mut next = Vec::with_capacity(states.len() * (t.max - t.min + 1) as usize);
+        let width = (t.max - t.min + 1) as usize;
+        if states.len().saturating_mul(width) > 4 * STATE_BUDGET {
+            return None;
+        }
+        let mut next = Vec::with_capacity(states.len() * width);
         for &(n, s) in &states {
             for c in t.min..=t.max {
                 let c = c as u64;
@@ -225,5 +229,61 @@ fn no_room(l: &LabelSpec, others: &[&LabelSpec], lattice: bool) -> Error {
                 ""
             }
         )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn t(q: &[(u32, u32)]) -> Vec<TypeQuota> {
+        q.iter()
+            .enumerate()
+            .map(|(i, &(a, b))| TypeQuota::new(format!("m{i}"), a, b))
+            .collect()
+    }
+
+    #[test]
+    fn pair_counts_enumerate_every_row_shape() {
+        // 1 + 1 + [1, 2]: 3 nodes → 3 pairs, 4 nodes (two of one modality) → 5.
+        assert_eq!(pair_counts(&t(&[(1, 1), (1, 1), (1, 2)])), Some(vec![3, 5]));
+        assert_eq!(pair_counts(&t(&[(1, 1), (1, 1), (1, 1), (1, 1)])), Some(vec![6]));
+        assert_eq!(pair_counts(&t(&[(0, 1), (0, 1)])), Some(vec![0, 1]));
+    }
+
+    #[test]
+    fn room_is_judged_on_the_fraction_lattice() {
+        let four = t(&[(1, 1), (1, 1), (1, 1), (1, 1)]);
+        let wide = LabelSpec::new("wide", 1).pos(0.3, 0.5);
+        // On sixths, [0.2, 0.49] holds only 1/3, which `wide` holds too.
+        let narrow = LabelSpec::new("narrow", 1).pos(0.2, 0.49);
+        let e = check_room(&[wide.clone(), narrow], &four).unwrap_err().to_string();
+        assert!(e.contains("label 'narrow' has no room outside label 'wide'"), "{e}");
+        // [0.1, 0.49] also holds 1/6: room.
+        let lower = LabelSpec::new("lower", 1).pos(0.1, 0.49);
+        check_room(&[wide.clone(), lower.clone()], &four).unwrap();
+        // On the real plane (no lattice) the same boxes leave room.
+        let big = t(&[(1, 400), (1, 400), (1, 400)]);
+        assert!(pair_counts(&big).is_none() || check_room(&[wide.clone(), lower], &big).is_ok());
+        // A box inside another has no room anywhere.
+        let inner = LabelSpec::new("inner", 1).pos(0.35, 0.45).neg(0.0, 0.5);
+        let e = check_room(&[wide, inner], &big).unwrap_err().to_string();
+        assert!(e.contains("'inner' ∩ 'wide' = pos_frac IN [0.35, 0.45]"), "{e}");
+    }
+
+    #[test]
+    fn depth_counts_the_way_out_that_stays_in_the_own_box() {
+        let own = LabelSpec::new("pos", 1).pos(0.2, 1.0).neg(0.0, 0.3);
+        let avg = LabelSpec::new("avg", 1).pos(0.1, 0.5).neg(0.1, 0.5);
+        let x = Exclusion::new(&own, &avg).unwrap();
+        // Leaving avg below pos 0.1 or above neg 0.5 leaves pos's box too.
+        assert_eq!(x.exits, [false, true, true, false]);
+        assert_eq!(x.depth(0.6, 0.2, 0.0), 0.0);
+        assert!((x.depth(0.45, 0.2, 0.0) - 0.05).abs() < 1e-12);
+        assert!((x.depth(0.3, 0.12, 0.01) - 0.03).abs() < 1e-12);
+        // On the border the row is inside (closed boxes): depth eps.
+        assert_eq!(x.depth(0.5, 0.3, 0.25), 0.25);
+        let far = LabelSpec::new("far", 1).pos(0.0, 0.05);
+        assert!(Exclusion::new(&own, &far).is_none());
     }
 }
