@@ -140,7 +140,7 @@ pub struct SampleOptions {
     /// Let a row grow or shrink a modality within its range (default true).
     pub resize_moves: bool,
     /// Metropolis steps a row takes inside its box after reaching it, so it
-    /// is typical of the box rather than of its edge (default 24).
+    /// is typical of the box rather than of its edge (default 12).
     pub mix_steps: u32,
 }
 
@@ -410,7 +410,7 @@ impl SampleSpec {
 }
 
 /// Default of [`SampleOptions::mix_steps`].
-pub const DEFAULT_MIX_STEPS: u32 = 24;
+pub const DEFAULT_MIX_STEPS: u32 = 12;
 
 pub(crate) fn validate_types(types: &[TypeQuota]) -> Result<()> {
     if types.is_empty() {
