@@ -9,12 +9,19 @@
 //! the removed node's stored counts and one `count_to` pass (k bit lookups in
 //! the dense matrix) for the added node: no recount of all pairs.
 //!
-//! Energy (in "edge units" so that the temperature scale is meaningful):
-//! `E = scale · (d − soft_weight · S/pairs)` where `d` is the L1 distance of
-//! (pos_frac, neg_frac) to the label's box (0 inside), `S` the number of
-//! edges (either sign) between FAVOURed modality pairs minus those between
-//! AVOIDed pairs, and `scale` the candidate-pair count of a mid-sized row.
-//! One edge more or less inside the box changes `E` by about 1.
+//! Search energy (in "edge units" so that the temperature scale is
+//! meaningful): `E = scale · d` where `d` is the distance of (pos_frac,
+//! neg_frac) to the label's region (0 inside; see `boxes.rs`) and `scale` the
+//! candidate-pair count of a mid-sized row. One edge more or less changes `E`
+//! by about 1.
+//!
+//! Mixing: once inside, `mix_steps` single random moves, rejected when they
+//! leave the region, accepted with probability `min(1, H · exp(w · ΔS))`: `H`
+//! is the Hastings factor of the move (1 for a swap; `k(c+1)/(N+1)` to grow a
+//! slot of count c in a row of N nodes and k slots, `N/(k·c)` to shrink one),
+//! which makes "each slot's count uniform in its range, nodes uniform" the
+//! stationary distribution; `S` = FAVOUR-pair edges − AVOID-pair edges and
+//! `w` = `soft_weight` tilt it.
 
 use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;

@@ -247,7 +247,10 @@ mod tests {
     fn pair_counts_enumerate_every_row_shape() {
         // 1 + 1 + [1, 2]: 3 nodes → 3 pairs, 4 nodes (two of one modality) → 5.
         assert_eq!(pair_counts(&t(&[(1, 1), (1, 1), (1, 2)])), Some(vec![3, 5]));
-        assert_eq!(pair_counts(&t(&[(1, 1), (1, 1), (1, 1), (1, 1)])), Some(vec![6]));
+        assert_eq!(
+            pair_counts(&t(&[(1, 1), (1, 1), (1, 1), (1, 1)])),
+            Some(vec![6])
+        );
         assert_eq!(pair_counts(&t(&[(0, 1), (0, 1)])), Some(vec![0, 1]));
     }
 
@@ -257,8 +260,13 @@ mod tests {
         let wide = LabelSpec::new("wide", 1).pos(0.3, 0.5);
         // On sixths, [0.2, 0.49] holds only 1/3, which `wide` holds too.
         let narrow = LabelSpec::new("narrow", 1).pos(0.2, 0.49);
-        let e = check_room(&[wide.clone(), narrow], &four).unwrap_err().to_string();
-        assert!(e.contains("label 'narrow' has no room outside label 'wide'"), "{e}");
+        let e = check_room(&[wide.clone(), narrow], &four)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("label 'narrow' has no room outside label 'wide'"),
+            "{e}"
+        );
         // [0.1, 0.49] also holds 1/6: room.
         let lower = LabelSpec::new("lower", 1).pos(0.1, 0.49);
         check_room(&[wide.clone(), lower.clone()], &four).unwrap();
@@ -268,7 +276,10 @@ mod tests {
         // A box inside another has no room anywhere.
         let inner = LabelSpec::new("inner", 1).pos(0.35, 0.45).neg(0.0, 0.5);
         let e = check_room(&[wide, inner], &big).unwrap_err().to_string();
-        assert!(e.contains("'inner' ∩ 'wide' = pos_frac IN [0.35, 0.45]"), "{e}");
+        assert!(
+            e.contains("'inner' ∩ 'wide' = pos_frac IN [0.35, 0.45]"),
+            "{e}"
+        );
     }
 
     #[test]

@@ -17,13 +17,17 @@
 //! * **Step**: `proposals_per_step` random moves are evaluated incrementally;
 //!   the best is accepted by the Metropolis rule at temperature
 //!   `start_temp · (end_temp/start_temp)^(step/max_iters)`.
-//! * **Energy** (edge units): `scale · (box distance − soft_weight · soft)`,
-//!   where the box distance is the L1 distance of (pos_frac, neg_frac) to the
-//!   label's box and `soft` = (edges between FAVOURed modality pairs − edges
-//!   between AVOIDed pairs) / candidate pairs. See `anneal.rs`.
-//! * **Stop**: without FAVOUR/AVOID, as soon as the row is inside its box
-//!   (energy 0 is then the global minimum); with them, after `patience` steps
-//!   without improving the best in-box energy; always after `max_iters`.
+//! * **Region**: the label's box minus every other label's box (labels are
+//!   disjoint; `boxes.rs`). A spec where a label has no room is refused
+//!   before any work.
+//! * **Energy** (edge units): `scale · d`, where `d` is the L1 distance of
+//!   (pos_frac, neg_frac) to the label's box plus the depth inside any other
+//!   label's box. See `anneal.rs`.
+//! * **Mixing**: once inside its region, a row takes `mix_steps`
+//!   Metropolis–Hastings steps that never leave it, so it is a draw of the
+//!   natural distribution restricted to the region (tilted by
+//!   `exp(soft_weight · S)` with FAVOUR/AVOID), not a point on its edge. A
+//!   random start already inside needs no mixing without soft terms.
 //! * **Retry**: a row still outside its box is redrawn from a fresh derived
 //!   seed up to `retries` times; then the statement fails naming the label,
 //!   its box and the closest fractions reached. Nothing is stored.
@@ -32,10 +36,12 @@
 //!   `round` of seeds, up to 64 rounds.
 //! * **Noise**: `round(noise · total)` rows chosen by the seed get a label
 //!   drawn uniformly among the *other* labels; the dataset keeps both labels.
+//! * **Order**: the stored rows are a seeded shuffle of all labels' rows.
 
 mod anneal;
 mod boxes;
 mod dataset;
+mod options;
 mod quality;
 
 use std::collections::HashSet;
@@ -52,6 +58,7 @@ use crate::{Ctx, Engine, Error, Result, SignedGraph, Written};
 pub(crate) use anneal::{Params, Problem, Scratch, Slot, TargetBox, rng_for, stream_id};
 use dataset::SampledRow;
 pub use dataset::{Dataset, DatasetDescription, DatasetFormat, DatasetRow};
+pub use options::SampleOptions;
 pub use quality::{Coverage, EDGE_BAND, Predictive, Quality, hugs_edge};
 
 /// One TYPES entry: every row has between `min` and `max` values of `modality`.
@@ -105,187 +112,6 @@ impl LabelSpec {
             "pos_frac IN [{}, {}] AND neg_frac IN [{}, {}]",
             self.pos.0, self.pos.1, self.neg.0, self.neg.1
         )
-    }
-}
-
-/// `WITH (...)` options of SAMPLE. `Default` gives the documented defaults.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct SampleOptions {
-    /// Seed of every random choice (default 0).
-    pub seed: u64,
-    /// Annealing steps per attempt (default 5000).
-    pub max_iters: u32,
-    /// Temperature at step 0, in edge units (default 1.0).
-    pub start_temp: f64,
-    /// Temperature at the last step (default 0.001).
-    pub end_temp: f64,
-    /// Accepted for compatibility and recorded, with no effect: rows no
-    /// longer maximise the soft terms (they tilt the in-box mixing, see
-    /// `mix_steps` and `soft_weight`). Default 500.
-    pub patience: u32,
-    /// Moves evaluated per step; the best is considered (default 4).
-    pub proposals_per_step: u32,
-    /// No two rows share a node set (default true).
-    pub distinct: bool,
-    /// Fraction of rows relabelled after sampling (default 0.0).
-    pub noise: f64,
-    /// Fresh-seed redraws of a row that misses its box (default 3).
-    pub retries: u32,
-    /// FAVOUR/AVOID tilt: a row's probability (within its box) is
-    /// multiplied by `exp(soft_weight · S)`, S = its edges on FAVOURed
-    /// modality pairs minus its edges on AVOIDed pairs (default 0.2: one more
-    /// favoured edge makes a row 1.22× as likely).
-    pub soft_weight: f64,
-    /// Let a row grow or shrink a modality within its range (default true).
-    pub resize_moves: bool,
-    /// Metropolis steps a row takes inside its box after reaching it, so it
-    /// is typical of the box rather than of its edge (default 12).
-    pub mix_steps: u32,
-}
-
-impl Default for SampleOptions {
-    fn default() -> Self {
-        SampleOptions {
-            seed: 0,
-            max_iters: 5000,
-            start_temp: 1.0,
-            end_temp: 0.001,
-            patience: 500,
-            proposals_per_step: 4,
-            distinct: true,
-            noise: 0.0,
-            retries: 3,
-            soft_weight: 0.2,
-            resize_moves: true,
-            mix_steps: DEFAULT_MIX_STEPS,
-        }
-    }
-}
-
-impl SampleOptions {
-    /// Every option key accepted by [`Self::set`].
-    pub const KEYS: &'static [&'static str] = &[
-        "seed",
-        "max_iters",
-        "start_temp",
-        "end_temp",
-        "patience",
-        "proposals_per_step",
-        "distinct",
-        "noise",
-        "retries",
-        "soft_weight",
-        "resize_moves",
-        "mix_steps",
-    ];
-
-    /// Sets one `WITH` option from its literal text (`42`, `0.5`, `true`,
-    /// `'false'`). Unknown keys and malformed values are errors naming them.
-    pub fn set(&mut self, key: &str, value: &str) -> Result<()> {
-        let v = value.trim().trim_matches('\'');
-        let bad = |what: &str| {
-            Error::invalid_hint(
-                format!("option {key} = {value}: expected {what}"),
-                format!("e.g. {key} = {}", example(key)),
-            )
-        };
-        fn example(key: &str) -> &'static str {
-            match key {
-                "distinct" | "resize_moves" => "true",
-                "noise" => "0.05",
-                "start_temp" | "end_temp" | "soft_weight" => "0.5",
-                _ => "100",
-            }
-        }
-        let int = |max: u64| -> Result<u64> {
-            v.parse::<u64>()
-                .ok()
-                .filter(|n| *n <= max)
-                .ok_or_else(|| bad("a non-negative integer"))
-        };
-        let num = || -> Result<f64> {
-            v.parse::<f64>()
-                .ok()
-                .filter(|x| x.is_finite())
-                .ok_or_else(|| bad("a number"))
-        };
-        let boolean = || -> Result<bool> {
-            match v.to_ascii_lowercase().as_str() {
-                "true" | "1" => Ok(true),
-                "false" | "0" => Ok(false),
-                _ => Err(bad("true or false")),
-            }
-        };
-        match key.to_ascii_lowercase().as_str() {
-            "seed" => self.seed = int(u64::MAX)?,
-            "max_iters" => self.max_iters = int(u32::MAX as u64)? as u32,
-            "start_temp" => self.start_temp = num()?,
-            "end_temp" => self.end_temp = num()?,
-            "patience" => self.patience = int(u32::MAX as u64)? as u32,
-            "proposals_per_step" => self.proposals_per_step = int(u32::MAX as u64)? as u32,
-            "distinct" => self.distinct = boolean()?,
-            "noise" => self.noise = num()?,
-            "retries" => self.retries = int(1000)? as u32,
-            "soft_weight" => self.soft_weight = num()?,
-            "resize_moves" => self.resize_moves = boolean()?,
-            "mix_steps" => self.mix_steps = int(1_000_000)? as u32,
-            _ => {
-                return Err(Error::invalid_hint(
-                    format!("unknown SAMPLE option '{key}'"),
-                    format!("known options: {}", Self::KEYS.join(", ")),
-                ));
-            }
-        }
-        Ok(())
-    }
-
-    fn validate(&self) -> Result<()> {
-        let fail = |m: String, h: &str| Err(Error::invalid_hint(m, h));
-        if self.max_iters == 0 {
-            return fail("max_iters must be at least 1".into(), "the default is 5000");
-        }
-        if self.proposals_per_step == 0 {
-            return fail(
-                "proposals_per_step must be at least 1".into(),
-                "the default is 4",
-            );
-        }
-        if !(self.start_temp > 0.0 && self.end_temp > 0.0) {
-            return fail(
-                format!(
-                    "temperatures must be positive (start_temp = {}, end_temp = {})",
-                    self.start_temp, self.end_temp
-                ),
-                "defaults: start_temp = 1.0, end_temp = 0.001",
-            );
-        }
-        if !(0.0..=1.0).contains(&self.noise) {
-            return fail(
-                format!("noise = {} is outside [0, 1]", self.noise),
-                "noise is the fraction of rows relabelled, e.g. 0.05",
-            );
-        }
-        if self.soft_weight.is_nan() || self.soft_weight < 0.0 {
-            return fail(
-                format!("soft_weight = {} must be >= 0", self.soft_weight),
-                "the default is 0.2",
-            );
-        }
-        Ok(())
-    }
-
-    fn params(&self) -> Params {
-        Params {
-            max_iters: self.max_iters,
-            start_temp: self.start_temp,
-            end_temp: self.end_temp,
-            proposals_per_step: self.proposals_per_step,
-            soft_weight: self.soft_weight,
-            resize_moves: self.resize_moves,
-            retries: self.retries,
-            mix_steps: self.mix_steps,
-        }
     }
 }
 
@@ -409,9 +235,6 @@ impl SampleSpec {
     }
 }
 
-/// Default of [`SampleOptions::mix_steps`].
-pub const DEFAULT_MIX_STEPS: u32 = 12;
-
 pub(crate) fn validate_types(types: &[TypeQuota]) -> Result<()> {
     if types.is_empty() {
         return Err(Error::invalid_hint(
@@ -504,7 +327,7 @@ pub struct LabelReport {
     pub mean_deviation: f64,
     /// Share of rows inside the box, 0..1.
     pub in_range_rate: f64,
-    /// Annealing steps per row (all attempts): mean and maximum.
+    /// Steps per row (all attempts, annealing and in-box mixing): mean and maximum.
     pub mean_steps: f64,
     pub max_steps: u64,
     /// Rows that needed more than one attempt.
@@ -667,8 +490,29 @@ pub fn sample(g: &SignedGraph, spec: &SampleSpec, ctx: &Ctx) -> Result<(Dataset,
         reports.push(rep);
     }
 
-    // Noise: relabel round(noise · total) rows chosen by the seed.
     let total = rows.len();
+    let (rows, emitted, flips) = relabel_and_shuffle(spec, rows);
+    let ds = Dataset::build(g, spec, &rows, emitted);
+    let quality = Quality::assess(&ds, &spec.labels);
+    let report = SampleReport {
+        rows: total as u64,
+        labels: reports,
+        relabelled: flips.min(total) as u64,
+        quality: Some(quality),
+    };
+    Ok((ds, report))
+}
+
+/// Noise (relabel `round(noise · total)` rows chosen by the seed) and the
+/// seeded shuffle of the stored order. Returns rows, emitted labels and the
+/// number of relabelled rows.
+fn relabel_and_shuffle(
+    spec: &SampleSpec,
+    rows: Vec<SampledRow>,
+) -> (Vec<SampledRow>, Vec<u16>, usize) {
+    let seed = spec.options.seed;
+    let total = rows.len();
+    // Noise: relabel round(noise · total) rows chosen by the seed.
     let mut emitted: Vec<u16> = rows.iter().map(|r| r.label).collect();
     let flips = (spec.options.noise * total as f64).round() as usize;
     if flips > 0 {
@@ -699,22 +543,16 @@ pub fn sample(g: &SignedGraph, spec: &SampleSpec, ctx: &Ctx) -> Result<(Dataset,
             order.swap(i, rng.random_range(0..=i));
         }
     }
-    let mut slots: Vec<Option<SampledRow>> = rows.into_iter().map(Some).collect();
-    let rows: Vec<SampledRow> = order
-        .iter()
-        .map(|&i| slots[i as usize].take().expect("a permutation"))
-        .collect();
     let emitted: Vec<u16> = order.iter().map(|&i| emitted[i as usize]).collect();
+    let mut at = vec![0u32; total];
+    for (p, &i) in order.iter().enumerate() {
+        at[i as usize] = p as u32;
+    }
+    let mut keyed: Vec<(u32, SampledRow)> = at.into_iter().zip(rows).collect();
+    keyed.sort_unstable_by_key(|(p, _)| *p);
+    let rows: Vec<SampledRow> = keyed.into_iter().map(|(_, r)| r).collect();
 
-    let ds = Dataset::build(g, spec, &rows, emitted);
-    let quality = Quality::assess(&ds, &spec.labels);
-    let report = SampleReport {
-        rows: total as u64,
-        labels: reports,
-        relabelled: flips.min(total) as u64,
-        quality: Some(quality),
-    };
-    Ok((ds, report))
+    (rows, emitted, flips)
 }
 
 fn check_failures(
