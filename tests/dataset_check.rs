@@ -236,7 +236,8 @@ fn suggested_boxes_on_small_rows_are_disjoint_and_fill() {
     .unwrap();
     // The small graph has few distinct rows per box (~100 with pos_frac = 1
     // for brand + 1-2 audiences), hence the smaller counts.
-    let cases: [(&str, &str, Vec<(&str, u32, u32)>, u64); 4] = [
+    type Case<'a> = (&'a str, &'a str, Vec<(&'a str, u32, u32)>, u64);
+    let cases: [Case; 4] = [
         (
             "g",
             "fixtures/large/edges.csv",

@@ -620,7 +620,7 @@ impl Scratch {
         if d != 0.0 {
             return (false, steps, closest);
         }
-        if !(started_inside && !pb.soft()) {
+        if !started_inside || pb.soft() {
             steps += self.mix(pb, bx, rng);
         }
         self.save_best();
