@@ -73,11 +73,11 @@ fn line(label: &str, r: &Run, bf: &SignedGraph, reference: &SignedGraph, bf_call
         c.total.edges_a,
         c.total.edges_b,
         r.report.edges_inherited,
-        100.0 * c.total.recall_of_b(),
-        100.0 * c.total.sign_agreement(),
-        100.0 * c.total.precision_vs_b(),
-        100.0 * cr.total.recall_of_b(),
-        100.0 * cr.total.sign_agreement(),
+        100.0 * c.total.recall_of_b().unwrap_or(f64::NAN),
+        100.0 * c.total.sign_agreement().unwrap_or(f64::NAN),
+        100.0 * c.total.precision_vs_b().unwrap_or(f64::NAN),
+        100.0 * cr.total.recall_of_b().unwrap_or(f64::NAN),
+        100.0 * cr.total.sign_agreement().unwrap_or(f64::NAN),
     );
 }
 

@@ -29,53 +29,30 @@
 //! with one or more [`Table`]s. The engine's typed API is re-exported as
 //! [`engine`].
 
+mod error;
+mod typed;
+
 use std::path::Path;
 use std::sync::Arc;
 
+pub use error::{Error, ErrorKind, Result};
+pub use typed::ToParam;
 pub use valence_dsl::{
-    DslError, Mode, QueryResult, Session, Table, Value, is_complete, parse_script, render,
+    DslError, Mode, Param, QueryResult, Session, Table, Value, is_complete, parse_script, render,
 };
 pub use valence_engine as engine;
-pub use valence_engine::{
-    Catalogue, Ctx, Dataset, DatasetFormat, DiagnoseReport, EdgeFractions, Engine, Kind, LabelSpec,
-    NodeId, ObjRef, Progress, SampleOptions, SampleReport, SampleSpec, Sign, SignedGraph,
-    TypeQuota,
+pub use valence_engine::compare::{CompareCounts, Comparison};
+pub use valence_engine::generate::{
+    BackendKind, ClusterOptions, ClusterReport, GenerateOptions, GenerateReport, PrimaryRule,
 };
-
-/// Errors of the embedded API: a statement failed (with its location), or a
-/// typed engine call failed.
-#[derive(Debug)]
-#[non_exhaustive]
-pub enum Error {
-    Query(DslError),
-    Engine(valence_engine::Error),
-}
-
-impl std::fmt::Display for Error {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Error::Query(e) => write!(f, "{e}"),
-            Error::Engine(e) => write!(f, "{e}"),
-        }
-    }
-}
-
-impl std::error::Error for Error {}
-
-impl From<DslError> for Error {
-    fn from(e: DslError) -> Self {
-        Error::Query(e)
-    }
-}
-
-impl From<valence_engine::Error> for Error {
-    fn from(e: valence_engine::Error) -> Self {
-        Error::Engine(e)
-    }
-}
-
-/// Result alias of the embedded API.
-pub type Result<T, E = Error> = std::result::Result<T, E>;
+pub use valence_engine::{
+    Catalogue, Ctx, Dataset, DatasetFormat, DatasetRow, DiagnoseReport, EdgeFractions, Engine,
+    Kind, LabelSpec, NodeId, ObjRef, Progress, SampleOptions, SampleReport, SampleSpec, Sign,
+    SignedGraph, TypeQuota,
+};
+pub use valence_engine::{
+    ExportOptions, ExportReport, ExportedFile, GraphExport, GraphFormat, Split,
+};
 
 /// A Valence database: a file, or memory.
 #[derive(Clone)]
@@ -83,11 +60,33 @@ pub struct Database {
     session: Session,
 }
 
+/// The file databases open in this process, so a second `open` of one
+/// shares its handle (redb allows one handle per file).
+static OPEN: std::sync::LazyLock<
+    std::sync::Mutex<std::collections::HashMap<std::path::PathBuf, std::sync::Weak<Engine>>>,
+> = std::sync::LazyLock::new(Default::default);
+
 impl Database {
-    /// Opens or creates a database file. Another process holding the file
-    /// gives a "database is locked" error.
+    /// Opens or creates a database file. Opening a file this process already
+    /// has open shares that handle (both see the same data); another process
+    /// holding the file gives a "database is locked" error
+    /// ([`ErrorKind::Locked`]).
     pub fn open(path: impl AsRef<Path>) -> Result<Database> {
-        Ok(Database::from_engine(Engine::open(path.as_ref())?))
+        let key = valence_engine::store::canonical_db_path(path.as_ref());
+        let mut open = OPEN.lock().unwrap_or_else(|p| p.into_inner());
+        open.retain(|_, w| w.strong_count() > 0);
+        if let Some(engine) = open.get(&key).and_then(std::sync::Weak::upgrade) {
+            return Ok(Database {
+                session: Session::new(engine),
+            });
+        }
+        let engine = Arc::new(Engine::open(path.as_ref())?);
+        // Keyed by the name the file has now that it exists.
+        let key = valence_engine::store::canonical_db_path(path.as_ref());
+        open.insert(key, Arc::downgrade(&engine));
+        Ok(Database {
+            session: Session::new(engine),
+        })
     }
 
     /// A database in memory; gone when the last handle is dropped.
@@ -106,6 +105,31 @@ impl Database {
     /// not (one transaction per statement).
     pub fn execute(&self, script: &str) -> Result<Vec<QueryResult>> {
         Ok(self.session.execute(script, &Ctx::default())?)
+    }
+
+    /// [`Database::execute`] with one parameter per `?` placeholder, in
+    /// order. A `?` stands wherever a string or number literal may (paths,
+    /// counts, bounds, option values), so a value holding `'` or `;` is
+    /// data, never statement text. A count mismatch is an error before any
+    /// statement runs.
+    ///
+    /// ```
+    /// # let dir = tempfile::tempdir()?;
+    /// let db = valence::Database::in_memory()?;
+    /// let path = dir.path().join("it's; here.csv");
+    /// std::fs::copy("fixtures/small/catalogue.csv", &path)?;
+    /// db.execute_with_params("LOAD CATALOGUE c FROM ?;", &[&path])?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn execute_with_params<P: ToParam>(
+        &self,
+        script: &str,
+        params: &[P],
+    ) -> Result<Vec<QueryResult>> {
+        let params: Vec<Param> = params.iter().map(ToParam::to_param).collect();
+        Ok(self
+            .session
+            .execute_with_params(script, &params, &Ctx::default())?)
     }
 
     /// Runs a script with a cancellation/progress context, handing each
@@ -200,5 +224,60 @@ impl Database {
     /// A catalogue version (`"c"` or `"c@2"`).
     pub fn catalogue(&self, r: &str) -> Result<Catalogue> {
         Ok(self.engine().catalogue(&ObjRef::from(r))?.1)
+    }
+}
+
+// ---- typed exports (no statement text: any path, quotes included, is safe)
+
+impl Database {
+    /// `EXPORT DATASET dataset TO path ...` without statement text, so a path
+    /// containing `'` cannot break anything. The format follows the
+    /// extension unless `options.format` says otherwise (a contradiction is
+    /// an error); `options.split` writes stratified parts beside `path`.
+    ///
+    /// ```
+    /// # fn main() -> valence::Result<()> {
+    /// # let dir = tempfile::tempdir().unwrap();
+    /// use valence::{Database, ExportOptions, Split};
+    /// let db = Database::in_memory()?;
+    /// db.execute("LOAD CATALOGUE c FROM 'tests/data/tiny_catalogue.csv';
+    ///             IMPORT GRAPH g FROM 'tests/data/tiny_edges.csv' CATALOGUE c;
+    ///             SAMPLE 20 FROM g TYPES (brand [1,1], audience [1,2])
+    ///               LABEL a COUNT 10 WHERE pos_frac IN [0, 1]
+    ///               LABEL b COUNT 10 WHERE pos_frac IN [0, 1] WITH (distinct = false) INTO d;")?;
+    /// let path = dir.path().join("it's here.jsonl");
+    /// let options = ExportOptions {
+    ///     split: Some(Split::new(&[("train", 0.8), ("test", 0.2)])),
+    ///     fractions: true,
+    ///     ..Default::default()
+    /// };
+    /// let report = db.export_dataset("d", &path, &options)?;
+    /// assert_eq!(report.files.len(), 2);
+    /// assert_eq!(report.files.iter().map(|f| f.rows).sum::<u64>(), 20);
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn export_dataset(
+        &self,
+        dataset: &str,
+        path: impl AsRef<Path>,
+        options: &ExportOptions,
+    ) -> Result<ExportReport> {
+        Ok(self
+            .engine()
+            .export_dataset(&ObjRef::from(dataset), path.as_ref(), options)?)
+    }
+
+    /// `EXPORT GRAPH graph TO path [FORMAT f]` without statement text
+    /// (`format: None` = from the extension).
+    pub fn export_graph(
+        &self,
+        graph: &str,
+        path: impl AsRef<Path>,
+        format: Option<GraphFormat>,
+    ) -> Result<GraphExport> {
+        Ok(self
+            .engine()
+            .export_graph(&ObjRef::from(graph), path.as_ref(), format)?)
     }
 }

@@ -108,8 +108,8 @@ fn large_fixture_meets_the_targets() {
     let (reference, _) = read_edges_csv(&edges, None).unwrap();
     let c = compare_graphs(&g, &reference);
     assert!(r.chat_calls <= 200, "{r:#?}");
-    assert!(c.total.recall_of_b() >= 0.90, "{:?}", c.total);
-    assert!(c.total.sign_agreement() >= 0.98, "{:?}", c.total);
+    assert!(c.total.recall_of_b().unwrap() >= 0.90, "{:?}", c.total);
+    assert!(c.total.sign_agreement().unwrap() >= 0.98, "{:?}", c.total);
     let phases: Vec<&str> = r.phases.iter().map(|p| p.phase.as_str()).collect();
     assert_eq!(
         phases,
@@ -535,8 +535,8 @@ fn openai_backend_against_a_local_server() {
     assert_eq!(chat, r.chat_calls);
     let (reference, _) = read_edges_csv(&edges, None).unwrap();
     let c = compare_graphs(&g, &reference);
-    assert!(c.total.recall_of_b() >= 0.8, "{:?}", c.total);
-    assert!(c.total.sign_agreement() >= 0.95, "{:?}", c.total);
+    assert!(c.total.recall_of_b().unwrap() >= 0.8, "{:?}", c.total);
+    assert!(c.total.sign_agreement().unwrap() >= 0.95, "{:?}", c.total);
 
     // Resume: a second run asks the server nothing.
     let (_, r2) = run_cluster(&journal, &cat, &opts, &Ctx::default()).unwrap();
@@ -573,12 +573,11 @@ fn openai_opts(base_url: &str) -> ClusterOptions {
 }
 
 /// The process that gets killed: GENERATE ... USING CLUSTER on a database
-/// file. Does nothing unless VALENCE_CL_KILL_DB is set.
+/// file (VALENCE_CL_KILL_DB), started by its parent test with `--ignored`.
 #[test]
+#[ignore = "child process of the cluster kill -9 resume test"]
 fn cluster_kill_child() {
-    let Ok(db) = std::env::var("VALENCE_CL_KILL_DB") else {
-        return;
-    };
+    let db = std::env::var("VALENCE_CL_KILL_DB").expect("run by its parent test");
     let url = std::env::var("VALENCE_CL_KILL_URL").unwrap();
     let cat = std::env::var("VALENCE_CL_KILL_CAT").unwrap();
     let engine = Engine::open(Path::new(&db)).unwrap();
@@ -616,6 +615,7 @@ fn cluster_kill_mid_run_then_resume() {
     let mut child = std::process::Command::new(std::env::current_exe().unwrap())
         .args([
             "--exact",
+            "--ignored",
             "cluster_gen::cluster_kill_child",
             "--test-threads",
             "1",

@@ -25,12 +25,20 @@
 //! must appear in the rendered error. `$TMP` in a statement is a fresh
 //! temporary directory per file. Each file runs in its own in-memory
 //! database. `UPDATE_EXPECT=1 cargo test` rewrites the expected query output.
+//!
+//! This is its own test target (`harness = false`, libtest-mimic): each file
+//! is one trial named after it, so `cargo test --test scripts sample` runs the
+//! files whose name contains `sample`, and a failure names its file.
 
 use std::path::Path;
 
 use valence::{Database, Mode, Table};
 
-use crate::common::root;
+use libtest_mimic::{Arguments, Failed, Trial};
+
+fn root() -> std::path::PathBuf {
+    std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
 
 #[derive(Debug)]
 enum Directive {
@@ -205,16 +213,32 @@ fn run_file(path: &Path) -> Vec<String> {
     failures
 }
 
-#[test]
-fn script_files() {
+fn main() -> std::process::ExitCode {
+    let args = Arguments::from_args();
     let dir = root().join("tests/scripts");
     let mut files: Vec<_> = std::fs::read_dir(&dir)
-        .unwrap()
+        .unwrap_or_else(|e| panic!("cannot list {}: {e}", dir.display()))
         .filter_map(|e| e.ok().map(|e| e.path()))
         .filter(|p| p.extension().is_some_and(|x| x == "vqt"))
         .collect();
     files.sort();
     assert!(!files.is_empty(), "no script files in {}", dir.display());
-    let failures: Vec<String> = files.iter().flat_map(|f| run_file(f)).collect();
-    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+    let trials = files
+        .into_iter()
+        .map(|path| {
+            let name = path
+                .file_stem()
+                .map(|s| s.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            Trial::test(name, move || {
+                let failures = run_file(&path);
+                if failures.is_empty() {
+                    Ok(())
+                } else {
+                    Err(Failed::from(failures.join("\n\n")))
+                }
+            })
+        })
+        .collect();
+    libtest_mimic::run(&args, trials).exit_code()
 }

@@ -6,6 +6,6 @@ mod cli;
 mod cluster_gen;
 mod common;
 mod dataset_check;
+mod export;
 mod llm;
 mod llm_server;
-mod scripts;

@@ -49,6 +49,21 @@ pub struct OptionKv {
     pub value: Spanned<Literal>,
 }
 
+/// `SPLIT (train 0.8, test 0.2) [SEED n]` on `EXPORT DATASET`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SplitClause {
+    pub parts: Vec<SplitPart>,
+    pub seed: Option<Spanned<u64>>,
+    pub span: Span,
+}
+
+/// One `name fraction` of a SPLIT clause.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SplitPart {
+    pub name: Spanned<String>,
+    pub fraction: Spanned<f64>,
+}
+
 /// `modality [min, max]` in `TYPES (...)`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct TypeRange {
@@ -148,6 +163,8 @@ pub enum StatementKind {
         dataset: Ref,
         path: Spanned<String>,
         format: Option<Spanned<String>>,
+        split: Option<SplitClause>,
+        options: Vec<OptionKv>,
     },
     Generate(Generate),
     ExplainGenerate(Generate),

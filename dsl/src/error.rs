@@ -51,20 +51,33 @@ impl DslError {
     }
 
     pub fn engine(e: valence_engine::Error, span: Span) -> DslError {
-        // The engine's Display ends with "\n  hint: ..."; keep the hint apart
-        // so it prints after the caret.
-        let text = e.to_string();
-        let (message, hint) = match text.split_once("\n  hint: ") {
-            Some((m, h)) => (m.to_string(), Some(h.to_string())),
-            None => (text, None),
-        };
+        // The engine's Display is the one-line message; its hint prints
+        // after the caret.
         DslError {
             kind: ErrorKind::Engine,
-            message,
+            message: e.to_string(),
             span: Some(span),
-            hint,
+            hint: e.hint().map(str::to_string),
             engine: Some(Box::new(e)),
         }
+    }
+
+    /// The engine error underneath, when the engine raised this error.
+    pub fn engine_error(&self) -> Option<&valence_engine::Error> {
+        self.engine.as_deref()
+    }
+
+    /// The hint (how to fix it), kept apart from the one-line message.
+    pub fn hint_text(&self) -> Option<&str> {
+        self.hint.as_deref()
+    }
+
+    /// Points the error at `span` when it has no place of its own yet.
+    pub fn or_at(mut self, span: Span) -> DslError {
+        if self.span.is_none_or(|s| s.line == 0) {
+            self.span = Some(span);
+        }
+        self
     }
 
     pub fn hint(mut self, h: impl Into<String>) -> DslError {
@@ -123,17 +136,23 @@ impl DslError {
     }
 }
 
+/// One line: the message and where (`line:col`); the hint is
+/// [`DslError::hint_text`], the caret rendering [`DslError::render`].
 impl std::fmt::Display for DslError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "{}", self.message)?;
         if let Some(sp) = self.span {
             write!(f, " (at {}:{})", sp.line, sp.col)?;
         }
-        if let Some(h) = &self.hint {
-            write!(f, "\n  hint: {h}")?;
-        }
         Ok(())
     }
 }
 
-impl std::error::Error for DslError {}
+/// `source()` is the engine error when the engine raised it.
+impl std::error::Error for DslError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.engine
+            .as_deref()
+            .map(|e| e as &(dyn std::error::Error + 'static))
+    }
+}

@@ -44,24 +44,25 @@ pub struct CompareCounts {
 }
 
 impl CompareCounts {
-    /// agree / common (1 when there is no common edge).
-    pub fn sign_agreement(&self) -> f64 {
-        ratio(self.agree, self.common, 1.0)
+    /// agree / common; `None` when there is no common edge (nothing to
+    /// agree on: not a perfect score).
+    pub fn sign_agreement(&self) -> Option<f64> {
+        ratio(self.agree, self.common)
     }
 
-    /// common / edges of b (1 when b has no edge).
-    pub fn recall_of_b(&self) -> f64 {
-        ratio(self.common, self.edges_b, 1.0)
+    /// common / edges of b; `None` when b has no edge.
+    pub fn recall_of_b(&self) -> Option<f64> {
+        ratio(self.common, self.edges_b)
     }
 
-    /// common / edges of a (1 when a has no edge).
-    pub fn precision_vs_b(&self) -> f64 {
-        ratio(self.common, self.edges_a, 1.0)
+    /// common / edges of a; `None` when a has no edge.
+    pub fn precision_vs_b(&self) -> Option<f64> {
+        ratio(self.common, self.edges_a)
     }
 }
 
-fn ratio(x: u64, n: u64, empty: f64) -> f64 {
-    if n == 0 { empty } else { x as f64 / n as f64 }
+fn ratio(x: u64, n: u64) -> Option<f64> {
+    (n > 0).then(|| x as f64 / n as f64)
 }
 
 /// One pair whose sign differs between the graphs.
@@ -267,7 +268,7 @@ impl CheckReport {
 
     /// correct / obvious (1 when there is no obvious pair).
     pub fn accuracy(&self) -> f64 {
-        ratio(self.correct(), self.obvious(), 1.0)
+        ratio(self.correct(), self.obvious()).unwrap_or(1.0)
     }
 }
 
@@ -419,15 +420,32 @@ mod tests {
         let c = compare_graphs(&a, &b);
         assert_eq!((c.total.common, c.total.agree, c.total.mismatch), (2, 1, 1));
         assert_eq!((c.total.only_a, c.total.only_b), (1, 2));
-        assert_eq!(c.total.recall_of_b(), 0.5);
+        assert_eq!(c.total.recall_of_b(), Some(0.5));
         assert_eq!(c.by_rel.len(), 3);
         assert_eq!(c.by_rel[0].rel, "brand_to_audience");
         assert_eq!(c.mismatches.len(), 1);
         assert_eq!(c.mismatches[0].value_1, "Rolex");
         assert_eq!((c.mismatches[0].sign_a, c.mismatches[0].sign_b), ('+', '-'));
         let same = compare_graphs(&b, &b);
-        assert_eq!(same.total.sign_agreement(), 1.0);
-        assert_eq!(same.total.recall_of_b(), 1.0);
+        assert_eq!(same.total.sign_agreement(), Some(1.0));
+        assert_eq!(same.total.recall_of_b(), Some(1.0));
+    }
+
+    /// No common edge: agreement is unknown (None), not perfect; an empty
+    /// side makes its ratio unknown too.
+    #[test]
+    fn ratios_over_nothing_are_none() {
+        use Sign::*;
+        let a = graph(&[("brand", "Nike", "audience", "Athletes", Pos)]);
+        let b = graph(&[("brand", "Rolex", "audience", "Budget", Neg)]);
+        let c = compare_graphs(&a, &b);
+        assert_eq!(c.total.common, 0);
+        assert_eq!(c.total.sign_agreement(), None);
+        assert_eq!(c.total.recall_of_b(), Some(0.0));
+        assert_eq!(c.total.precision_vs_b(), Some(0.0));
+        let empty = CompareCounts::default();
+        assert_eq!(empty.recall_of_b(), None);
+        assert_eq!(empty.precision_vs_b(), None);
     }
 
     #[test]

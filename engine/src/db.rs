@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex};
 
 use serde_json::json;
 
-use crate::edges::{GraphFormat, ImportStats};
+use crate::edges::ImportStats;
 use crate::store::{Kind, Manifest, ObjRef, ObjectInfo, Store};
 use crate::{Catalogue, Error, Result, SignedGraph};
 
@@ -168,13 +168,6 @@ impl Engine {
         let g = Arc::new(SignedGraph::from_snapshot(&s.payload)?);
         self.cache().insert(key, g.clone());
         Ok((version, g))
-    }
-
-    /// `EXPORT GRAPH g TO 'path' [FORMAT f]`; returns the edge count.
-    pub fn export_graph(&self, r: &ObjRef, path: &Path, format: GraphFormat) -> Result<(u32, u64)> {
-        let (v, g) = self.graph(r)?;
-        let n = crate::edges::write_graph(&g, path, format)?;
-        Ok((v, n))
     }
 
     // ---- generic --------------------------------------------------------

@@ -1,5 +1,5 @@
-//! Edge files: the report's `edges.csv` (`source,target,rel,sign`) in and out,
-//! plus GraphML and Graphviz DOT export.
+//! Edge files: reading the report's `edges.csv` (`source,target,rel,sign`).
+//! Writing edge files (CSV, GraphML, DOT, Parquet) lives in `export/graph.rs`.
 //!
 //! Import rules (dsl.md): `rel` is `<source_modality>_to_<target_modality>`;
 //! `sign` is `+`, `-` or `0` (neutral rows are dropped and counted); edges are
@@ -9,7 +9,6 @@
 //! different modalities, so such an edge could never influence anything.
 
 use std::collections::HashMap;
-use std::io::Write;
 use std::path::Path;
 
 use serde::Serialize;
@@ -27,25 +26,6 @@ pub struct ImportStats {
     pub neutral: u64,
     /// Rows repeating a pair already read with the same sign.
     pub duplicates: u64,
-}
-
-/// Export formats of `EXPORT GRAPH`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum GraphFormat {
-    Csv,
-    GraphMl,
-    Dot,
-}
-
-impl GraphFormat {
-    pub fn parse(s: &str) -> Option<GraphFormat> {
-        match s.to_ascii_lowercase().as_str() {
-            "csv" => Some(GraphFormat::Csv),
-            "graphml" => Some(GraphFormat::GraphMl),
-            "dot" => Some(GraphFormat::Dot),
-            _ => None,
-        }
-    }
 }
 
 /// Splits `rel` into (source modality, target modality). Modality names may
@@ -233,116 +213,4 @@ pub fn read_edges_csv(
         .with_hint("add rows below the header, or import with CATALOGUE <name>"));
     }
     Ok((b.build(), stats))
-}
-
-/// Orients an edge: the endpoint whose modality comes first is the source.
-fn oriented(g: &SignedGraph, a: NodeId, b: NodeId) -> (NodeId, NodeId) {
-    if g.modality_of(a) <= g.modality_of(b) {
-        (a, b)
-    } else {
-        (b, a)
-    }
-}
-
-/// Writes the graph in the requested format. The file is written to a
-/// temporary sibling and renamed, so a failed export leaves no partial file.
-pub fn write_graph(g: &SignedGraph, path: &Path, format: GraphFormat) -> Result<u64> {
-    crate::util::write_atomically(path, |w| match format {
-        GraphFormat::Csv => write_csv(g, w),
-        GraphFormat::GraphMl => write_graphml(g, w),
-        GraphFormat::Dot => write_dot(g, w),
-    })
-}
-
-fn write_csv(g: &SignedGraph, w: &mut dyn Write) -> std::io::Result<u64> {
-    let mut wr = csv::Writer::from_writer(w);
-    wr.write_record(["source", "target", "rel", "sign"])?;
-    let mut n = 0;
-    for (a, b, s) in g.edges() {
-        let (a, b) = oriented(g, a, b);
-        let rel = format!("{}_to_{}", g.modality_name(a), g.modality_name(b));
-        let sign = s.symbol().to_string();
-        wr.write_record([g.value(a), g.value(b), rel.as_str(), sign.as_str()])?;
-        n += 1;
-    }
-    wr.flush()?;
-    Ok(n)
-}
-
-fn xml_escape(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-}
-
-fn write_graphml(g: &SignedGraph, w: &mut dyn Write) -> std::io::Result<u64> {
-    writeln!(w, r#"<?xml version="1.0" encoding="UTF-8"?>"#)?;
-    writeln!(
-        w,
-        r#"<graphml xmlns="http://graphml.graphdrawing.org/xmlns">"#
-    )?;
-    writeln!(
-        w,
-        r#"  <key id="modality" for="node" attr.name="modality" attr.type="string"/>"#
-    )?;
-    writeln!(
-        w,
-        r#"  <key id="value" for="node" attr.name="value" attr.type="string"/>"#
-    )?;
-    writeln!(
-        w,
-        r#"  <key id="sign" for="edge" attr.name="sign" attr.type="string"/>"#
-    )?;
-    writeln!(w, r#"  <graph id="G" edgedefault="undirected">"#)?;
-    for id in 0..g.node_count() as NodeId {
-        writeln!(
-            w,
-            r#"    <node id="n{id}"><data key="modality">{}</data><data key="value">{}</data></node>"#,
-            xml_escape(g.modality_name(id)),
-            xml_escape(g.value(id))
-        )?;
-    }
-    let mut n = 0;
-    for (a, b, s) in g.edges() {
-        writeln!(
-            w,
-            r#"    <edge source="n{a}" target="n{b}"><data key="sign">{}</data></edge>"#,
-            s.symbol()
-        )?;
-        n += 1;
-    }
-    writeln!(w, "  </graph>\n</graphml>")?;
-    Ok(n)
-}
-
-fn dot_escape(s: &str) -> String {
-    s.replace('\\', "\\\\").replace('"', "\\\"")
-}
-
-fn write_dot(g: &SignedGraph, w: &mut dyn Write) -> std::io::Result<u64> {
-    writeln!(w, "graph valence {{")?;
-    for id in 0..g.node_count() as NodeId {
-        writeln!(
-            w,
-            "  n{id} [label=\"{}\", modality=\"{}\"];",
-            dot_escape(g.value(id)),
-            dot_escape(g.modality_name(id))
-        )?;
-    }
-    let mut n = 0;
-    for (a, b, s) in g.edges() {
-        let (color, style) = match s {
-            Sign::Pos => ("darkgreen", "solid"),
-            Sign::Neg => ("red", "dashed"),
-        };
-        writeln!(
-            w,
-            "  n{a} -- n{b} [sign=\"{}\", color={color}, style={style}];",
-            s.symbol()
-        )?;
-        n += 1;
-    }
-    writeln!(w, "}}")?;
-    Ok(n)
 }

@@ -13,6 +13,7 @@ mod edges;
 #[cfg(test)]
 mod edges_tests;
 mod error;
+pub mod export;
 pub mod generate;
 mod graph;
 pub mod llm;
@@ -25,15 +26,18 @@ pub use catalogue::{Attribute, Catalogue};
 pub use ctx::{Ctx, NoProgress, Progress};
 pub use db::{Engine, Written, check_name};
 pub use diagnose::{DiagnoseReport, FractionStats, Histogram, SuggestedLabel, diagnose};
-pub use edges::{GraphFormat, ImportStats, read_edges_csv, write_graph};
-pub use error::{Error, FileLoc, Result};
+pub use edges::{ImportStats, read_edges_csv};
+pub use error::{BoxError, Error, ErrorKind, FileLoc, Result};
+pub use export::{
+    DatasetFormat, ExportOptions, ExportReport, ExportedFile, GraphExport, GraphFormat, Split,
+    write_graph,
+};
 pub use graph::{
     DenseAdjacency, EdgeFractions, EdgeRejection, GraphBuilder, NodeId, RelStats, Sign,
     SignedGraph, candidate_pairs,
 };
 pub use sample::{
-    Coverage, Dataset, DatasetDescription, DatasetFormat, DatasetRow, EDGE_BAND, LabelReport,
-    LabelSpec, Predictive, Quality, SampleOptions, SampleReport, SampleSpec, TypeQuota, hugs_edge,
-    sample,
+    Coverage, Dataset, DatasetDescription, DatasetRow, EDGE_BAND, LabelReport, LabelSpec,
+    Predictive, Quality, SampleOptions, SampleReport, SampleSpec, TypeQuota, hugs_edge, sample,
 };
 pub use store::{Kind, Manifest, ObjRef, ObjectInfo, Store, Stored};

@@ -141,10 +141,47 @@ pub struct ObjectInfo {
 pub struct Store {
     db: redb::Database,
     path: Option<PathBuf>,
+    /// The key of this file in [`OPEN_FILES`] (file stores only).
+    open_key: Option<PathBuf>,
 }
 
-fn st(e: impl std::fmt::Display) -> Error {
-    Error::storage(e)
+/// Storage errors keep the redb (or serde) error as their `source()`.
+fn st(e: impl std::error::Error + Send + Sync + 'static) -> Error {
+    Error::storage_source(e)
+}
+
+/// The database files this process has open (redb allows one handle per
+/// file): a second open of one of them is told "already open in this
+/// process", not "locked by another process".
+static OPEN_FILES: std::sync::LazyLock<std::sync::Mutex<std::collections::HashSet<PathBuf>>> =
+    std::sync::LazyLock::new(Default::default);
+
+/// One name per file, whatever the spelling of its path: the canonical
+/// directory joined with the file name (the file need not exist yet).
+pub fn canonical_db_path(path: &Path) -> PathBuf {
+    if let Ok(p) = std::fs::canonicalize(path) {
+        return p;
+    }
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    match (std::fs::canonicalize(dir), path.file_name()) {
+        (Ok(d), Some(f)) => d.join(f),
+        _ => path.to_path_buf(),
+    }
+}
+
+fn open_files() -> std::sync::MutexGuard<'static, std::collections::HashSet<PathBuf>> {
+    OPEN_FILES.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+impl Drop for Store {
+    fn drop(&mut self) {
+        if let Some(k) = &self.open_key {
+            open_files().remove(k);
+        }
+    }
 }
 
 /// Writes within one transaction; see [`Store::write`].
@@ -214,8 +251,17 @@ impl Writer<'_> {
 
 impl Store {
     /// Opens (or creates) a database file. A file held by another process
-    /// gives [`Error::Locked`].
+    /// gives [`Error::Locked`]; one this process already has open gives
+    /// [`Error::AlreadyOpen`].
     pub fn open(path: &Path) -> Result<Store> {
+        // Held until the file is registered, so two threads opening one
+        // file cannot both miss the registry.
+        let mut registry = open_files();
+        if registry.contains(&canonical_db_path(path)) {
+            return Err(Error::AlreadyOpen {
+                path: path.to_path_buf(),
+            });
+        }
         let db = match redb::Database::create(path) {
             Ok(db) => db,
             Err(redb::DatabaseError::DatabaseAlreadyOpen) => {
@@ -223,12 +269,22 @@ impl Store {
                     path: path.to_path_buf(),
                 });
             }
+            Err(redb::DatabaseError::Storage(redb::StorageError::Io(e)))
+                if e.kind() == std::io::ErrorKind::InvalidData =>
+            {
+                // Kept as the source: redb's own account of what it found.
+                return Err(Error::Storage {
+                    message: format!("{} is not a valence database ({e})", path.display()),
+                    hint: Some(
+                        "give a new file name, or the .vdb file of an earlier session".into(),
+                    ),
+                    source: Some(Box::new(redb::DatabaseError::Storage(
+                        redb::StorageError::Io(e),
+                    ))),
+                });
+            }
             Err(redb::DatabaseError::Storage(redb::StorageError::Io(e))) => {
                 return Err(match e.kind() {
-                    std::io::ErrorKind::InvalidData => Error::invalid_hint(
-                        format!("{} is not a valence database ({e})", path.display()),
-                        "give a new file name, or the .vdb file of an earlier session",
-                    ),
                     std::io::ErrorKind::NotFound => Error::invalid_hint(
                         format!("cannot create {}: {e}", path.display()),
                         "the directory must exist",
@@ -237,15 +293,20 @@ impl Store {
                 });
             }
             Err(e) => {
-                return Err(Error::storage(format!(
-                    "cannot open {} as a valence database: {e}",
-                    path.display()
-                )));
+                return Err(Error::storage_context(
+                    format!("cannot open {} as a valence database", path.display()),
+                    e,
+                ));
             }
         };
+        // Register under the name the file has now that it exists.
+        let key = canonical_db_path(path);
+        registry.insert(key.clone());
+        drop(registry);
         let s = Store {
             db,
             path: Some(path.to_path_buf()),
+            open_key: Some(key),
         };
         s.init()?;
         Ok(s)
@@ -256,7 +317,11 @@ impl Store {
         let db = redb::Database::builder()
             .create_with_backend(redb::backends::InMemoryBackend::new())
             .map_err(st)?;
-        let s = Store { db, path: None };
+        let s = Store {
+            db,
+            path: None,
+            open_key: None,
+        };
         s.init()?;
         Ok(s)
     }

@@ -1,38 +1,223 @@
-//! Small shared helpers: atomic file writes, timestamps.
+//! Small shared helpers: safe output files, timestamps.
+//!
+//! Output files never destroy what is at their path: a regular file (or a
+//! new path) is written to a temporary sibling `.NAME.valence-tmp-PID` and
+//! renamed into place; a symlink is followed and its target written the same
+//! way; anything else (character or block device, FIFO, `/dev/stdout`) is
+//! written in place, streaming.
 
 use std::io::{BufWriter, Write};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use crate::{Error, Result};
 
-/// Writes a file through a temporary sibling renamed into place on success,
-/// so a failed write never leaves a half-written file. Creates parent
-/// directories. Returns what the writer returns (e.g. a row count).
-pub fn write_atomically<T>(
-    path: &Path,
-    f: impl FnOnce(&mut dyn Write) -> std::io::Result<T>,
-) -> Result<T> {
-    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
-    }
+/// A writer that output functions receive (`Send` so Parquet can use it).
+pub type Sink<'a> = &'a mut (dyn Write + Send);
+
+/// How one output path is written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum OutputTarget {
+    /// A regular file or a new path: temporary sibling, then rename onto `path`.
+    Atomic { path: PathBuf, temp: PathBuf },
+    /// A device, FIFO or similar: opened for writing, no rename.
+    InPlace(PathBuf),
+    /// The process's standard output or error (`/dev/stdout`, `/dev/fd/1`, ...),
+    /// written through the already-open descriptor so shell redirections and
+    /// the results printed around it keep their order.
+    Stdio(u8),
+}
+
+fn temp_sibling(path: &Path) -> PathBuf {
     let name = path
         .file_name()
         .map(|n| n.to_string_lossy().to_string())
         .unwrap_or_else(|| "out".into());
-    let tmp = path.with_file_name(format!(".{name}.valence-tmp"));
-    let run = || -> std::io::Result<T> {
-        let file = std::fs::File::create(&tmp)?;
-        let mut w = BufWriter::new(file);
-        let out = f(&mut w)?;
-        w.flush()?;
-        w.into_inner().map_err(|e| e.into_error())?.sync_all()?;
-        std::fs::rename(&tmp, path)?;
-        Ok(out)
+    path.with_file_name(format!(".{name}.valence-tmp-{}", std::process::id()))
+}
+
+fn std_stream(path: &Path) -> Option<u8> {
+    match path.to_str()? {
+        "/dev/stdout" | "/dev/fd/1" | "/proc/self/fd/1" => Some(1),
+        "/dev/stderr" | "/dev/fd/2" | "/proc/self/fd/2" => Some(2),
+        _ => None,
+    }
+}
+
+/// Decides how `path` is written, following symlinks (at most 40 hops).
+pub fn output_target(path: &Path) -> Result<OutputTarget> {
+    let mut cur = path.to_path_buf();
+    for _ in 0..40 {
+        if let Some(fd) = std_stream(&cur) {
+            return Ok(OutputTarget::Stdio(fd));
+        }
+        let meta = match std::fs::symlink_metadata(&cur) {
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                let temp = temp_sibling(&cur);
+                return Ok(OutputTarget::Atomic { path: cur, temp });
+            }
+            Err(e) => return Err(Error::io(&cur, e)),
+            Ok(m) => m,
+        };
+        let ft = meta.file_type();
+        if ft.is_symlink() {
+            let link = std::fs::read_link(&cur).map_err(|e| Error::io(&cur, e))?;
+            if cur.starts_with("/proc") || cur.starts_with("/dev/fd") {
+                // Kernel "magic" links (pipe:[n], socket:[n]) are not paths.
+                return Ok(OutputTarget::InPlace(cur));
+            }
+            cur = match cur.parent() {
+                Some(dir) if link.is_relative() => dir.join(link),
+                _ => link,
+            };
+        } else if ft.is_file() {
+            let temp = temp_sibling(&cur);
+            return Ok(OutputTarget::Atomic { path: cur, temp });
+        } else if ft.is_dir() {
+            return Err(Error::invalid_hint(
+                format!("'{}' is a directory", cur.display()),
+                "give a file name, e.g. 'out/data.jsonl'",
+            ));
+        } else {
+            return Ok(OutputTarget::InPlace(cur));
+        }
+    }
+    Err(Error::invalid_hint(
+        format!("too many levels of symbolic links at '{}'", path.display()),
+        "point the link chain at a file",
+    ))
+}
+
+/// One file of a multi-file write whose temporary is written but not yet
+/// renamed.
+struct Pending {
+    path: PathBuf,
+    temp: PathBuf,
+}
+
+fn write_temp(
+    temp: &Path,
+    keep_mode_of: &Path,
+    f: &mut dyn FnMut(Sink<'_>) -> std::io::Result<u64>,
+) -> std::io::Result<u64> {
+    let file = std::fs::File::create(temp)?;
+    if let Ok(m) = std::fs::metadata(keep_mode_of) {
+        file.set_permissions(m.permissions())?;
+    }
+    let mut w = BufWriter::new(file);
+    let n = f(&mut w)?;
+    w.flush()?;
+    w.into_inner().map_err(|e| e.into_error())?.sync_all()?;
+    Ok(n)
+}
+
+fn write_in_place(
+    target: &OutputTarget,
+    f: &mut dyn FnMut(Sink<'_>) -> std::io::Result<u64>,
+) -> std::io::Result<u64> {
+    match target {
+        OutputTarget::Stdio(1) => {
+            let mut out = std::io::stdout();
+            let n = f(&mut out)?;
+            out.flush()?;
+            Ok(n)
+        }
+        OutputTarget::Stdio(_) => {
+            let mut err = std::io::stderr();
+            let n = f(&mut err)?;
+            err.flush()?;
+            Ok(n)
+        }
+        OutputTarget::InPlace(p) | OutputTarget::Atomic { path: p, .. } => {
+            let file = std::fs::OpenOptions::new().write(true).open(p)?;
+            let mut w = BufWriter::new(file);
+            let n = f(&mut w)?;
+            w.flush()?;
+            Ok(n)
+        }
+    }
+}
+
+/// Writes several files so that either all appear or none does: every
+/// regular target is first written to its temporary sibling, and only when
+/// all are complete are they renamed into place (devices and FIFOs are
+/// written in place during the first pass). `f(i, w)` writes file `i` and
+/// returns a count. Parent directories are created. On error every
+/// temporary is removed and no target is touched.
+pub fn write_all_or_none(
+    paths: &[PathBuf],
+    mut f: impl FnMut(usize, Sink<'_>) -> std::io::Result<u64>,
+) -> Result<Vec<u64>> {
+    let mut pending: Vec<Pending> = Vec::new();
+    let cleanup = |pending: &[Pending]| {
+        for p in pending {
+            let _ = std::fs::remove_file(&p.temp);
+        }
     };
-    run().map_err(|e| {
-        let _ = std::fs::remove_file(&tmp);
-        Error::io(path, e)
-    })
+    let mut counts = Vec::with_capacity(paths.len());
+    for (i, path) in paths.iter().enumerate() {
+        let res = (|| -> Result<u64> {
+            if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+                std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+            }
+            let target = output_target(path)?;
+            let mut one = |w: Sink<'_>| f(i, w);
+            match target {
+                OutputTarget::Atomic {
+                    path: final_path,
+                    temp,
+                } => {
+                    pending.push(Pending {
+                        path: final_path.clone(),
+                        temp: temp.clone(),
+                    });
+                    write_temp(&temp, &final_path, &mut one).map_err(|e| Error::io(path, e))
+                }
+                other => write_in_place(&other, &mut one).map_err(|e| Error::io(path, e)),
+            }
+        })();
+        match res {
+            Ok(n) => counts.push(n),
+            Err(e) => {
+                cleanup(&pending);
+                return Err(e);
+            }
+        }
+    }
+    for (k, p) in pending.iter().enumerate() {
+        if let Err(e) = std::fs::rename(&p.temp, &p.path) {
+            cleanup(&pending[k..]);
+            return Err(Error::io(&p.path, e));
+        }
+    }
+    Ok(counts)
+}
+
+/// Writes one output file safely (see the module doc); returns what `f`
+/// returns (e.g. a row count).
+pub fn write_output(
+    path: &Path,
+    mut f: impl FnMut(Sink<'_>) -> std::io::Result<u64>,
+) -> Result<u64> {
+    let counts = write_all_or_none(&[path.to_path_buf()], |_, w| f(w))?;
+    Ok(counts.first().copied().unwrap_or(0))
+}
+
+/// Kept for callers of the old name: [`write_output`] for a closure
+/// returning any value.
+pub fn write_atomically<T>(
+    path: &Path,
+    f: impl FnOnce(&mut dyn Write) -> std::io::Result<T>,
+) -> Result<T> {
+    let mut f = Some(f);
+    let mut out = None;
+    write_output(path, |w| {
+        let f = f
+            .take()
+            .ok_or_else(|| std::io::Error::other("writer called twice"))?;
+        out = Some(f(w)?);
+        Ok(0)
+    })?;
+    out.ok_or_else(|| Error::invalid("nothing was written"))
 }
 
 /// Seconds since the Unix epoch.

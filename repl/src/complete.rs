@@ -41,6 +41,7 @@ const KEYWORDS: &[&str] = &[
     "SAMPLES",
     "SEED",
     "SHOW",
+    "SPLIT",
     "TO",
     "TYPES",
     "USING",

@@ -51,7 +51,7 @@ pub const HELP: &str = "\
 Statements (end each with ;)
   LOAD CATALOGUE c FROM 'catalogue.csv';
   IMPORT GRAPH g FROM 'edges.csv' [CATALOGUE c];
-  EXPORT GRAPH g[@N] TO 'out.csv' [FORMAT csv|graphml|dot];
+  EXPORT GRAPH g[@N] TO 'out.csv' [FORMAT csv|graphml|dot|parquet];   (format from the extension)
   GENERATE GRAPH g FROM c USING BRUTE_FORCE|CLUSTER [WITH (backend = 'oracle', reference = 'edges.csv', ...)];
   EXPLAIN GENERATE GRAPH g FROM c USING BRUTE_FORCE|CLUSTER [WITH (...)];
   COMPARE GRAPH a WITH b [DETAIL];
@@ -59,7 +59,8 @@ Statements (end each with ;)
   DIAGNOSE g TYPES (brand [1,1], geo [1,2]) [SAMPLES n] [SEED s];
   SAMPLE n FROM g TYPES (...) LABEL pos COUNT k WHERE pos_frac IN [a,b] AND neg_frac IN [c,d] ...
          [FAVOUR (m1, m2), ...] [AVOID (m1, m2), ...] [WITH (seed = 42, ...)] INTO ds;
-  EXPORT DATASET ds[@N] TO 'out.jsonl' [FORMAT jsonl|csv];
+  EXPORT DATASET ds[@N] TO 'out.jsonl' [FORMAT jsonl|csv|parquet] [SPLIT (train 0.8, test 0.2) [SEED n]]
+         [WITH (fractions = true, clean_label = true)];
   SHOW CATALOGUES | GRAPHS | DATASETS;   SHOW VERSIONS OF GRAPH g;
   DESCRIBE CATALOGUE|GRAPH|DATASET name[@N];
   DROP CATALOGUE|GRAPH|DATASET [IF EXISTS] name[@N];

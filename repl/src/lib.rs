@@ -107,7 +107,8 @@ fn run_with(args: Args) -> anyhow::Result<ExitCode> {
     let db = match db {
         Ok(db) => db,
         Err(e) => {
-            eprintln!("error: {e}");
+            // The message, then the hint on its own line.
+            eprintln!("{}", e.render("", ""));
             return Ok(ExitCode::from(1));
         }
     };
@@ -248,12 +249,8 @@ impl Shell {
         ctx.progress.finish();
         match r {
             Ok(()) => Ok(()),
-            Err(valence::Error::Query(e)) => {
-                eprintln!("{}", e.render(src, origin));
-                Err(Failed)
-            }
             Err(e) => {
-                eprintln!("error: {e}");
+                eprintln!("{}", e.render(src, origin));
                 Err(Failed)
             }
         }

@@ -55,11 +55,11 @@ pub(crate) fn execute(e: &Engine, stmt: &Statement, ctx: &Ctx) -> Result<QueryRe
                     r.common.into(),
                     r.agree.into(),
                     r.mismatch.into(),
-                    Value::Float(r.sign_agreement()),
+                    r.sign_agreement().map_or(Value::Null, Value::Float),
                     r.only_a.into(),
                     r.only_b.into(),
-                    Value::Float(r.recall_of_b()),
-                    Value::Float(r.precision_vs_b()),
+                    r.recall_of_b().map_or(Value::Null, Value::Float),
+                    r.precision_vs_b().map_or(Value::Null, Value::Float),
                 ]);
             }
             let mut tables = vec![t];

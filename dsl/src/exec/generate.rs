@@ -4,12 +4,12 @@ use std::path::PathBuf;
 
 use valence_engine::generate::{
     self, BackendKind, CLUSTER_OPTIONS, ClusterOptions, GENERATE_OPTIONS, GenerateOptions,
-    PrimaryRule,
+    OptionError, PrimaryRule,
 };
 use valence_engine::{Ctx, Engine};
 
 use super::opts::Opts;
-use crate::ast::{Generate, Statement, StatementKind, Strategy};
+use crate::ast::{Generate, Span, Statement, StatementKind, Strategy};
 use crate::error::{DslError, Result};
 use crate::table::{QueryResult, Table, Value};
 
@@ -17,14 +17,23 @@ pub(crate) fn execute(e: &Engine, stmt: &Statement, ctx: &Ctx) -> Result<QueryRe
     let title = stmt.kind.title();
     let tables = match &stmt.kind {
         StatementKind::Generate(g) => run(e, stmt, g, ctx)?,
-        StatementKind::ExplainGenerate(g) => explain(e, g)?,
+        StatementKind::ExplainGenerate(g) => explain(e, stmt, g)?,
         _ => return Err(super::not_implemented(stmt)),
     };
     Ok(QueryResult::new(title, tables))
 }
 
-/// The shared `WITH (...)` options, checked and typed.
-pub(crate) fn shared_options(opts: &Opts<'_>) -> Result<GenerateOptions> {
+/// What the options are for: EXPLAIN makes no call, so it needs no backend
+/// (nor the oracle's reference).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Purpose {
+    Run,
+    Explain,
+}
+
+/// The shared `WITH (...)` options, checked and typed. `at` is where an
+/// error about an option that was not given points (the strategy).
+fn shared_options(opts: &Opts<'_>, at: Span, purpose: Purpose) -> Result<GenerateOptions> {
     let d = GenerateOptions::default();
     let backend = match opts.str("backend")? {
         None => d.backend,
@@ -34,7 +43,7 @@ pub(crate) fn shared_options(opts: &Opts<'_>) -> Result<GenerateOptions> {
             other => {
                 return Err(DslError::semantic(
                     format!("unknown backend '{other}'"),
-                    opts.span("backend").unwrap_or_default(),
+                    opts.span("backend").unwrap_or(at),
                 )
                 .hint("backend = 'oracle' (offline simulator) or 'openai' (any OpenAI-compatible endpoint)"));
             }
@@ -45,7 +54,7 @@ pub(crate) fn shared_options(opts: &Opts<'_>) -> Result<GenerateOptions> {
         Some(p) => PrimaryRule::parse(&p).ok_or_else(|| {
             DslError::semantic(
                 format!("unknown primary rule '{p}'"),
-                opts.span("primary").unwrap_or_default(),
+                opts.span("primary").unwrap_or(at),
             )
             .hint("primary = 'fewer_calls' (default), 'larger' or 'first'")
         })?,
@@ -68,32 +77,58 @@ pub(crate) fn shared_options(opts: &Opts<'_>) -> Result<GenerateOptions> {
         primary,
         backoff_ms: opts.u64("backoff_ms", d.backoff_ms)?,
     };
-    if o.backend == BackendKind::Oracle && o.reference.is_none() {
+    if purpose == Purpose::Run && o.backend == BackendKind::Oracle && o.reference.is_none() {
         return Err(DslError::semantic(
             "the oracle backend needs a reference graph",
-            opts.span("backend").unwrap_or_default(),
+            opts.span("backend").unwrap_or(at),
         )
         .hint("add reference = 'path/to/edges.csv' (the oracle is an offline simulator answering from it), or use backend = 'openai'"));
+    }
+    if purpose == Purpose::Run
+        && o.backend == BackendKind::OpenAi
+        && valence_engine::llm::backend::resolve_model(&o.model).is_none()
+    {
+        let span = opts.span("model").or(opts.span("backend")).unwrap_or(at);
+        return Err(DslError::engine(
+            valence_engine::llm::backend::missing_model(),
+            span,
+        ));
     }
     Ok(o)
 }
 
-fn options_span(g: &Generate) -> crate::ast::Span {
-    g.options
-        .first()
-        .map(|o| o.key.span)
-        .unwrap_or(g.strategy.span)
+/// An out-of-range option, pointed at where it was given (or, for a
+/// default the user did not write, at the strategy).
+fn option_error(g: &Generate, opts: &Opts<'_>) -> impl Fn(OptionError) -> DslError {
+    let (spans, at) = (
+        GENERATE_OPTIONS
+            .iter()
+            .chain(CLUSTER_OPTIONS)
+            .filter_map(|k| opts.span(k).map(|s| (*k, s)))
+            .collect::<Vec<_>>(),
+        g.strategy.span,
+    );
+    move |e| {
+        let given = |name: &str| spans.iter().find(|(k, _)| *k == name).map(|(_, s)| *s);
+        let span = given(e.option)
+            .or_else(|| e.related.and_then(given))
+            .unwrap_or(at);
+        DslError::engine(e.error, span)
+    }
 }
 
-fn brute_force_options(g: &Generate, title: &str) -> Result<GenerateOptions> {
-    let opts = Opts::new(&g.options, GENERATE_OPTIONS, title)?;
-    let o = shared_options(&opts)?;
-    o.validate()
-        .map_err(|err| DslError::engine(err, options_span(g)))?;
+fn brute_force_options(g: &Generate, purpose: Purpose) -> Result<GenerateOptions> {
+    let opts = Opts::new(
+        &g.options,
+        GENERATE_OPTIONS,
+        "GENERATE ... USING BRUTE_FORCE",
+    )?;
+    let o = shared_options(&opts, g.strategy.span, purpose)?;
+    o.check().map_err(option_error(g, &opts))?;
     Ok(o)
 }
 
-fn cluster_options(g: &Generate) -> Result<ClusterOptions> {
+fn cluster_options(g: &Generate, purpose: Purpose) -> Result<ClusterOptions> {
     let allowed: Vec<&str> = GENERATE_OPTIONS
         .iter()
         .chain(CLUSTER_OPTIONS)
@@ -102,7 +137,7 @@ fn cluster_options(g: &Generate) -> Result<ClusterOptions> {
     let opts = Opts::new(&g.options, &allowed, "GENERATE ... USING CLUSTER")?;
     let d = ClusterOptions::default();
     let o = ClusterOptions {
-        generate: shared_options(&opts)?,
+        generate: shared_options(&opts, g.strategy.span, purpose)?,
         min_attributes_to_cluster: opts.u64(
             "min_attributes_to_cluster",
             d.min_attributes_to_cluster as u64,
@@ -119,8 +154,7 @@ fn cluster_options(g: &Generate) -> Result<ClusterOptions> {
         label_batch: opts.positive("label_batch", d.label_batch as u64)? as usize,
         mix_modalities: opts.bool("mix_modalities", d.mix_modalities)?,
     };
-    o.validate()
-        .map_err(|err| DslError::engine(err, options_span(g)))?;
+    o.check().map_err(option_error(g, &opts))?;
     Ok(o)
 }
 
@@ -156,12 +190,34 @@ fn failures_table(failures: &[String]) -> Option<Table> {
     Some(f)
 }
 
-/// Engine errors of a GENERATE: a missing catalogue points at its name.
+/// Engine errors of a GENERATE: a missing catalogue points at its name, a
+/// file that cannot be read at the option naming it (`reference`,
+/// `prompt`), anything else at the statement.
 fn gen_error(g: &Generate, stmt: &Statement) -> impl Fn(valence_engine::Error) -> DslError {
     let (cat, whole) = (g.catalogue.span, stmt.span);
+    let files: Vec<(PathBuf, Span)> = ["reference", "prompt"]
+        .iter()
+        .filter_map(|k| {
+            let o = g.options.iter().find(|o| o.key.node == *k)?;
+            match &o.value.node {
+                crate::ast::Literal::Str(p) => Some((PathBuf::from(p), o.value.span)),
+                _ => None,
+            }
+        })
+        .collect();
     move |err| {
-        let span = match err {
-            valence_engine::Error::NotFound { .. } => cat,
+        let file = match &err {
+            valence_engine::Error::Io { path, .. } => Some(path),
+            valence_engine::Error::Input { loc, .. } => Some(&loc.path),
+            _ => None,
+        };
+        let span = match (&err, file) {
+            (valence_engine::Error::NotFound { .. }, _) => cat,
+            (_, Some(p)) => files
+                .iter()
+                .find(|(f, _)| f == p)
+                .map(|(_, s)| *s)
+                .unwrap_or(whole),
             _ => whole,
         };
         DslError::engine(err, span)
@@ -171,16 +227,10 @@ fn gen_error(g: &Generate, stmt: &Statement) -> impl Fn(valence_engine::Error) -
 fn run(e: &Engine, stmt: &Statement, g: &Generate, ctx: &Ctx) -> Result<Vec<Table>> {
     match g.strategy.node {
         Strategy::BruteForce => {
-            let o = brute_force_options(g, "GENERATE ... USING BRUTE_FORCE")?;
+            let o = brute_force_options(g, Purpose::Run)?;
             let (w, r) =
                 generate::generate_graph(e, &g.name.node, &g.catalogue.node, &o, &stmt.text, ctx)
-                    .map_err(|err| {
-                    let span = match err {
-                        valence_engine::Error::NotFound { .. } => g.catalogue.span,
-                        _ => stmt.span,
-                    };
-                    DslError::engine(err, span)
-                })?;
+                    .map_err(gen_error(g, stmt))?;
             let t = Table::record(vec![
                 ("graph", w.name.into()),
                 ("version", w.version.into()),
@@ -201,7 +251,7 @@ fn run(e: &Engine, stmt: &Statement, g: &Generate, ctx: &Ctx) -> Result<Vec<Tabl
             Ok(tables)
         }
         Strategy::Cluster => {
-            let o = cluster_options(g)?;
+            let o = cluster_options(g, Purpose::Run)?;
             let (w, r) = generate::generate_graph_cluster(
                 e,
                 &g.name.node,
@@ -234,25 +284,25 @@ fn run(e: &Engine, stmt: &Statement, g: &Generate, ctx: &Ctx) -> Result<Vec<Tabl
     }
 }
 
-fn explain(e: &Engine, g: &Generate) -> Result<Vec<Table>> {
+fn explain(e: &Engine, stmt: &Statement, g: &Generate) -> Result<Vec<Table>> {
     match g.strategy.node {
         Strategy::BruteForce => {
-            let o = brute_force_options(g, "GENERATE ... USING BRUTE_FORCE")?;
+            let o = brute_force_options(g, Purpose::Explain)?;
             let (_, cat) = e
                 .catalogue(&g.catalogue.node)
                 .map_err(super::at(g.catalogue.span))?;
-            let plan = generate::explain_brute_force(e.store(), &cat, &o)
-                .map_err(super::at(g.strategy.span))?;
+            let plan =
+                generate::explain_brute_force(e.store(), &cat, &o).map_err(gen_error(g, stmt))?;
             let (header, rows) = plan.explain_table();
             Ok(vec![text_table(header, rows)])
         }
         Strategy::Cluster => {
-            let o = cluster_options(g)?;
+            let o = cluster_options(g, Purpose::Explain)?;
             let (_, cat) = e
                 .catalogue(&g.catalogue.node)
                 .map_err(super::at(g.catalogue.span))?;
-            let plan = generate::explain_cluster(e.store(), &cat, &o)
-                .map_err(super::at(g.strategy.span))?;
+            let plan =
+                generate::explain_cluster(e.store(), &cat, &o).map_err(gen_error(g, stmt))?;
             let (header, rows) = plan.explain_table();
             Ok(vec![text_table(header, rows)])
         }

@@ -3,6 +3,7 @@
 //! [`valence_engine::Engine`]).
 
 mod compare;
+mod export;
 mod generate;
 mod objects;
 pub mod opts;
@@ -14,6 +15,7 @@ use valence_engine::{Ctx, Engine};
 
 use crate::ast::{Span, Statement, StatementKind};
 use crate::error::{DslError, Result};
+use crate::parse::params::{Bindings, Param};
 use crate::split::split_statements;
 use crate::table::QueryResult;
 
@@ -25,13 +27,14 @@ pub struct Session {
 
 /// Parses one statement chunk of a larger script, keeping absolute
 /// positions (line/col in the whole script) by blanking what precedes it.
-fn parse_chunk(src: &str, start: usize, end: usize) -> Result<Vec<Statement>> {
+fn parse_chunk(src: &str, start: usize, end: usize, b: &Bindings) -> Result<Vec<Statement>> {
+    // Blank each byte (not char) so byte offsets stay those of `src`.
     let prefix: String = src[..start]
-        .chars()
-        .map(|c| if c == '\n' { '\n' } else { ' ' })
+        .bytes()
+        .map(|c| if c == b'\n' { '\n' } else { ' ' })
         .collect();
     let text = format!("{prefix}{}", &src[start..end]);
-    crate::parse::parse_script(&text)
+    crate::parse::parse_bound(&text, b)
 }
 
 impl Session {
@@ -51,10 +54,24 @@ impl Session {
         &self,
         src: &str,
         ctx: &Ctx,
+        on_result: impl FnMut(&Statement, QueryResult) -> bool,
+    ) -> Result<()> {
+        self.run_script_with_params(src, &[], ctx, on_result)
+    }
+
+    /// [`Session::run_script`] with `params` bound to the script's `?`
+    /// placeholders, in order. A count mismatch is an error before any
+    /// statement runs.
+    pub fn run_script_with_params(
+        &self,
+        src: &str,
+        params: &[Param],
+        ctx: &Ctx,
         mut on_result: impl FnMut(&Statement, QueryResult) -> bool,
     ) -> Result<()> {
+        let bindings = Bindings::new(src, params)?;
         for chunk in split_statements(src) {
-            for stmt in parse_chunk(src, chunk.start, chunk.end)? {
+            for stmt in parse_chunk(src, chunk.start, chunk.end, &bindings)? {
                 let r = self.execute_statement(&stmt, ctx)?;
                 if !on_result(&stmt, r) {
                     return Ok(());
@@ -66,8 +83,18 @@ impl Session {
 
     /// Runs a script and collects every result; stops at the first error.
     pub fn execute(&self, src: &str, ctx: &Ctx) -> Result<Vec<QueryResult>> {
+        self.execute_with_params(src, &[], ctx)
+    }
+
+    /// [`Session::execute`] with `params` bound to the `?` placeholders.
+    pub fn execute_with_params(
+        &self,
+        src: &str,
+        params: &[Param],
+        ctx: &Ctx,
+    ) -> Result<Vec<QueryResult>> {
         let mut out = Vec::new();
-        self.run_script(src, ctx, |_, r| {
+        self.run_script_with_params(src, params, ctx, |_, r| {
             out.push(r);
             true
         })?;
@@ -75,33 +102,36 @@ impl Session {
     }
 
     /// Runs one parsed statement.
+    /// Every error it returns has a place: the option, clause or path at
+    /// fault when known, else the whole statement (never `0:0`).
     pub fn execute_statement(&self, stmt: &Statement, ctx: &Ctx) -> Result<QueryResult> {
+        self.dispatch(stmt, ctx)
+            .map(|mut r| {
+                r.statement = stmt.kind.title();
+                r
+            })
+            .map_err(|e| e.or_at(stmt.span))
+    }
+
+    fn dispatch(&self, stmt: &Statement, ctx: &Ctx) -> Result<QueryResult> {
         let e = &*self.engine;
-        let wrap = |r: valence_engine::Result<QueryResult>, span: Span| {
-            r.map_err(|err| DslError::engine(err, span))
-        };
-        let title = stmt.kind.title();
-        let result = match &stmt.kind {
+        Ok(match &stmt.kind {
             StatementKind::LoadCatalogue { .. }
             | StatementKind::ImportGraph { .. }
-            | StatementKind::ExportGraph { .. }
             | StatementKind::Show(_)
             | StatementKind::ShowVersions { .. }
             | StatementKind::Describe { .. }
             | StatementKind::Drop { .. } => objects::execute(e, stmt, ctx)?,
-            StatementKind::Diagnose(_)
-            | StatementKind::Sample(_)
-            | StatementKind::ExportDataset { .. } => sample::execute(e, stmt, ctx)?,
+            StatementKind::Diagnose(_) | StatementKind::Sample(_) => sample::execute(e, stmt, ctx)?,
+            StatementKind::ExportGraph { .. } | StatementKind::ExportDataset { .. } => {
+                export::execute(e, stmt)?
+            }
             StatementKind::Generate(_) | StatementKind::ExplainGenerate(_) => {
                 generate::execute(e, stmt, ctx)?
             }
             StatementKind::CompareGraph { .. } | StatementKind::CheckGraph { .. } => {
                 compare::execute(e, stmt, ctx)?
             }
-        };
-        wrap(Ok(result), stmt.span).map(|mut r| {
-            r.statement = title;
-            r
         })
     }
 }

@@ -1,9 +1,9 @@
-//! LOAD CATALOGUE, IMPORT GRAPH, EXPORT GRAPH, SHOW, DESCRIBE, DROP.
+//! LOAD CATALOGUE, IMPORT GRAPH, SHOW, DESCRIBE, DROP.
 
 use std::path::Path;
 
 use valence_engine::util::format_utc;
-use valence_engine::{Ctx, Engine, GraphFormat, Kind, Manifest};
+use valence_engine::{Ctx, Engine, Kind, Manifest};
 
 use super::at;
 use crate::ast::{Statement, StatementKind};
@@ -65,34 +65,6 @@ pub(crate) fn execute(e: &Engine, stmt: &Statement, ctx: &Ctx) -> Result<QueryRe
                 st.neg.into(),
                 st.neutral.into(),
                 st.duplicates.into(),
-            ]);
-            vec![t]
-        }
-        StatementKind::ExportGraph {
-            graph,
-            path,
-            format,
-        } => {
-            let fmt = match format {
-                None => GraphFormat::Csv,
-                Some(f) => GraphFormat::parse(&f.node).ok_or_else(|| {
-                    DslError::semantic(format!("unknown graph format '{}'", f.node), f.span)
-                        .hint("FORMAT csv (default), graphml or dot")
-                })?,
-            };
-            let (v, n) = e
-                .export_graph(&graph.node, Path::new(&path.node), fmt)
-                .map_err(|err| match err {
-                    valence_engine::Error::NotFound { .. } => DslError::engine(err, graph.span),
-                    _ => DslError::engine(err, path.span),
-                })?;
-            let mut t = Table::new(&["graph", "version", "path", "format", "edges"]);
-            t.push(vec![
-                graph.node.name.clone().into(),
-                v.into(),
-                path.node.clone().into(),
-                format!("{fmt:?}").to_lowercase().into(),
-                n.into(),
             ]);
             vec![t]
         }

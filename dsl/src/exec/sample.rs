@@ -1,8 +1,6 @@
-//! DIAGNOSE, SAMPLE, EXPORT DATASET, DESCRIBE DATASET.
+//! DIAGNOSE, SAMPLE, DESCRIBE DATASET.
 
-use std::path::Path;
-
-use valence_engine::{Ctx, DatasetFormat, Engine, LabelSpec, SampleOptions, SampleSpec, TypeQuota};
+use valence_engine::{Ctx, Engine, LabelSpec, SampleOptions, SampleSpec, TypeQuota};
 
 use super::opts::Opts;
 use crate::ast::{FracMetric, Literal, Ref, Span, Statement, StatementKind, TypeRange};
@@ -116,35 +114,6 @@ pub(crate) fn execute(e: &Engine, stmt: &Statement, ctx: &Ctx) -> Result<QueryRe
             let mut out = vec![head, label_report(&r.labels)];
             out.extend(r.quality.as_ref().map(quality));
             out
-        }
-        StatementKind::ExportDataset {
-            dataset,
-            path,
-            format,
-        } => {
-            let fmt = match format {
-                None => DatasetFormat::Jsonl,
-                Some(f) => DatasetFormat::parse(&f.node).map_err(super::at(f.span))?,
-            };
-            let (v, n) = e
-                .export_dataset(&dataset.node, Path::new(&path.node), fmt)
-                .map_err(|err| match err {
-                    valence_engine::Error::NotFound { .. } => DslError::engine(err, dataset.span),
-                    _ => DslError::engine(err, path.span),
-                })?;
-            let mut t = Table::new(&["dataset", "version", "path", "format", "rows"]);
-            t.push(vec![
-                dataset.node.name.clone().into(),
-                v.into(),
-                path.node.clone().into(),
-                match fmt {
-                    DatasetFormat::Jsonl => "jsonl",
-                    DatasetFormat::Csv => "csv",
-                }
-                .into(),
-                n.into(),
-            ]);
-            vec![t]
         }
         _ => return Err(super::not_implemented(stmt)),
     };

@@ -3,6 +3,7 @@
 
 use valence_engine::{Kind, ObjRef};
 
+use super::params::{self, Param};
 use super::{Pair, Rule, span_of};
 use crate::ast::*;
 use crate::error::{DslError, Result};
@@ -47,9 +48,20 @@ pub(crate) fn obj_ref(p: Pair<'_>) -> Result<Ref> {
     })
 }
 
-/// The text of a `'...'` string with `''` unescaped.
+/// The byte offset of `p` when it is a `?` placeholder.
+fn placeholder(p: &Pair<'_>) -> Option<usize> {
+    (p.as_str() == "?").then(|| p.as_span().start())
+}
+
+/// The text of a `'...'` string with `''` unescaped (or a parameter's).
 pub(crate) fn string(p: Pair<'_>) -> Spanned<String> {
     let span = span_of(&p);
+    if let Some(pos) = placeholder(&p) {
+        return Spanned {
+            node: params::string_at(pos),
+            span,
+        };
+    }
     let inner = p
         .into_inner()
         .next()
@@ -59,12 +71,18 @@ pub(crate) fn string(p: Pair<'_>) -> Spanned<String> {
 }
 
 pub(crate) fn integer(p: &Pair<'_>) -> Result<u64> {
+    if let Some(pos) = placeholder(p) {
+        return params::integer_at(pos, span_of(p));
+    }
     p.as_str()
         .parse()
         .map_err(|_| DslError::semantic(format!("'{}' is too large", p.as_str()), span_of(p)))
 }
 
 pub(crate) fn number(p: &Pair<'_>) -> Result<f64> {
+    if let Some(pos) = placeholder(p) {
+        return params::number_at(pos, span_of(p));
+    }
     p.as_str()
         .parse::<f64>()
         .ok()
@@ -217,6 +235,15 @@ pub(crate) fn with_clause(p: Pair<'_>) -> Result<Vec<OptionKv>> {
         let inner = v.into_inner().next();
         let value = match inner {
             Some(x) => match x.as_rule() {
+                Rule::string if placeholder(&x).is_some() => {
+                    let pos = placeholder(&x).unwrap_or_default();
+                    match params::value_at(pos, span_of(&x))? {
+                        Param::Str(s) => Literal::Str(s),
+                        Param::Int(i) => Literal::Int(i),
+                        Param::Float(f) => Literal::Float(f),
+                        Param::Bool(b) => Literal::Bool(b),
+                    }
+                }
                 Rule::string => Literal::Str(string(x).node),
                 Rule::boolean => Literal::Bool(x.as_str().eq_ignore_ascii_case("true")),
                 Rule::number => {

@@ -89,11 +89,29 @@ fn export(p: Pair<'_>) -> Result<StatementKind> {
         .transpose()?
         .ok_or_else(|| DslError::parse("missing name", span))?;
     let path = it.next().map(string).unwrap_or_default();
-    let format = it.next().and_then(|f| {
-        f.into_inner()
-            .find(|x| x.as_rule() == Rule::ident)
-            .map(|x| spanned(&x, x.as_str().to_ascii_lowercase()))
-    });
+    let (mut format, mut split, mut options) = (None, None, None);
+    for clause in it {
+        let cspan = span_of(&clause);
+        let (what, taken) = match clause.as_rule() {
+            Rule::format_clause => ("FORMAT", format.is_some()),
+            Rule::split_clause => ("SPLIT", split.is_some()),
+            _ => ("WITH", options.is_some()),
+        };
+        if taken {
+            return Err(DslError::semantic(format!("{what} is given twice"), cspan)
+                .hint(format!("give one {what} clause")));
+        }
+        match clause.as_rule() {
+            Rule::format_clause => {
+                format = clause
+                    .into_inner()
+                    .find(|x| x.as_rule() == Rule::ident)
+                    .map(|x| spanned(&x, x.as_str().to_ascii_lowercase()));
+            }
+            Rule::split_clause => split = Some(split_clause(clause)?),
+            _ => options = Some(with_clause(clause)?),
+        }
+    }
     Ok(if is_graph {
         StatementKind::ExportGraph {
             graph: target,
@@ -105,8 +123,69 @@ fn export(p: Pair<'_>) -> Result<StatementKind> {
             dataset: target,
             path,
             format,
+            split,
+            options: options.unwrap_or_default(),
         }
     })
+}
+
+/// `SPLIT (name fraction, ...) [SEED n]`: two or more distinct parts, each
+/// fraction in (0, 1], summing to 1 within 1e-9.
+fn split_clause(p: Pair<'_>) -> Result<SplitClause> {
+    let span = span_of(&p);
+    let (mut parts, mut seed) = (Vec::<SplitPart>::new(), None);
+    for x in p.into_inner() {
+        match x.as_rule() {
+            Rule::split_part => {
+                let mut kv = x.into_inner();
+                let (Some(n), Some(f)) = (kv.next(), kv.next()) else {
+                    continue;
+                };
+                let name = spanned(&n, n.as_str().to_string());
+                let fraction = spanned(&f, number(&f)?);
+                if let Some(prev) = parts.iter().find(|q| q.name.node == name.node) {
+                    return Err(DslError::semantic(
+                        format!("split part '{}' is listed twice", name.node),
+                        name.span,
+                    )
+                    .hint(format!(
+                        "first listed at {}:{}",
+                        prev.name.span.line, prev.name.span.col
+                    )));
+                }
+                if !(fraction.node > 0.0 && fraction.node <= 1.0) {
+                    return Err(DslError::semantic(
+                        format!("split fraction {} is outside (0, 1]", fraction.node),
+                        fraction.span,
+                    )
+                    .hint("each part takes a fraction above 0 and at most 1"));
+                }
+                parts.push(SplitPart { name, fraction });
+            }
+            Rule::seed_clause => {
+                if let Some(n) = x
+                    .clone()
+                    .into_inner()
+                    .find(|y| y.as_rule() == Rule::integer)
+                {
+                    seed = Some(spanned(&x, integer(&n)?));
+                }
+            }
+            _ => {}
+        }
+    }
+    if parts.len() < 2 {
+        return Err(DslError::semantic("SPLIT needs at least two parts", span)
+            .hint("e.g. SPLIT (train 0.8, validation 0.1, test 0.1)"));
+    }
+    let sum: f64 = parts.iter().map(|q| q.fraction.node).sum();
+    if (sum - 1.0).abs() > 1e-9 {
+        return Err(
+            DslError::semantic(format!("split fractions sum to {sum}, not 1"), span)
+                .hint("make the fractions add up to 1, e.g. (train 0.8, validation 0.1, test 0.1)"),
+        );
+    }
+    Ok(SplitClause { parts, seed, span })
 }
 
 fn generate(p: Pair<'_>) -> Result<Generate> {

@@ -69,6 +69,7 @@ pub fn count_journaled(
         p.journaled = *h;
     }
     plan.journaled_calls = hits.iter().sum();
+    plan.journal_checked = true;
     Ok(())
 }
 
@@ -252,7 +253,9 @@ pub fn run_plan(
         strategy: "brute_force".into(),
         backend: backend.name().into(),
         model: match opts.backend {
-            crate::generate::BackendKind::OpenAi => opts.model.clone(),
+            crate::generate::BackendKind::OpenAi => {
+                crate::llm::backend::resolve_model(&opts.model).unwrap_or_default()
+            }
             crate::generate::BackendKind::Oracle => "oracle (simulator)".into(),
         },
         temperature: opts.temperature,
@@ -348,24 +351,31 @@ pub fn build_backend(opts: &GenerateOptions) -> Result<Arc<dyn Backend>> {
 }
 
 /// The journal identity the options' backend will have, without building a
-/// client (EXPLAIN needs no endpoint).
-fn identity(opts: &GenerateOptions) -> Result<String> {
+/// client (EXPLAIN needs no endpoint). `None` when the options do not name
+/// one yet: an oracle without `reference`, or openai without a model.
+pub(crate) fn explain_identity(opts: &GenerateOptions) -> Result<Option<String>> {
     Ok(match opts.backend {
-        BackendKind::Oracle => build_backend(opts)?.journal_identity(),
-        BackendKind::OpenAi => OpenAiBackend::identity_for(&opts.model, opts.temperature),
+        BackendKind::Oracle if opts.reference.is_none() => None,
+        BackendKind::Oracle => Some(build_backend(opts)?.journal_identity()),
+        BackendKind::OpenAi => crate::llm::backend::resolve_model(&opts.model)
+            .map(|m| OpenAiBackend::identity_for(&m, opts.temperature)),
     })
 }
 
-/// EXPLAIN: the plan with how many calls the journal already answers, and
-/// the estimated prompt tokens. Makes no call.
+/// EXPLAIN GENERATE ... USING BRUTE_FORCE: the plan, with how many batches
+/// the journal already answers. Makes no call, and needs no backend: without
+/// one (or without the oracle's reference) the journal is not checked.
 pub fn explain_brute_force(
     journal: &dyn Journal,
     cat: &Catalogue,
     opts: &GenerateOptions,
 ) -> Result<Plan> {
+    opts.validate()?;
     let mut plan = plan_brute_force(cat, opts)?;
     let template = opts.sign_template()?;
-    count_journaled(&mut plan, &identity(opts)?, &template, journal)?;
+    if let Some(id) = explain_identity(opts)? {
+        count_journaled(&mut plan, &id, &template, journal)?;
+    }
     Ok(plan)
 }
 

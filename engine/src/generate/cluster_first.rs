@@ -72,7 +72,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::cluster::{ClusterParams, Clustering, cluster_modality};
-use crate::generate::brute_force::{build_backend, catalogue_modalities};
+use crate::generate::brute_force::catalogue_modalities;
 use crate::generate::plan::plan_modalities;
 use crate::generate::{BackendKind, GenerateOptions, Journal, journal_key};
 use crate::llm::backend::{Backend, CallError, OpenAiBackend, Request, Task};
@@ -110,7 +110,8 @@ pub struct ClusterOptions {
     pub inherit_pos: f64,
     /// `inherit_neg` (3.0): surviving pairs at most this give `-` directly.
     pub inherit_neg: f64,
-    /// `embedding_model` ('gemini-embedding-2-preview', the report's).
+    /// `embedding_model`; empty = env `OPENAI_EMBEDDING_MODEL` (no built-in
+    /// default: a run that needs embeddings without one stops saying so).
     pub embedding_model: String,
     /// `enrich_batch` (25): attributes described per call (1 = the report's way).
     pub enrich_batch: usize,
@@ -149,7 +150,7 @@ impl Default for ClusterOptions {
             neg_threshold: 4.0,
             inherit_pos: 8.0,
             inherit_neg: 3.0,
-            embedding_model: "gemini-embedding-2-preview".into(),
+            embedding_model: String::new(),
             enrich_batch: 25,
             label_batch: 1,
             mix_modalities: true,
@@ -168,12 +169,14 @@ impl ClusterOptions {
 
     /// Checks ranges; errors name the option.
     pub fn validate(&self) -> Result<()> {
-        self.generate.validate()?;
-        let bad = |name: &str, v: String, range: &str| {
-            Err(Error::invalid_hint(
-                format!("GENERATE option {name} = {v} is out of range"),
-                format!("{name} must be {range}"),
-            ))
+        self.check().map_err(|e| e.error)
+    }
+
+    /// [`ClusterOptions::validate`], saying which option is wrong.
+    pub fn check(&self) -> std::result::Result<(), super::OptionError> {
+        self.generate.check()?;
+        let bad = |name: &'static str, v: String, range: &str| {
+            Err(super::OptionError::range(name, v, range))
         };
         if self.min_cluster_size < 2 {
             return bad(
@@ -202,18 +205,32 @@ impl ClusterOptions {
             }
         }
         if self.neg_threshold >= self.pos_threshold {
-            return Err(Error::invalid_hint(
-                format!(
-                    "neg_threshold {} is not below pos_threshold {}",
-                    self.neg_threshold, self.pos_threshold
+            return Err(super::OptionError {
+                option: "neg_threshold",
+                related: Some("pos_threshold"),
+                error: Error::invalid_hint(
+                    format!(
+                        "neg_threshold {} is not below pos_threshold {}",
+                        self.neg_threshold, self.pos_threshold
+                    ),
+                    "the neutral band is neg_threshold < score < pos_threshold",
                 ),
-                "the neutral band is neg_threshold < score < pos_threshold",
-            ));
-        }
-        if self.embedding_model.trim().is_empty() {
-            return bad("embedding_model", "''".into(), "a model name");
+            });
         }
         Ok(())
+    }
+
+    /// The embedding model: `embedding_model`, else env
+    /// `OPENAI_EMBEDDING_MODEL`; `None` when neither is set.
+    pub fn resolved_embedding_model(&self) -> Option<String> {
+        let m = self.embedding_model.trim();
+        if !m.is_empty() {
+            return Some(m.to_string());
+        }
+        std::env::var("OPENAI_EMBEDDING_MODEL")
+            .ok()
+            .map(|m| m.trim().to_string())
+            .filter(|m| !m.is_empty())
     }
 
     fn params(&self) -> ClusterParams {
@@ -539,8 +556,8 @@ impl<'a> PhaseRunner<'a> {
             "{}\0embed\0{}",
             self.identity,
             match self.opts.generate.backend {
-                BackendKind::OpenAi => self.opts.embedding_model.as_str(),
-                BackendKind::Oracle => "oracle",
+                BackendKind::OpenAi => self.opts.resolved_embedding_model().unwrap_or_default(),
+                BackendKind::Oracle => "oracle".into(),
             }
         );
         let mut out = Vec::with_capacity(texts.len());
@@ -703,11 +720,11 @@ pub fn run_cluster_with(
         strategy: "cluster".into(),
         backend: backend.name().into(),
         model: match g.backend {
-            BackendKind::OpenAi => g.model.clone(),
+            BackendKind::OpenAi => crate::llm::backend::resolve_model(&g.model).unwrap_or_default(),
             BackendKind::Oracle => "oracle (simulator)".into(),
         },
         embedding_model: match g.backend {
-            BackendKind::OpenAi => opts.embedding_model.clone(),
+            BackendKind::OpenAi => opts.resolved_embedding_model().unwrap_or_default(),
             BackendKind::Oracle => "oracle (simulator)".into(),
         },
         ..ClusterReport::default()
@@ -1133,10 +1150,15 @@ pub fn build_cluster_backend(cat: &Catalogue, opts: &ClusterOptions) -> Result<A
     let g = &opts.generate;
     Ok(match g.backend {
         BackendKind::Oracle => Arc::new(super::brute_force::oracle_for(cat, g)?),
-        BackendKind::OpenAi => Arc::new(
-            OpenAiBackend::new(g.base_url.as_deref(), &g.model, g.temperature)?
-                .with_embedding_model(&opts.embedding_model),
-        ),
+        BackendKind::OpenAi => {
+            let b = OpenAiBackend::new(g.base_url.as_deref(), &g.model, g.temperature)?;
+            // Without one, the embedding phase (if any modality is large
+            // enough to cluster) stops with an error naming the option.
+            Arc::new(match opts.resolved_embedding_model() {
+                Some(m) => b.with_embedding_model(&m),
+                None => b,
+            })
+        }
     })
 }
 
@@ -1196,9 +1218,27 @@ pub struct PhasePlan {
 impl ClusterPlan {
     /// EXPLAIN's table: phase, calls, upper_bound, journaled, note; a total row.
     pub fn explain_table(&self) -> (Vec<String>, Vec<Vec<String>>) {
-        let header = ["phase", "calls", "upper_bound", "journaled", "note"]
-            .map(String::from)
-            .to_vec();
+        let header = [
+            "phase",
+            "calls",
+            "upper_bound",
+            "journaled",
+            "figure",
+            "note",
+        ]
+        .map(String::from)
+        .to_vec();
+        // Which number a reader can rely on: phases that depend only on the
+        // catalogue are exact; the others depend on the clustering (known
+        // only by running) and show their upper bound.
+        let figure = |exact: bool| {
+            if exact {
+                "exact"
+            } else {
+                "estimate: upper bound"
+            }
+            .to_string()
+        };
         let opt = |x: Option<u64>| x.map(|v| v.to_string()).unwrap_or_else(|| "?".into());
         let mut rows: Vec<Vec<String>> = self
             .phases
@@ -1209,6 +1249,7 @@ impl ClusterPlan {
                     opt(p.calls),
                     p.upper_bound.to_string(),
                     opt(p.journaled),
+                    figure(p.calls.is_some()),
                     p.note.clone(),
                 ]
             })
@@ -1218,7 +1259,8 @@ impl ClusterPlan {
             "?".into(),
             self.upper_bound_calls.to_string(),
             String::new(),
-            format!("brute force: {} calls", self.brute_force_calls),
+            figure(false),
+            format!("brute force: {} calls (exact)", self.brute_force_calls),
         ]);
         (header, rows)
     }
@@ -1239,10 +1281,10 @@ pub fn explain_cluster(
         .iter()
         .map(|(_, v)| v.len() >= opts.min_attributes_to_cluster)
         .collect();
-    let identity = match g.backend {
-        BackendKind::Oracle => build_backend(g)?.journal_identity(),
-        BackendKind::OpenAi => OpenAiBackend::identity_for(&g.model, g.temperature),
-    };
+    // No backend identity (EXPLAIN without backend/reference/model): the
+    // plan is still exact where it depends on the catalogue only; the journal
+    // is not checked.
+    let identity = super::brute_force::explain_identity(g)?;
     let batched = opts.enrich_batch > 1;
     let (mut enrich, mut enrich_journaled, mut embed_inputs) = (0u64, 0u64, 0u64);
     for ((name, values), &c) in mods.iter().zip(&clustered) {
@@ -1257,8 +1299,11 @@ pub fn explain_cluster(
                 values: chunk.to_vec(),
                 batched,
             };
+            let Some(identity) = &identity else {
+                continue;
+            };
             let job = cluster_job(
-                &identity,
+                identity,
                 task,
                 render_describe(name, chunk, batched),
                 String::new(),
@@ -1292,7 +1337,7 @@ pub fn explain_cluster(
             phase: "enrichment".into(),
             calls: Some(enrich),
             upper_bound: enrich,
-            journaled: Some(enrich_journaled),
+            journaled: identity.as_ref().map(|_| enrich_journaled),
             note: format!(
                 "{} attributes per call; modalities with fewer than {} attributes are not clustered",
                 opts.enrich_batch, opts.min_attributes_to_cluster

@@ -38,7 +38,19 @@ pub enum BackendKind {
     #[default]
     Oracle,
     /// An OpenAI-compatible endpoint at `base_url`.
+    #[serde(rename = "openai")]
     OpenAi,
+}
+
+impl BackendKind {
+    /// The name used in `WITH (backend = ...)`, reports and manifests (the
+    /// same spelling as [`Backend::name`](crate::llm::Backend::name)).
+    pub fn name(self) -> &'static str {
+        match self {
+            BackendKind::Oracle => "oracle",
+            BackendKind::OpenAi => "openai",
+        }
+    }
 }
 
 /// Every option of `GENERATE ... WITH (...)` shared by the strategies, with
@@ -51,7 +63,8 @@ pub struct GenerateOptions {
     pub reference: Option<PathBuf>,
     /// `base_url` (openai); `None` = env OPENAI_BASE_URL.
     pub base_url: Option<String>,
-    /// `model`; default `gemini-3.1-flash-lite-preview` (the report's model).
+    /// `model`; empty = env `OPENAI_MODEL` (no built-in default: the openai
+    /// backend refuses to run without one; the oracle ignores it).
     pub model: String,
     /// `temperature`; default 0.15.
     pub temperature: f64,
@@ -106,7 +119,7 @@ impl Default for GenerateOptions {
             backend: BackendKind::Oracle,
             reference: None,
             base_url: None,
-            model: "gemini-3.1-flash-lite-preview".into(),
+            model: String::new(),
             temperature: 0.15,
             batch_size: 25,
             workers: 7,
@@ -123,15 +136,40 @@ impl Default for GenerateOptions {
     }
 }
 
+/// A `WITH` option whose value is out of range: which option (so the DSL
+/// can point at it) and the error.
+#[derive(Debug)]
+pub struct OptionError {
+    pub option: &'static str,
+    /// Another option the check involves (e.g. `pos_threshold` for a
+    /// `neg_threshold` not below it), for when `option` was not written.
+    pub related: Option<&'static str>,
+    pub error: Error,
+}
+
+impl OptionError {
+    pub(crate) fn range(option: &'static str, value: String, range: &str) -> OptionError {
+        OptionError {
+            option,
+            related: None,
+            error: Error::invalid_hint(
+                format!("GENERATE option {option} = {value} is out of range"),
+                format!("{option} must be {range}"),
+            ),
+        }
+    }
+}
+
 impl GenerateOptions {
     /// Checks ranges; errors name the option and its valid range.
     pub fn validate(&self) -> Result<()> {
-        let bad = |name: &str, v: String, range: &str| {
-            Err(Error::invalid_hint(
-                format!("GENERATE option {name} = {v} is out of range"),
-                format!("{name} must be {range}"),
-            ))
-        };
+        self.check().map_err(|e| e.error)
+    }
+
+    /// [`GenerateOptions::validate`], saying which option is wrong.
+    pub fn check(&self) -> std::result::Result<(), OptionError> {
+        let bad =
+            |name: &'static str, v: String, range: &str| Err(OptionError::range(name, v, range));
         if self.batch_size == 0 {
             return bad("batch_size", "0".into(), "at least 1");
         }
@@ -318,4 +356,29 @@ pub(crate) fn generate_and_store<O: Serialize, R: Serialize>(
     });
     let w = engine.store_graph(name, g, statement, "generated", details)?;
     Ok((w, report))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::llm::Backend;
+
+    /// The manifest's `options.backend` and `generate.backend` spell a
+    /// backend the same way (`openai`, not `open_ai`), as WITH does.
+    #[test]
+    fn backend_is_spelled_one_way() {
+        let o = GenerateOptions {
+            backend: BackendKind::OpenAi,
+            model: "m".into(),
+            ..GenerateOptions::default()
+        };
+        let v = serde_json::to_value(&o).unwrap();
+        let client =
+            crate::llm::OpenAiBackend::with_env(Some("http://127.0.0.1:9/v1"), "m", 0.1, &|_| None)
+                .unwrap();
+        assert_eq!(v["backend"], client.name());
+        assert_eq!(v["backend"], BackendKind::OpenAi.name());
+        let v = serde_json::to_value(GenerateOptions::default()).unwrap();
+        assert_eq!(v["backend"], BackendKind::Oracle.name());
+    }
 }

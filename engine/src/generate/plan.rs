@@ -92,6 +92,10 @@ pub struct Plan {
     pub total_pairs: u64,
     /// Calls already answered in the journal (filled by `explain`).
     pub journaled_calls: u64,
+    /// False when EXPLAIN could not look in the journal (no backend identity:
+    /// an oracle without `reference`, or openai without a model); the
+    /// `journaled` figures are then unknown, not zero.
+    pub journal_checked: bool,
     /// Rough prompt tokens of all calls (~4 characters per token).
     pub est_prompt_tokens: u64,
 }
@@ -110,6 +114,7 @@ pub fn plan_modalities(
 ) -> Plan {
     let bs = batch_size.max(1);
     let mut plan = Plan {
+        journal_checked: false,
         rule,
         batch_size: bs,
         pairs: Vec::new(),
@@ -173,6 +178,13 @@ impl Plan {
     /// batches_per_primary, pairs, calls, journaled, to_call,
     /// est_prompt_tokens.
     pub fn explain_table(&self) -> (Vec<String>, Vec<Vec<String>>) {
+        let known = |n: u64| {
+            if self.journal_checked {
+                n.to_string()
+            } else {
+                String::new()
+            }
+        };
         let header = [
             "primary",
             "other",
@@ -199,26 +211,34 @@ impl Plan {
                     p.batches_per_primary.to_string(),
                     p.pairs.to_string(),
                     p.calls.to_string(),
-                    p.journaled.to_string(),
-                    (p.calls - p.journaled.min(p.calls)).to_string(),
+                    known(p.journaled),
+                    known(p.calls - p.journaled.min(p.calls)),
                     p.est_prompt_tokens.to_string(),
                 ]
             })
             .collect();
         rows.push(vec![
             "total".into(),
-            format!(
-                "primary = {}, batch_size = {}",
-                self.rule.name(),
-                self.batch_size
-            ),
+            if self.journal_checked {
+                format!(
+                    "primary = {}, batch_size = {}",
+                    self.rule.name(),
+                    self.batch_size
+                )
+            } else {
+                format!(
+                    "primary = {}, batch_size = {}; journal not checked (no backend given: calls and pairs are exact, journaled/to_call unknown)",
+                    self.rule.name(),
+                    self.batch_size
+                )
+            },
             String::new(),
             String::new(),
             String::new(),
             self.total_pairs.to_string(),
             self.total_calls.to_string(),
-            self.journaled_calls.to_string(),
-            (self.total_calls - self.journaled_calls.min(self.total_calls)).to_string(),
+            known(self.journaled_calls),
+            known(self.total_calls - self.journaled_calls.min(self.total_calls)),
             self.est_prompt_tokens.to_string(),
         ]);
         (header, rows)

@@ -106,6 +106,30 @@ pub trait Backend: Send + Sync {
 
 // ---------------------------------------------------------------- openai --
 
+/// The model a request names: `model` when given, else env `OPENAI_MODEL`;
+/// `None` when neither is set (there is no built-in default).
+pub fn resolve_model(model: &str) -> Option<String> {
+    resolve_model_with(model, &|k| std::env::var(k).ok())
+}
+
+fn resolve_model_with(model: &str, env: &dyn Fn(&str) -> Option<String>) -> Option<String> {
+    let m = model.trim();
+    if !m.is_empty() {
+        return Some(m.to_string());
+    }
+    env("OPENAI_MODEL")
+        .map(|m| m.trim().to_string())
+        .filter(|m| !m.is_empty())
+}
+
+/// The error for a request with no model.
+pub fn missing_model() -> Error {
+    Error::invalid_hint(
+        "backend 'openai' needs a model: no model = '...' was given and env OPENAI_MODEL is not set",
+        "give model = '...' in WITH (...) (e.g. 'gpt-4.1-mini' for OpenAI, 'gemini-2.5-flash' for Gemini, 'llama3.2' for Ollama), or set env OPENAI_MODEL",
+    )
+}
+
 /// Client for an OpenAI-compatible chat-completions endpoint.
 pub struct OpenAiBackend {
     client: reqwest::Client,
@@ -131,9 +155,23 @@ impl std::fmt::Debug for OpenAiBackend {
 
 impl OpenAiBackend {
     /// `base_url` is the API root including `/v1` (e.g.
-    /// `http://127.0.0.1:8080/v1`); `None` = env `OPENAI_BASE_URL`.
+    /// `http://127.0.0.1:8080/v1`); `None` = env `OPENAI_BASE_URL`. An empty
+    /// `model` = env `OPENAI_MODEL` (there is no built-in default: an unset
+    /// model is an error). Proxies follow `HTTPS_PROXY`/`HTTP_PROXY`/
+    /// `ALL_PROXY`/`NO_PROXY` ([`ProxyEnv`](crate::llm::ProxyEnv)).
     pub fn new(base_url: Option<&str>, model: &str, temperature: f64) -> Result<OpenAiBackend> {
-        let env_url = std::env::var("OPENAI_BASE_URL").ok();
+        OpenAiBackend::with_env(base_url, model, temperature, &|k| std::env::var(k).ok())
+    }
+
+    /// [`OpenAiBackend::new`] reading the `OPENAI_*` and proxy variables
+    /// from `env` instead of the process environment.
+    pub fn with_env(
+        base_url: Option<&str>,
+        model: &str,
+        temperature: f64,
+        env: &dyn Fn(&str) -> Option<String>,
+    ) -> Result<OpenAiBackend> {
+        let env_url = env("OPENAI_BASE_URL");
         let base = match base_url.or(env_url.as_deref()) {
             Some(b) if !b.trim().is_empty() => b.trim().trim_end_matches('/').to_string(),
             _ => {
@@ -152,29 +190,22 @@ impl OpenAiBackend {
                 hint: Some("write it like 'http://127.0.0.1:8080/v1'".into()),
             });
         }
-        if model.trim().is_empty() {
-            return Err(Error::invalid_hint(
-                "backend 'openai' needs a model name",
-                "give model = '...' in WITH (...)",
-            ));
-        }
+        let model = resolve_model_with(model, env).ok_or_else(missing_model)?;
         if !(0.0..=2.0).contains(&temperature) {
             return Err(Error::invalid(format!(
                 "temperature {temperature} is outside 0..2"
             )));
         }
-        let key = std::env::var("OPENAI_API_KEY")
-            .ok()
-            .filter(|k| !k.trim().is_empty());
-        let client = reqwest::Client::builder()
-            .no_proxy()
+        let key = env("OPENAI_API_KEY").filter(|k| !k.trim().is_empty());
+        let client = crate::llm::ProxyEnv::from_lookup(env)
+            .client_builder()?
             .build()
-            .map_err(|e| Error::llm(format!("cannot build the HTTP client: {e}")))?;
+            .map_err(|e| Error::http("cannot build the HTTP client", e))?;
         Ok(OpenAiBackend {
             client,
             url: format!("{base}/chat/completions"),
             embeddings_url: format!("{base}/embeddings"),
-            model: model.to_string(),
+            model,
             embedding_model: None,
             temperature,
             key,
@@ -283,7 +314,7 @@ impl OpenAiBackend {
     async fn embed_call(&self, inputs: &[String]) -> Result<Vec<Vec<f32>>, CallError> {
         let Some(model) = &self.embedding_model else {
             return Err(CallError::Fatal {
-                message: "no embedding model is set for the openai backend".into(),
+                message: "no embedding model: give embedding_model = '...' in WITH (...) or set env OPENAI_EMBEDDING_MODEL (e.g. 'text-embedding-3-small', 'gemini-embedding-001', 'nomic-embed-text')".into(),
             });
         };
         let body = serde_json::json!({"model": model, "input": inputs});

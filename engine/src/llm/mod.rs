@@ -7,6 +7,7 @@ pub mod backend;
 pub mod cluster_tasks;
 pub mod parse;
 pub mod prompt;
+pub mod proxy;
 pub mod runner;
 
 pub use backend::{
@@ -14,4 +15,5 @@ pub use backend::{
 };
 pub use parse::{ParseError, SignLabel, parse_numbered, parse_object, parse_signs};
 pub use prompt::Template;
+pub use proxy::ProxyEnv;
 pub use runner::{CallPolicy, Meter, Outcome, Parser, run_calls};

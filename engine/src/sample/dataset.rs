@@ -1,6 +1,6 @@
 //! The stored dataset: self-contained (node values inside, so it survives
 //! DROP GRAPH), compact (rows are u32 indices into one value dictionary),
-//! serialised with rkyv. Export to the report's JSONL or to flat CSV.
+//! serialised with rkyv. Export lives in `crate::export`.
 //!
 //! Layout: `values` is the dictionary of every node of the TYPES modalities,
 //! grouped by modality in TYPES order (`value_start[m]..value_start[m+1]`);
@@ -8,15 +8,11 @@
 //! modality. Per row: the label it was sampled under, the label it carries
 //! (differs only for `noise` rows) and its edge counts.
 
-use std::io::Write;
-use std::path::Path;
-
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 use super::{LabelReport, LabelSpec, Quality, SampleReport, SampleSpec, TypeQuota};
 use crate::graph::{EdgeFractions, NodeId};
 use crate::store::Manifest;
-use crate::util::write_atomically;
 use crate::{Error, Result, SignedGraph};
 
 const DATASET_FORMAT: u32 = 1;
@@ -29,29 +25,6 @@ pub(crate) struct SampledRow {
     pub pos_edges: u64,
     pub neg_edges: u64,
     pub pairs: u64,
-}
-
-/// Export formats of `EXPORT DATASET`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub enum DatasetFormat {
-    /// One JSON object per row (the report's record format).
-    Jsonl,
-    /// One column per modality (values joined with `|`) plus `label`.
-    Csv,
-}
-
-impl DatasetFormat {
-    /// Parses `jsonl` / `json` / `csv` (case-insensitive).
-    pub fn parse(s: &str) -> Result<DatasetFormat> {
-        match s.to_ascii_lowercase().as_str() {
-            "jsonl" | "json" | "ndjson" => Ok(DatasetFormat::Jsonl),
-            "csv" => Ok(DatasetFormat::Csv),
-            _ => Err(Error::invalid_hint(
-                format!("unknown dataset format '{s}'"),
-                "use FORMAT jsonl or FORMAT csv",
-            )),
-        }
-    }
 }
 
 /// A sampled dataset.
@@ -196,8 +169,20 @@ impl Dataset {
     pub fn emitted_labels(&self) -> &[u16] {
         &self.emitted
     }
+    /// Row `index`; panics when `index >= len()` (as slice indexing does):
+    /// use [`Dataset::get`] for a checked access.
     pub fn row(&self, index: usize) -> DatasetRow<'_> {
+        assert!(
+            index < self.len(),
+            "row {index} out of range: the dataset has {} rows",
+            self.len()
+        );
         DatasetRow { ds: self, index }
+    }
+
+    /// Row `index`, or `None` when `index >= len()`.
+    pub fn get(&self, index: usize) -> Option<DatasetRow<'_>> {
+        (index < self.len()).then_some(DatasetRow { ds: self, index })
     }
     pub fn rows(&self) -> impl Iterator<Item = DatasetRow<'_>> + '_ {
         (0..self.len()).map(move |i| self.row(i))
@@ -239,80 +224,6 @@ impl Dataset {
             )));
         }
         Ok(ds)
-    }
-
-    /// Writes the dataset to `path` (atomically); returns the row count.
-    pub fn export(&self, path: &Path, format: DatasetFormat) -> Result<u64> {
-        match format {
-            DatasetFormat::Jsonl => write_atomically(path, |w| self.write_jsonl(w)),
-            DatasetFormat::Csv => write_atomically(path, |w| self.write_csv(w)),
-        }
-    }
-
-    fn json_str(s: &str) -> String {
-        serde_json::to_string(s).unwrap_or_else(|_| "\"\"".into())
-    }
-
-    /// JSONL: `{"<modality>":[values...], ..., "label":"<label>"}` per row,
-    /// keys in TYPES order (a modality with no value in a row gets `[]`).
-    pub fn write_jsonl(&self, w: &mut dyn Write) -> std::io::Result<u64> {
-        let keys: Vec<String> = self.modalities.iter().map(|m| Self::json_str(m)).collect();
-        let vals: Vec<String> = self.values.iter().map(|v| Self::json_str(v)).collect();
-        let labels: Vec<String> = self.labels.iter().map(|v| Self::json_str(v)).collect();
-        let mut line = String::new();
-        for r in 0..self.len() {
-            line.clear();
-            line.push('{');
-            let items = self.row(r).items();
-            let mut it = 0;
-            for (m, key) in keys.iter().enumerate() {
-                line.push_str(key);
-                line.push_str(":[");
-                let hi = self.value_start[m + 1];
-                let mut first = true;
-                while it < items.len() && items[it] < hi {
-                    if !first {
-                        line.push(',');
-                    }
-                    first = false;
-                    line.push_str(&vals[items[it] as usize]);
-                    it += 1;
-                }
-                line.push_str("],");
-            }
-            line.push_str("\"label\":");
-            line.push_str(&labels[self.emitted[r] as usize]);
-            line.push_str("}\n");
-            w.write_all(line.as_bytes())?;
-        }
-        Ok(self.len() as u64)
-    }
-
-    /// CSV: one column per modality (values joined with `|`), then `label`.
-    pub fn write_csv(&self, w: &mut dyn Write) -> std::io::Result<u64> {
-        let mut cw = csv::Writer::from_writer(w);
-        let mut header: Vec<&str> = self.modalities.iter().map(|s| s.as_str()).collect();
-        header.push("label");
-        cw.write_record(&header)?;
-        let mut rec: Vec<String> = vec![String::new(); self.modalities.len() + 1];
-        for r in 0..self.len() {
-            let row = self.row(r);
-            for (m, cell) in rec.iter_mut().enumerate().take(self.modalities.len()) {
-                cell.clear();
-                for (k, v) in row.values(m).enumerate() {
-                    if k > 0 {
-                        cell.push('|');
-                    }
-                    cell.push_str(v);
-                }
-            }
-            let last = rec.len() - 1;
-            rec[last].clear();
-            rec[last].push_str(row.label());
-            cw.write_record(&rec)?;
-        }
-        cw.flush()?;
-        Ok(self.len() as u64)
     }
 }
 

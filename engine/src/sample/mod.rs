@@ -57,7 +57,7 @@ use crate::{Ctx, Engine, Error, Result, SignedGraph, Written};
 
 pub(crate) use anneal::{Params, Problem, Scratch, Slot, TargetBox, rng_for, stream_id};
 use dataset::SampledRow;
-pub use dataset::{Dataset, DatasetDescription, DatasetFormat, DatasetRow};
+pub use dataset::{Dataset, DatasetDescription, DatasetRow};
 pub use options::SampleOptions;
 pub use quality::{Coverage, EDGE_BAND, Predictive, Quality, hugs_edge};
 
@@ -718,18 +718,6 @@ impl Engine {
     pub fn dataset(&self, r: &ObjRef) -> Result<(u32, Dataset)> {
         let s = self.store().get(Kind::Dataset, r)?;
         Ok((s.version, Dataset::from_bytes(&s.payload)?))
-    }
-
-    /// `EXPORT DATASET r TO path [FORMAT f]`; returns (version, rows written).
-    pub fn export_dataset(
-        &self,
-        r: &ObjRef,
-        path: &std::path::Path,
-        format: DatasetFormat,
-    ) -> Result<(u32, u64)> {
-        let (v, ds) = self.dataset(r)?;
-        let n = ds.export(path, format)?;
-        Ok((v, n))
     }
 
     /// What `DESCRIBE DATASET r` shows.

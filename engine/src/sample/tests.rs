@@ -256,10 +256,10 @@ fn diagnose_then_sample_is_fully_in_range_and_checks_independently() {
         .unwrap();
     let dir = tempfile::tempdir().unwrap();
     let p = dir.path().join("out/ds.jsonl");
-    let (_, n) = eng
-        .export_dataset(&ObjRef::latest("ds"), &p, DatasetFormat::Jsonl)
+    let rep = eng
+        .export_dataset(&ObjRef::latest("ds"), &p, &Default::default())
         .unwrap();
-    assert_eq!(n, 1800);
+    assert_eq!(rep.files[0].rows, 1800);
     let text = std::fs::read_to_string(&p).unwrap();
     let first: serde_json::Value = serde_json::from_str(text.lines().next().unwrap()).unwrap();
     let keys: Vec<&String> = first.as_object().unwrap().keys().collect();
@@ -272,12 +272,12 @@ fn diagnose_then_sample_is_fully_in_range_and_checks_independently() {
     assert!(text.lines().next().unwrap().starts_with("{\"mod0\":["));
 
     let pc = dir.path().join("ds.csv");
-    eng.export_dataset(&ObjRef::latest("ds"), &pc, DatasetFormat::Csv)
+    eng.export_dataset(&ObjRef::latest("ds"), &pc, &Default::default())
         .unwrap();
     let mut rd = csv::Reader::from_path(&pc).unwrap();
     assert_eq!(rd.headers().unwrap().len(), 11);
     let rec = rd.records().next().unwrap().unwrap();
-    assert_eq!(&rec[5], geo.join("|"));
+    assert_eq!(&rec[5], serde_json::json!(geo).to_string());
     assert_eq!(&rec[10], ds.row(0).label());
 
     let desc = eng.describe_dataset(&ObjRef::latest("ds")).unwrap();
@@ -351,7 +351,8 @@ fn infeasible_box_fails_naming_the_label_and_stores_nothing() {
             &Ctx::default(),
         )
         .unwrap_err();
-    let msg = err.to_string();
+    // Display is the one-line message; the advice is the hint.
+    let msg = format!("{err} / {}", err.hint().unwrap_or(""));
     assert!(matches!(err, Error::Sample { .. }), "{msg}");
     assert!(
         msg.contains("'dream'") && msg.contains("[0.95, 1]"),

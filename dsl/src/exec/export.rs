@@ -1,0 +1,123 @@
+//! EXPORT GRAPH and EXPORT DATASET.
+
+use std::path::Path;
+
+use valence_engine::export::{resolve_dataset_format, resolve_graph_format};
+use valence_engine::{DatasetFormat, Engine, ExportOptions, GraphFormat, Split};
+
+use super::at;
+use super::opts::Opts;
+use crate::ast::{OptionKv, Ref, Spanned, SplitClause, Statement, StatementKind};
+use crate::error::{DslError, Result};
+use crate::table::{QueryResult, Table};
+
+/// Options `EXPORT DATASET ... WITH (...)` accepts.
+pub const EXPORT_DATASET_OPTIONS: &[&str] = &["fractions", "clean_label"];
+
+pub(crate) fn execute(e: &Engine, stmt: &Statement) -> Result<QueryResult> {
+    let title = stmt.kind.title();
+    let table = match &stmt.kind {
+        StatementKind::ExportGraph {
+            graph,
+            path,
+            format,
+        } => export_graph(e, graph, path, format.as_ref())?,
+        StatementKind::ExportDataset {
+            dataset,
+            path,
+            format,
+            split,
+            options,
+        } => export_dataset(e, dataset, path, format.as_ref(), split.as_ref(), options)?,
+        _ => return Err(super::not_implemented(stmt)),
+    };
+    Ok(QueryResult::new(title, vec![table]))
+}
+
+/// An engine error about the object at `name`'s span, anything else (I/O)
+/// at the path's.
+fn located(name: &Ref, path: &Spanned<String>) -> impl Fn(valence_engine::Error) -> DslError {
+    let (n, p) = (name.span, path.span);
+    move |err| match err {
+        valence_engine::Error::NotFound { .. } => DslError::engine(err, n),
+        _ => DslError::engine(err, p),
+    }
+}
+
+fn export_graph(
+    e: &Engine,
+    graph: &Ref,
+    path: &Spanned<String>,
+    format: Option<&Spanned<String>>,
+) -> Result<Table> {
+    let explicit = format
+        .map(|f| GraphFormat::parse(&f.node).map_err(at(f.span)))
+        .transpose()?;
+    let p = Path::new(&path.node);
+    resolve_graph_format(p, explicit).map_err(at(format.map_or(path.span, |f| f.span)))?;
+    let r = e
+        .export_graph(&graph.node, p, explicit)
+        .map_err(located(graph, path))?;
+    let mut t = Table::new(&["graph", "version", "path", "format", "edges"]);
+    t.push(vec![
+        graph.node.name.clone().into(),
+        r.version.into(),
+        path.node.clone().into(),
+        r.format.name().into(),
+        r.edges.into(),
+    ]);
+    Ok(t)
+}
+
+fn export_dataset(
+    e: &Engine,
+    dataset: &Ref,
+    path: &Spanned<String>,
+    format: Option<&Spanned<String>>,
+    split: Option<&SplitClause>,
+    options: &[OptionKv],
+) -> Result<Table> {
+    let opts = Opts::new(options, EXPORT_DATASET_OPTIONS, "EXPORT DATASET")?;
+    let explicit = format
+        .map(|f| DatasetFormat::parse(&f.node).map_err(at(f.span)))
+        .transpose()?;
+    let p = Path::new(&path.node);
+    resolve_dataset_format(p, explicit).map_err(at(format.map_or(path.span, |f| f.span)))?;
+    let split_spec = split.map(|s| Split {
+        parts: s
+            .parts
+            .iter()
+            .map(|q| (q.name.node.clone(), q.fraction.node))
+            .collect(),
+        seed: s.seed.as_ref().map_or(0, |x| x.node),
+    });
+    if let (Some(s), Some(c)) = (&split_spec, split) {
+        s.check().map_err(at(c.span))?;
+    }
+    let options = ExportOptions {
+        format: explicit,
+        split: split_spec,
+        fractions: opts.bool("fractions", false)?,
+        clean_label: opts.bool("clean_label", false)?,
+    };
+    let r = e
+        .export_dataset(&dataset.node, p, &options)
+        .map_err(located(dataset, path))?;
+    let split_cols = ["dataset", "version", "part", "path", "format", "rows"];
+    let mut t = if split.is_some() {
+        Table::new(&split_cols)
+    } else {
+        Table::new(&["dataset", "version", "path", "format", "rows"])
+    };
+    for f in &r.files {
+        let mut row = vec![dataset.node.name.clone().into(), r.version.into()];
+        if let Some(part) = &f.part {
+            row.push(part.clone().into());
+        }
+        row.push(f.path.display().to_string().into());
+        row.push(r.format.name().into());
+        row.push(f.rows.into());
+        t.push(row);
+    }
+    Ok(t)
+}

@@ -1,0 +1,323 @@
+//! pest errors → one readable syntax error: what was expected and found,
+//! with the caret where it went wrong. Three cases get a message of their
+//! own: a misspelled statement keyword ("did you mean DIAGNOSE?"), a missing
+//! `;` between two statements (caret where the `;` belongs), and a
+//! misspelled keyword inside a statement.
+
+use pest::error::{ErrorVariant, InputLocation, LineColLocation};
+
+use super::Rule;
+use crate::ast::Span;
+use crate::error::DslError;
+use crate::exec::opts::distance;
+
+/// The keywords a statement starts with.
+pub(crate) const STATEMENT_KEYWORDS: &[&str] = &[
+    "LOAD", "IMPORT", "EXPORT", "GENERATE", "EXPLAIN", "COMPARE", "CHECK", "DIAGNOSE", "SAMPLE",
+    "SHOW", "DESCRIBE", "DROP",
+];
+
+/// A readable name for a grammar rule in "expected ..." messages.
+fn rule_name(r: &Rule) -> String {
+    let s = format!("{r:?}");
+    if let Some(k) = s.strip_prefix("kw_") {
+        return k.to_uppercase();
+    }
+    match r {
+        Rule::statement | Rule::script => {
+            format!("a statement ({})", STATEMENT_KEYWORDS.join(", "))
+        }
+        // Scripts are parsed one statement at a time: the end of the input
+        // is the end of the statement.
+        Rule::EOI => "`;` (end of statement)".into(),
+        Rule::name | Rule::obj_ref => "a name".into(),
+        Rule::ident | Rule::strategy => "a word".into(),
+        Rule::string => "a quoted string ('...')".into(),
+        Rule::integer => "a whole number".into(),
+        Rule::number => "a number".into(),
+        Rule::literal => "a value".into(),
+        Rule::modality | Rule::bare_modality => "a modality name".into(),
+        Rule::type_quota => "a type quota like `brand [1,1]`".into(),
+        Rule::int_range => "a range like `[1,2]`".into(),
+        Rule::range => "a range like `[0.2, 1.0]`".into(),
+        Rule::option => "an option `key = value`".into(),
+        Rule::condition => "a condition like `pos_frac IN [0.2, 1.0]`".into(),
+        Rule::modality_pair => "a pair like `(brand, audience)`".into(),
+        _ => {
+            let k = rule_keywords(r);
+            if k.is_empty() { s } else { k.join(", ") }
+        }
+    }
+}
+
+/// The keywords a rule starts with (for "did you mean").
+fn rule_keywords(r: &Rule) -> Vec<&'static str> {
+    match r {
+        Rule::label_clause => vec!["LABEL"],
+        Rule::where_clause => vec!["WHERE"],
+        Rule::kind => vec!["CATALOGUE", "GRAPH", "DATASET"],
+        Rule::kind_plural => vec!["CATALOGUES", "GRAPHS", "DATASETS"],
+        Rule::types_clause => vec!["TYPES"],
+        Rule::with_clause => vec!["WITH"],
+        Rule::format_clause => vec!["FORMAT"],
+        Rule::samples_clause => vec!["SAMPLES"],
+        Rule::seed_clause => vec!["SEED"],
+        Rule::favour_clause => vec!["FAVOUR"],
+        Rule::avoid_clause => vec!["AVOID"],
+        Rule::detail => vec!["DETAIL"],
+        Rule::versions => vec!["VERSIONS"],
+        Rule::if_exists => vec!["IF EXISTS"],
+        Rule::statement | Rule::script => STATEMENT_KEYWORDS.to_vec(),
+        _ => match format!("{r:?}").strip_prefix("kw_") {
+            Some(k) => KEYWORDS
+                .iter()
+                .copied()
+                .filter(|w| w.eq_ignore_ascii_case(k))
+                .collect(),
+            None => vec![],
+        },
+    }
+}
+
+/// Every keyword, upper case (to name `kw_*` rules with a static string).
+const KEYWORDS: &[&str] = &[
+    "LOAD",
+    "IMPORT",
+    "EXPORT",
+    "GENERATE",
+    "EXPLAIN",
+    "COMPARE",
+    "CHECK",
+    "AGAINST",
+    "DETAIL",
+    "DIAGNOSE",
+    "SAMPLE",
+    "SAMPLES",
+    "SEED",
+    "SHOW",
+    "DESCRIBE",
+    "DROP",
+    "IF",
+    "EXISTS",
+    "VERSIONS",
+    "OF",
+    "CATALOGUE",
+    "CATALOGUES",
+    "GRAPH",
+    "GRAPHS",
+    "DATASET",
+    "DATASETS",
+    "FROM",
+    "TO",
+    "FORMAT",
+    "USING",
+    "WITH",
+    "TYPES",
+    "LABEL",
+    "COUNT",
+    "WHERE",
+    "AND",
+    "IN",
+    "FAVOUR",
+    "FAVOR",
+    "AVOID",
+    "INTO",
+];
+
+/// The closest of `candidates` to `word`, if close enough to be a typo.
+fn closest<'a>(word: &str, candidates: &[&'a str]) -> Option<&'a str> {
+    let w = word.to_ascii_uppercase();
+    candidates
+        .iter()
+        .map(|c| (distance(&w, c), *c))
+        .filter(|(d, c)| *d <= 2.max(c.len() / 4) && *d < c.len())
+        .min()
+        .map(|(_, c)| c)
+}
+
+/// 1-based line and column of byte offset `pos`.
+fn line_col(src: &str, pos: usize) -> (usize, usize) {
+    let before = &src[..pos];
+    let line = before.matches('\n').count() + 1;
+    let line_start = before.rfind('\n').map(|i| i + 1).unwrap_or(0);
+    (line, before[line_start..].chars().count() + 1)
+}
+
+/// True when `pos` is where a statement starts: only whitespace, comments
+/// and complete statements (ending in `;`) come before it.
+fn at_statement_start(src: &str, pos: usize) -> bool {
+    let prefix = &src[..pos];
+    crate::split::split_statements(prefix)
+        .last()
+        .is_none_or(|c| c.end != prefix.len())
+}
+
+/// The offending token at `start`: up to the next space or punctuation.
+fn token_len(rest: &str) -> usize {
+    if rest.is_empty() {
+        return 0;
+    }
+    let first = rest.chars().next().map(|c| c.len_utf8()).unwrap_or(1);
+    rest.char_indices()
+        .find(|(i, c)| *i > 0 && !(c.is_alphanumeric() || *c == '_' || *c == '-' || *c == '.'))
+        .map(|(i, _)| i)
+        .unwrap_or(rest.len())
+        .max(first)
+}
+
+fn span_at(src: &str, start: usize, len: usize) -> Span {
+    let (line, col) = line_col(src, start);
+    Span {
+        start,
+        end: start + len.max(1),
+        line,
+        col,
+    }
+}
+
+/// Converts a pest error into the DSL's syntax error.
+pub(crate) fn from_pest(src: &str, e: pest::error::Error<Rule>) -> DslError {
+    let mut start = match e.location {
+        InputLocation::Pos(p) => p,
+        InputLocation::Span((s, _)) => s,
+    }
+    .min(src.len());
+    let (mut line, mut col) = match e.line_col {
+        LineColLocation::Pos(lc) | LineColLocation::Span(lc, _) => lc,
+    };
+    if src[start..].trim().is_empty() {
+        // Incomplete input: point just after the last word, not at the void.
+        start = src.trim_end().len();
+        (line, col) = line_col(src, start);
+    }
+    let rest = &src[start..];
+    let tok_len = token_len(rest);
+    let token = &rest[..tok_len];
+    let is_word = !token.is_empty() && token.chars().all(|c| c.is_alphanumeric() || c == '_');
+    let found = if rest.trim().is_empty() {
+        "end of input".to_string()
+    } else {
+        format!("'{token}'")
+    };
+    let positives: Vec<Rule> = match &e.variant {
+        ErrorVariant::ParsingError { positives, .. } => positives.clone(),
+        ErrorVariant::CustomError { .. } => vec![],
+    };
+    let span = Span {
+        start,
+        end: start + tok_len.max(1),
+        line,
+        col,
+    };
+    // 1. A statement that does not start with a statement keyword.
+    if is_word && at_statement_start(src, start) {
+        let list = STATEMENT_KEYWORDS.join(", ");
+        return match closest(token, STATEMENT_KEYWORDS) {
+            Some(k) => DslError::parse(
+                format!("syntax error: unknown statement '{token}'; did you mean {k}?"),
+                span,
+            )
+            .hint(format!("a statement starts with one of {list}")),
+            None => DslError::parse(
+                format!("syntax error: '{token}' does not start a statement"),
+                span,
+            )
+            .hint(format!("a statement starts with one of {list}")),
+        };
+    }
+    // 2. The statement could end here and a new one starts: a missing `;`.
+    let upper = token.to_ascii_uppercase();
+    if positives.contains(&Rule::EOI) && is_word && STATEMENT_KEYWORDS.contains(&upper.as_str()) {
+        let end_of_previous = src[..start].trim_end().len();
+        return DslError::parse(
+            format!("syntax error: missing `;` before {upper}"),
+            span_at(src, end_of_previous, 0),
+        )
+        .hint("end each statement with `;`");
+    }
+    let message = match &e.variant {
+        ErrorVariant::ParsingError { .. } if !positives.is_empty() => {
+            let mut names: Vec<String> = positives.iter().map(rule_name).collect();
+            names.dedup();
+            let expected = match names.len() {
+                1 => names[0].clone(),
+                _ => {
+                    let last = names.pop().unwrap_or_default();
+                    format!("{} or {}", names.join(", "), last)
+                }
+            };
+            // 3. A misspelled keyword where keywords were expected.
+            let keywords: Vec<&str> = positives.iter().flat_map(rule_keywords).collect();
+            let suggestion = if is_word {
+                closest(token, &keywords)
+                    .map(|k| format!("; did you mean {k}?"))
+                    .unwrap_or_default()
+            } else {
+                String::new()
+            };
+            format!("syntax error: expected {expected}, found {found}{suggestion}")
+        }
+        ErrorVariant::ParsingError { .. } => format!("syntax error: unexpected {found}"),
+        ErrorVariant::CustomError { message } => format!("syntax error: {message}"),
+    };
+    let hint = if found == "end of input" {
+        "the statement is incomplete; see `.help` or shared/design/dsl.md for its full form"
+    } else {
+        "check the statement against its form in `.help`"
+    };
+    DslError::parse(message, span).hint(hint)
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::parse_script;
+
+    fn err(src: &str) -> crate::DslError {
+        parse_script(src).unwrap_err()
+    }
+
+    #[test]
+    fn misspelled_statement_keyword_gets_a_suggestion() {
+        let e = err("DIAGNOZE g TYPES (brand [1,1]);");
+        assert!(
+            e.message.contains("did you mean DIAGNOSE?"),
+            "{}",
+            e.message
+        );
+        assert!(!e.message.contains("expected script"), "{}", e.message);
+        let sp = e.span.unwrap();
+        assert_eq!((sp.line, sp.col, sp.end - sp.start), (1, 1, 8));
+        // After a complete statement too, on its own line.
+        let e = err("SHOW GRAPHS;\n  SHOq DATASETS;");
+        assert!(e.message.contains("did you mean SHOW?"), "{}", e.message);
+        assert_eq!((e.span.unwrap().line, e.span.unwrap().col), (2, 3));
+        let e = err("FROBNICATE x;");
+        assert!(
+            e.message
+                .contains("'FROBNICATE' does not start a statement")
+        );
+    }
+
+    #[test]
+    fn missing_semicolon_points_where_it_belongs() {
+        let src = "SHOW GRAPHS\nSHOW DATASETS;";
+        let e = err(src);
+        assert_eq!(e.message, "syntax error: missing `;` before SHOW");
+        let sp = e.span.unwrap();
+        // Just after GRAPHS on line 1.
+        assert_eq!((sp.line, sp.col, sp.start), (1, 12, 11));
+        let e = err("GENERATE GRAPH g FROM c USING BRUTE_FORCE DESCRIBE GRAPH g;");
+        assert!(
+            e.message.contains("missing `;` before DESCRIBE"),
+            "{}",
+            e.message
+        );
+    }
+
+    #[test]
+    fn misspelled_keyword_inside_a_statement() {
+        let e = err("SHOW GRAPHZ;");
+        assert!(e.message.contains("did you mean GRAPHS?"), "{}", e.message);
+        assert!(e.message.contains("found 'GRAPHZ'"), "{}", e.message);
+    }
+}

@@ -1,0 +1,160 @@
+//! The embedded API's error: one type for statements and typed calls.
+//!
+//! * [`Error::kind`] is a stable [`ErrorKind`] to `match` on;
+//! * `Display` is one line (the message, and `(at line:col)` for a
+//!   statement); [`Error::hint`] is how to fix it, [`Error::render`] the
+//!   caret rendering the shell prints;
+//! * [`std::error::Error::source`] is the underlying I/O error
+//!   ([`std::io::Error`]), storage error (redb's) or HTTP error
+//!   (`reqwest::Error`) when there is one.
+
+use valence_dsl::DslError;
+
+/// Result alias of the embedded API.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// What kind of failure an [`Error`] is. Stable: new kinds may be added
+/// (`#[non_exhaustive]`), existing ones keep their meaning.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ErrorKind {
+    /// The statement text does not follow the grammar.
+    Syntax,
+    /// The statement parses but asks for something invalid (unknown
+    /// option, bad range, wrong parameter count...).
+    Statement,
+    /// A malformed input file (catalogue, edge CSV, expectations...).
+    Input,
+    /// A file could not be read or written.
+    Io,
+    /// A named object or version does not exist.
+    NotFound,
+    /// A well-formed request the engine cannot carry out.
+    Invalid,
+    /// The sampler could not fill a label.
+    Sample,
+    /// The LLM layer failed (budget, unusable endpoint, bad replies).
+    Llm,
+    /// The HTTP client failed (configuration, proxy, transport).
+    Http,
+    /// The database file is held by another process.
+    Locked,
+    /// The database file is already open in this process.
+    AlreadyOpen,
+    /// The statement was cancelled.
+    Cancelled,
+    /// A feature this build does not implement.
+    NotImplemented,
+    /// The storage layer (redb) or an on-disk snapshot failed.
+    Storage,
+}
+
+impl From<valence_engine::ErrorKind> for ErrorKind {
+    fn from(k: valence_engine::ErrorKind) -> ErrorKind {
+        use valence_engine::ErrorKind as E;
+        match k {
+            E::Input => ErrorKind::Input,
+            E::Io => ErrorKind::Io,
+            E::NotFound => ErrorKind::NotFound,
+            E::Invalid => ErrorKind::Invalid,
+            E::Sample => ErrorKind::Sample,
+            E::Llm => ErrorKind::Llm,
+            E::Http => ErrorKind::Http,
+            E::Locked => ErrorKind::Locked,
+            E::AlreadyOpen => ErrorKind::AlreadyOpen,
+            E::Cancelled => ErrorKind::Cancelled,
+            E::NotImplemented => ErrorKind::NotImplemented,
+            E::Storage => ErrorKind::Storage,
+            _ => ErrorKind::Invalid,
+        }
+    }
+}
+
+/// Errors of the embedded API: a statement failed (with its location), or a
+/// typed engine call failed.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum Error {
+    Query(DslError),
+    Engine(valence_engine::Error),
+}
+
+impl Error {
+    /// The stable kind of this error.
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            Error::Engine(e) => e.kind().into(),
+            Error::Query(q) => match (q.engine_error(), q.kind) {
+                (Some(e), _) => e.kind().into(),
+                (None, valence_dsl::ErrorKind::Parse) => ErrorKind::Syntax,
+                (None, _) => ErrorKind::Statement,
+            },
+        }
+    }
+
+    /// How to fix it, when known.
+    pub fn hint(&self) -> Option<&str> {
+        match self {
+            Error::Engine(e) => e.hint(),
+            Error::Query(q) => q.hint_text(),
+        }
+    }
+
+    /// The engine error underneath, if the engine raised it.
+    pub fn engine_error(&self) -> Option<&valence_engine::Error> {
+        match self {
+            Error::Engine(e) => Some(e),
+            Error::Query(q) => q.engine_error(),
+        }
+    }
+
+    /// `(line, column)` in the script of the statement, option or clause at
+    /// fault (1-based), for an error raised by a statement.
+    pub fn position(&self) -> Option<(usize, usize)> {
+        match self {
+            Error::Query(q) => q.span.map(|s| (s.line, s.col)),
+            Error::Engine(_) => None,
+        }
+    }
+
+    /// The error as the shell prints it: message, `origin:line:col`, the
+    /// script line with a caret under the fault, and the hint.
+    pub fn render(&self, script: &str, origin: &str) -> String {
+        match self {
+            Error::Query(q) => q.render(script, origin),
+            Error::Engine(e) => match e.hint() {
+                Some(h) => format!("error: {e}\n  = hint: {h}"),
+                None => format!("error: {e}"),
+            },
+        }
+    }
+}
+
+impl std::fmt::Display for Error {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Error::Query(e) => write!(f, "{e}"),
+            Error::Engine(e) => write!(f, "{e}"),
+        }
+    }
+}
+
+/// `source()` skips the wrappers: it is the I/O, storage or HTTP error
+/// itself (use [`Error::engine_error`] for the engine's error).
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        std::error::Error::source(self.engine_error()?)
+    }
+}
+
+impl From<DslError> for Error {
+    fn from(e: DslError) -> Self {
+        Error::Query(e)
+    }
+}
+
+impl From<valence_engine::Error> for Error {
+    fn from(e: valence_engine::Error) -> Self {
+        Error::Engine(e)
+    }
+}
