@@ -81,6 +81,19 @@ pub enum Error {
 
 impl Error {
     /// The stable kind of this error.
+    ///
+    /// ```
+    /// use valence::{Database, ErrorKind};
+    /// let db = Database::in_memory()?;
+    /// let e = db.execute("DESCRIBE GRAPH nope;").unwrap_err();
+    /// assert_eq!(e.kind(), ErrorKind::NotFound);
+    /// assert_eq!(e.to_string(), "graph 'nope' not found (at 1:16)");
+    /// assert_eq!(e.position(), Some((1, 16)));
+    /// let e = db.execute("DIAGNOZE g TYPES (brand [1,1]);").unwrap_err();
+    /// assert_eq!(e.kind(), ErrorKind::Syntax);
+    /// assert!(e.to_string().contains("did you mean DIAGNOSE?"));
+    /// # Ok::<(), valence::Error>(())
+    /// ```
     pub fn kind(&self) -> ErrorKind {
         match self {
             Error::Engine(e) => e.kind().into(),

@@ -178,6 +178,32 @@ fn http_errors_keep_reqwests_error_as_source() {
 }
 
 #[test]
+fn an_unreachable_endpoint_stops_generate_with_reqwests_error_as_source() {
+    use std::error::Error as _;
+    // Nothing listens on port 1: every batch fails to connect, and the run
+    // stops after the first 3 (the breaker), keeping the last transport
+    // error.
+    let db = Database::in_memory().unwrap();
+    let err = db
+        .execute(
+            "LOAD CATALOGUE c FROM 'fixtures/small/catalogue.csv';
+             GENERATE GRAPH g FROM c USING BRUTE_FORCE WITH (backend = 'openai',
+               base_url = 'http://127.0.0.1:1/v1', model = 'm', retries = 0, workers = 1);",
+        )
+        .unwrap_err();
+    assert_eq!(err.kind(), valence::ErrorKind::Http, "{err}");
+    assert!(err.to_string().contains("none succeeded"), "{err}");
+    assert!(!err.to_string().contains('\n'), "{err}");
+    assert_eq!(err.position(), Some((2, 14)));
+    let src = err.source().expect("a source");
+    let re = src
+        .downcast_ref::<reqwest::Error>()
+        .expect("reqwest's error");
+    assert!(re.is_connect(), "{re:?}");
+    assert!(db.graph("g").is_err());
+}
+
+#[test]
 fn kinds_are_matchable_and_hints_are_apart_from_the_message() {
     use valence::ErrorKind;
     let db = Database::in_memory().unwrap();

@@ -44,6 +44,8 @@ pub enum Fault {
     WordSigns,
     /// A response with no choices.
     NoChoices,
+    /// A correct answer padded with spaces to this many bytes of content.
+    Huge(usize),
 }
 
 /// One request as the server saw it.
@@ -342,6 +344,10 @@ async fn chat(State(st): State<Arc<Shared>>, headers: HeaderMap, body: String) -
             completion(&object(&num, &words, false))
         }
         Fault::NoChoices => (StatusCode::OK, axum::Json(json!({"choices": []}))).into_response(),
+        Fault::Huge(n) => {
+            let o = object(&num, &sym, false);
+            completion(&format!("{o}{}", " ".repeat(n.saturating_sub(o.len()))))
+        }
     }
 }
 

@@ -7,5 +7,8 @@ mod cluster_gen;
 mod common;
 mod dataset_check;
 mod export;
+mod hardening;
+mod hardening_llm;
 mod llm;
 mod llm_server;
+mod shell;

@@ -177,6 +177,8 @@ pub enum StatementKind {
         graph: Ref,
         path: Spanned<String>,
     },
+    /// `CHECK DATABASE`: verify every stored checksum and payload.
+    CheckDatabase,
     Diagnose(Diagnose),
     Sample(Sample),
     Show(Kind),
@@ -207,6 +209,7 @@ impl StatementKind {
             StatementKind::ExplainGenerate(_) => "EXPLAIN GENERATE GRAPH",
             StatementKind::CompareGraph { .. } => "COMPARE GRAPH",
             StatementKind::CheckGraph { .. } => "CHECK GRAPH",
+            StatementKind::CheckDatabase => "CHECK DATABASE",
             StatementKind::Diagnose(_) => "DIAGNOSE",
             StatementKind::Sample(_) => "SAMPLE",
             StatementKind::Show(_) => "SHOW",

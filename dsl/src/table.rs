@@ -27,7 +27,9 @@ impl Value {
             Value::Int(i) => i.to_string(),
             Value::Float(f) => format_float(*f),
             Value::Text(s) => s.clone(),
-            Value::Interval(lo, hi) => format!("[{lo}, {hi}]"),
+            Value::Interval(lo, hi) => {
+                format!("[{}, {}]", compact_number(*lo), compact_number(*hi))
+            }
         }
     }
 
@@ -51,6 +53,18 @@ impl Value {
             Value::Text(s) => Some(s),
             _ => None,
         }
+    }
+}
+
+/// A number at full precision but compact: the shortest text that reads
+/// back to the same `f64`, in exponent form when it is very large or very
+/// small (`1e308`, not 309 digits; `0.25`; `1`).
+pub fn compact_number(f: f64) -> String {
+    let a = f.abs();
+    if f.is_finite() && a != 0.0 && !(1e-6..1e15).contains(&a) {
+        format!("{f:e}")
+    } else {
+        format!("{f}")
     }
 }
 

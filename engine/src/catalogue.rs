@@ -57,6 +57,82 @@ impl CsvFile {
         Ok(CsvFile { data, line_starts })
     }
 
+    /// Refuses an unterminated quote: a field that runs over a line break
+    /// (it swallowed the rows after it) or a quote still open at the end of
+    /// the file. `line` is the record's first line.
+    pub(crate) fn check_quotes(
+        &self,
+        path: &Path,
+        rec: &csv::StringRecord,
+        line: u64,
+    ) -> Result<()> {
+        let hint = "close the quote; inside a quoted field write a quote as `\"\"`; \
+                    fields cannot span lines";
+        for f in rec.iter() {
+            let breaks = f.bytes().filter(|b| *b == b'\n').count() as u64;
+            if breaks > 0 || f.contains('\r') {
+                return Err(Error::input(
+                    path,
+                    line,
+                    format!(
+                        "a quoted field opened on line {line} runs over {} line(s), to line {}: \
+                         {} (an unterminated quote?)",
+                        breaks + 1,
+                        line + breaks,
+                        crate::limits::quote(f)
+                    ),
+                )
+                .with_hint(hint));
+            }
+        }
+        if let Some(pos) = rec.position() {
+            let end = self.record_end(pos.byte() as usize);
+            if end == self.data.len() && self.open_quote_at_end(pos.byte() as usize) {
+                return Err(Error::input(
+                    path,
+                    line,
+                    "a quote opened on this line is never closed (the file ends inside it)",
+                )
+                .with_hint(hint));
+            }
+        }
+        Ok(())
+    }
+
+    /// Where the line holding `start` ends (its newline, or the file's end).
+    fn record_end(&self, start: usize) -> usize {
+        let p = self.line_starts.partition_point(|&s| s <= start);
+        self.line_starts
+            .get(p)
+            .map(|&s| s - 1)
+            .unwrap_or(self.data.len())
+    }
+
+    /// Whether the text from `start` to the end of the file ends inside a
+    /// quoted field (RFC 4180: a quote opens a field only at its start).
+    fn open_quote_at_end(&self, start: usize) -> bool {
+        let (mut in_quote, mut field_start) = (false, true);
+        let d = &self.data[start..];
+        let mut i = 0;
+        while i < d.len() {
+            let c = d[i];
+            if in_quote {
+                if c == b'"' {
+                    if d.get(i + 1) == Some(&b'"') {
+                        i += 1;
+                    } else {
+                        in_quote = false;
+                    }
+                }
+            } else if c == b'"' && field_start {
+                in_quote = true;
+            }
+            field_start = !in_quote && matches!(c, b',' | b'\n' | b'\r');
+            i += 1;
+        }
+        in_quote
+    }
+
     pub(crate) fn reader(&self) -> csv::Reader<&[u8]> {
         csv::ReaderBuilder::new()
             .has_headers(true)
@@ -78,6 +154,12 @@ impl CsvFile {
             None => 0,
         }
     }
+}
+
+/// A blank line (no field, or one field of spaces): skipped. A row of
+/// several empty fields (`,,,`) is not blank: it is an error.
+pub(crate) fn is_blank_line(rec: &csv::StringRecord) -> bool {
+    rec.len() <= 1 && rec.iter().all(|f| f.trim().is_empty())
 }
 
 /// Converts a csv error into an input error at the right line.
@@ -109,6 +191,12 @@ impl Catalogue {
 
     /// Reads a catalogue CSV. Errors name the file and line.
     pub fn from_csv(path: &Path) -> Result<Catalogue> {
+        Self::from_csv_with(path, &crate::Ctx::default())
+    }
+
+    /// [`Catalogue::from_csv`], stopping with `Error::Cancelled` once `ctx`
+    /// is cancelled (Ctrl-C during LOAD CATALOGUE).
+    pub fn from_csv_with(path: &Path, ctx: &crate::Ctx) -> Result<Catalogue> {
         let file = CsvFile::open(path)?;
         let mut rdr = file.reader();
         let headers = rdr.headers().map_err(|e| csv_error(path, e))?.clone();
@@ -118,7 +206,7 @@ impl Catalogue {
                 1,
                 format!(
                     "missing column: the header must name `modality` and `value` (found: {})",
-                    headers.iter().collect::<Vec<_>>().join(",")
+                    crate::limits::excerpt(&headers.iter().collect::<Vec<_>>().join(","))
                 ),
             )
             .with_hint("a catalogue CSV starts with the header `modality,value[,description]`"));
@@ -126,10 +214,16 @@ impl Catalogue {
         let di = column(&headers, "description");
         let mut b = CatalogueBuilder::default();
         for rec in rdr.records() {
+            ctx.check()?;
             let rec = rec.map_err(|e| csv_error(path, e))?;
             let line = file.line_of(&rec);
-            if rec.iter().all(|f| f.trim().is_empty()) {
+            file.check_quotes(path, &rec, line)?;
+            if is_blank_line(&rec) {
                 continue;
+            }
+            if rec.iter().all(|f| f.trim().is_empty()) {
+                return Err(Error::input(path, line, "a row of empty fields")
+                    .with_hint("every row needs a modality and a value; delete this row"));
             }
             let m = rec.get(mi).unwrap_or("");
             let v = rec.get(vi).unwrap_or("");
@@ -199,6 +293,21 @@ impl Catalogue {
     }
 }
 
+/// Most modalities a catalogue or graph can have (modality indices are u16).
+pub(crate) const MAX_MODALITIES: usize = u16::MAX as usize;
+
+/// The error (message, hint) for modality number 65,536.
+pub(crate) fn too_many_modalities(modality: &str) -> (String, String) {
+    (
+        format!(
+            "too many modalities: {} would be modality number {}; at most {MAX_MODALITIES} are allowed",
+            crate::limits::quote(modality),
+            MAX_MODALITIES + 1
+        ),
+        "modalities are attribute kinds (brand, audience, ...): check the modality column".into(),
+    )
+}
+
 #[derive(Default)]
 struct CatalogueBuilder {
     cat: Catalogue,
@@ -222,15 +331,23 @@ impl CatalogueBuilder {
         }
         if value.is_empty() {
             return Err((
-                format!("empty value for modality '{modality}'"),
+                format!(
+                    "empty value for modality {}",
+                    crate::limits::quote(modality)
+                ),
                 "every row needs a non-empty value".into(),
             ));
+        }
+        crate::limits::check_value_len("modality", modality)?;
+        crate::limits::check_value_len("value", value)?;
+        if let Some(d) = description {
+            crate::limits::check_value_len("description", d)?;
         }
         let m = match self.cat.modalities.iter().position(|x| x == modality) {
             Some(i) => i as u16,
             None => {
-                if self.cat.modalities.len() >= u16::MAX as usize {
-                    return Err(("too many modalities".into(), "at most 65535".into()));
+                if self.cat.modalities.len() >= MAX_MODALITIES {
+                    return Err(too_many_modalities(modality));
                 }
                 self.cat.modalities.push(modality.to_string());
                 (self.cat.modalities.len() - 1) as u16
@@ -239,7 +356,9 @@ impl CatalogueBuilder {
         if let Some(first) = self.seen.insert((m, value.to_string()), line) {
             return Err((
                 format!(
-                    "duplicate value '{value}' in modality '{modality}' (first at line {first})"
+                    "duplicate value {} in modality {} (first at line {first})",
+                    crate::limits::quote(value),
+                    crate::limits::quote(modality)
                 ),
                 "a value is unique within its modality; remove one of the rows".into(),
             ));

@@ -10,7 +10,7 @@ use serde_json::json;
 
 use crate::edges::ImportStats;
 use crate::store::{Kind, Manifest, ObjRef, ObjectInfo, Store};
-use crate::{Catalogue, Error, Result, SignedGraph};
+use crate::{Catalogue, Ctx, Error, Result, SignedGraph};
 
 /// A version that a statement wrote.
 #[derive(Debug, Clone, PartialEq)]
@@ -30,6 +30,7 @@ pub struct Engine {
 
 /// Checks an object name against the DSL's name rule.
 pub fn check_name(name: &str) -> Result<()> {
+    crate::limits::check_name_len(name)?;
     let mut chars = name.chars();
     let ok = matches!(chars.next(), Some(c) if c.is_ascii_alphabetic() || c == '_')
         && chars.all(|c| c.is_ascii_alphanumeric() || c == '_');
@@ -37,7 +38,7 @@ pub fn check_name(name: &str) -> Result<()> {
         Ok(())
     } else {
         Err(Error::invalid_hint(
-            format!("'{name}' is not a valid name"),
+            format!("{} is not a valid name", crate::limits::quote(name)),
             "names are letters, digits and `_`, starting with a letter or `_`",
         ))
     }
@@ -69,8 +70,20 @@ impl Engine {
 
     /// `LOAD CATALOGUE name FROM 'path'`.
     pub fn load_catalogue(&self, name: &str, path: &Path, statement: &str) -> Result<Written> {
+        self.load_catalogue_with(name, path, statement, &Ctx::default())
+    }
+
+    /// [`Engine::load_catalogue`] that Ctrl-C (`ctx`) can cancel; nothing is stored then.
+    pub fn load_catalogue_with(
+        &self,
+        name: &str,
+        path: &Path,
+        statement: &str,
+        ctx: &Ctx,
+    ) -> Result<Written> {
         check_name(name)?;
-        let cat = Catalogue::from_csv(path)?;
+        let cat = Catalogue::from_csv_with(path, ctx)?;
+        ctx.check()?;
         let counts = cat.counts();
         let summary = format!(
             "{} attributes in {} modalities",
@@ -111,9 +124,23 @@ impl Engine {
         catalogue: Option<&ObjRef>,
         statement: &str,
     ) -> Result<(Written, ImportStats)> {
+        self.import_graph_with(name, path, catalogue, statement, &Ctx::default())
+    }
+
+    /// [`Engine::import_graph`] that Ctrl-C (`ctx`) can cancel; nothing is stored then.
+    pub fn import_graph_with(
+        &self,
+        name: &str,
+        path: &Path,
+        catalogue: Option<&ObjRef>,
+        statement: &str,
+        ctx: &Ctx,
+    ) -> Result<(Written, ImportStats)> {
         check_name(name)?;
         let cat = catalogue.map(|c| self.catalogue(c)).transpose()?;
-        let (g, stats) = crate::edges::read_edges_csv(path, cat.as_ref().map(|(_, c)| c))?;
+        let (g, stats) =
+            crate::edges::read_edges_csv_with(path, cat.as_ref().map(|(_, c)| c), ctx)?;
+        ctx.check()?;
         let mut details = json!({
             "source": path.display().to_string(),
             "import": stats,

@@ -13,7 +13,8 @@ use std::path::Path;
 
 use serde::Serialize;
 
-use crate::catalogue::{CsvFile, column, csv_error};
+use crate::catalogue::{CsvFile, column, csv_error, is_blank_line};
+use crate::limits::quote;
 use crate::{Catalogue, Error, GraphBuilder, NodeId, Result, Sign, SignedGraph};
 
 /// What an edge import read.
@@ -53,6 +54,16 @@ pub fn read_edges_csv(
     path: &Path,
     catalogue: Option<&Catalogue>,
 ) -> Result<(SignedGraph, ImportStats)> {
+    read_edges_csv_with(path, catalogue, &crate::Ctx::default())
+}
+
+/// [`read_edges_csv`], stopping with `Error::Cancelled` once `ctx` is
+/// cancelled (Ctrl-C during IMPORT GRAPH).
+pub fn read_edges_csv_with(
+    path: &Path,
+    catalogue: Option<&Catalogue>,
+    ctx: &crate::Ctx,
+) -> Result<(SignedGraph, ImportStats)> {
     let file = CsvFile::open(path)?;
     let mut rdr = file.reader();
     let headers = rdr.headers().map_err(|e| csv_error(path, e))?.clone();
@@ -82,10 +93,16 @@ pub fn read_edges_csv(
     let mut stats = ImportStats::default();
     let mut first_line: HashMap<(NodeId, NodeId), u64> = HashMap::new();
     for rec in rdr.records() {
+        ctx.check()?;
         let rec = rec.map_err(|e| csv_error(path, e))?;
         let line = file.line_of(&rec);
-        if rec.iter().all(|f| f.trim().is_empty()) {
+        file.check_quotes(path, &rec, line)?;
+        if is_blank_line(&rec) {
             continue;
+        }
+        if rec.iter().all(|f| f.trim().is_empty()) {
+            return Err(Error::input(path, line, "a row of empty fields")
+                .with_hint("every row needs source, target, rel and sign; delete this row"));
         }
         stats.rows += 1;
         let err = |msg: String, hint: &str| Error::Input {
@@ -113,26 +130,38 @@ pub fn read_edges_csv(
             field(ri, "rel")?,
             field(gi, "sign")?,
         );
+        for (what, v) in [("source", &src), ("target", &tgt), ("rel", &rel)] {
+            crate::limits::check_value_len(what, v).map_err(|(m, h)| err(m, &h))?;
+        }
         let sign = match sign.as_str() {
             "+" | "+1" | "1" => Some(Sign::Pos),
             "-" | "-1" | "\u{2212}" | "\u{2013}" => Some(Sign::Neg),
             "0" => None,
             other => {
                 return Err(err(
-                    format!("unknown sign '{other}'"),
+                    format!("unknown sign {}", quote(other)),
                     "sign must be `+`, `-` or `0` (neutral)",
                 ));
             }
         };
         let Some((sm, tm)) = split_rel(&rel, known.as_deref()) else {
             return Err(err(
-                format!("rel '{rel}' does not match `<source_modality>_to_<target_modality>`"),
+                format!(
+                    "rel {} does not match `<source_modality>_to_<target_modality>`",
+                    quote(&rel)
+                ),
                 "write rel as e.g. `audience_to_brand`",
             ));
         };
         if sm == tm {
             return Err(err(
-                format!("same-modality edge ({rel}): '{src}' and '{tgt}' are both '{sm}'"),
+                format!(
+                    "same-modality edge ({}): {} and {} are both {}",
+                    quote(&rel),
+                    quote(&src),
+                    quote(&tgt),
+                    quote(sm)
+                ),
                 "edges join values of different modalities; remove this row",
             ));
         }
@@ -146,22 +175,35 @@ pub fn read_edges_csv(
                     if c.modality_index(m).is_none() {
                         return Err(err(
                             format!(
-                                "{role} modality '{m}' (from rel '{rel}') is not in the catalogue"
+                                "{role} modality {} (from rel {}) is not in the catalogue",
+                                quote(m),
+                                quote(&rel)
                             ),
                             &format!(
                                 "the catalogue's modalities are: {}",
-                                c.modalities().join(", ")
+                                crate::limits::excerpt(&c.modalities().join(", "))
                             ),
                         ));
                     }
                     b.find(m, v).ok_or_else(|| {
                         err(
-                            format!("{role} '{v}' is not a '{m}' value of the catalogue"),
+                            format!(
+                                "{role} {} is not a {} value of the catalogue",
+                                quote(v),
+                                quote(m)
+                            ),
                             "add it to the catalogue, fix the spelling, or import without CATALOGUE",
                         )
                     })
                 }
-                None => Ok(b.add_node(m, v)),
+                None => {
+                    let new_modality = !b.has_modality(m);
+                    if new_modality && b.modalities().len() >= crate::catalogue::MAX_MODALITIES {
+                        let (msg, hint) = crate::catalogue::too_many_modalities(m);
+                        return Err(err(msg, &hint));
+                    }
+                    Ok(b.add_node(m, v))
+                }
             }
         };
         let a = node(&mut b, sm, &src, "source")?;
@@ -183,7 +225,9 @@ pub fn read_edges_csv(
                 let first = first_line.get(&key).copied().unwrap_or(0);
                 return Err(err(
                     format!(
-                        "conflicting signs for the pair '{src}' / '{tgt}': line {first} says {}, line {line} says {}",
+                        "conflicting signs for the pair {} / {}: line {first} says {}, line {line} says {}",
+                        quote(&src),
+                        quote(&tgt),
                         prev.symbol(),
                         sign.symbol()
                     ),
@@ -192,13 +236,17 @@ pub fn read_edges_csv(
             }
             Err(crate::EdgeRejection::SelfLoop) => {
                 return Err(err(
-                    format!("self-loop: '{src}' is paired with itself"),
+                    format!("self-loop: {} is paired with itself", quote(&src)),
                     "remove this row",
                 ));
             }
             Err(crate::EdgeRejection::SameModality) => {
                 return Err(err(
-                    format!("same-modality edge between '{src}' and '{tgt}'"),
+                    format!(
+                        "same-modality edge between {} and {}",
+                        quote(&src),
+                        quote(&tgt)
+                    ),
                     "edges join values of different modalities; remove this row",
                 ));
             }

@@ -19,10 +19,11 @@ pub struct FileLoc {
 
 impl std::fmt::Display for FileLoc {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let p = crate::limits::path(&self.path);
         if self.line == 0 {
-            write!(f, "{}", self.path.display())
+            write!(f, "{p}")
         } else {
-            write!(f, "{}:{}", self.path.display(), self.line)
+            write!(f, "{p}:{}", self.line)
         }
     }
 }
@@ -55,6 +56,8 @@ pub enum ErrorKind {
     Cancelled,
     /// A feature this build does not implement.
     NotImplemented,
+    /// A stored object does not match its checksum (CHECK DATABASE lists them).
+    Corrupt,
     /// The storage layer (redb) or an on-disk snapshot failed.
     Storage,
 }
@@ -74,6 +77,7 @@ impl ErrorKind {
             ErrorKind::AlreadyOpen => "already_open",
             ErrorKind::Cancelled => "cancelled",
             ErrorKind::NotImplemented => "not_implemented",
+            ErrorKind::Corrupt => "corrupt",
             ErrorKind::Storage => "storage",
         }
     }
@@ -89,6 +93,8 @@ impl std::fmt::Display for ErrorKind {
 pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
 
 const LOCKED_HINT: &str = "close the other valence session, or open another file";
+const CORRUPT_HINT: &str = "restore the file from a backup, or DROP the object version and create it \
+     again; CHECK DATABASE lists every damaged object";
 const ALREADY_OPEN_HINT: &str =
     "reuse the handle you have (valence::Database::open shares it), or drop it first";
 
@@ -104,14 +110,14 @@ pub enum Error {
         hint: Option<String>,
     },
     /// A file could not be read or written.
-    #[error("{}: {source}", .path.display())]
+    #[error("{}: {source}", crate::limits::path(.path))]
     Io {
         path: PathBuf,
         #[source]
         source: std::io::Error,
     },
     /// A named object (catalogue, graph, dataset) or version does not exist.
-    #[error("{kind} '{name}' not found")]
+    #[error("{kind} {} not found", crate::limits::quote(.name))]
     NotFound {
         kind: &'static str,
         name: String,
@@ -145,7 +151,7 @@ pub enum Error {
         source: reqwest::Error,
     },
     /// The database file is held by another process.
-    #[error("database is locked: {} is open in another process", .path.display())]
+    #[error("database is locked: {} is open in another process", crate::limits::path(.path))]
     Locked { path: PathBuf },
     /// The database file is already open in this process (redb allows one
     /// handle per file).
@@ -159,6 +165,17 @@ pub enum Error {
     /// Not implemented yet (named statement or feature).
     #[error("{0} is not implemented yet")]
     NotImplemented(String),
+    /// A stored object does not match the checksum written with it.
+    #[error(
+        "{kind} {}@{version} is corrupted: {detail}",
+        crate::limits::excerpt(.name)
+    )]
+    Corrupt {
+        kind: &'static str,
+        name: String,
+        version: u32,
+        detail: String,
+    },
     /// The storage layer (redb) or an on-disk snapshot failed; `source` is
     /// the underlying error when there is one.
     #[error("storage error: {message}")]
@@ -185,6 +202,7 @@ impl Error {
             Error::AlreadyOpen { .. } => ErrorKind::AlreadyOpen,
             Error::Cancelled => ErrorKind::Cancelled,
             Error::NotImplemented(_) => ErrorKind::NotImplemented,
+            Error::Corrupt { .. } => ErrorKind::Corrupt,
             Error::Storage { .. } => ErrorKind::Storage,
         }
     }
@@ -201,6 +219,7 @@ impl Error {
             | Error::Storage { hint, .. } => hint.as_deref(),
             Error::Locked { .. } => Some(LOCKED_HINT),
             Error::AlreadyOpen { .. } => Some(ALREADY_OPEN_HINT),
+            Error::Corrupt { .. } => Some(CORRUPT_HINT),
             _ => None,
         }
     }

@@ -469,6 +469,8 @@ pub struct GraphBuilder {
     node_modality: Vec<u16>,
     node_value: Vec<String>,
     index: HashMap<(u16, String), NodeId>,
+    /// Modality name → index (a linear search made 65,535 modalities quadratic).
+    modality_ids: HashMap<String, u16>,
     pos: Vec<RoaringBitmap>,
     neg: Vec<RoaringBitmap>,
 }
@@ -482,6 +484,9 @@ impl GraphBuilder {
     pub fn from_catalogue(cat: &crate::Catalogue) -> GraphBuilder {
         let mut b = GraphBuilder {
             modalities: cat.modalities().to_vec(),
+            modality_ids: (cat.modalities().iter().enumerate())
+                .map(|(i, m)| (m.clone(), i as u16))
+                .collect(),
             ..Default::default()
         };
         for a in cat.attributes() {
@@ -505,19 +510,26 @@ impl GraphBuilder {
 
     /// Adds a node (idempotent) and returns its id.
     pub fn add_node(&mut self, modality: &str, value: &str) -> NodeId {
-        let m = match self.modalities.iter().position(|x| x == modality) {
-            Some(i) => i as u16,
+        let m = match self.modality_ids.get(modality) {
+            Some(&i) => i,
             None => {
                 self.modalities.push(modality.to_string());
-                (self.modalities.len() - 1) as u16
+                let i = (self.modalities.len() - 1) as u16;
+                self.modality_ids.insert(modality.to_string(), i);
+                i
             }
         };
         self.push_node(m, value)
     }
 
+    /// Whether the builder already has a modality of this name.
+    pub fn has_modality(&self, modality: &str) -> bool {
+        self.modality_ids.contains_key(modality)
+    }
+
     /// An existing node's id.
     pub fn find(&self, modality: &str, value: &str) -> Option<NodeId> {
-        let m = self.modalities.iter().position(|x| x == modality)? as u16;
+        let m = *self.modality_ids.get(modality)?;
         self.index.get(&(m, value.to_string())).copied()
     }
 

@@ -16,6 +16,8 @@ mod error;
 pub mod export;
 pub mod generate;
 mod graph;
+mod integrity;
+pub mod limits;
 pub mod llm;
 mod sample;
 pub mod store;
@@ -26,7 +28,7 @@ pub use catalogue::{Attribute, Catalogue};
 pub use ctx::{Ctx, NoProgress, Progress};
 pub use db::{Engine, Written, check_name};
 pub use diagnose::{DiagnoseReport, FractionStats, Histogram, SuggestedLabel, diagnose};
-pub use edges::{ImportStats, read_edges_csv};
+pub use edges::{ImportStats, read_edges_csv, read_edges_csv_with};
 pub use error::{BoxError, Error, ErrorKind, FileLoc, Result};
 pub use export::{
     DatasetFormat, ExportOptions, ExportReport, ExportedFile, GraphExport, GraphFormat, Split,
@@ -40,4 +42,4 @@ pub use sample::{
     Coverage, Dataset, DatasetDescription, DatasetRow, EDGE_BAND, LabelReport, LabelSpec,
     Predictive, Quality, SampleOptions, SampleReport, SampleSpec, TypeQuota, hugs_edge, sample,
 };
-pub use store::{Kind, Manifest, ObjRef, ObjectInfo, Store, Stored};
+pub use store::{CheckEntry, Integrity, Kind, Manifest, ObjRef, ObjectInfo, Store, Stored};

@@ -20,9 +20,60 @@ const MANIFESTS: TableDefinition<ObjKey, &[u8]> = TableDefinition::new("manifest
 const COUNTERS: TableDefinition<(&str, &str), u32> = TableDefinition::new("counters");
 const JOURNAL: TableDefinition<&[u8], &[u8]> = TableDefinition::new("journal");
 const META: TableDefinition<&str, &str> = TableDefinition::new("meta");
+/// blake3 of an object's payload followed by blake3 of its manifest (64 bytes).
+const OBJECT_SUMS: TableDefinition<ObjKey, &[u8]> = TableDefinition::new("object_checksums");
+/// blake3 of a journal value (32 bytes), by journal key.
+const JOURNAL_SUMS: TableDefinition<&[u8], &[u8]> = TableDefinition::new("journal_checksums");
 
-/// On-disk format version written to the `meta` table.
-pub const FORMAT_VERSION: &str = "1";
+/// On-disk format version written to the `meta` table. Format 2 added the
+/// checksum tables; a format-1 file is migrated when it is opened.
+pub const FORMAT_VERSION: &str = "2";
+/// Older formats this build reads (and migrates on open).
+const MIGRATES_FROM: &str = "1";
+
+fn sum(bytes: &[u8]) -> [u8; 32] {
+    *blake3::hash(bytes).as_bytes()
+}
+
+fn object_sums(payload: &[u8], manifest: &[u8]) -> [u8; 64] {
+    let mut out = [0u8; 64];
+    out[..32].copy_from_slice(&sum(payload));
+    out[32..].copy_from_slice(&sum(manifest));
+    out
+}
+
+/// What a checksum comparison found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Integrity {
+    Ok,
+    /// No checksum stored (never happens after the format-1 migration).
+    Unchecked,
+    PayloadCorrupt,
+    ManifestCorrupt,
+}
+
+fn verify_object(stored: Option<&[u8]>, payload: &[u8], manifest: &[u8]) -> Integrity {
+    match stored {
+        None => Integrity::Unchecked,
+        Some(s) if s.len() != 64 => Integrity::PayloadCorrupt,
+        Some(s) if s[..32] != sum(payload) => Integrity::PayloadCorrupt,
+        Some(s) if s[32..] != sum(manifest) => Integrity::ManifestCorrupt,
+        Some(_) => Integrity::Ok,
+    }
+}
+
+fn corrupt(kind: Kind, name: &str, version: u32, what: Integrity) -> Error {
+    let part = match what {
+        Integrity::ManifestCorrupt => "manifest",
+        _ => "payload",
+    };
+    Error::Corrupt {
+        kind: kind.as_str(),
+        name: name.to_string(),
+        version,
+        detail: format!("its {part} does not match the checksum stored with it"),
+    }
+}
 
 /// The kinds of stored objects.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -217,6 +268,12 @@ impl Writer<'_> {
         manifests
             .insert((kind.as_str(), name, version), m.as_slice())
             .map_err(st)?;
+        let mut sums = self.txn.open_table(OBJECT_SUMS).map_err(st)?;
+        sums.insert(
+            (kind.as_str(), name, version),
+            object_sums(payload, &m).as_slice(),
+        )
+        .map_err(st)?;
         Ok(version)
     }
 
@@ -224,6 +281,7 @@ impl Writer<'_> {
     pub fn drop(&mut self, kind: Kind, name: &str, version: Option<u32>) -> Result<u32> {
         let mut objects = self.txn.open_table(OBJECTS).map_err(st)?;
         let mut manifests = self.txn.open_table(MANIFESTS).map_err(st)?;
+        let mut sums = self.txn.open_table(OBJECT_SUMS).map_err(st)?;
         let (lo, hi) = match version {
             Some(v) => (v, v),
             None => (0, u32::MAX),
@@ -237,6 +295,7 @@ impl Writer<'_> {
         for v in &keys {
             objects.remove((kind.as_str(), name, *v)).map_err(st)?;
             manifests.remove((kind.as_str(), name, *v)).map_err(st)?;
+            sums.remove((kind.as_str(), name, *v)).map_err(st)?;
         }
         Ok(keys.len() as u32)
     }
@@ -245,6 +304,8 @@ impl Writer<'_> {
     pub fn journal_put(&mut self, key: &[u8], value: &[u8]) -> Result<()> {
         let mut j = self.txn.open_table(JOURNAL).map_err(st)?;
         j.insert(key, value).map_err(st)?;
+        let mut sums = self.txn.open_table(JOURNAL_SUMS).map_err(st)?;
+        sums.insert(key, sum(value).as_slice()).map_err(st)?;
         Ok(())
     }
 }
@@ -252,8 +313,35 @@ impl Writer<'_> {
 impl Store {
     /// Opens (or creates) a database file. A file held by another process
     /// gives [`Error::Locked`]; one this process already has open gives
-    /// [`Error::AlreadyOpen`].
+    /// [`Error::AlreadyOpen`]. When creating a new file fails (a full disk,
+    /// a file-size limit...), the partial file is removed: no stub is left
+    /// that later opens would refuse.
     pub fn open(path: &Path) -> Result<Store> {
+        let existed = std::fs::symlink_metadata(path).is_ok();
+        match Store::open_or_create(path) {
+            Ok(s) => Ok(s),
+            Err(e) if !existed => {
+                if std::fs::symlink_metadata(path).is_err() {
+                    return Err(e); // nothing was created (e.g. no such directory)
+                }
+                let removed = std::fs::remove_file(path).is_ok();
+                Err(Error::invalid_hint(
+                    format!(
+                        "cannot create the database {}: {e}",
+                        crate::limits::path(path)
+                    ),
+                    if removed {
+                        "free space on the device or choose another directory; no file was left behind"
+                    } else {
+                        "free space on the device or choose another directory, and delete the partial file"
+                    },
+                ))
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    fn open_or_create(path: &Path) -> Result<Store> {
         // Held until the file is registered, so two threads opening one
         // file cannot both miss the registry.
         let mut registry = open_files();
@@ -344,9 +432,15 @@ impl Store {
                     meta.insert("format_version", FORMAT_VERSION).map_err(st)?;
                 }
                 Some(v) if v == FORMAT_VERSION => {}
+                Some(v) if v == MIGRATES_FROM => {
+                    migrate_from_1(&txn)?;
+                    meta.insert("format_version", FORMAT_VERSION).map_err(st)?;
+                }
                 Some(v) => {
                     return Err(Error::storage(format!(
-                        "database format {v} is not supported by this build (reads format {FORMAT_VERSION})"
+                        "database format {} is not supported by this build (reads formats \
+                         {MIGRATES_FROM} and {FORMAT_VERSION})",
+                        crate::limits::excerpt(&v)
                     )));
                 }
             }
@@ -354,6 +448,8 @@ impl Store {
             txn.open_table(MANIFESTS).map_err(st)?;
             txn.open_table(COUNTERS).map_err(st)?;
             txn.open_table(JOURNAL).map_err(st)?;
+            txn.open_table(OBJECT_SUMS).map_err(st)?;
+            txn.open_table(JOURNAL_SUMS).map_err(st)?;
         }
         txn.commit().map_err(st)
     }
@@ -386,22 +482,38 @@ impl Store {
     pub fn versions(&self, kind: Kind, name: &str) -> Result<Vec<(u32, Manifest)>> {
         let txn = self.db.begin_read().map_err(st)?;
         let t = txn.open_table(MANIFESTS).map_err(st)?;
+        let sums = txn.open_table(OBJECT_SUMS).map_err(st)?;
         let mut out = Vec::new();
         for r in t
             .range((kind.as_str(), name, 0)..=(kind.as_str(), name, u32::MAX))
             .map_err(st)?
         {
             let (k, v) = r.map_err(st)?;
-            let m: Manifest = serde_json::from_slice(v.value()).map_err(st)?;
+            let m = read_manifest(&sums, kind, k.value(), v.value())?;
             out.push((k.value().2, m));
+        }
+        Ok(out)
+    }
+
+    /// The version numbers of a name, ascending (manifests not read, so a
+    /// damaged manifest does not stop `DROP`).
+    fn version_numbers(&self, kind: Kind, name: &str) -> Result<Vec<u32>> {
+        let txn = self.db.begin_read().map_err(st)?;
+        let t = txn.open_table(MANIFESTS).map_err(st)?;
+        let mut out = Vec::new();
+        for r in t
+            .range((kind.as_str(), name, 0)..=(kind.as_str(), name, u32::MAX))
+            .map_err(st)?
+        {
+            out.push(r.map_err(st)?.0.value().2);
         }
         Ok(out)
     }
 
     /// Resolves a reference to a concrete version, with helpful errors.
     pub fn resolve(&self, kind: Kind, r: &ObjRef) -> Result<u32> {
-        let versions = self.versions(kind, &r.name)?;
-        let Some(&(latest, _)) = versions.last() else {
+        let versions = self.version_numbers(kind, &r.name)?;
+        let Some(&latest) = versions.last() else {
             let names: Vec<String> = self.list(kind)?.into_iter().map(|o| o.name).collect();
             let hint = if names.is_empty() {
                 format!("there are no {} yet", kind.plural())
@@ -416,7 +528,7 @@ impl Store {
         };
         match r.version {
             None => Ok(latest),
-            Some(v) if versions.iter().any(|(x, _)| *x == v) => Ok(v),
+            Some(v) if versions.contains(&v) => Ok(v),
             Some(v) => Err(Error::NotFound {
                 kind: kind.as_str(),
                 name: format!("{}@{v}", r.name),
@@ -425,7 +537,7 @@ impl Store {
                     r.name,
                     versions
                         .iter()
-                        .map(|(x, _)| x.to_string())
+                        .map(|x| x.to_string())
                         .collect::<Vec<_>>()
                         .join(", ")
                 )),
@@ -451,13 +563,27 @@ impl Store {
                     r.name
                 ))
             })?;
-        let manifest = manifests
+        let manifest_bytes = manifests
             .get(key)
             .map_err(st)?
-            .map(|v| serde_json::from_slice(v.value()))
-            .transpose()
-            .map_err(st)?
+            .map(|v| v.value().to_vec())
             .unwrap_or_default();
+        let sums = txn.open_table(OBJECT_SUMS).map_err(st)?;
+        let stored = sums.get(key).map_err(st)?.map(|v| v.value().to_vec());
+        match verify_object(stored.as_deref(), &payload, &manifest_bytes) {
+            Integrity::Ok | Integrity::Unchecked => {}
+            bad => return Err(corrupt(kind, &r.name, version, bad)),
+        }
+        let manifest = if manifest_bytes.is_empty() {
+            Manifest::default()
+        } else {
+            serde_json::from_slice(&manifest_bytes).map_err(|e| Error::Corrupt {
+                kind: kind.as_str(),
+                name: r.name.clone(),
+                version,
+                detail: format!("its manifest is not readable ({e})"),
+            })?
+        };
         Ok(Stored {
             version,
             payload,
@@ -469,6 +595,7 @@ impl Store {
     pub fn list(&self, kind: Kind) -> Result<Vec<ObjectInfo>> {
         let txn = self.db.begin_read().map_err(st)?;
         let t = txn.open_table(MANIFESTS).map_err(st)?;
+        let sums = txn.open_table(OBJECT_SUMS).map_err(st)?;
         let mut out: Vec<ObjectInfo> = Vec::new();
         for r in t
             .range((kind.as_str(), "", 0)..(kind.as_str(), "\u{10FFFF}", u32::MAX))
@@ -476,7 +603,7 @@ impl Store {
         {
             let (k, v) = r.map_err(st)?;
             let (_, name, version) = k.value();
-            let m: Manifest = serde_json::from_slice(v.value()).map_err(st)?;
+            let m = read_manifest(&sums, kind, k.value(), v.value())?;
             match out.last_mut() {
                 Some(last) if last.name == name => {
                     last.latest = version;
@@ -494,11 +621,20 @@ impl Store {
         Ok(out)
     }
 
-    /// Looks up a journaled LLM reply.
+    /// Looks up a journaled LLM reply. An entry that fails its checksum is
+    /// treated as absent: the call is made again and its new reply replaces
+    /// the damaged one (CHECK DATABASE reports it meanwhile).
     pub fn journal_get(&self, key: &[u8]) -> Result<Option<Vec<u8>>> {
         let txn = self.db.begin_read().map_err(st)?;
         let t = txn.open_table(JOURNAL).map_err(st)?;
-        Ok(t.get(key).map_err(st)?.map(|v| v.value().to_vec()))
+        let Some(value) = t.get(key).map_err(st)?.map(|v| v.value().to_vec()) else {
+            return Ok(None);
+        };
+        let sums = txn.open_table(JOURNAL_SUMS).map_err(st)?;
+        match sums.get(key).map_err(st)? {
+            Some(s) if s.value() != sum(&value).as_slice() => Ok(None),
+            _ => Ok(Some(value)),
+        }
     }
 
     /// Commits one journal entry in its own transaction (durable before use).
@@ -512,6 +648,145 @@ impl Store {
         let t = txn.open_table(JOURNAL).map_err(st)?;
         t.len().map_err(st)
     }
+}
+
+/// Parses a manifest after checking it against its stored checksum.
+fn read_manifest(
+    sums: &redb::ReadOnlyTable<ObjKey<'static>, &'static [u8]>,
+    kind: Kind,
+    key: ObjKey<'_>,
+    bytes: &[u8],
+) -> Result<Manifest> {
+    let (_, name, version) = key;
+    let bad = |detail: String| Error::Corrupt {
+        kind: kind.as_str(),
+        name: name.to_string(),
+        version,
+        detail,
+    };
+    if let Some(s) = sums.get(key).map_err(st)?
+        && (s.value().len() != 64 || s.value()[32..] != sum(bytes))
+    {
+        return Err(bad(
+            "its manifest does not match the checksum stored with it".into(),
+        ));
+    }
+    serde_json::from_slice(bytes).map_err(|e| bad(format!("its manifest is not readable ({e})")))
+}
+
+/// Format 1 → 2: checksums for everything already stored (inside the
+/// opening transaction, so a failed migration leaves the file as it was).
+fn migrate_from_1(txn: &redb::WriteTransaction) -> Result<()> {
+    let objects = txn.open_table(OBJECTS).map_err(st)?;
+    let manifests = txn.open_table(MANIFESTS).map_err(st)?;
+    let mut sums = txn.open_table(OBJECT_SUMS).map_err(st)?;
+    for r in objects.iter().map_err(st)? {
+        let (k, v) = r.map_err(st)?;
+        let key = k.value();
+        let m = manifests
+            .get(key)
+            .map_err(st)?
+            .map(|m| m.value().to_vec())
+            .unwrap_or_default();
+        sums.insert(key, object_sums(v.value(), &m).as_slice())
+            .map_err(st)?;
+    }
+    let journal = txn.open_table(JOURNAL).map_err(st)?;
+    let mut jsums = txn.open_table(JOURNAL_SUMS).map_err(st)?;
+    for r in journal.iter().map_err(st)? {
+        let (k, v) = r.map_err(st)?;
+        jsums
+            .insert(k.value(), sum(v.value()).as_slice())
+            .map_err(st)?;
+    }
+    Ok(())
+}
+
+/// One line of `CHECK DATABASE`: an object version, or the journal.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CheckEntry {
+    /// `catalogue`, `graph`, `dataset` or `journal`.
+    pub kind: &'static str,
+    pub name: String,
+    pub version: Option<u32>,
+    pub status: Integrity,
+    pub detail: String,
+}
+
+impl Store {
+    /// Verifies every stored checksum: one entry per object version, one per
+    /// damaged journal entry, and one for the journal as a whole.
+    pub fn check(&self) -> Result<Vec<CheckEntry>> {
+        let txn = self.db.begin_read().map_err(st)?;
+        let objects = txn.open_table(OBJECTS).map_err(st)?;
+        let manifests = txn.open_table(MANIFESTS).map_err(st)?;
+        let sums = txn.open_table(OBJECT_SUMS).map_err(st)?;
+        let mut out = Vec::new();
+        for r in objects.iter().map_err(st)? {
+            let (k, v) = r.map_err(st)?;
+            let (kind, name, version) = k.value();
+            let kind = [Kind::Catalogue, Kind::Graph, Kind::Dataset]
+                .into_iter()
+                .find(|x| x.as_str() == kind)
+                .map(Kind::as_str)
+                .unwrap_or("unknown");
+            let m = manifests.get(k.value()).map_err(st)?;
+            let m = m.as_ref().map(|m| m.value()).unwrap_or(&[]);
+            let s = sums.get(k.value()).map_err(st)?;
+            let status = verify_object(s.as_ref().map(|s| s.value()), v.value(), m);
+            let detail = match status {
+                Integrity::Ok => String::new(),
+                Integrity::Unchecked => "no checksum stored".into(),
+                Integrity::PayloadCorrupt => "payload does not match its checksum".into(),
+                Integrity::ManifestCorrupt => "manifest does not match its checksum".into(),
+            };
+            out.push(CheckEntry {
+                kind,
+                name: name.to_string(),
+                version: Some(version),
+                status,
+                detail,
+            });
+        }
+        let journal = txn.open_table(JOURNAL).map_err(st)?;
+        let jsums = txn.open_table(JOURNAL_SUMS).map_err(st)?;
+        let (mut n, mut bad, mut unchecked) = (0u64, 0u64, 0u64);
+        for r in journal.iter().map_err(st)? {
+            let (k, v) = r.map_err(st)?;
+            n += 1;
+            match jsums.get(k.value()).map_err(st)? {
+                None => unchecked += 1,
+                Some(s) if s.value() == sum(v.value()).as_slice() => {}
+                Some(_) => {
+                    bad += 1;
+                    out.push(CheckEntry {
+                        kind: "journal",
+                        name: hex(&k.value()[..k.value().len().min(8)]),
+                        version: None,
+                        status: Integrity::PayloadCorrupt,
+                        detail: "reply does not match its checksum (it will be requested again)"
+                            .into(),
+                    });
+                }
+            }
+        }
+        out.push(CheckEntry {
+            kind: "journal",
+            name: String::new(),
+            version: None,
+            status: match (bad, unchecked) {
+                (0, 0) => Integrity::Ok,
+                (0, _) => Integrity::Unchecked,
+                _ => Integrity::PayloadCorrupt,
+            },
+            detail: format!("{n} entries, {bad} damaged, {unchecked} without checksum"),
+        });
+        Ok(out)
+    }
+}
+
+fn hex(b: &[u8]) -> String {
+    b.iter().map(|x| format!("{x:02x}")).collect()
 }
 
 #[cfg(test)]

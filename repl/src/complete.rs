@@ -1,5 +1,6 @@
-//! Tab completion in the interactive shell: keywords, dot-commands, and the
-//! names of stored catalogues, graphs and datasets.
+//! Tab completion in the interactive shell: keywords, dot-commands, the
+//! names of stored catalogues, graphs and datasets, file paths inside
+//! quotes, and modality names inside `TYPES (...)`.
 
 use valence::{Database, Kind};
 
@@ -52,7 +53,9 @@ const KEYWORDS: &[&str] = &[
     "neg_frac",
 ];
 
-const DOT_COMMANDS: &[&str] = &[".help", ".quit", ".read", ".mode", ".timer", ".output"];
+const DOT_COMMANDS: &[&str] = &[
+    ".exit", ".help", ".quit", ".read", ".mode", ".timer", ".output",
+];
 
 /// Start of the word ending at `pos`.
 fn word_start(line: &str, pos: usize) -> usize {
@@ -64,9 +67,104 @@ fn word_start(line: &str, pos: usize) -> usize {
         .unwrap_or(0)
 }
 
+/// Byte offset just after an unclosed `'` before `pos` (`''` is an escaped
+/// quote), or `None` outside a string.
+fn open_quote(line: &str, pos: usize) -> Option<usize> {
+    let mut open = None;
+    for (i, c) in line[..pos].char_indices() {
+        if c == '\'' {
+            open = match open {
+                None => Some(i + 1),
+                Some(_) => None,
+            };
+        }
+    }
+    open
+}
+
+/// Paths starting with `typed` (relative to the current directory);
+/// directories end with `/`.
+fn paths(typed: &str) -> Vec<String> {
+    let (dir, prefix) = match typed.rfind('/') {
+        Some(i) => (&typed[..=i], &typed[i + 1..]),
+        None => ("", typed),
+    };
+    let Ok(entries) = std::fs::read_dir(if dir.is_empty() { "." } else { dir }) else {
+        return Vec::new();
+    };
+    let mut out: Vec<String> = entries
+        .flatten()
+        .filter_map(|e| {
+            let name = e.file_name().to_str()?.to_string();
+            if !name.starts_with(prefix) || (name.starts_with('.') && !prefix.starts_with('.')) {
+                return None;
+            }
+            let slash = if e.path().is_dir() { "/" } else { "" };
+            Some(format!("{dir}{name}{slash}"))
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+/// Inside `TYPES (` … `)`: the graph (or catalogue) the statement names
+/// after FROM or DIAGNOSE, if any.
+fn in_types(before: &str) -> Option<Option<String>> {
+    let upper = before.to_ascii_uppercase();
+    let t = upper.rfind("TYPES")?;
+    let rest = &before[t + 5..];
+    let closed = rest
+        .rfind(')')
+        .is_some_and(|c| rest.rfind('(').is_none_or(|o| c > o));
+    if !rest.trim_start().starts_with('(') || closed {
+        return None;
+    }
+    let words: Vec<&str> = before[..t].split_whitespace().collect();
+    let source = words
+        .iter()
+        .position(|w| w.eq_ignore_ascii_case("FROM") || w.eq_ignore_ascii_case("DIAGNOSE"))
+        .and_then(|i| words.get(i + 1))
+        .map(|w| w.to_string());
+    Some(source)
+}
+
+/// Modality names of the named graph, or of every stored graph and catalogue.
+fn modalities(db: &Database, source: Option<&str>) -> Vec<String> {
+    if let Some(g) = source.and_then(|s| db.graph(s).ok()) {
+        return g.modalities().to_vec();
+    }
+    let mut out = Vec::new();
+    let e = db.engine();
+    for (kind, is_graph) in [(Kind::Graph, true), (Kind::Catalogue, false)] {
+        for o in e.list(kind).unwrap_or_default() {
+            if is_graph {
+                if let Ok(g) = db.graph(&o.name) {
+                    out.extend(g.modalities().iter().cloned());
+                }
+            } else if let Ok(c) = db.catalogue(&o.name) {
+                out.extend(c.modalities().iter().cloned());
+            }
+        }
+    }
+    out
+}
+
 /// The candidates for the word before `pos`: (start of the word, completions).
 pub fn candidates(db: Option<&Database>, line: &str, pos: usize) -> (usize, Vec<String>) {
+    if let Some(q) = open_quote(line, pos) {
+        return (q, paths(&line[q..pos]));
+    }
     let start = word_start(line, pos);
+    if let (Some(db), Some(source)) = (db, in_types(&line[..start])) {
+        let word = &line[start..pos];
+        let mut c: Vec<String> = modalities(db, source.as_deref())
+            .into_iter()
+            .filter(|m| m.starts_with(word))
+            .collect();
+        c.sort();
+        c.dedup();
+        return (start, c);
+    }
     let word = &line[start..pos];
     if word.starts_with('.') {
         let c = DOT_COMMANDS
@@ -136,5 +234,41 @@ mod tests {
         assert_eq!(c, vec!["retail"]);
         let (_, c) = candidates(None, "SHOW ", 5);
         assert!(c.is_empty());
+    }
+
+    #[test]
+    fn completes_paths_inside_quotes() {
+        let line = "LOAD CATALOGUE c FROM '../tests/data/tiny_c";
+        let (s, c) = candidates(None, line, line.len());
+        assert_eq!(s, 23);
+        assert_eq!(c, vec!["../tests/data/tiny_catalogue.csv"]);
+        let line = "IMPORT GRAPH g FROM '../tests/da";
+        let (_, c) = candidates(None, line, line.len());
+        assert_eq!(c, vec!["../tests/data/", "../tests/dataset_check.rs"]);
+        // A closed string is not completed as a path.
+        let line = "LOAD CATALOGUE c FROM 'x.csv' CATA";
+        let (_, c) = candidates(None, line, line.len());
+        assert_eq!(c, vec!["CATALOGUE", "CATALOGUES"]);
+    }
+
+    #[test]
+    fn completes_modalities_inside_types() {
+        let db = Database::in_memory().unwrap();
+        db.execute(
+            "LOAD CATALOGUE retail FROM '../tests/data/tiny_catalogue.csv';
+             IMPORT GRAPH g FROM '../tests/data/tiny_edges.csv' CATALOGUE retail;",
+        )
+        .unwrap();
+        let line = "DIAGNOSE g TYPES (brand [1,1], au";
+        let (s, c) = candidates(Some(&db), line, line.len());
+        assert_eq!(s, line.len() - 2);
+        assert_eq!(c, vec!["audience"]);
+        let line = "SAMPLE 10 FROM g TYPES (";
+        let (_, c) = candidates(Some(&db), line, line.len());
+        assert_eq!(c, vec!["audience", "brand", "platform"]);
+        // After the closing parenthesis, keywords again.
+        let line = "DIAGNOSE g TYPES (brand [1,1]) SAM";
+        let (_, c) = candidates(Some(&db), line, line.len());
+        assert_eq!(c, vec!["SAMPLE", "SAMPLES"]);
     }
 }

@@ -6,7 +6,8 @@ use valence::Mode;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Dot {
     Help,
-    Quit,
+    /// `.quit`, `.exit [N]`: leave with status N (default 0).
+    Exit(u8),
     Read(String),
     /// `.mode` alone shows the current mode.
     Mode(Option<Mode>),
@@ -24,7 +25,12 @@ pub fn parse(line: &str) -> Result<Dot, String> {
     let arg = arg.map(|a| a.trim_matches(|c| c == '\'' || c == '"').to_string());
     match cmd {
         ".help" | ".h" => Ok(Dot::Help),
-        ".quit" | ".exit" | ".q" => Ok(Dot::Quit),
+        ".quit" | ".exit" | ".q" => match arg {
+            None => Ok(Dot::Exit(0)),
+            Some(a) => a.parse::<u8>().map(Dot::Exit).map_err(|_| {
+                format!("exit status '{a}' is not a number from 0 to 255; usage: .exit [N]")
+            }),
+        },
         ".read" => arg
             .map(Dot::Read)
             .ok_or_else(|| "usage: .read FILE".to_string()),
@@ -66,7 +72,7 @@ Statements (end each with ;)
   DROP CATALOGUE|GRAPH|DATASET [IF EXISTS] name[@N];
 Commands
   .help                         this text
-  .quit                         leave the shell
+  .quit, .exit [N]              leave the shell (with exit status N)
   .read FILE                    run the statements of a file
   .mode table|csv|json|markdown how results are printed
   .timer on|off                 print each statement's run time
@@ -80,7 +86,9 @@ mod tests {
     #[test]
     fn parses_commands() {
         assert_eq!(parse(".help"), Ok(Dot::Help));
-        assert_eq!(parse(".quit"), Ok(Dot::Quit));
+        assert_eq!(parse(".quit"), Ok(Dot::Exit(0)));
+        assert_eq!(parse(".exit 3"), Ok(Dot::Exit(3)));
+        assert!(parse(".exit 300").unwrap_err().contains("0 to 255"));
         assert_eq!(parse(".read x.vql"), Ok(Dot::Read("x.vql".into())));
         assert_eq!(parse(".mode csv"), Ok(Dot::Mode(Some(Mode::Csv))));
         assert_eq!(parse(".mode"), Ok(Dot::Mode(None)));

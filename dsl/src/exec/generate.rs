@@ -76,6 +76,9 @@ fn shared_options(opts: &Opts<'_>, at: Span, purpose: Purpose) -> Result<Generat
         prompt: opts.str("prompt")?.map(PathBuf::from),
         primary,
         backoff_ms: opts.u64("backoff_ms", d.backoff_ms)?,
+        max_wait_s: opts.f64("max_wait_s", d.max_wait_s)?,
+        max_reply_bytes: opts.u64("max_reply_bytes", d.max_reply_bytes)?,
+        allow_failed: opts.bool("allow_failed", d.allow_failed)?,
     };
     if purpose == Purpose::Run && o.backend == BackendKind::Oracle && o.reference.is_none() {
         return Err(DslError::semantic(

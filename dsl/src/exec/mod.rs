@@ -2,6 +2,7 @@
 //! family; the executor never opens redb tables (it goes through
 //! [`valence_engine::Engine`]).
 
+mod check;
 mod compare;
 mod export;
 mod generate;
@@ -132,6 +133,7 @@ impl Session {
             StatementKind::CompareGraph { .. } | StatementKind::CheckGraph { .. } => {
                 compare::execute(e, stmt, ctx)?
             }
+            StatementKind::CheckDatabase => check::execute(e, stmt, ctx)?,
         })
     }
 }

@@ -15,7 +15,7 @@ pub(crate) fn execute(e: &Engine, stmt: &Statement, ctx: &Ctx) -> Result<QueryRe
     let tables = match &stmt.kind {
         StatementKind::LoadCatalogue { name, path } => {
             let w = e
-                .load_catalogue(&name.node, Path::new(&path.node), &stmt.text)
+                .load_catalogue_with(&name.node, Path::new(&path.node), &stmt.text, ctx)
                 .map_err(at(path.span))?;
             let (_, cat) = e
                 .catalogue(&valence_engine::ObjRef::at(&w.name, w.version))
@@ -36,7 +36,7 @@ pub(crate) fn execute(e: &Engine, stmt: &Statement, ctx: &Ctx) -> Result<QueryRe
         } => {
             let cref = catalogue.as_ref().map(|c| &c.node);
             let (w, st) = e
-                .import_graph(&name.node, Path::new(&path.node), cref, &stmt.text)
+                .import_graph_with(&name.node, Path::new(&path.node), cref, &stmt.text, ctx)
                 .map_err(|err| {
                     // Unknown catalogue: point at its name; file problems: at the path.
                     let span = match (&err, catalogue) {

@@ -185,14 +185,23 @@ pub(crate) fn where_clause(p: Pair<'_>) -> Result<Vec<Condition>> {
         };
         let (lo, hi) = (number(&lo)?, number(&hi)?);
         if !(0.0..=1.0).contains(&lo) || !(0.0..=1.0).contains(&hi) {
-            return Err(
-                DslError::semantic(format!("range [{lo}, {hi}] leaves [0, 1]"), r_span)
-                    .hint("edge fractions lie between 0 and 1"),
-            );
+            return Err(DslError::semantic(
+                format!(
+                    "range [{}, {}] leaves [0, 1]",
+                    crate::table::compact_number(lo),
+                    crate::table::compact_number(hi)
+                ),
+                r_span,
+            )
+            .hint("edge fractions lie between 0 and 1"));
         }
         if lo > hi {
             return Err(DslError::semantic(
-                format!("range [{lo}, {hi}] has min above max"),
+                format!(
+                    "range [{}, {}] has min above max",
+                    crate::table::compact_number(lo),
+                    crate::table::compact_number(hi)
+                ),
                 r_span,
             )
             .hint("write [min, max] with min <= max"));

@@ -26,6 +26,7 @@ pub(crate) fn build(p: Pair<'_>) -> Result<Statement> {
         }
         Rule::compare_graph => compare(inner)?,
         Rule::check_graph => check(inner)?,
+        Rule::check_database => StatementKind::CheckDatabase,
         Rule::diagnose => StatementKind::Diagnose(diagnose(inner)?),
         Rule::sample => StatementKind::Sample(sample(inner)?),
         Rule::show => show(inner),

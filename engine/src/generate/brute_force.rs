@@ -80,7 +80,9 @@ pub fn count_journaled(
 /// Errors: `Cancelled` when `cancel` was set; `Llm` when the budget ran out
 /// before every batch had an answer (says how many calls remain; a re-run
 /// with a larger budget resumes) or when the endpoint refused the requests
-/// (401/403/404); journal errors. On success, failed batches (no usable
+/// (401/403/404) or when the first batches all failed on bad replies;
+/// `Http` (with reqwest's error as `source()`) when they all failed on the
+/// transport; journal errors. On success, failed batches (no usable
 /// reply after the last retry) are counted in the report, not an error.
 pub fn run_plan(
     backend: Arc<dyn Backend>,
@@ -181,14 +183,22 @@ pub fn run_plan(
                         // Circuit breaker: an endpoint that never answered
                         // usefully is not worth hours of timeouts.
                         if succeeded == 0 && failed >= UNUSABLE_AFTER {
-                            return Err(Error::Llm {
-                                message: format!(
-                                    "stopping: the first {failed} batches all failed after {} retries and none succeeded; last error: {error}",
-                                    opts.retries
-                                ),
-                                hint: Some(
-                                    "check that the endpoint is up and base_url, model and env OPENAI_API_KEY are right; nothing was stored except journaled answers".into(),
-                                ),
+                            let message = format!(
+                                "stopping: the first {failed} batches all failed after {} retries and none succeeded; last error: {error}",
+                                opts.retries
+                            );
+                            let hint = Some(
+                                "check that the endpoint is up and base_url, model and env OPENAI_API_KEY are right; nothing was stored except journaled answers".into(),
+                            );
+                            // A transport failure keeps reqwest's error as
+                            // the source (kind Http); a bad reply stays Llm.
+                            return Err(match backend.take_transport_error() {
+                                Some(source) => Error::Http {
+                                    message,
+                                    hint,
+                                    source,
+                                },
+                                None => Error::Llm { message, hint },
                             });
                         }
                     }
@@ -342,11 +352,10 @@ pub fn build_backend(opts: &GenerateOptions) -> Result<Arc<dyn Backend>> {
             opts.seed,
             std::time::Duration::from_millis(opts.oracle_latency_ms),
         )?),
-        BackendKind::OpenAi => Arc::new(OpenAiBackend::new(
-            opts.base_url.as_deref(),
-            &opts.model,
-            opts.temperature,
-        )?),
+        BackendKind::OpenAi => Arc::new(
+            OpenAiBackend::new(opts.base_url.as_deref(), &opts.model, opts.temperature)?
+                .with_max_reply_bytes(opts.max_reply_bytes),
+        ),
     })
 }
 
@@ -467,7 +476,9 @@ pub fn generate_graph(
     statement: &str,
     ctx: &Ctx,
 ) -> Result<(Written, GenerateReport)> {
-    super::generate_and_store(engine, name, catalogue, opts, statement, |cat| {
+    let allow = opts.allow_failed;
+    let statement = &super::scrub_statement(statement, opts);
+    super::generate_and_store(engine, name, catalogue, opts, allow, statement, |cat| {
         run_brute_force(engine.store(), cat, opts, ctx)
     })
 }

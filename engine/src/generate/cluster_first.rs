@@ -312,6 +312,18 @@ pub struct ClusterReport {
     pub failures: Vec<String>,
 }
 
+impl super::Completeness for ClusterReport {
+    fn failed_requests(&self) -> u64 {
+        self.phases.iter().map(|p| p.failed).sum()
+    }
+    fn unclassified_pairs(&self) -> u64 {
+        self.pairs_unclassified
+    }
+    fn failure_messages(&self) -> &[String] {
+        &self.failures
+    }
+}
+
 impl ClusterReport {
     /// The phase table: phase, planned, made, replayed, retries, failed, and
     /// a `total` row.
@@ -611,9 +623,17 @@ impl<'a> PhaseRunner<'a> {
                     Err(_) => "no answer within the timeout".into(),
                 };
                 if attempt > policy.retries {
-                    return Err(Error::llm(format!(
-                        "embedding request failed after {attempt} attempts: {err}"
-                    )));
+                    let message =
+                        format!("embedding request failed after {attempt} attempts: {err}");
+                    // A transport failure keeps reqwest's error as source().
+                    return Err(match self.backend.take_transport_error() {
+                        Some(source) => Error::Http {
+                            message,
+                            hint: None,
+                            source,
+                        },
+                        None => Error::llm(message),
+                    });
                 }
                 let wait = policy
                     .backoff_base
@@ -1151,7 +1171,8 @@ pub fn build_cluster_backend(cat: &Catalogue, opts: &ClusterOptions) -> Result<A
     Ok(match g.backend {
         BackendKind::Oracle => Arc::new(super::brute_force::oracle_for(cat, g)?),
         BackendKind::OpenAi => {
-            let b = OpenAiBackend::new(g.base_url.as_deref(), &g.model, g.temperature)?;
+            let b = OpenAiBackend::new(g.base_url.as_deref(), &g.model, g.temperature)?
+                .with_max_reply_bytes(g.max_reply_bytes);
             // Without one, the embedding phase (if any modality is large
             // enough to cluster) stops with an error naming the option.
             Arc::new(match opts.resolved_embedding_model() {
@@ -1186,7 +1207,9 @@ pub fn generate_graph_cluster(
     statement: &str,
     ctx: &Ctx,
 ) -> Result<(Written, ClusterReport)> {
-    super::generate_and_store(engine, name, catalogue, opts, statement, |cat| {
+    let allow = opts.generate.allow_failed;
+    let statement = &super::scrub_statement(statement, &opts.generate);
+    super::generate_and_store(engine, name, catalogue, opts, allow, statement, |cat| {
         run_cluster(engine.store(), cat, opts, ctx)
     })
 }

@@ -61,7 +61,9 @@ pub struct GenerateOptions {
     pub backend: BackendKind,
     /// `reference`: the edge CSV the oracle answers from (required for oracle).
     pub reference: Option<PathBuf>,
-    /// `base_url` (openai); `None` = env OPENAI_BASE_URL.
+    /// `base_url` (openai); `None` = env OPENAI_BASE_URL. Serialized (into
+    /// manifests) without its secrets: userinfo and `key=`/`token=`... values.
+    #[serde(serialize_with = "crate::limits::serialize_redacted_url")]
     pub base_url: Option<String>,
     /// `model`; empty = env `OPENAI_MODEL` (no built-in default: the openai
     /// backend refuses to run without one; the oracle ignores it).
@@ -90,6 +92,15 @@ pub struct GenerateOptions {
     pub primary: PrimaryRule,
     /// `backoff_ms`: first retry wait (doubles each retry, max 30 s); default 500.
     pub backoff_ms: u64,
+    /// `max_wait_s`: the longest `Retry-After` honoured; a server asking for
+    /// longer fails that request at once (re-run later). Default 120.
+    pub max_wait_s: f64,
+    /// `max_reply_bytes`: the largest response body read; a larger one is a
+    /// failed attempt, never journaled. Default 1 MiB.
+    pub max_reply_bytes: u64,
+    /// `allow_failed`: store the graph even when failed batches leave pairs
+    /// unclassified (marked partial). Default false: store nothing, error.
+    pub allow_failed: bool,
 }
 
 /// The `WITH (...)` option names [`GenerateOptions`] understands (for the
@@ -111,6 +122,9 @@ pub const GENERATE_OPTIONS: &[&str] = &[
     "prompt",
     "primary",
     "backoff_ms",
+    "max_wait_s",
+    "max_reply_bytes",
+    "allow_failed",
 ];
 
 impl Default for GenerateOptions {
@@ -132,6 +146,9 @@ impl Default for GenerateOptions {
             prompt: None,
             primary: PrimaryRule::FewerCalls,
             backoff_ms: 500,
+            max_wait_s: 120.0,
+            max_reply_bytes: 1024 * 1024,
+            allow_failed: false,
         }
     }
 }
@@ -200,6 +217,20 @@ impl GenerateOptions {
                 "between 0 and 2",
             );
         }
+        if !(self.max_wait_s.is_finite() && (0.0..=86_400.0).contains(&self.max_wait_s)) {
+            return bad(
+                "max_wait_s",
+                self.max_wait_s.to_string(),
+                "a number of seconds between 0 and 86400",
+            );
+        }
+        if self.max_reply_bytes < 1024 || self.max_reply_bytes > 1 << 30 {
+            return bad(
+                "max_reply_bytes",
+                self.max_reply_bytes.to_string(),
+                "between 1024 and 1073741824 (1 GiB)",
+            );
+        }
         if self.budget == Some(0) {
             return bad("budget", "0".into(), "at least 1 (omit it for no limit)");
         }
@@ -213,6 +244,7 @@ impl GenerateOptions {
             retries: self.retries,
             timeout: std::time::Duration::from_secs_f64(self.timeout_s.clamp(0.001, 86_400.0)),
             backoff_base: std::time::Duration::from_millis(self.backoff_ms),
+            retry_after_max: std::time::Duration::from_secs_f64(self.max_wait_s),
             seed: self.seed,
             ..CallPolicy::default()
         }
@@ -334,27 +366,103 @@ pub struct GenerateReport {
     pub failures: Vec<String>,
 }
 
+/// The statement text as stored in the manifest: without the secrets of
+/// its `base_url` (userinfo, `key=`/`token=`... values).
+pub(crate) fn scrub_statement(statement: &str, opts: &GenerateOptions) -> String {
+    match &opts.base_url {
+        Some(u) => crate::limits::scrub_url_secrets(statement, u),
+        None => statement.to_string(),
+    }
+}
+
+/// How complete a generation run is: failed requests that left pairs
+/// unclassified make the graph partial.
+pub(crate) trait Completeness {
+    /// Requests with no usable answer after their retries.
+    fn failed_requests(&self) -> u64;
+    /// Pairs no answer classified.
+    fn unclassified_pairs(&self) -> u64;
+    /// The first failure messages.
+    fn failure_messages(&self) -> &[String];
+}
+
+impl Completeness for GenerateReport {
+    fn failed_requests(&self) -> u64 {
+        self.failed_batches
+    }
+    fn unclassified_pairs(&self) -> u64 {
+        self.unclassified_pairs
+    }
+    fn failure_messages(&self) -> &[String] {
+        &self.failures
+    }
+}
+
+/// The error of a run whose failed requests left pairs unclassified, when
+/// `allow_failed` is off: nothing is stored, the journal keeps the rest.
+fn incomplete_error(r: &dyn Completeness) -> Error {
+    let first = r
+        .failure_messages()
+        .first()
+        .map(|m| format!("; first failure: {m}"))
+        .unwrap_or_default();
+    Error::Llm {
+        message: format!(
+            "{} request(s) failed after their retries, leaving {} pair(s) unclassified; \
+             no graph version was stored{first}",
+            r.failed_requests(),
+            r.unclassified_pairs()
+        ),
+        hint: Some(
+            "re-run the same statement: every answer received is journaled, so only the failed \
+             requests are sent again; or add allow_failed = true to store the partial graph \
+             (marked partial in its manifest)"
+                .into(),
+        ),
+    }
+}
+
 /// Runs a generation strategy on a stored catalogue and stores the graph as
 /// the next version of `name` in one transaction, with `details.catalogue`,
 /// `details.options` and `details.generate` (the strategy's report) in the
-/// manifest. Shared by BRUTE_FORCE and CLUSTER.
-pub(crate) fn generate_and_store<O: Serialize, R: Serialize>(
+/// manifest. Shared by BRUTE_FORCE and CLUSTER. A run with unclassified
+/// pairs stores nothing (an error) unless `allow_failed`; then the version
+/// is marked `partial` (summary and `details.partial`).
+pub(crate) fn generate_and_store<O: Serialize, R: Serialize + Completeness>(
     engine: &crate::Engine,
     name: &str,
     catalogue: &crate::ObjRef,
     opts: &O,
+    allow_failed: bool,
     statement: &str,
     run: impl FnOnce(&crate::Catalogue) -> Result<(crate::SignedGraph, R)>,
 ) -> Result<(crate::Written, R)> {
     crate::check_name(name)?;
     let (cv, cat) = engine.catalogue(catalogue)?;
     let (g, report) = run(&cat)?;
-    let details = serde_json::json!({
+    let partial = report.failed_requests() > 0 && report.unclassified_pairs() > 0;
+    if partial && !allow_failed {
+        return Err(incomplete_error(&report));
+    }
+    let mut details = serde_json::json!({
         "catalogue": {"name": catalogue.name, "version": cv},
         "options": opts,
         "generate": report,
     });
-    let w = engine.store_graph(name, g, statement, "generated", details)?;
+    let origin = if partial {
+        details["partial"] = serde_json::json!({
+            "failed_requests": report.failed_requests(),
+            "unclassified_pairs": report.unclassified_pairs(),
+        });
+        format!(
+            "generated, PARTIAL ({} failed request(s), {} pair(s) unclassified)",
+            report.failed_requests(),
+            report.unclassified_pairs()
+        )
+    } else {
+        "generated".to_string()
+    };
+    let w = engine.store_graph(name, g, statement, &origin, details)?;
     Ok((w, report))
 }
 

@@ -89,6 +89,14 @@ pub trait Backend: Send + Sync {
     /// Answers one request with the reply text.
     fn complete<'a>(&'a self, req: &'a Request) -> BoxFuture<'a, Result<String, CallError>>;
 
+    /// The transport error (connection refused, TLS, proxy...) of an HTTP
+    /// backend's most recent request, if that request failed on the
+    /// transport, taken out, so a run that stops because nothing
+    /// works can keep it as its error's `source()`. `None` by default.
+    fn take_transport_error(&self) -> Option<reqwest::Error> {
+        None
+    }
+
     /// Embeds texts (one vector per input). Backends without embeddings
     /// answer `Fatal`.
     fn embed<'a>(
@@ -135,17 +143,23 @@ pub struct OpenAiBackend {
     client: reqwest::Client,
     url: String,
     embeddings_url: String,
+    /// The base URL as given (it may hold secrets: see [`Self::scrub`]).
+    base: String,
     model: String,
     embedding_model: Option<String>,
     temperature: f64,
     /// From env `OPENAI_API_KEY`; memory only.
     key: Option<String>,
+    /// The largest response body read (larger: a failed attempt).
+    max_reply_bytes: u64,
+    /// The last error of `send()` ([`Backend::take_transport_error`]).
+    last_transport: std::sync::Mutex<Option<reqwest::Error>>,
 }
 
 impl std::fmt::Debug for OpenAiBackend {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("OpenAiBackend")
-            .field("url", &self.url)
+            .field("url", &crate::limits::redact_url(&self.url))
             .field("model", &self.model)
             .field("temperature", &self.temperature)
             .field("key", &self.key.as_ref().map(|_| "<set>"))
@@ -184,12 +198,7 @@ impl OpenAiBackend {
                 });
             }
         };
-        if !(base.starts_with("http://") || base.starts_with("https://")) {
-            return Err(Error::Llm {
-                message: format!("base_url '{base}' is not an http(s) URL"),
-                hint: Some("write it like 'http://127.0.0.1:8080/v1'".into()),
-            });
-        }
+        check_base_url(&base)?;
         let model = resolve_model_with(model, env).ok_or_else(missing_model)?;
         if !(0.0..=2.0).contains(&temperature) {
             return Err(Error::invalid(format!(
@@ -203,13 +212,50 @@ impl OpenAiBackend {
             .map_err(|e| Error::http("cannot build the HTTP client", e))?;
         Ok(OpenAiBackend {
             client,
-            url: format!("{base}/chat/completions"),
-            embeddings_url: format!("{base}/embeddings"),
+            url: endpoint(&base, "chat/completions"),
+            embeddings_url: endpoint(&base, "embeddings"),
+            base,
             model,
             embedding_model: None,
             temperature,
             key,
+            max_reply_bytes: 1024 * 1024,
+            last_transport: std::sync::Mutex::new(None),
         })
+    }
+
+    /// Caps the response bodies read (default 1 MiB).
+    pub fn with_max_reply_bytes(mut self, n: u64) -> OpenAiBackend {
+        self.max_reply_bytes = n;
+        self
+    }
+
+    /// Reads a response body, refusing more than `max_reply_bytes` (checked
+    /// against Content-Length first, then while reading).
+    async fn read_body(&self, mut resp: reqwest::Response) -> Result<String, CallError> {
+        let max = self.max_reply_bytes;
+        let too_big = |n: String| CallError::Transient {
+            message: format!(
+                "the reply is larger than max_reply_bytes = {max} ({n}); it is dropped, not journaled"
+            ),
+            retry_after: None,
+        };
+        if let Some(n) = resp.content_length().filter(|n| *n > max) {
+            return Err(too_big(format!("Content-Length {n}")));
+        }
+        let mut body: Vec<u8> = Vec::new();
+        loop {
+            let chunk = resp.chunk().await.map_err(|e| CallError::Transient {
+                message: self.scrub(format!("reading the response failed: {}", error_chain(&e))),
+                retry_after: None,
+            })?;
+            let Some(chunk) = chunk else { break };
+            if body.len() as u64 + chunk.len() as u64 > max {
+                return Err(too_big(format!("more than {max} bytes received")));
+            }
+            body.extend_from_slice(&chunk);
+        }
+        Ok(String::from_utf8_lossy(&body).into_owned())
     }
 
     /// The journal identity of a client for `model` at `temperature`.
@@ -222,8 +268,10 @@ impl OpenAiBackend {
         &self.url
     }
 
-    /// Removes the key from any text that might echo it.
+    /// Removes the key, and the secrets of the base URL (userinfo, `key=`
+    /// values...), from any text that might echo them.
     fn scrub(&self, s: String) -> String {
+        let s = crate::limits::scrub_url_secrets(&s, &self.base);
         match &self.key {
             Some(k) if k.len() >= 4 => s.replace(k.as_str(), "<redacted>"),
             _ => s,
@@ -240,10 +288,28 @@ impl OpenAiBackend {
         if let Some(k) = &self.key {
             rb = rb.bearer_auth(k);
         }
-        let resp = rb.send().await.map_err(|e| CallError::Transient {
-            message: self.scrub(error_chain(&e)),
-            retry_after: None,
-        })?;
+        let resp = match rb.send().await {
+            Ok(r) => {
+                // The transport works: an older error is no longer the story.
+                self.last_transport
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .take();
+                r
+            }
+            Err(e) => {
+                let message = self.scrub(error_chain(&e));
+                // reqwest's error names the URL, never the key (a header).
+                *self
+                    .last_transport
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner()) = Some(e);
+                return Err(CallError::Transient {
+                    message,
+                    retry_after: None,
+                });
+            }
+        };
         let status = resp.status();
         // Retry-After in seconds; an HTTP-date is ignored (backoff applies).
         let retry_after = resp
@@ -253,10 +319,7 @@ impl OpenAiBackend {
             .and_then(|v| v.trim().parse::<f64>().ok())
             .filter(|s| s.is_finite() && *s >= 0.0)
             .map(Duration::from_secs_f64);
-        let text = resp.text().await.map_err(|e| CallError::Transient {
-            message: self.scrub(format!("reading the response failed: {}", error_chain(&e))),
-            retry_after: None,
-        })?;
+        let text = self.read_body(resp).await?;
         if !status.is_success() {
             let message = self.scrub(format!(
                 "{url} answered HTTP {status}: {}",
@@ -354,6 +417,36 @@ impl OpenAiBackend {
     }
 }
 
+/// `base` + `/tail`, keeping a query string of `base` at the end.
+fn endpoint(base: &str, tail: &str) -> String {
+    match base.split_once('?') {
+        Some((path, query)) => format!("{}/{tail}?{query}", path.trim_end_matches('/')),
+        None => format!("{base}/{tail}"),
+    }
+}
+
+/// Checks a base URL up front: it parses (a port over 65535 does not), its
+/// scheme is http or https (any case), it has a host. Errors never show its
+/// secrets.
+fn check_base_url(base: &str) -> Result<()> {
+    let shown = crate::limits::excerpt(&crate::limits::redact_url(base));
+    let bad = |why: String| Error::Llm {
+        message: format!("base_url '{shown}' is not a usable URL: {why}"),
+        hint: Some("write it like 'http://127.0.0.1:8080/v1'".into()),
+    };
+    let u = reqwest::Url::parse(base).map_err(|e| bad(e.to_string()))?;
+    if !matches!(u.scheme(), "http" | "https") {
+        return Err(bad(format!(
+            "the scheme is '{}', not http or https",
+            u.scheme()
+        )));
+    }
+    if u.host_str().is_none_or(str::is_empty) {
+        return Err(bad("it has no host".into()));
+    }
+    Ok(())
+}
+
 fn error_chain(e: &dyn std::error::Error) -> String {
     let mut s = e.to_string();
     let mut src = e.source();
@@ -379,6 +472,13 @@ impl Backend for OpenAiBackend {
 
     fn journal_identity(&self) -> String {
         OpenAiBackend::identity_for(&self.model, self.temperature)
+    }
+
+    fn take_transport_error(&self) -> Option<reqwest::Error> {
+        self.last_transport
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .take()
     }
 
     fn complete<'a>(&'a self, req: &'a Request) -> BoxFuture<'a, Result<String, CallError>> {
@@ -666,7 +766,16 @@ mod tests {
     #[test]
     fn openai_needs_an_url() {
         let e = OpenAiBackend::new(Some("ftp://x"), "m", 0.1).unwrap_err();
-        assert!(e.to_string().contains("not an http"));
+        assert!(e.to_string().contains("not http or https"), "{e}");
+        let e = OpenAiBackend::new(Some("http://127.0.0.1:99999/v1"), "m", 0.1).unwrap_err();
+        assert!(e.to_string().contains("invalid port number"), "{e}");
+        let e = OpenAiBackend::new(Some("http://bob:hunter2@[::1/v1"), "m", 0.1).unwrap_err();
+        assert!(!e.to_string().contains("hunter2"), "{e}");
+        let b = OpenAiBackend::new(Some("HTTP://127.0.0.1:9/v1"), "m", 0.1).unwrap();
+        assert_eq!(b.url(), "HTTP://127.0.0.1:9/v1/chat/completions");
+        let b = OpenAiBackend::new(Some("http://u:pw12@127.0.0.1:9/v1?key=k3y"), "m", 0.1).unwrap();
+        let dbg = format!("{b:?}");
+        assert!(!dbg.contains("pw12") && !dbg.contains("k3y"), "{dbg}");
         let b = OpenAiBackend::new(Some("http://127.0.0.1:9/v1/"), "m", 0.1).unwrap();
         assert_eq!(b.url(), "http://127.0.0.1:9/v1/chat/completions");
     }

@@ -7,13 +7,16 @@
 //!   parser refuses it). It is retried up to `retries` times, waiting an
 //!   exponential backoff (`backoff_base * 2^k`, capped at `backoff_max`) with
 //!   jitter (50-100% of that), or the server's `Retry-After` when it is
-//!   longer (capped at `retry_after_max`).
+//!   longer. A `Retry-After` above `retry_after_max` (GENERATE's
+//!   `max_wait_s`) fails the request at once: waiting is never unbounded.
 //! * Every attempt, first or retry, is a CALL for the budget: a budget of N
 //!   means at most N HTTP requests.
 //! * A rejected request (other 4xx) fails its batch at once; a fatal one
 //!   (401/403/404) stops the run. A failed batch does not stop the run.
 //! * Outcomes are handed to the caller one at a time, in completion order,
 //!   on the driving task (so the caller can journal each before the next).
+//!   A usable reply received while the run is stopping (after an error) is
+//!   still handed over, so it is journaled rather than lost.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -63,7 +66,7 @@ impl Default for CallPolicy {
             timeout: Duration::from_secs(60),
             backoff_base: Duration::from_millis(500),
             backoff_max: Duration::from_secs(30),
-            retry_after_max: Duration::from_secs(300),
+            retry_after_max: Duration::from_secs(120),
             seed: 0,
         }
     }
@@ -221,7 +224,10 @@ async fn one<T: Send + 'static>(
         attempts += 1;
         retry_after = None;
         let call = tokio::time::timeout(policy.timeout, backend.complete(&req));
+        // Biased: a reply that is already there is taken, even when the run
+        // is stopping at the same moment (it is then handed over and journaled).
         let res = tokio::select! {
+            biased;
             r = call => r,
             _ = wait_stop(&stop) => return TaskEnd::Outcome(Outcome::Unfinished { attempts }),
         };
@@ -236,6 +242,17 @@ async fn one<T: Send + 'static>(
                 message,
                 retry_after: ra,
             })) => {
+                if let Some(ra) = ra.filter(|ra| *ra > policy.retry_after_max) {
+                    return TaskEnd::Outcome(Outcome::Failed {
+                        attempts,
+                        error: format!(
+                            "the server asks to wait {} s (Retry-After), more than max_wait_s = \
+                             {} s: not retried (re-run later, or raise max_wait_s); {message}",
+                            ra.as_secs_f64(),
+                            policy.retry_after_max.as_secs_f64()
+                        ),
+                    });
+                }
                 last_error = message;
                 retry_after = ra;
             }
@@ -320,11 +337,15 @@ pub async fn run_calls<T: Send + 'static>(
         };
         match end {
             (i, TaskEnd::Outcome(o)) => {
-                if first_err.is_none()
-                    && let Err(e) = on_outcome(i, o)
-                {
-                    stop.store(true, Ordering::SeqCst);
-                    first_err = Some(e);
+                if first_err.is_none() {
+                    if let Err(e) = on_outcome(i, o) {
+                        stop.store(true, Ordering::SeqCst);
+                        first_err = Some(e);
+                    }
+                } else if matches!(o, Outcome::Done { .. }) {
+                    // A reply received while the run stops is still handed
+                    // over (journaled): it was paid for.
+                    let _ = on_outcome(i, o);
                 }
             }
             (i, TaskEnd::Fatal(m)) => {
@@ -346,5 +367,75 @@ pub async fn run_calls<T: Send + 'static>(
     match first_err {
         Some(e) => Err(e),
         None => Ok(()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::llm::backend::{BoxFuture, Task};
+
+    /// Answers every request after 20 ms, counting the replies it gave.
+    struct Slow(Arc<AtomicU64>);
+
+    impl Backend for Slow {
+        fn name(&self) -> &'static str {
+            "slow"
+        }
+        fn journal_identity(&self) -> String {
+            "slow".into()
+        }
+        fn complete<'a>(&'a self, _req: &'a Request) -> BoxFuture<'a, Result<String, CallError>> {
+            Box::pin(async {
+                tokio::time::sleep(Duration::from_millis(20)).await;
+                self.0.fetch_add(1, Ordering::SeqCst);
+                Ok("reply".to_string())
+            })
+        }
+    }
+
+    #[test]
+    fn replies_received_while_stopping_are_still_handed_over() {
+        let requests: Vec<Arc<Request>> = (0..5)
+            .map(|i| {
+                Arc::new(Request {
+                    task: Task::ClassifySigns {
+                        primary_modality: "m".into(),
+                        primary_value: format!("v{i}"),
+                        target_modality: "t".into(),
+                        targets: vec!["x".into()],
+                    },
+                    prompt: format!("p{i}"),
+                })
+            })
+            .collect();
+        let parse: Parser<()> = Arc::new(|_: &Request, _: &str| Ok(()));
+        let policy = CallPolicy {
+            workers: 5,
+            ..CallPolicy::default()
+        };
+        let meter = Arc::new(Meter::new(None));
+        let mut handed = 0u64;
+        let replied = Arc::new(AtomicU64::new(0));
+        let rt = new_runtime().unwrap();
+        let r = rt.block_on(run_calls(
+            Arc::new(Slow(replied.clone())),
+            requests,
+            parse,
+            &policy,
+            meter.clone(),
+            Arc::new(AtomicBool::new(false)),
+            |_, o| {
+                if matches!(o, Outcome::Done { .. }) {
+                    handed += 1;
+                }
+                // The caller stops the run at the first outcome.
+                Err(Error::invalid("stop"))
+            },
+        ));
+        assert!(r.is_err());
+        let replied = replied.load(Ordering::SeqCst);
+        assert!(replied > 1, "several calls were answered together");
+        assert_eq!(handed, replied, "every received reply was handed over");
     }
 }

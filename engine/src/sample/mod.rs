@@ -41,6 +41,7 @@
 mod anneal;
 mod boxes;
 mod dataset;
+pub mod limits;
 mod options;
 mod quality;
 
@@ -353,6 +354,7 @@ const MAX_DISTINCT_ROUNDS: u32 = 64;
 /// Runs SAMPLE on a graph without a store (what benchmarks measure).
 pub fn sample(g: &SignedGraph, spec: &SampleSpec, ctx: &Ctx) -> Result<(Dataset, SampleReport)> {
     spec.validate()?;
+    limits::check_memory(spec)?;
     let slots = resolve_types(g, &spec.types)?;
     let k = slots.len();
     let mut weights = vec![0i32; k * k];
