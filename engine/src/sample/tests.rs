@@ -364,6 +364,28 @@ fn infeasible_box_fails_naming_the_label_and_stores_nothing() {
 }
 
 #[test]
+fn unreachable_part_outside_an_overlap_names_both_labels() {
+    let (g, _) = random_graph(&SIZES, 0.19, 0.21, 1);
+    // `dream` keeps room on the fraction lattice (pos_frac > 0.96) but the
+    // graph cannot reach it.
+    let labels = vec![
+        LabelSpec::new("fine", 10).pos(0.0, 0.96),
+        LabelSpec::new("dream", 10).pos(0.95, 1.0).neg(0.0, 0.01),
+    ];
+    let mut sp = spec(report_types(), labels, 1);
+    sp.options.max_iters = 300;
+    sp.options.retries = 1;
+    let err = sample(&g, &sp, &Ctx::default()).unwrap_err();
+    let msg = format!("{err} / {}", err.hint().unwrap_or(""));
+    assert!(msg.contains("label 'dream' cannot be filled"), "{msg}");
+    assert!(
+        msg.contains("outside the overlapping box of label 'fine' (pos_frac IN [0, 0.96]"),
+        "{msg}"
+    );
+    assert!(msg.contains("DIAGNOSE"), "{msg}");
+}
+
+#[test]
 fn bad_specs_are_rejected_before_any_work() {
     let (g, _) = random_graph(&[3, 3], 0.3, 0.3, 1);
     let ctx = Ctx::default();
