@@ -206,3 +206,29 @@ fn secrets_in_base_url_are_never_stored_or_shown() {
     assert!(e.contains("HTTP 400"), "{e}");
     assert!(!e.contains("hunter22") && !e.contains("sk-live-777"), "{e}");
 }
+
+#[test]
+fn malformed_base_urls_are_refused_up_front_even_by_explain() {
+    let (_server, db, _dir) = setup();
+    for (url, why) in [
+        ("http://127.0.0.1:99999/v1", "invalid port number"),
+        ("ftp://127.0.0.1/v1", "not http or https"),
+        ("http://u:topsecret@[::1/v1", "not a usable URL"),
+    ] {
+        let e = db
+            .execute(&format!(
+                "EXPLAIN GENERATE GRAPH g FROM c USING BRUTE_FORCE \
+                 WITH (backend = 'openai', base_url = '{url}', model = 'm');"
+            ))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains(why), "{url}: {e}");
+        assert!(!e.contains("topsecret"), "{e}");
+    }
+    // Upper-case schemes are fine.
+    db.execute(
+        "EXPLAIN GENERATE GRAPH g FROM c USING BRUTE_FORCE \
+         WITH (backend = 'openai', base_url = 'HTTP://127.0.0.1:9/v1', model = 'm');",
+    )
+    .unwrap();
+}
