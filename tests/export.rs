@@ -13,9 +13,7 @@ use arrow_schema::DataType;
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use valence::{Database, DatasetFormat, ExportOptions, GraphFormat, Split};
 
-use crate::common::{stderr, stdout, valence};
-
-type Node = (String, String);
+use crate::common::{Node, edge_signs, naive_fractions, stderr, stdout, valence};
 
 /// A catalogue whose values contain `|`, `,`, `"` and `\`.
 const ODD_CATALOGUE: &str = "modality,value
@@ -47,49 +45,12 @@ fn odd_dataset(dir: &Path) -> (Database, PathBuf) {
     db.import_graph("g", &edges, Some("c")).unwrap();
     db.execute(
         "SAMPLE 60 FROM g TYPES (brand [1,2], audience [1,2], platform [1,1])
-           LABEL x COUNT 30 WHERE pos_frac IN [0, 1]
-           LABEL y COUNT 30 WHERE pos_frac IN [0, 1]
+           LABEL x COUNT 30 WHERE pos_frac IN [0, 0]
+           LABEL y COUNT 30 WHERE pos_frac IN [0.01, 1]
            WITH (distinct = false, noise = 0.2, seed = 5) INTO odd;",
     )
     .unwrap();
     (db, edges)
-}
-
-/// Signs by (node, node), both orientations, read with a plain CSV reader.
-fn edge_signs(path: &Path) -> HashMap<(Node, Node), char> {
-    let mut out = HashMap::new();
-    for rec in csv::Reader::from_path(path).unwrap().records() {
-        let r = rec.unwrap();
-        let (sm, tm) = r[2].split_once("_to_").unwrap();
-        let a = (sm.to_string(), r[0].to_string());
-        let b = (tm.to_string(), r[1].to_string());
-        let s = r[3].chars().next().unwrap();
-        out.insert((a.clone(), b.clone()), s);
-        out.insert((b, a), s);
-    }
-    out
-}
-
-/// (pos_frac, neg_frac) of a node set, recounted pair by pair.
-fn recount(nodes: &[Node], signs: &HashMap<(Node, Node), char>) -> (f64, f64) {
-    let (mut pairs, mut pos, mut neg) = (0u64, 0u64, 0u64);
-    for i in 0..nodes.len() {
-        for j in i + 1..nodes.len() {
-            if nodes[i].0 == nodes[j].0 {
-                continue;
-            }
-            pairs += 1;
-            match signs.get(&(nodes[i].clone(), nodes[j].clone())) {
-                Some('+') => pos += 1,
-                Some('-') => neg += 1,
-                _ => {}
-            }
-        }
-    }
-    if pairs == 0 {
-        return (0.0, 0.0);
-    }
-    (pos as f64 / pairs as f64, neg as f64 / pairs as f64)
 }
 
 /// One exported row, however it was read.
@@ -266,7 +227,7 @@ fn every_format_reads_back_the_same_rows_with_recounted_fractions() {
             // Full precision: the exported fractions equal the recount exactly.
             assert_eq!(
                 r.fractions,
-                Some(recount(&r.nodes(), &signs)),
+                Some(naive_fractions(&r.nodes(), &signs)),
                 "{name} {r:?}"
             );
             let (sampled, flag) = r.clean.clone().unwrap();
@@ -424,6 +385,32 @@ fn a_failing_split_writes_no_part() {
 }
 
 #[test]
+fn split_into_a_device_is_refused_and_writes_nothing_beside_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let (db, _) = odd_dataset(dir.path());
+    let node = dir.path().join("null");
+    let st = std::process::Command::new("mknod")
+        .arg(&node)
+        .args(["c", "1", "3"])
+        .status()
+        .unwrap();
+    assert!(st.success(), "mknod (tests run as root)");
+    let options = ExportOptions {
+        format: Some(valence::DatasetFormat::Jsonl),
+        split: Some(Split::new(&[("a", 0.5), ("b", 0.5)])),
+        ..Default::default()
+    };
+    let err = db.export_dataset("odd", &node, &options).unwrap_err();
+    assert!(err.to_string().contains("not a regular file"), "{err}");
+    let mut names: Vec<String> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().to_string())
+        .collect();
+    names.sort();
+    assert!(!names.iter().any(|n| n.starts_with("null.")), "{names:?}");
+}
+
+#[test]
 fn graph_edge_list_as_parquet_reads_back() {
     let dir = tempfile::tempdir().unwrap();
     let db = Database::in_memory().unwrap();
@@ -510,8 +497,8 @@ fn db_with_dataset(dir: &Path) -> String {
         "LOAD CATALOGUE c FROM 'tests/data/tiny_catalogue.csv';
          IMPORT GRAPH g FROM 'tests/data/tiny_edges.csv' CATALOGUE c;
          SAMPLE 20 FROM g TYPES (brand [1,1], audience [1,2])
-           LABEL a COUNT 10 WHERE pos_frac IN [0, 1]
-           LABEL b COUNT 10 WHERE pos_frac IN [0, 1] WITH (distinct = false) INTO d;",
+           LABEL a COUNT 10 WHERE pos_frac IN [0, 0]
+           LABEL b COUNT 10 WHERE pos_frac IN [0.01, 1] WITH (distinct = false) INTO d;",
     ]);
     assert!(o.status.success(), "{}", stderr(&o));
     db

@@ -17,6 +17,7 @@ const KEYWORDS: &[&str] = &[
     "CLUSTER",
     "COMPARE",
     "COUNT",
+    "DATABASE",
     "DATASET",
     "DATASETS",
     "DESCRIBE",
