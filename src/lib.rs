@@ -29,6 +29,8 @@
 //! with one or more [`Table`]s. The engine's typed API is re-exported as
 //! [`engine`].
 
+#![forbid(unsafe_code)]
+
 mod error;
 mod typed;
 

@@ -23,7 +23,8 @@ use valence_engine::generate::{
 };
 use valence_engine::llm::{Backend, BoxFuture, CallError, OracleBackend, Request};
 use valence_engine::store::{Kind, ObjRef};
-use valence_engine::{Catalogue, Ctx, Engine, Error, read_edges_csv, synth};
+use valence_engine::{Catalogue, Ctx, Engine, Error, read_edges_csv};
+use valence_synth as synth;
 
 use crate::common::root;
 

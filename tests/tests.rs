@@ -7,6 +7,7 @@ mod cluster_gen;
 mod common;
 mod dataset_check;
 mod export;
+mod fixture_shapes;
 mod hardening;
 mod hardening_llm;
 mod llm;
