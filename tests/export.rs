@@ -424,6 +424,32 @@ fn a_failing_split_writes_no_part() {
 }
 
 #[test]
+fn split_into_a_device_is_refused_and_writes_nothing_beside_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let (db, _) = odd_dataset(dir.path());
+    let node = dir.path().join("null");
+    let st = std::process::Command::new("mknod")
+        .arg(&node)
+        .args(["c", "1", "3"])
+        .status()
+        .unwrap();
+    assert!(st.success(), "mknod (tests run as root)");
+    let options = ExportOptions {
+        format: Some(valence::DatasetFormat::Jsonl),
+        split: Some(Split::new(&[("a", 0.5), ("b", 0.5)])),
+        ..Default::default()
+    };
+    let err = db.export_dataset("odd", &node, &options).unwrap_err();
+    assert!(err.to_string().contains("not a regular file"), "{err}");
+    let mut names: Vec<String> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().to_string())
+        .collect();
+    names.sort();
+    assert!(!names.iter().any(|n| n.starts_with("null.")), "{names:?}");
+}
+
+#[test]
 fn graph_edge_list_as_parquet_reads_back() {
     let dir = tempfile::tempdir().unwrap();
     let db = Database::in_memory().unwrap();
@@ -611,4 +637,33 @@ fn shell_split_error_points_at_the_clause() {
             .find("SPLIT"),
         "{err}"
     );
+}
+
+#[test]
+fn export_with_params_takes_any_path_and_split_fractions() {
+    use valence::Param;
+    let dir = tempfile::tempdir().unwrap();
+    let (db, _) = odd_dataset(dir.path());
+    let path = dir.path().join("it's; a test.jsonl");
+    let params = [
+        Param::Str(path.to_str().unwrap().to_string()),
+        Param::Float(0.75),
+        Param::Float(0.25),
+        Param::Int(3),
+    ];
+    let r = db
+        .execute_with_params(
+            "EXPORT DATASET odd TO ? SPLIT (train ?, test ?) SEED ? WITH (fractions = true);",
+            &params,
+        )
+        .unwrap();
+    let t = r[0].table();
+    assert_eq!(t.get(0, "part").and_then(|v| v.as_str()), Some("train"));
+    assert_eq!(t.get(1, "part").and_then(|v| v.as_str()), Some("test"));
+    let train = read(&dir.path().join("it's; a test.train.jsonl"));
+    let test = read(&dir.path().join("it's; a test.test.jsonl"));
+    assert_eq!(train.len() + test.len(), 60);
+    let x = label_counts(&test)["x"];
+    assert!(x == 7 || x == 8, "30 x 0.25 = 7.5 rows of x: {x}");
+    assert!(train[0].fractions.is_some());
 }

@@ -452,3 +452,65 @@ fn huge_numbers_in_a_box_are_printed_compactly() {
     assert_eq!(Value::Interval(0.125, 1.0).display(), "[0.125, 1]");
     assert_eq!(Value::Interval(1e-9, 0.3).display(), "[1e-9, 0.3]");
 }
+
+#[test]
+fn the_shell_quotes_a_huge_statement_line_short() {
+    let dir = tempfile::tempdir().unwrap();
+    let script = write(
+        dir.path(),
+        "big.vql",
+        &format!(
+            "LOAD CATALOGUE c FROM '/nonexistent/{}';\n",
+            "d".repeat(1_000_000)
+        ),
+    );
+    let out = crate::common::valence(&[script.to_str().unwrap()]);
+    let err = crate::common::stderr(&out);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(err.len() < 2000, "{} bytes of error", err.len());
+    assert!(
+        err.contains("big.vql:1:23") && err.contains("characters)"),
+        "{err}"
+    );
+    assert!(err.contains("^^^^"), "{err}");
+}
+
+#[test]
+fn a_damaged_journal_reply_is_reported_and_asked_again() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("j.vdb");
+    let generate = "GENERATE GRAPH g FROM small USING BRUTE_FORCE \
+               WITH (backend = 'oracle', reference = 'fixtures/small/edges.csv');";
+    {
+        let db = Database::open(&path).unwrap();
+        db.execute("LOAD CATALOGUE small FROM 'fixtures/small/catalogue.csv';")
+            .unwrap();
+        db.execute(generate).unwrap();
+    }
+    let flipped = flip_inside(&path, b"\"3\": \"+\"");
+    assert!(flipped > 0);
+    let db = Database::open(&path).unwrap();
+    let rows = check_rows(&db);
+    let damaged = rows
+        .iter()
+        .filter(|r| r.0 == "journal" && !r.1.is_empty() && r.3 == "corrupt")
+        .count();
+    assert_eq!(damaged, flipped, "{rows:?}");
+    assert_eq!(
+        rows.last().unwrap().3,
+        "corrupt",
+        "the journal row sums it up"
+    );
+    // The graph itself is intact; a re-run asks only for the damaged replies.
+    let r = db.execute(generate).unwrap();
+    let t = r[0].table();
+    assert_eq!(
+        t.get(0, "calls_made").and_then(|v| v.as_i64()),
+        Some(damaged as i64)
+    );
+    assert_eq!(
+        db.graph("g@1").unwrap().edge_counts(),
+        db.graph("g@2").unwrap().edge_counts()
+    );
+    assert!(check_rows(&db).iter().all(|r| r.3 == "ok"));
+}

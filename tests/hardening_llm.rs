@@ -196,13 +196,45 @@ fn secrets_in_base_url_are_never_stored_or_shown() {
     );
     // An error that names the URL does not show them either.
     server.script(vec![Fault::Status(400); 4]);
-    let e = db
-        .execute(&format!(
-            "GENERATE GRAPH h FROM c USING BRUTE_FORCE WITH (backend = 'openai', \
-             base_url = '{url}', model = 'other');"
-        ))
-        .unwrap_err()
-        .to_string();
+    let stmt = format!(
+        "GENERATE GRAPH h FROM c USING BRUTE_FORCE WITH (backend = 'openai', \
+         base_url = '{url}', model = 'other');"
+    );
+    let err = db.execute(&stmt).unwrap_err();
+    let e = err.to_string();
     assert!(e.contains("HTTP 400"), "{e}");
     assert!(!e.contains("hunter22") && !e.contains("sk-live-777"), "{e}");
+    // Nor does the statement line the shell echoes above the caret.
+    let shown = err.render(&stmt, "<command>");
+    assert!(shown.contains("<command>:1:"), "{shown}");
+    assert!(
+        !shown.contains("hunter22") && !shown.contains("sk-live-777"),
+        "{shown}"
+    );
+}
+
+#[test]
+fn malformed_base_urls_are_refused_up_front_even_by_explain() {
+    let (_server, db, _dir) = setup();
+    for (url, why) in [
+        ("http://127.0.0.1:99999/v1", "invalid port number"),
+        ("ftp://127.0.0.1/v1", "not http or https"),
+        ("http://u:topsecret@[::1/v1", "not a usable URL"),
+    ] {
+        let e = db
+            .execute(&format!(
+                "EXPLAIN GENERATE GRAPH g FROM c USING BRUTE_FORCE \
+                 WITH (backend = 'openai', base_url = '{url}', model = 'm');"
+            ))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains(why), "{url}: {e}");
+        assert!(!e.contains("topsecret"), "{e}");
+    }
+    // Upper-case schemes are fine.
+    db.execute(
+        "EXPLAIN GENERATE GRAPH g FROM c USING BRUTE_FORCE \
+         WITH (backend = 'openai', base_url = 'HTTP://127.0.0.1:9/v1', model = 'm');",
+    )
+    .unwrap();
 }

@@ -99,6 +99,9 @@ impl DslError {
         let mut out = format!("error: {}", self.message);
         if let Some(sp) = self.span {
             let line_text = src.lines().nth(sp.line.saturating_sub(1)).unwrap_or("");
+            // Same length: the caret stays under the fault.
+            let masked = valence_engine::limits::mask_url_secrets(line_text);
+            let line_text = masked.as_str();
             let gutter = sp.line.to_string().len();
             let pad = " ".repeat(gutter);
             // Caret width: the span on its first line, at least 1.
@@ -117,12 +120,13 @@ impl DslError {
                 .get(line_start..sp.start)
                 .map(|s| s.chars().count())
                 .unwrap_or(0);
+            let (shown, col_chars, width) = clip_line(line_text, col_chars, width);
             out.push_str(&format!(
                 "\n{pad}--> {origin}:{}:{}\n{pad} |\n{} | {}\n{pad} | {}{}",
                 sp.line,
                 sp.col,
                 sp.line,
-                line_text,
+                shown,
                 " ".repeat(col_chars),
                 "^".repeat(width)
             ));
@@ -134,6 +138,32 @@ impl DslError {
         }
         out
     }
+}
+
+/// Most characters of a source line an error shows (the line is cut
+/// around the caret, with `…` where text was left out).
+const SHOWN_CHARS: usize = 200;
+
+/// Cuts a long source line to a window around the caret; returns the text
+/// shown and the caret's column and width within it.
+fn clip_line(line: &str, col: usize, width: usize) -> (String, usize, usize) {
+    let total = line.chars().count();
+    if total <= SHOWN_CHARS {
+        return (line.to_string(), col, width);
+    }
+    let width = width.min(SHOWN_CHARS / 2);
+    let start = col.saturating_sub(SHOWN_CHARS / 4);
+    let end = (start + SHOWN_CHARS).min(total);
+    let mut shown: String = line.chars().skip(start).take(end - start).collect();
+    let mut caret_col = col - start;
+    if start > 0 {
+        shown.insert(0, '…');
+        caret_col += 1;
+    }
+    if end < total {
+        shown.push_str(&format!("… ({total} characters)"));
+    }
+    (shown, caret_col, width)
 }
 
 /// One line: the message and where (`line:col`); the hint is

@@ -93,6 +93,7 @@ impl std::fmt::Display for ErrorKind {
 pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
 
 const LOCKED_HINT: &str = "close the other valence session, or open another file";
+const CANCELLED_HINT: &str = "re-run the statement; a cancelled GENERATE keeps the LLM answers it journaled and resumes from them";
 const CORRUPT_HINT: &str = "restore the file from a backup, or DROP the object version and create it \
      again; CHECK DATABASE lists every damaged object";
 const ALREADY_OPEN_HINT: &str =
@@ -158,9 +159,7 @@ pub enum Error {
     #[error("database {} is already open in this process", .path.display())]
     AlreadyOpen { path: PathBuf },
     /// A statement was cancelled (Ctrl-C); nothing was written.
-    #[error(
-        "cancelled; no new version was written (LLM answers already journaled are kept: re-run to resume)"
-    )]
+    #[error("cancelled; nothing of this statement was stored")]
     Cancelled,
     /// Not implemented yet (named statement or feature).
     #[error("{0} is not implemented yet")]
@@ -220,6 +219,7 @@ impl Error {
             Error::Locked { .. } => Some(LOCKED_HINT),
             Error::AlreadyOpen { .. } => Some(ALREADY_OPEN_HINT),
             Error::Corrupt { .. } => Some(CORRUPT_HINT),
+            Error::Cancelled => Some(CANCELLED_HINT),
             _ => None,
         }
     }
@@ -338,6 +338,18 @@ mod tests {
         assert!(!l.to_string().contains('\n'));
         assert!(l.hint().unwrap().contains("close the other"));
         assert_eq!(l.kind().code(), "locked");
+    }
+
+    #[test]
+    fn cancelled_fits_every_statement_and_only_the_hint_mentions_the_journal() {
+        let c = Error::Cancelled;
+        assert_eq!(
+            c.to_string(),
+            "cancelled; nothing of this statement was stored"
+        );
+        assert!(!c.to_string().contains("LLM"));
+        assert!(c.hint().unwrap().contains("GENERATE"));
+        assert_eq!(c.kind(), ErrorKind::Cancelled);
     }
 
     #[test]

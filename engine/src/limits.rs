@@ -210,9 +210,46 @@ pub fn scrub_url_secrets(text: &str, url: &str) -> String {
     t
 }
 
+/// `text` with the secrets of every URL in it (see [`url_secrets`]) masked by
+/// `*`, one per character: the statement line an error echoes keeps its
+/// length, so the caret under it stays aligned.
+pub fn mask_url_secrets(text: &str) -> String {
+    let mut out = text.to_string();
+    let mut from = 0;
+    while let Some(i) = text[from..].find("://") {
+        let at = from + i;
+        let start = text[..at]
+            .rfind(|c: char| !(c.is_ascii_alphanumeric() || "+.-".contains(c)))
+            .map_or(0, |j| j + 1);
+        let end = text[at..]
+            .find(|c: char| c.is_whitespace() || "'\"(),;".contains(c))
+            .map_or(text.len(), |j| at + j);
+        for secret in url_secrets(&text[start..end]) {
+            out = out.replace(&secret, &"*".repeat(secret.chars().count()));
+        }
+        from = end.max(at + 3);
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn secrets_in_echoed_text_are_masked_in_place() {
+        let line = "WITH (base_url = 'https://bob:hunter2@h/v1?key=abc123&x=1', model = 'm') oops";
+        let masked = mask_url_secrets(line);
+        assert_eq!(masked.chars().count(), line.chars().count());
+        assert!(
+            !masked.contains("hunter2") && !masked.contains("abc123") && !masked.contains("bob")
+        );
+        assert!(
+            masked.contains("@h/v1?key=******&x=1', model = 'm') oops"),
+            "{masked}"
+        );
+        assert_eq!(mask_url_secrets("no url here"), "no url here");
+    }
 
     #[test]
     fn urls_lose_their_secrets() {

@@ -13,6 +13,11 @@ use serde::{Deserialize, Serialize};
 
 use crate::{Error, Result};
 
+#[path = "store_check.rs"]
+mod check;
+pub use check::CheckEntry;
+use check::migrate_from_1;
+
 type ObjKey<'a> = (&'a str, &'a str, u32);
 
 const OBJECTS: TableDefinition<ObjKey, &[u8]> = TableDefinition::new("objects");
@@ -318,13 +323,18 @@ impl Store {
     /// that later opens would refuse.
     pub fn open(path: &Path) -> Result<Store> {
         let existed = std::fs::symlink_metadata(path).is_ok();
-        match Store::open_or_create(path) {
+        let opened = if existed {
+            Store::open_or_create(path)
+        } else {
+            Store::create_atomically(path)
+        };
+        match opened {
             Ok(s) => Ok(s),
+            // Says what to do already (e.g. the directory must exist).
+            Err(e @ Error::Invalid { .. }) => Err(e),
             Err(e) if !existed => {
-                if std::fs::symlink_metadata(path).is_err() {
-                    return Err(e); // nothing was created (e.g. no such directory)
-                }
-                let removed = std::fs::remove_file(path).is_ok();
+                let left = std::fs::symlink_metadata(path).is_ok();
+                let removed = !left || std::fs::remove_file(path).is_ok();
                 Err(Error::invalid_hint(
                     format!(
                         "cannot create the database {}: {e}",
@@ -338,6 +348,64 @@ impl Store {
                 ))
             }
             Err(e) => Err(e),
+        }
+    }
+
+    /// Creates a new database under a temporary sibling name and links it
+    /// into place only once it is initialised, so a crash (`kill -9`) while
+    /// creating never leaves a file at `path` that later opens refuse. If
+    /// another process created `path` meanwhile, that file is opened.
+    fn create_atomically(path: &Path) -> Result<Store> {
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "db".into());
+        let prefix = format!(".{name}.valence-creating.");
+        let dir = path.parent().filter(|d| !d.as_os_str().is_empty());
+        let dir = dir.unwrap_or(Path::new("."));
+        if !dir.is_dir() {
+            return Err(Error::invalid_hint(
+                format!(
+                    "cannot create {}: the directory {} does not exist",
+                    crate::limits::path(path),
+                    crate::limits::path(dir)
+                ),
+                "the directory must exist",
+            ));
+        }
+        remove_stale_creations(dir, &prefix);
+        let tmp = path.with_file_name(format!("{prefix}{}", std::process::id()));
+        let _ = std::fs::remove_file(&tmp);
+        let created = Store::open_or_create(&tmp).and_then(|mut s| {
+            match std::fs::hard_link(&tmp, path) {
+                Ok(()) => {}
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                    return Err(Error::io(path, e));
+                }
+                // A file system without hard links: rename (not exclusive).
+                Err(_) => std::fs::rename(&tmp, path).map_err(|e| Error::io(path, e))?,
+            }
+            // Known from now on under its real name (AlreadyOpen checks).
+            let key = canonical_db_path(path);
+            let mut registry = open_files();
+            if let Some(old) = s.open_key.take() {
+                registry.remove(&old);
+            }
+            registry.insert(key.clone());
+            s.open_key = Some(key);
+            s.path = Some(path.to_path_buf());
+            Ok(s)
+        });
+        let _ = std::fs::remove_file(&tmp);
+        let created = created.map_err(|e| match e {
+            Error::Io { source, .. } => Error::io(path, source),
+            other => other,
+        });
+        match created {
+            Err(Error::Io { source, .. }) if source.kind() == std::io::ErrorKind::AlreadyExists => {
+                Store::open_or_create(path)
+            }
+            other => other,
         }
     }
 
@@ -650,6 +718,26 @@ impl Store {
     }
 }
 
+/// Removes temporary files of database creations whose process is gone
+/// (killed while creating). Linux: a live process has `/proc/<pid>`.
+fn remove_stale_creations(dir: &Path, prefix: &str) {
+    if !Path::new("/proc/self").exists() {
+        return;
+    }
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for e in entries.flatten() {
+        let name = e.file_name().to_string_lossy().into_owned();
+        let Some(pid) = name.strip_prefix(prefix) else {
+            continue;
+        };
+        if pid.parse::<u32>().is_ok() && !Path::new("/proc").join(pid).exists() {
+            let _ = std::fs::remove_file(e.path());
+        }
+    }
+}
+
 /// Parses a manifest after checking it against its stored checksum.
 fn read_manifest(
     sums: &redb::ReadOnlyTable<ObjKey<'static>, &'static [u8]>,
@@ -672,121 +760,6 @@ fn read_manifest(
         ));
     }
     serde_json::from_slice(bytes).map_err(|e| bad(format!("its manifest is not readable ({e})")))
-}
-
-/// Format 1 → 2: checksums for everything already stored (inside the
-/// opening transaction, so a failed migration leaves the file as it was).
-fn migrate_from_1(txn: &redb::WriteTransaction) -> Result<()> {
-    let objects = txn.open_table(OBJECTS).map_err(st)?;
-    let manifests = txn.open_table(MANIFESTS).map_err(st)?;
-    let mut sums = txn.open_table(OBJECT_SUMS).map_err(st)?;
-    for r in objects.iter().map_err(st)? {
-        let (k, v) = r.map_err(st)?;
-        let key = k.value();
-        let m = manifests
-            .get(key)
-            .map_err(st)?
-            .map(|m| m.value().to_vec())
-            .unwrap_or_default();
-        sums.insert(key, object_sums(v.value(), &m).as_slice())
-            .map_err(st)?;
-    }
-    let journal = txn.open_table(JOURNAL).map_err(st)?;
-    let mut jsums = txn.open_table(JOURNAL_SUMS).map_err(st)?;
-    for r in journal.iter().map_err(st)? {
-        let (k, v) = r.map_err(st)?;
-        jsums
-            .insert(k.value(), sum(v.value()).as_slice())
-            .map_err(st)?;
-    }
-    Ok(())
-}
-
-/// One line of `CHECK DATABASE`: an object version, or the journal.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CheckEntry {
-    /// `catalogue`, `graph`, `dataset` or `journal`.
-    pub kind: &'static str,
-    pub name: String,
-    pub version: Option<u32>,
-    pub status: Integrity,
-    pub detail: String,
-}
-
-impl Store {
-    /// Verifies every stored checksum: one entry per object version, one per
-    /// damaged journal entry, and one for the journal as a whole.
-    pub fn check(&self) -> Result<Vec<CheckEntry>> {
-        let txn = self.db.begin_read().map_err(st)?;
-        let objects = txn.open_table(OBJECTS).map_err(st)?;
-        let manifests = txn.open_table(MANIFESTS).map_err(st)?;
-        let sums = txn.open_table(OBJECT_SUMS).map_err(st)?;
-        let mut out = Vec::new();
-        for r in objects.iter().map_err(st)? {
-            let (k, v) = r.map_err(st)?;
-            let (kind, name, version) = k.value();
-            let kind = [Kind::Catalogue, Kind::Graph, Kind::Dataset]
-                .into_iter()
-                .find(|x| x.as_str() == kind)
-                .map(Kind::as_str)
-                .unwrap_or("unknown");
-            let m = manifests.get(k.value()).map_err(st)?;
-            let m = m.as_ref().map(|m| m.value()).unwrap_or(&[]);
-            let s = sums.get(k.value()).map_err(st)?;
-            let status = verify_object(s.as_ref().map(|s| s.value()), v.value(), m);
-            let detail = match status {
-                Integrity::Ok => String::new(),
-                Integrity::Unchecked => "no checksum stored".into(),
-                Integrity::PayloadCorrupt => "payload does not match its checksum".into(),
-                Integrity::ManifestCorrupt => "manifest does not match its checksum".into(),
-            };
-            out.push(CheckEntry {
-                kind,
-                name: name.to_string(),
-                version: Some(version),
-                status,
-                detail,
-            });
-        }
-        let journal = txn.open_table(JOURNAL).map_err(st)?;
-        let jsums = txn.open_table(JOURNAL_SUMS).map_err(st)?;
-        let (mut n, mut bad, mut unchecked) = (0u64, 0u64, 0u64);
-        for r in journal.iter().map_err(st)? {
-            let (k, v) = r.map_err(st)?;
-            n += 1;
-            match jsums.get(k.value()).map_err(st)? {
-                None => unchecked += 1,
-                Some(s) if s.value() == sum(v.value()).as_slice() => {}
-                Some(_) => {
-                    bad += 1;
-                    out.push(CheckEntry {
-                        kind: "journal",
-                        name: hex(&k.value()[..k.value().len().min(8)]),
-                        version: None,
-                        status: Integrity::PayloadCorrupt,
-                        detail: "reply does not match its checksum (it will be requested again)"
-                            .into(),
-                    });
-                }
-            }
-        }
-        out.push(CheckEntry {
-            kind: "journal",
-            name: String::new(),
-            version: None,
-            status: match (bad, unchecked) {
-                (0, 0) => Integrity::Ok,
-                (0, _) => Integrity::Unchecked,
-                _ => Integrity::PayloadCorrupt,
-            },
-            detail: format!("{n} entries, {bad} damaged, {unchecked} without checksum"),
-        });
-        Ok(out)
-    }
-}
-
-fn hex(b: &[u8]) -> String {
-    b.iter().map(|x| format!("{x:02x}")).collect()
 }
 
 #[cfg(test)]

@@ -16,6 +16,7 @@ const KEYWORDS: &[&str] = &[
     "CLUSTER",
     "COMPARE",
     "COUNT",
+    "DATABASE",
     "DATASET",
     "DATASETS",
     "DESCRIBE",

@@ -62,6 +62,7 @@ Statements (end each with ;)
   EXPLAIN GENERATE GRAPH g FROM c USING BRUTE_FORCE|CLUSTER [WITH (...)];
   COMPARE GRAPH a WITH b [DETAIL];
   CHECK GRAPH g AGAINST 'expectations.csv';
+  CHECK DATABASE;                         (verify every checksum and payload)
   DIAGNOSE g TYPES (brand [1,1], geo [1,2]) [SAMPLES n] [SEED s];
   SAMPLE n FROM g TYPES (...) LABEL pos COUNT k WHERE pos_frac IN [a,b] AND neg_frac IN [c,d] ...
          [FAVOUR (m1, m2), ...] [AVOID (m1, m2), ...] [WITH (seed = 42, ...)] INTO ds;

@@ -43,6 +43,7 @@ fn rule_name(r: &Rule) -> String {
         Rule::option => "an option `key = value`".into(),
         Rule::condition => "a condition like `pos_frac IN [0.2, 1.0]`".into(),
         Rule::modality_pair => "a pair like `(brand, audience)`".into(),
+        Rule::split_part => "a part like `train 0.8`".into(),
         _ => {
             let k = rule_keywords(r);
             if k.is_empty() { s } else { k.join(", ") }
@@ -60,6 +61,7 @@ fn rule_keywords(r: &Rule) -> Vec<&'static str> {
         Rule::types_clause => vec!["TYPES"],
         Rule::with_clause => vec!["WITH"],
         Rule::format_clause => vec!["FORMAT"],
+        Rule::split_clause => vec!["SPLIT"],
         Rule::samples_clause => vec!["SAMPLES"],
         Rule::seed_clause => vec!["SEED"],
         Rule::favour_clause => vec!["FAVOUR"],
@@ -94,6 +96,7 @@ const KEYWORDS: &[&str] = &[
     "SAMPLE",
     "SAMPLES",
     "SEED",
+    "SPLIT",
     "SHOW",
     "DESCRIBE",
     "DROP",

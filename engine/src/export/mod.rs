@@ -120,14 +120,18 @@ fn is_known_extension(ext: &str) -> bool {
     )
 }
 
-fn contradiction(path: &Path, ext: &str, given: &str, kind: &str) -> Error {
+fn contradiction(path: &Path, ext: &str, given: &str, hint: String) -> Error {
     Error::invalid_hint(
         format!(
             "FORMAT {given} contradicts the extension of '{}' (.{ext})",
             path.display()
         ),
-        format!("drop FORMAT to write {kind} from the extension, or change the file name"),
+        hint,
     )
+}
+
+fn drop_format(implied: &str) -> String {
+    format!("drop FORMAT to write {implied} (from the extension), or change the file name")
 }
 
 fn unknown_extension(path: &Path, formats: &str) -> Error {
@@ -150,11 +154,14 @@ pub fn resolve_dataset_format(path: &Path, format: Option<DatasetFormat>) -> Res
             path,
             ext.as_deref().unwrap_or(""),
             f.name(),
-            e.name(),
+            drop_format(e.name()),
         )),
-        (Some(f), None, Some(x)) if is_known_extension(x) => {
-            Err(contradiction(path, x, f.name(), "a graph file"))
-        }
+        (Some(f), None, Some(x)) if is_known_extension(x) => Err(contradiction(
+            path,
+            x,
+            f.name(),
+            format!("'.{x}' is a graph format; datasets export as {DATASET_FORMATS}"),
+        )),
         (Some(f), _, _) => Ok(f),
         (None, Some(e), _) => Ok(e),
         (None, None, _) => Err(unknown_extension(path, DATASET_FORMATS)),
@@ -170,11 +177,14 @@ pub fn resolve_graph_format(path: &Path, format: Option<GraphFormat>) -> Result<
             path,
             ext.as_deref().unwrap_or(""),
             f.name(),
-            e.name(),
+            drop_format(e.name()),
         )),
-        (Some(f), None, Some(x)) if is_known_extension(x) => {
-            Err(contradiction(path, x, f.name(), "a dataset file"))
-        }
+        (Some(f), None, Some(x)) if is_known_extension(x) => Err(contradiction(
+            path,
+            x,
+            f.name(),
+            format!("'.{x}' is a dataset format; graphs export as {GRAPH_FORMATS}"),
+        )),
         (Some(f), _, _) => Ok(f),
         (None, Some(e), _) => Ok(e),
         (None, None, Some(x)) if is_known_extension(x) => Err(Error::invalid_hint(
@@ -254,6 +264,22 @@ fn write_rows(
     }
 }
 
+/// SPLIT writes one regular file per part beside `path`; a device, FIFO or
+/// directory there (`/dev/stdout`, `/dev/null`) would name files like
+/// `/dev/stdout.train`, so it is refused.
+fn check_split_target(path: &Path) -> Result<()> {
+    match std::fs::metadata(path) {
+        Ok(m) if !m.is_file() => Err(Error::invalid_hint(
+            format!(
+                "SPLIT writes one file per part beside {}, which is not a regular file",
+                crate::limits::path(path)
+            ),
+            "give a file name such as 'out/ds.jsonl' (parts: out/ds.train.jsonl, ...)",
+        )),
+        _ => Ok(()),
+    }
+}
+
 /// Writes a dataset (whole, or as split parts) to `path`; see the module doc.
 pub fn export_dataset_to(
     ds: &Dataset,
@@ -269,6 +295,7 @@ pub fn export_dataset_to(
         None => (vec![(0..ds.len()).collect()], vec![None]),
         Some(s) => {
             s.check()?;
+            check_split_target(path)?;
             let parts = split_rows(ds, s);
             (
                 parts,

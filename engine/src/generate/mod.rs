@@ -231,6 +231,21 @@ impl GenerateOptions {
                 "between 1024 and 1073741824 (1 GiB)",
             );
         }
+        if self.backend == BackendKind::OpenAi
+            && let Some(u) = self
+                .base_url
+                .as_deref()
+                .map(str::trim)
+                .filter(|u| !u.is_empty())
+        {
+            crate::llm::backend::check_base_url(u.trim_end_matches('/')).map_err(|error| {
+                OptionError {
+                    option: "base_url",
+                    related: None,
+                    error,
+                }
+            })?;
+        }
         if self.budget == Some(0) {
             return bad("budget", "0".into(), "at least 1 (omit it for no limit)");
         }
@@ -488,5 +503,49 @@ mod tests {
         assert_eq!(v["backend"], BackendKind::OpenAi.name());
         let v = serde_json::to_value(GenerateOptions::default()).unwrap();
         assert_eq!(v["backend"], BackendKind::Oracle.name());
+    }
+
+    /// CLUSTER's failed requests that leave pairs unclassified store
+    /// nothing unless allow_failed; then the version is marked partial.
+    #[test]
+    fn cluster_runs_with_unclassified_pairs_are_not_stored_silently() {
+        let engine = crate::Engine::in_memory().unwrap();
+        let cat =
+            crate::Catalogue::from_rows([("brand", "Nike", None), ("audience", "Kids", None)])
+                .unwrap();
+        engine
+            .store()
+            .put(
+                crate::Kind::Catalogue,
+                "c",
+                &cat.to_bytes().unwrap(),
+                &crate::Manifest::default(),
+            )
+            .unwrap();
+        let report = || cluster_first::ClusterReport {
+            phases: vec![cluster_first::PhaseStats {
+                phase: "classify".into(),
+                failed: 2,
+                ..Default::default()
+            }],
+            pairs_unclassified: 1,
+            ..Default::default()
+        };
+        let graph = || crate::GraphBuilder::from_catalogue(&cat).build();
+        let run = |allow| {
+            generate_and_store(&engine, "g", &"c".into(), &(), allow, "GENERATE", |_| {
+                Ok((graph(), report()))
+            })
+        };
+        let e = run(false).unwrap_err().to_string();
+        assert!(
+            e.contains("2 request(s) failed") && e.contains("1 pair(s) unclassified"),
+            "{e}"
+        );
+        assert!(engine.list(crate::Kind::Graph).unwrap().is_empty());
+        let (w, _) = run(true).unwrap();
+        assert!(w.summary.contains("PARTIAL"), "{}", w.summary);
+        let (_, m) = engine.manifest(crate::Kind::Graph, &"g".into()).unwrap();
+        assert_eq!(m.details["partial"]["unclassified_pairs"], 1);
     }
 }

@@ -428,7 +428,7 @@ fn endpoint(base: &str, tail: &str) -> String {
 /// Checks a base URL up front: it parses (a port over 65535 does not), its
 /// scheme is http or https (any case), it has a host. Errors never show its
 /// secrets.
-fn check_base_url(base: &str) -> Result<()> {
+pub(crate) fn check_base_url(base: &str) -> Result<()> {
     let shown = crate::limits::excerpt(&crate::limits::redact_url(base));
     let bad = |why: String| Error::Llm {
         message: format!("base_url '{shown}' is not a usable URL: {why}"),

@@ -1,7 +1,9 @@
 //! Running many calls: concurrency, timeouts, retries, budget, cancellation.
 //!
 //! * At most `workers` attempts are in flight (a tokio semaphore; a permit is
-//!   held for one attempt, not across backoff sleeps).
+//!   held for one attempt, not across backoff sleeps). A usable reply keeps
+//!   its permit until the caller has taken it (journaled it), so attempts in
+//!   flight plus replies not yet journaled never exceed `workers`.
 //! * An attempt fails on a transient error (429, 408, 5xx, timeout,
 //!   connection error, malformed body) or an unusable reply (the caller's
 //!   parser refuses it). It is retried up to `retries` times, waiting an
@@ -147,6 +149,11 @@ pub type Parser<T> = Arc<dyn Fn(&Request, &str) -> Result<T, ParseError> + Send 
 
 enum TaskEnd<T> {
     Outcome(Outcome<T>),
+    /// A usable reply, with the concurrency permit of its call: the permit is
+    /// released only once the driver has handed the reply over (journaled
+    /// it), so calls in flight plus replies not yet journaled never exceed
+    /// `workers` (a kill -9 loses at most that many).
+    Reply(Outcome<T>, tokio::sync::OwnedSemaphorePermit),
     Fatal(String),
 }
 
@@ -215,7 +222,7 @@ async fn one<T: Send + 'static>(
         {
             return TaskEnd::Outcome(Outcome::Unfinished { attempts });
         }
-        let Ok(_permit) = sem.acquire().await else {
+        let Ok(permit) = sem.clone().acquire_owned().await else {
             return TaskEnd::Outcome(Outcome::Unfinished { attempts });
         };
         if stop.load(Ordering::SeqCst) || !meter.take(attempts > 0) {
@@ -269,11 +276,12 @@ async fn one<T: Send + 'static>(
             }
             Ok(Ok(text)) => match parse(&req, &text) {
                 Ok(value) => {
-                    return TaskEnd::Outcome(Outcome::Done {
+                    let done = Outcome::Done {
                         value,
                         reply: text,
                         attempts,
-                    });
+                    };
+                    return TaskEnd::Reply(done, permit);
                 }
                 Err(e) => last_error = format!("unusable reply: {e}"),
             },
@@ -335,8 +343,14 @@ pub async fn run_calls<T: Send + 'static>(
                 continue;
             }
         };
+        // A reply keeps its call's permit until it has been handed over.
+        let (end, _permit) = match end {
+            (i, TaskEnd::Reply(o, p)) => ((i, Ok(o)), Some(p)),
+            (i, TaskEnd::Outcome(o)) => ((i, Ok(o)), None),
+            (i, TaskEnd::Fatal(m)) => ((i, Err(m)), None),
+        };
         match end {
-            (i, TaskEnd::Outcome(o)) => {
+            (i, Ok(o)) => {
                 if first_err.is_none() {
                     if let Err(e) = on_outcome(i, o) {
                         stop.store(true, Ordering::SeqCst);
@@ -348,7 +362,7 @@ pub async fn run_calls<T: Send + 'static>(
                     let _ = on_outcome(i, o);
                 }
             }
-            (i, TaskEnd::Fatal(m)) => {
+            (i, Err(m)) => {
                 stop.store(true, Ordering::SeqCst);
                 if first_err.is_none() {
                     let _ = on_outcome(i, Outcome::Unfinished { attempts: 1 });
