@@ -245,8 +245,8 @@ impl Database {
     /// db.execute("LOAD CATALOGUE c FROM 'tests/data/tiny_catalogue.csv';
     ///             IMPORT GRAPH g FROM 'tests/data/tiny_edges.csv' CATALOGUE c;
     ///             SAMPLE 20 FROM g TYPES (brand [1,1], audience [1,2])
-    ///               LABEL a COUNT 10 WHERE pos_frac IN [0, 1]
-    ///               LABEL b COUNT 10 WHERE pos_frac IN [0, 1] WITH (distinct = false) INTO d;")?;
+    ///               LABEL a COUNT 10 WHERE pos_frac IN [0, 0]
+    ///               LABEL b COUNT 10 WHERE pos_frac IN [0.01, 1] WITH (distinct = false) INTO d;")?;
     /// let path = dir.path().join("it's here.jsonl");
     /// let options = ExportOptions {
     ///     split: Some(Split::new(&[("train", 0.8), ("test", 0.2)])),

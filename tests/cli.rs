@@ -317,3 +317,45 @@ fn cluster_generate_resumes_after_kill_9() {
     assert_eq!(f[1], f[3], "{all}");
     assert_eq!(f[5], "0", "{all}");
 }
+
+/// The README's main job, end to end: the quickstart script runs offline,
+/// exits 0, and writes the whole dataset and its stratified parts, each row
+/// once (run in a scratch directory that sees the fixtures through a link).
+#[test]
+fn the_quickstart_main_job_runs_and_writes_what_it_says() {
+    use crate::common::{root, valence_bin};
+    let dir = tempfile::tempdir().unwrap();
+    std::os::unix::fs::symlink(root().join("fixtures"), dir.path().join("fixtures")).unwrap();
+    let o = std::process::Command::new(valence_bin())
+        .args(["quickstart.vdb", "fixtures/quickstart.vql"])
+        .current_dir(dir.path())
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = stdout(&o);
+    let lines = |name: &str| -> Vec<String> {
+        std::fs::read_to_string(dir.path().join("out").join(name))
+            .unwrap_or_else(|e| panic!("{name}: {e}"))
+            .lines()
+            .map(str::to_string)
+            .collect()
+    };
+    let whole = lines("campaigns.jsonl");
+    assert_eq!(whole.len(), 13000);
+    let mut parts = Vec::new();
+    for (part, n) in [("train", 10400), ("validation", 1300), ("test", 1300)] {
+        let p = lines(&format!("campaigns.{part}.jsonl"));
+        assert_eq!(p.len(), n, "{part}");
+        assert!(
+            out.contains(&format!("out/campaigns.{part}.jsonl ({n} rows)")),
+            "{out}"
+        );
+        parts.extend(p);
+    }
+    let (mut a, mut b) = (whole.clone(), parts);
+    a.sort();
+    b.sort();
+    assert_eq!(a, b, "the parts are exactly the dataset");
+    assert!(out.contains("rows in 2+ boxes"), "{out}");
+}

@@ -47,8 +47,8 @@ fn odd_dataset(dir: &Path) -> (Database, PathBuf) {
     db.import_graph("g", &edges, Some("c")).unwrap();
     db.execute(
         "SAMPLE 60 FROM g TYPES (brand [1,2], audience [1,2], platform [1,1])
-           LABEL x COUNT 30 WHERE pos_frac IN [0, 1]
-           LABEL y COUNT 30 WHERE pos_frac IN [0, 1]
+           LABEL x COUNT 30 WHERE pos_frac IN [0, 0]
+           LABEL y COUNT 30 WHERE pos_frac IN [0.01, 1]
            WITH (distinct = false, noise = 0.2, seed = 5) INTO odd;",
     )
     .unwrap();
@@ -536,8 +536,8 @@ fn db_with_dataset(dir: &Path) -> String {
         "LOAD CATALOGUE c FROM 'tests/data/tiny_catalogue.csv';
          IMPORT GRAPH g FROM 'tests/data/tiny_edges.csv' CATALOGUE c;
          SAMPLE 20 FROM g TYPES (brand [1,1], audience [1,2])
-           LABEL a COUNT 10 WHERE pos_frac IN [0, 1]
-           LABEL b COUNT 10 WHERE pos_frac IN [0, 1] WITH (distinct = false) INTO d;",
+           LABEL a COUNT 10 WHERE pos_frac IN [0, 0]
+           LABEL b COUNT 10 WHERE pos_frac IN [0.01, 1] WITH (distinct = false) INTO d;",
     ]);
     assert!(o.status.success(), "{}", stderr(&o));
     db

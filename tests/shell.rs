@@ -419,8 +419,8 @@ fn every_statement_kind(dir: &Path) -> String {
          EXPORT GRAPH ref TO '{d}/edges.csv';
          DIAGNOSE ref TYPES (brand [1,1], audience [1,2], platform [1,1]) SAMPLES 500 SEED 1;
          SAMPLE 20 FROM ref TYPES (brand [1,1], audience [1,2], platform [1,1])
-           LABEL pos COUNT 10 WHERE pos_frac IN [0.0, 1.0] AND neg_frac IN [0.0, 1.0]
-           LABEL neg COUNT 10 WHERE pos_frac IN [0.0, 1.0] AND neg_frac IN [0.0, 1.0]
+           LABEL pos COUNT 10 WHERE pos_frac IN [0.5, 1.0] AND neg_frac IN [0.0, 1.0]
+           LABEL neg COUNT 10 WHERE pos_frac IN [0.0, 0.49] AND neg_frac IN [0.0, 1.0]
            WITH (seed = 1) INTO ds;
          EXPORT DATASET ds TO '{d}/ds.jsonl';
          SHOW CATALOGUES; SHOW GRAPHS; SHOW DATASETS; SHOW VERSIONS OF GRAPH g;

@@ -8,17 +8,26 @@
 //! suggested label boxes.
 //!
 //! # Suggested boxes (the rule)
-//! With `Pk` = k-th percentile of pos_frac and `Nk` of neg_frac:
-//! * `pos`: pos_frac in `[P75, 1]`,   neg_frac in `[0, N50]`
-//! * `avg`: pos_frac in `[P25, P75]`, neg_frac in `[N25, N75]`
-//! * `neg`: pos_frac in `[0, P50]`,   neg_frac in `[N75, 1]`
+//! With `Pk` = k-th percentile of pos_frac and `Nk` of neg_frac, two cuts:
+//! `a` = P75 and `b` = N75, each floored to 3 decimals (`b` must be > 0: when
+//! N75 is 0 it is the smallest positive neg_frac drawn, floored to the fewest
+//! decimals, from 3 on, that keep it positive). `δ` is one unit of the cut's
+//! last decimal (0.001).
+//! * `pos`: pos_frac in `[a, 1]`,       neg_frac in `[0, min(N50↑, b − δ)]`
+//! * `avg`: pos_frac in `[P25↓, a − δ]`, neg_frac in `[N25↓, b − δ]`
+//! * `neg`: pos_frac in `[0, P50↑]`,     neg_frac in `[b, 1]`
 //!
-//! Bounds are rounded outward to 3 decimals (what is shown is what holds).
+//! (↓/↑ = floored/ceiled to 3 decimals.) The boxes are pairwise disjoint on
+//! real values (pos and avg by pos_frac, avg and neg and pos and neg by
+//! neg_frac), so a fraction on a coarse lattice (multiples of 1/6 for 4-node
+//! rows) can never lie in two of them, and `neg` needs a negative edge.
 //! Each box is then checked against the drawn sets: while fewer than
-//! `max(1, 0.5 %)` of them fall inside it, every inner bound is moved outward
-//! by 0.005. A box that random draws already hit is one the annealer fills
-//! (it starts from exactly such draws), which makes the suggestion feasible
-//! for SAMPLE with the same TYPES. `hit_rate` reports the share inside.
+//! `max(1, 0.5 %)` of them fall inside it, it grows by 0.005 steps, first on
+//! its free sides, then by moving a cut into its neighbour (never making the
+//! boxes overlap). A box that random draws already hit is one the annealer
+//! fills (it starts from exactly such draws), which makes the suggestion
+//! feasible for SAMPLE with the same TYPES. `hit_rate` reports the share
+//! inside.
 //!
 //! Percentiles use linear interpolation between order statistics (numpy's
 //! default). Each draw `i` uses its own RNG `(seed, "diagnose", i)`, so the
@@ -95,8 +104,8 @@ impl SuggestedLabel {
     }
 }
 
-/// Histogram of pos_frac and neg_frac over shared bins: bin `i` is
-/// `[edges[i], edges[i+1])` (the last bin is closed).
+/// Histogram of pos_frac and neg_frac over 20 fixed bins 0.05 wide: bin `i`
+/// is `[edges[i], edges[i+1])`, the last `[0.95, 1]` is closed.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Histogram {
     pub edges: Vec<f64>,
@@ -151,11 +160,11 @@ pub fn diagnose(
         max_iters: 1,
         start_temp: 1.0,
         end_temp: 1.0,
-        patience: 0,
         proposals_per_step: 1,
         soft_weight: 0.0,
         resize_moves: false,
         retries: 0,
+        mix_steps: 0,
     };
     let pb = Problem::new(g, slots, Vec::new(), params);
     let stream = stream_id("\0diagnose");
@@ -199,12 +208,8 @@ pub fn diagnose(
     let neg = FractionStats::of(&mut nv);
     let absent = FractionStats::of(&mut av);
 
-    let suggested = vec![
-        suggest("pos", (pos.p75, 1.0), (0.0, neg.p50), &fr),
-        suggest("avg", (pos.p25, pos.p75), (neg.p25, neg.p75), &fr),
-        suggest("neg", (0.0, pos.p50), (neg.p75, 1.0), &fr),
-    ];
-    let histogram = histogram(&fr, pos.min.min(neg.min), pos.max.max(neg.max));
+    let suggested = suggest_boxes(&pos, &neg, &fr);
+    let histogram = histogram(&fr);
     Ok(DiagnoseReport {
         samples,
         seed,
@@ -217,64 +222,175 @@ pub fn diagnose(
     })
 }
 
-fn round_out(lo: f64, hi: f64) -> (f64, f64) {
-    (
-        ((lo * 1000.0).floor() / 1000.0).clamp(0.0, 1.0),
-        ((hi * 1000.0).ceil() / 1000.0).clamp(0.0, 1.0),
-    )
+/// Rounds away float noise so bounds print as written (0.3, not 0.30000000000000004).
+fn tidy(v: f64) -> f64 {
+    // `+ 0.0` turns -0 into 0.
+    ((v * 1e9).round() / 1e9).clamp(0.0, 1.0) + 0.0
 }
 
-fn suggest(name: &str, pos: (f64, f64), neg: (f64, f64), fr: &[(f64, f64)]) -> SuggestedLabel {
-    let need = ((fr.len() as f64 * 0.005).ceil() as usize).max(1);
-    let (mut pos, mut neg) = (round_out(pos.0, pos.1), round_out(neg.0, neg.1));
-    let inside = |pos: (f64, f64), neg: (f64, f64)| {
-        fr.iter()
-            .filter(|&&(x, y)| pos.0 <= x && x <= pos.1 && neg.0 <= y && y <= neg.1)
-            .count()
-    };
-    let mut hits = inside(pos, neg);
-    let mut guard = 0;
-    while hits < need && guard < 400 {
-        let widen = |(lo, hi): (f64, f64)| {
-            (
-                (((lo - 0.005) * 1000.0).round() / 1000.0).max(0.0),
-                (((hi + 0.005) * 1000.0).round() / 1000.0).min(1.0),
-            )
-        };
-        pos = widen(pos);
-        neg = widen(neg);
-        hits = inside(pos, neg);
-        guard += 1;
-    }
-    SuggestedLabel {
-        name: name.to_string(),
-        pos,
-        neg,
-        hit_rate: hits as f64 / fr.len() as f64,
-    }
+fn floor_to(v: f64, step: f64) -> f64 {
+    tidy((v / step + 1e-9).floor() * step).min(v.max(0.0))
 }
 
-fn histogram(fr: &[(f64, f64)], min: f64, max: f64) -> Histogram {
-    const WIDTHS: [f64; 9] = [0.005, 0.01, 0.02, 0.025, 0.05, 0.1, 0.125, 0.2, 0.25];
-    let mut w = 0.25;
-    let (mut lo, mut bins) = (0.0, 4usize);
-    for cand in WIDTHS {
-        let l = (min / cand).floor() * cand;
-        let h = ((max / cand).ceil() * cand).max(l + cand);
-        let b = ((h - l) / cand).round() as usize;
-        if b <= 20 {
-            w = cand;
-            lo = l;
-            bins = b.max(1);
-            break;
+fn ceil_to(v: f64, step: f64) -> f64 {
+    tidy((v / step - 1e-9).ceil() * step).max(v.min(1.0))
+}
+
+const STEP: f64 = 0.001;
+const WIDEN: f64 = 0.005;
+
+/// A cut on one axis: the upper box starts at `at`, the lower one ends at
+/// `at − step`. Never 0, so the upper box needs a positive fraction.
+#[derive(Debug, Clone, Copy)]
+struct Cut {
+    at: f64,
+    step: f64,
+    /// Lowest value the cut may move to (keeps it positive).
+    min: f64,
+}
+
+impl Cut {
+    fn new(v: f64, values: &[f64]) -> Cut {
+        let min_pos = values
+            .iter()
+            .copied()
+            .filter(|&x| x > 0.0)
+            .fold(f64::INFINITY, f64::min);
+        // The fewest decimals (3 to 9) that keep the smallest positive value positive.
+        let mut step = STEP;
+        let mut min = STEP;
+        if min_pos.is_finite() {
+            while floor_to(min_pos, step) == 0.0 && step > 1e-9 {
+                step /= 10.0;
+            }
+            min = floor_to(min_pos, step).max(step);
+        }
+        let at = floor_to(v, step);
+        Cut {
+            at: if at > 0.0 { at } else { min },
+            step,
+            min,
         }
     }
-    let edges: Vec<f64> = (0..=bins)
-        .map(|i| ((lo + i as f64 * w) * 1e6).round() / 1e6)
+    fn below(&self) -> f64 {
+        tidy(self.at - self.step)
+    }
+}
+
+/// The three boxes as adjustable bounds; see the module docs.
+struct Suggestion {
+    a: Cut,
+    b: Cut,
+    pos_neg_hi: f64,
+    avg_pos_lo: f64,
+    avg_neg_lo: f64,
+    neg_pos_hi: f64,
+}
+
+type Box2 = ((f64, f64), (f64, f64));
+
+impl Suggestion {
+    fn boxes(&self) -> [Box2; 3] {
+        let (ah, bh) = (self.a.below(), self.b.below());
+        [
+            ((self.a.at, 1.0), (0.0, self.pos_neg_hi.min(bh))),
+            ((self.avg_pos_lo.min(ah), ah), (self.avg_neg_lo.min(bh), bh)),
+            ((0.0, self.neg_pos_hi), (self.b.at, 1.0)),
+        ]
+    }
+
+    /// Grows box `i` by one step; false when it cannot grow.
+    fn widen(&mut self, i: usize) -> bool {
+        let [_, avg, _] = self.boxes();
+        match i {
+            0 if self.pos_neg_hi < self.b.below() => {
+                self.pos_neg_hi = tidy(self.pos_neg_hi + WIDEN).min(self.b.below());
+            }
+            0 if self.a.at - WIDEN > avg.0.0 + self.a.step => self.a.at = tidy(self.a.at - WIDEN),
+            1 if avg.0.0 > 0.0 || avg.1.0 > 0.0 => {
+                self.avg_pos_lo = tidy(avg.0.0 - WIDEN);
+                self.avg_neg_lo = tidy(avg.1.0 - WIDEN);
+            }
+            1 if self.a.at + WIDEN <= 1.0 || self.b.at + WIDEN <= 1.0 => {
+                self.a.at = tidy(self.a.at + WIDEN).max(self.a.at);
+                self.b.at = tidy(self.b.at + WIDEN).max(self.b.at);
+            }
+            2 if self.neg_pos_hi < 1.0 => self.neg_pos_hi = tidy(self.neg_pos_hi + WIDEN),
+            2 if self.b.at - WIDEN >= self.b.min => self.b.at = tidy(self.b.at - WIDEN),
+            _ => return false,
+        }
+        true
+    }
+}
+
+fn suggest_boxes(
+    pos: &FractionStats,
+    neg: &FractionStats,
+    fr: &[(f64, f64)],
+) -> Vec<SuggestedLabel> {
+    let xs: Vec<f64> = fr.iter().map(|f| f.0).collect();
+    let ys: Vec<f64> = fr.iter().map(|f| f.1).collect();
+    let a = Cut::new(pos.p75, &xs);
+    let b = Cut::new(neg.p75, &ys);
+    // A lower bound above its box's top falls to the largest drawn value below it.
+    let lo_under = |v: f64, hi: f64, vals: &[f64]| {
+        let lo = floor_to(v, STEP);
+        if lo <= hi {
+            return lo;
+        }
+        let below = vals
+            .iter()
+            .copied()
+            .filter(|&x| x <= hi)
+            .fold(0.0, f64::max);
+        floor_to(below, STEP).min(hi)
+    };
+    let mut s = Suggestion {
+        a,
+        b,
+        pos_neg_hi: ceil_to(neg.p50, STEP),
+        avg_pos_lo: lo_under(pos.p25, a.below(), &xs),
+        avg_neg_lo: lo_under(neg.p25, b.below(), &ys),
+        neg_pos_hi: ceil_to(pos.p50, STEP),
+    };
+    let need = ((fr.len() as f64 * 0.005).ceil() as usize).max(1);
+    let hits = |bx: &Box2| {
+        fr.iter()
+            .filter(|&&(x, y)| bx.0.0 <= x && x <= bx.0.1 && bx.1.0 <= y && y <= bx.1.1)
+            .count()
+    };
+    for _ in 0..600 {
+        let short = s.boxes().iter().position(|bx| hits(bx) < need);
+        match short {
+            Some(i) if s.widen(i) => {}
+            _ => break,
+        }
+    }
+    s.boxes()
+        .iter()
+        .zip(["pos", "avg", "neg"])
+        .map(|(bx, name)| SuggestedLabel {
+            name: name.to_string(),
+            pos: bx.0,
+            neg: bx.1,
+            hit_rate: hits(bx) as f64 / fr.len() as f64,
+        })
+        .collect()
+}
+
+/// Number of histogram bins: 0.05 wide over [0, 1].
+pub const HISTOGRAM_BINS: usize = 20;
+
+/// Fixed bins `[0, 0.05), [0.05, 0.1), ..., [0.95, 1]` (empty ones included).
+fn histogram(fr: &[(f64, f64)]) -> Histogram {
+    let edges: Vec<f64> = (0..=HISTOGRAM_BINS)
+        .map(|i| tidy(i as f64 / HISTOGRAM_BINS as f64))
         .collect();
-    let bin = |x: f64| (((x - lo) / w).floor().max(0.0) as usize).min(bins - 1);
-    let mut pos = vec![0u64; bins];
-    let mut neg = vec![0u64; bins];
+    let bin = |x: f64| {
+        ((x * HISTOGRAM_BINS as f64 + 1e-9).floor().max(0.0) as usize).min(HISTOGRAM_BINS - 1)
+    };
+    let mut pos = vec![0u64; HISTOGRAM_BINS];
+    let mut neg = vec![0u64; HISTOGRAM_BINS];
     for &(x, y) in fr {
         pos[bin(x)] += 1;
         neg[bin(y)] += 1;

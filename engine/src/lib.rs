@@ -40,7 +40,7 @@ pub use graph::{
     SignedGraph, candidate_pairs,
 };
 pub use sample::{
-    Dataset, DatasetDescription, DatasetRow, LabelReport, LabelSpec, SampleOptions, SampleReport,
-    SampleSpec, TypeQuota, sample,
+    Coverage, Dataset, DatasetDescription, DatasetRow, EDGE_BAND, LabelReport, LabelSpec,
+    Predictive, Quality, SampleOptions, SampleReport, SampleSpec, TypeQuota, hugs_edge, sample,
 };
 pub use store::{CheckEntry, Integrity, Kind, Manifest, ObjRef, ObjectInfo, Store, Stored};

@@ -75,11 +75,16 @@ pub(crate) fn execute(e: &Engine, stmt: &Statement, ctx: &Ctx) -> Result<QueryRe
                 .sample(&s.graph.node, &spec, &s.into.node, &stmt.text, ctx)
                 .map_err(|err| {
                     // Point at the label the error names, else at a modality, else the graph.
-                    let label_span = s.labels.iter().find_map(|l| {
-                        err.to_string()
-                            .contains(&format!("label '{}'", l.name.node))
-                            .then_some(l.span)
-                    });
+                    let text = err.to_string();
+                    let label_span = s
+                        .labels
+                        .iter()
+                        .filter_map(|l| {
+                            text.find(&format!("label '{}'", l.name.node))
+                                .map(|at| (at, l.span))
+                        })
+                        .min_by_key(|&(at, _)| at)
+                        .map(|(_, sp)| sp);
                     match label_span {
                         Some(sp) => DslError::engine(err, sp),
                         None => {
@@ -106,7 +111,9 @@ pub(crate) fn execute(e: &Engine, stmt: &Statement, ctx: &Ctx) -> Result<QueryRe
                 Value::Float(in_range),
                 r.relabelled.into(),
             ]);
-            vec![head, label_report(&r.labels)]
+            let mut out = vec![head, label_report(&r.labels)];
+            out.extend(r.quality.as_ref().map(quality));
+            out
         }
         _ => return Err(super::not_implemented(stmt)),
     };
@@ -203,16 +210,29 @@ fn histogram(h: &valence_engine::Histogram) -> Table {
         .titled("histogram of pos_frac and neg_frac");
     for i in 0..h.pos.len() {
         let (lo, hi) = (h.edges[i], h.edges.get(i + 1).copied().unwrap_or(1.0));
-        if h.pos[i] == 0 && h.neg[i] == 0 {
-            continue;
-        }
+        // Every bin is shown, empty ones too; the last is closed.
+        let close = if i + 1 == h.pos.len() { ']' } else { ')' };
         t.push(vec![
-            format!("[{}, {})", crate::format_float(lo), crate::format_float(hi)).into(),
+            format!(
+                "[{}, {}{close}",
+                crate::format_float(lo),
+                crate::format_float(hi)
+            )
+            .into(),
             h.pos[i].into(),
             bar(h.pos[i]).into(),
             h.neg[i].into(),
             bar(h.neg[i]).into(),
         ]);
+    }
+    t
+}
+
+/// The quality section: one figure per line (see the README).
+fn quality(q: &valence_engine::Quality) -> Table {
+    let mut t = Table::new(&["figure", "value"]).titled("quality");
+    for (k, v) in q.lines() {
+        t.push(vec![k.into(), v.into()]);
     }
     t
 }
@@ -287,7 +307,7 @@ pub(crate) fn describe_dataset(
     let _ = stmt;
     Ok(QueryResult::new(
         "DESCRIBE",
-        vec![head, labels, types, prov_short(prov)],
+        vec![head, labels, types, quality(&d.quality), prov_short(prov)],
     ))
 }
 

@@ -9,16 +9,24 @@
 //! the removed node's stored counts and one `count_to` pass (k bit lookups in
 //! the dense matrix) for the added node: no recount of all pairs.
 //!
-//! Energy (in "edge units" so that the temperature scale is meaningful):
-//! `E = scale · (d − soft_weight · S/pairs)` where `d` is the L1 distance of
-//! (pos_frac, neg_frac) to the label's box (0 inside), `S` the number of
-//! edges (either sign) between FAVOURed modality pairs minus those between
-//! AVOIDed pairs, and `scale` the candidate-pair count of a mid-sized row.
-//! One edge more or less inside the box changes `E` by about 1.
+//! Search energy (in "edge units" so that the temperature scale is
+//! meaningful): `E = scale · d` where `d` is the distance of (pos_frac,
+//! neg_frac) to the label's region (0 inside; see `boxes.rs`) and `scale` the
+//! candidate-pair count of a mid-sized row. One edge more or less changes `E`
+//! by about 1.
+//!
+//! Mixing: once inside, `mix_steps` single random moves, rejected when they
+//! leave the region, accepted with probability `min(1, H · exp(w · ΔS))`: `H`
+//! is the Hastings factor of the move (1 for a swap; `k(c+1)/(N+1)` to grow a
+//! slot of count c in a row of N nodes and k slots, `N/(k·c)` to shrink one),
+//! which makes "each slot's count uniform in its range, nodes uniform" the
+//! stationary distribution; `S` = FAVOUR-pair edges − AVOID-pair edges and
+//! `w` = `soft_weight` tilt it.
 
 use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
+use super::boxes::Exclusion;
 use crate::graph::{DenseAdjacency, NodeId, candidate_pairs};
 use crate::{Ctx, SignedGraph};
 
@@ -36,27 +44,48 @@ pub(crate) struct Params {
     pub max_iters: u32,
     pub start_temp: f64,
     pub end_temp: f64,
-    pub patience: u32,
     pub proposals_per_step: u32,
     pub soft_weight: f64,
     pub resize_moves: bool,
     pub retries: u32,
+    /// Metropolis steps inside the region once a row has reached it.
+    pub mix_steps: u32,
 }
 
-/// A label's box: closed intervals for pos_frac and neg_frac.
-#[derive(Debug, Clone, Copy, PartialEq)]
+/// A label's region: its box (closed intervals for pos_frac and neg_frac)
+/// minus the other labels' boxes that overlap it (see `boxes.rs`).
+#[derive(Debug, Clone, PartialEq)]
 pub(crate) struct TargetBox {
     pub pos: (f64, f64),
     pub neg: (f64, f64),
+    pub excl: Vec<Exclusion>,
+    /// Depth added inside an excluded box (half an edge, in fraction units).
+    pub eps: f64,
 }
 
 impl TargetBox {
-    /// L1 distance of (x, y) to the box; exactly 0 iff inside.
+    /// The plain box `pos × neg` (nothing excluded).
+    #[cfg(test)]
+    pub fn plain(pos: (f64, f64), neg: (f64, f64)) -> TargetBox {
+        TargetBox {
+            pos,
+            neg,
+            excl: Vec::new(),
+            eps: 0.0,
+        }
+    }
+
+    /// L1 distance of (x, y) to the box plus the depth inside every excluded
+    /// box; exactly 0 iff inside the region.
     #[inline]
     pub fn distance(&self, x: f64, y: f64) -> f64 {
         let dx = (self.pos.0 - x).max(0.0) + (x - self.pos.1).max(0.0);
         let dy = (self.neg.0 - y).max(0.0) + (y - self.neg.1).max(0.0);
-        dx + dy
+        let mut d = dx + dy;
+        for e in &self.excl {
+            d += e.depth(x, y, self.eps);
+        }
+        d
     }
 }
 
@@ -311,24 +340,13 @@ impl Scratch {
         (p, q, r)
     }
 
+    /// (distance to the region, search energy = scale · distance). Soft
+    /// terms do not enter the search: they tilt the in-region mixing.
     #[inline]
-    fn energy(
-        &self,
-        pb: &Problem<'_>,
-        bx: &TargetBox,
-        p: u64,
-        q: u64,
-        s: i64,
-        pairs: u64,
-    ) -> (f64, f64) {
+    fn energy(&self, pb: &Problem<'_>, bx: &TargetBox, p: u64, q: u64, pairs: u64) -> (f64, f64) {
         let (x, y) = fractions(p, q, pairs);
         let d = bx.distance(x, y);
-        let soft = if pairs == 0 {
-            0.0
-        } else {
-            s as f64 / pairs as f64
-        };
-        (d, pb.scale * (d - pb.params.soft_weight * soft))
+        (d, pb.scale * d)
     }
 
     /// A uniformly random node of slot `s` not in the set, if any.
@@ -385,7 +403,7 @@ impl Scratch {
                     self.tot_q + qb as u64,
                     self.tot_s + rb as i64,
                 );
-                let (d, e) = self.energy(pb, bx, p, q, sv, pairs);
+                let (d, e) = self.energy(pb, bx, p, q, pairs);
                 Some(Proposal {
                     mv: Move::Add { s: s as u16, b },
                     pb: pb_,
@@ -413,7 +431,7 @@ impl Scratch {
                 let p = self.tot_p - self.p[i] as u64;
                 let q = self.tot_q - self.q[i] as u64;
                 let sv = self.tot_s - self.r[i] as i64;
-                let (d, e) = self.energy(pb, bx, p, q, sv, pairs);
+                let (d, e) = self.energy(pb, bx, p, q, pairs);
                 Some(Proposal {
                     mv: Move::Remove { i },
                     pb: 0,
@@ -439,7 +457,7 @@ impl Scratch {
                 let p = self.tot_p - self.p[i] as u64 + pb_ as u64;
                 let q = self.tot_q - self.q[i] as u64 + qb as u64;
                 let sv = self.tot_s - self.r[i] as i64 + rb as i64;
-                let (d, e) = self.energy(pb, bx, p, q, sv, self.pairs);
+                let (d, e) = self.energy(pb, bx, p, q, self.pairs);
                 Some(Proposal {
                     mv: Move::Swap { i, b },
                     pb: pb_,
@@ -533,10 +551,7 @@ impl Scratch {
     /// Applies a random legal move unconditionally (for tests).
     #[cfg(test)]
     pub fn random_move(&mut self, pb: &Problem<'_>, rng: &mut ChaCha8Rng) -> bool {
-        let bx = TargetBox {
-            pos: (0.0, 1.0),
-            neg: (0.0, 1.0),
-        };
+        let bx = TargetBox::plain((0.0, 1.0), (0.0, 1.0));
         for _ in 0..8 {
             if let Some(pr) = self.propose(pb, &bx, rng) {
                 self.apply(pb, &pr);
@@ -553,8 +568,9 @@ impl Scratch {
         self.best_counts = (self.tot_p, self.tot_q, self.pairs);
     }
 
-    /// One annealing run from a fresh random set. Returns (in box, steps,
-    /// closest (x, y, d)); on success `self.best` holds the row.
+    /// One run from a fresh random set: anneal until the row is inside its
+    /// region, then mix inside it. Returns (in region, steps, closest
+    /// (x, y, d)); on success `self.best` holds the row.
     fn attempt(
         &mut self,
         pb: &Problem<'_>,
@@ -564,27 +580,18 @@ impl Scratch {
     ) -> (bool, u64, (f64, f64, f64)) {
         self.init_random(pb, rng);
         let prm = pb.params;
-        let soft = pb.soft();
-        let (mut d, mut e) = self.energy(pb, bx, self.tot_p, self.tot_q, self.tot_s, self.pairs);
+        let (mut d, mut e) = self.energy(pb, bx, self.tot_p, self.tot_q, self.pairs);
         let (x0, y0) = fractions(self.tot_p, self.tot_q, self.pairs);
         let mut closest = (x0, y0, d);
-        let mut have_best = false;
-        let mut best_e = f64::INFINITY;
-        if d == 0.0 {
-            self.save_best();
-            if !soft {
-                return (true, 0, closest);
-            }
-            have_best = true;
-            best_e = e;
-        }
+        // A random draw already inside is a draw of the natural distribution
+        // restricted to the region: without soft terms it needs no mixing.
+        let started_inside = d == 0.0;
         let ratio = (prm.end_temp / prm.start_temp).powf(1.0 / prm.max_iters as f64);
         let mut temp = prm.start_temp;
-        let mut since = 0u32;
         let mut steps = 0u64;
-        for step in 0..prm.max_iters {
+        while d != 0.0 && steps < prm.max_iters as u64 {
             steps += 1;
-            if step & 255 == 255 && ctx.cancelled() {
+            if steps & 255 == 255 && ctx.cancelled() {
                 break;
             }
             let mut chosen: Option<Proposal> = None;
@@ -607,27 +614,57 @@ impl Scratch {
                         let (x, y) = fractions(pr.p, pr.q, pr.pairs);
                         closest = (x, y, d);
                     }
-                    if d == 0.0 {
-                        if !soft {
-                            self.save_best();
-                            return (true, steps, closest);
-                        }
-                        if e < best_e - 1e-9 {
-                            self.save_best();
-                            best_e = e;
-                            have_best = true;
-                            since = 0;
-                            continue;
-                        }
-                    }
                 }
             }
-            since += 1;
-            if have_best && since >= prm.patience {
-                break;
+        }
+        if d != 0.0 {
+            return (false, steps, closest);
+        }
+        if !started_inside || pb.soft() {
+            steps += self.mix(pb, bx, rng);
+        }
+        self.save_best();
+        (true, steps, closest)
+    }
+
+    /// `mix_steps` Metropolis–Hastings steps that never leave the region:
+    /// one random move a step; its acceptance makes the natural distribution
+    /// (each modality's count uniform in its range, nodes uniform) restricted
+    /// to the region stationary, tilted by `exp(soft_weight · ΔS)` where S is
+    /// the row's FAVOUR-pair edges minus its AVOID-pair edges.
+    fn mix(&mut self, pb: &Problem<'_>, bx: &TargetBox, rng: &mut ChaCha8Rng) -> u64 {
+        let w = if pb.soft() {
+            pb.params.soft_weight
+        } else {
+            0.0
+        };
+        let k = pb.slots.len() as f64;
+        for _ in 0..pb.params.mix_steps {
+            let Some(pr) = self.propose(pb, bx, rng) else {
+                continue;
+            };
+            if pr.d != 0.0 {
+                continue;
+            }
+            // Hastings factor of the resize moves (grow picks a slot, then a
+            // free node; shrink picks a member): see the module docs.
+            let mut ratio = match pr.mv {
+                Move::Swap { .. } => 1.0,
+                Move::Add { s, .. } => {
+                    k * (self.counts[s as usize] + 1) as f64 / (self.total() + 1) as f64
+                }
+                Move::Remove { i } => {
+                    self.total() as f64 / (k * self.counts[self.slot[i] as usize] as f64)
+                }
+            };
+            if w > 0.0 {
+                ratio *= (w * (pr.s - self.tot_s) as f64).exp();
+            }
+            if ratio >= 1.0 || rng.random::<f64>() < ratio {
+                self.apply(pb, &pr);
             }
         }
-        (have_best, steps, closest)
+        pb.params.mix_steps as u64
     }
 }
 

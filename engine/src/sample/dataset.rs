@@ -10,7 +10,7 @@
 
 use serde::Serialize;
 
-use super::{LabelReport, SampleReport, SampleSpec, TypeQuota};
+use super::{LabelReport, LabelSpec, Quality, SampleReport, SampleSpec, TypeQuota};
 use crate::graph::{EdgeFractions, NodeId};
 use crate::store::Manifest;
 use crate::{Error, Result, SignedGraph};
@@ -187,6 +187,22 @@ impl Dataset {
     pub fn rows(&self) -> impl Iterator<Item = DatasetRow<'_>> + '_ {
         (0..self.len()).map(move |i| self.row(i))
     }
+    /// Dictionary indices of row `r`'s values, ascending.
+    pub(crate) fn row_items(&self, r: usize) -> &[u32] {
+        &self.items[self.starts[r] as usize..self.starts[r + 1] as usize]
+    }
+    /// Size of the value dictionary (every node of the TYPES modalities).
+    pub(crate) fn value_count(&self) -> usize {
+        self.values.len()
+    }
+    /// Dictionary indices `lo..hi` of the `m`-th modality's values.
+    pub(crate) fn value_range(&self, m: usize) -> (u32, u32) {
+        (self.value_start[m], self.value_start[m + 1])
+    }
+    /// The value at dictionary index `i`.
+    pub(crate) fn value(&self, i: u32) -> &str {
+        &self.values[i as usize]
+    }
 
     /// rkyv bytes.
     pub fn to_bytes(&self) -> Result<Vec<u8>> {
@@ -228,6 +244,8 @@ pub struct DatasetDescription {
     pub relabelled: u64,
     /// The per-label sampling report from the manifest.
     pub report: Vec<LabelReport>,
+    /// The health report, recomputed from the rows and the manifest's boxes.
+    pub quality: Quality,
     pub manifest: Manifest,
 }
 
@@ -239,6 +257,8 @@ impl DatasetDescription {
             .zip(d["graph"]["version"].as_u64())
             .map(|(n, v)| (n.to_string(), v as u32));
         let report: Option<SampleReport> = serde_json::from_value(d["report"].clone()).ok();
+        let boxes: Vec<LabelSpec> = serde_json::from_value(d["labels"].clone()).unwrap_or_default();
+        let quality = Quality::assess(ds, &boxes);
         let n = ds.len().max(1) as f64;
         let types = ds
             .types()
@@ -270,6 +290,7 @@ impl DatasetDescription {
             label_rows: ds.labels.iter().cloned().zip(counts).collect(),
             relabelled,
             report: report.map(|r| r.labels).unwrap_or_default(),
+            quality,
             manifest,
         }
     }
@@ -321,6 +342,7 @@ impl DatasetDescription {
                 format!("{} rows relabelled", self.relabelled),
             ));
         }
+        t.extend(self.quality.lines());
         t.push(("statement".into(), self.manifest.statement.clone()));
         t
     }

@@ -17,13 +17,17 @@
 //! * **Step**: `proposals_per_step` random moves are evaluated incrementally;
 //!   the best is accepted by the Metropolis rule at temperature
 //!   `start_temp · (end_temp/start_temp)^(step/max_iters)`.
-//! * **Energy** (edge units): `scale · (box distance − soft_weight · soft)`,
-//!   where the box distance is the L1 distance of (pos_frac, neg_frac) to the
-//!   label's box and `soft` = (edges between FAVOURed modality pairs − edges
-//!   between AVOIDed pairs) / candidate pairs. See `anneal.rs`.
-//! * **Stop**: without FAVOUR/AVOID, as soon as the row is inside its box
-//!   (energy 0 is then the global minimum); with them, after `patience` steps
-//!   without improving the best in-box energy; always after `max_iters`.
+//! * **Region**: the label's box minus every other label's box (labels are
+//!   disjoint; `boxes.rs`). A spec where a label has no room is refused
+//!   before any work.
+//! * **Energy** (edge units): `scale · d`, where `d` is the L1 distance of
+//!   (pos_frac, neg_frac) to the label's box plus the depth inside any other
+//!   label's box. See `anneal.rs`.
+//! * **Mixing**: once inside its region, a row takes `mix_steps`
+//!   Metropolis–Hastings steps that never leave it, so it is a draw of the
+//!   natural distribution restricted to the region (tilted by
+//!   `exp(soft_weight · S)` with FAVOUR/AVOID), not a point on its edge. A
+//!   random start already inside needs no mixing without soft terms.
 //! * **Retry**: a row still outside its box is redrawn from a fresh derived
 //!   seed up to `retries` times; then the statement fails naming the label,
 //!   its box and the closest fractions reached. Nothing is stored.
@@ -32,10 +36,14 @@
 //!   `round` of seeds, up to 64 rounds.
 //! * **Noise**: `round(noise · total)` rows chosen by the seed get a label
 //!   drawn uniformly among the *other* labels; the dataset keeps both labels.
+//! * **Order**: the stored rows are a seeded shuffle of all labels' rows.
 
 mod anneal;
+mod boxes;
 mod dataset;
 pub mod limits;
+mod options;
+mod quality;
 
 use std::collections::HashSet;
 
@@ -51,6 +59,8 @@ use crate::{Ctx, Engine, Error, Result, SignedGraph, Written};
 pub(crate) use anneal::{Params, Problem, Scratch, Slot, TargetBox, rng_for, stream_id};
 use dataset::SampledRow;
 pub use dataset::{Dataset, DatasetDescription, DatasetRow};
+pub use options::SampleOptions;
+pub use quality::{Coverage, EDGE_BAND, Predictive, Quality, hugs_edge};
 
 /// One TYPES entry: every row has between `min` and `max` values of `modality`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -98,188 +108,11 @@ impl LabelSpec {
         self.neg = (lo, hi);
         self
     }
-    fn target(&self) -> TargetBox {
-        TargetBox {
-            pos: self.pos,
-            neg: self.neg,
-        }
-    }
     fn box_text(&self) -> String {
         format!(
             "pos_frac IN [{}, {}] AND neg_frac IN [{}, {}]",
             self.pos.0, self.pos.1, self.neg.0, self.neg.1
         )
-    }
-}
-
-/// `WITH (...)` options of SAMPLE. `Default` gives the documented defaults.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct SampleOptions {
-    /// Seed of every random choice (default 0).
-    pub seed: u64,
-    /// Annealing steps per attempt (default 5000).
-    pub max_iters: u32,
-    /// Temperature at step 0, in edge units (default 1.0).
-    pub start_temp: f64,
-    /// Temperature at the last step (default 0.001).
-    pub end_temp: f64,
-    /// Steps without improvement before stopping, once the row is in its box;
-    /// only matters with FAVOUR/AVOID (default 500).
-    pub patience: u32,
-    /// Moves evaluated per step; the best is considered (default 4).
-    pub proposals_per_step: u32,
-    /// No two rows share a node set (default true).
-    pub distinct: bool,
-    /// Fraction of rows relabelled after sampling (default 0.0).
-    pub noise: f64,
-    /// Fresh-seed redraws of a row that misses its box (default 3).
-    pub retries: u32,
-    /// Weight of the FAVOUR/AVOID term relative to the box distance, one
-    /// edge = 1 (default 0.2; keep it below 1 so boxes dominate).
-    pub soft_weight: f64,
-    /// Let a row grow or shrink a modality within its range (default true).
-    pub resize_moves: bool,
-}
-
-impl Default for SampleOptions {
-    fn default() -> Self {
-        SampleOptions {
-            seed: 0,
-            max_iters: 5000,
-            start_temp: 1.0,
-            end_temp: 0.001,
-            patience: 500,
-            proposals_per_step: 4,
-            distinct: true,
-            noise: 0.0,
-            retries: 3,
-            soft_weight: 0.2,
-            resize_moves: true,
-        }
-    }
-}
-
-impl SampleOptions {
-    /// Every option key accepted by [`Self::set`].
-    pub const KEYS: &'static [&'static str] = &[
-        "seed",
-        "max_iters",
-        "start_temp",
-        "end_temp",
-        "patience",
-        "proposals_per_step",
-        "distinct",
-        "noise",
-        "retries",
-        "soft_weight",
-        "resize_moves",
-    ];
-
-    /// Sets one `WITH` option from its literal text (`42`, `0.5`, `true`,
-    /// `'false'`). Unknown keys and malformed values are errors naming them.
-    pub fn set(&mut self, key: &str, value: &str) -> Result<()> {
-        let v = value.trim().trim_matches('\'');
-        let bad = |what: &str| {
-            Error::invalid_hint(
-                format!("option {key} = {value}: expected {what}"),
-                format!("e.g. {key} = {}", example(key)),
-            )
-        };
-        fn example(key: &str) -> &'static str {
-            match key {
-                "distinct" | "resize_moves" => "true",
-                "noise" => "0.05",
-                "start_temp" | "end_temp" | "soft_weight" => "0.5",
-                _ => "100",
-            }
-        }
-        let int = |max: u64| -> Result<u64> {
-            v.parse::<u64>()
-                .ok()
-                .filter(|n| *n <= max)
-                .ok_or_else(|| bad("a non-negative integer"))
-        };
-        let num = || -> Result<f64> {
-            v.parse::<f64>()
-                .ok()
-                .filter(|x| x.is_finite())
-                .ok_or_else(|| bad("a number"))
-        };
-        let boolean = || -> Result<bool> {
-            match v.to_ascii_lowercase().as_str() {
-                "true" | "1" => Ok(true),
-                "false" | "0" => Ok(false),
-                _ => Err(bad("true or false")),
-            }
-        };
-        match key.to_ascii_lowercase().as_str() {
-            "seed" => self.seed = int(u64::MAX)?,
-            "max_iters" => self.max_iters = int(u32::MAX as u64)? as u32,
-            "start_temp" => self.start_temp = num()?,
-            "end_temp" => self.end_temp = num()?,
-            "patience" => self.patience = int(u32::MAX as u64)? as u32,
-            "proposals_per_step" => self.proposals_per_step = int(u32::MAX as u64)? as u32,
-            "distinct" => self.distinct = boolean()?,
-            "noise" => self.noise = num()?,
-            "retries" => self.retries = int(1000)? as u32,
-            "soft_weight" => self.soft_weight = num()?,
-            "resize_moves" => self.resize_moves = boolean()?,
-            _ => {
-                return Err(Error::invalid_hint(
-                    format!("unknown SAMPLE option '{key}'"),
-                    format!("known options: {}", Self::KEYS.join(", ")),
-                ));
-            }
-        }
-        Ok(())
-    }
-
-    fn validate(&self) -> Result<()> {
-        let fail = |m: String, h: &str| Err(Error::invalid_hint(m, h));
-        if self.max_iters == 0 {
-            return fail("max_iters must be at least 1".into(), "the default is 5000");
-        }
-        if self.proposals_per_step == 0 {
-            return fail(
-                "proposals_per_step must be at least 1".into(),
-                "the default is 4",
-            );
-        }
-        if !(self.start_temp > 0.0 && self.end_temp > 0.0) {
-            return fail(
-                format!(
-                    "temperatures must be positive (start_temp = {}, end_temp = {})",
-                    self.start_temp, self.end_temp
-                ),
-                "defaults: start_temp = 1.0, end_temp = 0.001",
-            );
-        }
-        if !(0.0..=1.0).contains(&self.noise) {
-            return fail(
-                format!("noise = {} is outside [0, 1]", self.noise),
-                "noise is the fraction of rows relabelled, e.g. 0.05",
-            );
-        }
-        if self.soft_weight.is_nan() || self.soft_weight < 0.0 {
-            return fail(
-                format!("soft_weight = {} must be >= 0", self.soft_weight),
-                "the default is 0.2",
-            );
-        }
-        Ok(())
-    }
-
-    fn params(&self) -> Params {
-        Params {
-            max_iters: self.max_iters,
-            start_temp: self.start_temp,
-            end_temp: self.end_temp,
-            patience: self.patience,
-            proposals_per_step: self.proposals_per_step,
-            soft_weight: self.soft_weight,
-            resize_moves: self.resize_moves,
-            retries: self.retries,
-        }
     }
 }
 
@@ -398,7 +231,8 @@ impl SampleSpec {
                 "add a LABEL or drop the noise option",
             ));
         }
-        self.options.validate()
+        self.options.validate()?;
+        boxes::check_room(&self.labels, &self.types)
     }
 }
 
@@ -494,7 +328,7 @@ pub struct LabelReport {
     pub mean_deviation: f64,
     /// Share of rows inside the box, 0..1.
     pub in_range_rate: f64,
-    /// Annealing steps per row (all attempts): mean and maximum.
+    /// Steps per row (all attempts, annealing and in-box mixing): mean and maximum.
     pub mean_steps: f64,
     pub max_steps: u64,
     /// Rows that needed more than one attempt.
@@ -510,6 +344,9 @@ pub struct SampleReport {
     pub labels: Vec<LabelReport>,
     /// Rows whose label was changed by `noise`.
     pub relabelled: u64,
+    /// The dataset's health report (absent in manifests written before it).
+    #[serde(default)]
+    pub quality: Option<Quality>,
 }
 
 const MAX_DISTINCT_ROUNDS: u32 = 64;
@@ -536,7 +373,12 @@ pub fn sample(g: &SignedGraph, spec: &SampleSpec, ctx: &Ctx) -> Result<(Dataset,
     let mut reports = Vec::new();
 
     for (li, label) in spec.labels.iter().enumerate() {
-        let bx = label.target();
+        let bx = TargetBox {
+            pos: label.pos,
+            neg: label.neg,
+            excl: boxes::exclusions(&spec.labels, li),
+            eps: 0.5 / pb.scale,
+        };
         let stream = stream_id(&label.name);
         ctx.progress
             .start(&format!("sample {}", label.name), label.count);
@@ -572,7 +414,7 @@ pub fn sample(g: &SignedGraph, spec: &SampleSpec, ctx: &Ctx) -> Result<(Dataset,
             let ids: Vec<u64> = (start..end).collect();
             let mut outs = run(&ids, 0);
             ctx.check()?;
-            check_failures(label, &ids, &outs)?;
+            check_failures(spec, li, &ids, &outs)?;
             if spec.options.distinct {
                 let mut redo: Vec<usize> = Vec::new();
                 for (j, o) in outs.iter().enumerate() {
@@ -600,7 +442,7 @@ pub fn sample(g: &SignedGraph, spec: &SampleSpec, ctx: &Ctx) -> Result<(Dataset,
                     let rids: Vec<u64> = redo.iter().map(|&j| ids[j]).collect();
                     let again = run(&rids, round);
                     ctx.check()?;
-                    check_failures(label, &rids, &again)?;
+                    check_failures(spec, li, &rids, &again)?;
                     let mut next = Vec::new();
                     for (&j, o) in redo.iter().zip(again) {
                         if seen.insert(set_hash(&o.nodes)) {
@@ -650,8 +492,29 @@ pub fn sample(g: &SignedGraph, spec: &SampleSpec, ctx: &Ctx) -> Result<(Dataset,
         reports.push(rep);
     }
 
-    // Noise: relabel round(noise · total) rows chosen by the seed.
     let total = rows.len();
+    let (rows, emitted, flips) = relabel_and_shuffle(spec, rows);
+    let ds = Dataset::build(g, spec, &rows, emitted);
+    let quality = Quality::assess(&ds, &spec.labels);
+    let report = SampleReport {
+        rows: total as u64,
+        labels: reports,
+        relabelled: flips.min(total) as u64,
+        quality: Some(quality),
+    };
+    Ok((ds, report))
+}
+
+/// Noise (relabel `round(noise · total)` rows chosen by the seed) and the
+/// seeded shuffle of the stored order. Returns rows, emitted labels and the
+/// number of relabelled rows.
+fn relabel_and_shuffle(
+    spec: &SampleSpec,
+    rows: Vec<SampledRow>,
+) -> (Vec<SampledRow>, Vec<u16>, usize) {
+    let seed = spec.options.seed;
+    let total = rows.len();
+    // Noise: relabel round(noise · total) rows chosen by the seed.
     let mut emitted: Vec<u16> = rows.iter().map(|r| r.label).collect();
     let flips = (spec.options.noise * total as f64).round() as usize;
     if flips > 0 {
@@ -672,23 +535,57 @@ pub fn sample(g: &SignedGraph, spec: &SampleSpec, ctx: &Ctx) -> Result<(Dataset,
         }
     }
 
-    let ds = Dataset::build(g, spec, &rows, emitted);
-    let report = SampleReport {
-        rows: total as u64,
-        labels: reports,
-        relabelled: flips.min(total) as u64,
-    };
-    Ok((ds, report))
+    // Stored order: a seeded shuffle, so neither the label nor `noise` can
+    // be read from a row's position.
+    let mut order: Vec<u32> = (0..total as u32).collect();
+    {
+        use rand::RngExt;
+        let mut rng = rng_for(seed, stream_id("\0shuffle"), 0, 0);
+        for i in (1..total).rev() {
+            order.swap(i, rng.random_range(0..=i));
+        }
+    }
+    let emitted: Vec<u16> = order.iter().map(|&i| emitted[i as usize]).collect();
+    let mut at = vec![0u32; total];
+    for (p, &i) in order.iter().enumerate() {
+        at[i as usize] = p as u32;
+    }
+    let mut keyed: Vec<(u32, SampledRow)> = at.into_iter().zip(rows).collect();
+    keyed.sort_unstable_by_key(|(p, _)| *p);
+    let rows: Vec<SampledRow> = keyed.into_iter().map(|(_, r)| r).collect();
+
+    (rows, emitted, flips)
 }
 
-fn check_failures(label: &LabelSpec, ids: &[u64], outs: &[anneal::RowOutcome]) -> Result<()> {
+fn check_failures(
+    spec: &SampleSpec,
+    li: usize,
+    ids: &[u64],
+    outs: &[anneal::RowOutcome],
+) -> Result<()> {
+    let label = &spec.labels[li];
     let failed = outs.iter().filter(|o| !o.ok).count();
     let Some((i, o)) = ids.iter().zip(outs).find(|(_, o)| !o.ok) else {
         return Ok(());
     };
+    let others: Vec<String> = spec
+        .labels
+        .iter()
+        .enumerate()
+        .filter(|&(j, l)| j != li && boxes::overlaps(label, l))
+        .map(|(_, l)| format!("label '{}' ({})", l.name, l.box_text()))
+        .collect();
+    let outside = if others.is_empty() {
+        String::new()
+    } else {
+        format!(
+            " outside the overlapping box of {} (labels are disjoint)",
+            others.join(" and ")
+        )
+    };
     Err(Error::Sample {
         message: format!(
-            "label '{}' cannot be filled: {} of {} rows tried missed {} (row {i}: closest reached pos_frac = {:.4}, neg_frac = {:.4}, distance {:.4})",
+            "label '{}' cannot be filled: {} of {} rows tried missed {}{outside} (row {i}: closest reached pos_frac = {:.4}, neg_frac = {:.4}, distance {:.4})",
             label.name,
             failed,
             outs.len(),
@@ -833,5 +730,7 @@ impl Engine {
     }
 }
 
+#[cfg(test)]
+mod fidelity_tests;
 #[cfg(test)]
 mod tests;

@@ -115,8 +115,8 @@ proptest! {
             w[1] = 1; w[k] = 1;            // favour (0, 1)
             w[2 * k - 1] = -1; w[(k - 1) * k + 1] = -1; // avoid (1, k-1)
         }
-        let params = Params { max_iters: 10, start_temp: 1.0, end_temp: 0.1, patience: 5,
-            proposals_per_step: 2, soft_weight: 0.2, resize_moves: resize, retries: 0 };
+        let params = Params { max_iters: 10, start_temp: 1.0, end_temp: 0.1,
+            proposals_per_step: 2, soft_weight: 0.2, resize_moves: resize, retries: 0, mix_steps: 4 };
         let pb = Problem::new(&g, slots, w.clone(), params);
         let mut sc = Scratch::new(&pb);
         let mut rng = rng_for(seed, 1, 2, 3);
@@ -264,7 +264,7 @@ fn diagnose_then_sample_is_fully_in_range_and_checks_independently() {
     let first: serde_json::Value = serde_json::from_str(text.lines().next().unwrap()).unwrap();
     let keys: Vec<&String> = first.as_object().unwrap().keys().collect();
     assert_eq!(keys.len(), 11);
-    assert_eq!(first["label"], "pos");
+    assert_eq!(first["label"], ds.row(0).label());
     assert_eq!(first["mod0"].as_array().unwrap().len(), 1);
     let row0 = ds.row(0);
     let geo: Vec<&str> = row0.values(5).collect();
@@ -278,7 +278,7 @@ fn diagnose_then_sample_is_fully_in_range_and_checks_independently() {
     assert_eq!(rd.headers().unwrap().len(), 11);
     let rec = rd.records().next().unwrap().unwrap();
     assert_eq!(&rec[5], serde_json::json!(geo).to_string());
-    assert_eq!(&rec[10], "pos");
+    assert_eq!(&rec[10], ds.row(0).label());
 
     let desc = eng.describe_dataset(&ObjRef::latest("ds")).unwrap();
     assert_eq!(desc.rows, 1800);
@@ -336,7 +336,7 @@ fn infeasible_box_fails_naming_the_label_and_stores_nothing() {
     eng.store_graph("g", g, "test", "generated", serde_json::Value::Null)
         .unwrap();
     let labels = vec![
-        LabelSpec::new("fine", 10),
+        LabelSpec::new("fine", 10).pos(0.0, 0.5),
         LabelSpec::new("dream", 10).pos(0.95, 1.0).neg(0.0, 0.01),
     ];
     let mut sp = spec(report_types(), labels, 1);
@@ -361,6 +361,28 @@ fn infeasible_box_fails_naming_the_label_and_stores_nothing() {
     assert!(msg.contains("closest reached pos_frac"), "{msg}");
     assert!(msg.contains("DIAGNOSE"), "{msg}");
     assert!(eng.list(crate::Kind::Dataset).unwrap().is_empty());
+}
+
+#[test]
+fn unreachable_part_outside_an_overlap_names_both_labels() {
+    let (g, _) = random_graph(&SIZES, 0.19, 0.21, 1);
+    // `dream` keeps room on the fraction lattice (pos_frac > 0.96) but the
+    // graph cannot reach it.
+    let labels = vec![
+        LabelSpec::new("fine", 10).pos(0.0, 0.96),
+        LabelSpec::new("dream", 10).pos(0.95, 1.0).neg(0.0, 0.01),
+    ];
+    let mut sp = spec(report_types(), labels, 1);
+    sp.options.max_iters = 300;
+    sp.options.retries = 1;
+    let err = sample(&g, &sp, &Ctx::default()).unwrap_err();
+    let msg = format!("{err} / {}", err.hint().unwrap_or(""));
+    assert!(msg.contains("label 'dream' cannot be filled"), "{msg}");
+    assert!(
+        msg.contains("outside the overlapping box of label 'fine' (pos_frac IN [0, 0.96]"),
+        "{msg}"
+    );
+    assert!(msg.contains("DIAGNOSE"), "{msg}");
 }
 
 #[test]
@@ -425,17 +447,11 @@ fn tail_boxes_still_fill() {
 }
 
 #[test]
-fn favour_raises_favoured_edges() {
+fn favour_tilts_gradually_with_soft_weight() {
     let (g, _) = random_graph(&SIZES, 0.19, 0.21, 5);
     let ctx = Ctx::default();
     let types = report_types();
-    let labels = vec![LabelSpec::new("any", 300)];
-    let plain = sample(&g, &spec(types.clone(), labels.clone(), 4), &ctx)
-        .unwrap()
-        .0;
-    let mut sp = spec(types, labels, 4);
-    sp.favour = vec![("mod5".into(), "mod7".into())];
-    let fav = sample(&g, &sp, &ctx).unwrap().0;
+    let labels = vec![LabelSpec::new("any", 1500)];
     let count = |ds: &Dataset| -> usize {
         ds.rows()
             .map(|r| {
@@ -448,12 +464,24 @@ fn favour_raises_favoured_edges() {
             })
             .sum()
     };
-    assert!(
-        count(&fav) > count(&plain) * 3 / 2,
-        "{} vs {}",
-        count(&fav),
-        count(&plain)
+    let plain = count(
+        &sample(&g, &spec(types.clone(), labels.clone(), 4), &ctx)
+            .unwrap()
+            .0,
     );
+    let mut counts = Vec::new();
+    for w in [0.02, 0.2, 1.0] {
+        let mut sp = spec(types.clone(), labels.clone(), 4);
+        sp.favour = vec![("mod5".into(), "mod7".into())];
+        sp.options.soft_weight = w;
+        counts.push(count(&sample(&g, &sp, &ctx).unwrap().0));
+    }
+    assert!(
+        counts[0] < counts[1] && counts[1] < counts[2] && plain < counts[1],
+        "plain {plain}, weights 0.02/0.2/1.0: {counts:?}"
+    );
+    // 0.02 is a gentle tilt, not a maximisation.
+    assert!(counts[0] < plain * 11 / 10, "{plain} vs {counts:?}");
 }
 
 #[test]
@@ -483,7 +511,10 @@ fn dataset_roundtrips_through_bytes() {
     let (g, _) = random_graph(&SIZES, 0.19, 0.21, 5);
     let sp = spec(
         report_types(),
-        vec![LabelSpec::new("a", 50), LabelSpec::new("b", 50)],
+        vec![
+            LabelSpec::new("a", 50).pos(0.0, 0.18),
+            LabelSpec::new("b", 50).pos(0.181, 1.0),
+        ],
         3,
     );
     let (ds, _) = sample(&g, &sp, &Ctx::default()).unwrap();
@@ -498,7 +529,10 @@ fn noise_is_recorded_in_dataset_and_manifest() {
     let eng = Engine::in_memory().unwrap();
     eng.store_graph("g", g, "test", "generated", serde_json::Value::Null)
         .unwrap();
-    let labels = vec![LabelSpec::new("a", 100), LabelSpec::new("b", 100)];
+    let labels = vec![
+        LabelSpec::new("a", 100).pos(0.0, 0.18),
+        LabelSpec::new("b", 100).pos(0.181, 1.0),
+    ];
     let mut sp = spec(report_types(), labels, 3);
     sp.options.noise = 0.1;
     let (w, rep) = eng
