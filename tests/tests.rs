@@ -13,4 +13,5 @@ mod hardening;
 mod hardening_llm;
 mod llm;
 mod llm_server;
+mod readonly;
 mod shell;
