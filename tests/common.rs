@@ -39,3 +39,50 @@ pub fn stdout(o: &Output) -> String {
 pub fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
 }
+
+/// A node as files name it: (modality, value).
+pub type Node = (String, String);
+
+/// Signs by (node, node), both orientations, read from an edge CSV with a
+/// plain CSV reader (no engine code): the independent side of the checks.
+pub fn edge_signs(
+    path: impl AsRef<std::path::Path>,
+) -> std::collections::HashMap<(Node, Node), char> {
+    let mut out = std::collections::HashMap::new();
+    for rec in csv::Reader::from_path(path).unwrap().records() {
+        let r = rec.unwrap();
+        let (sm, tm) = r[2].split_once("_to_").unwrap();
+        let a = (sm.to_string(), r[0].to_string());
+        let b = (tm.to_string(), r[1].to_string());
+        let s = r[3].chars().next().unwrap();
+        out.insert((a.clone(), b.clone()), s);
+        out.insert((b, a), s);
+    }
+    out
+}
+
+/// (pos_frac, neg_frac) of a node set, recounted pair by pair over the
+/// pairs of different modalities ((0, 0) with no such pair).
+pub fn naive_fractions(
+    nodes: &[Node],
+    signs: &std::collections::HashMap<(Node, Node), char>,
+) -> (f64, f64) {
+    let (mut pairs, mut pos, mut neg) = (0u64, 0u64, 0u64);
+    for i in 0..nodes.len() {
+        for j in i + 1..nodes.len() {
+            if nodes[i].0 == nodes[j].0 {
+                continue;
+            }
+            pairs += 1;
+            match signs.get(&(nodes[i].clone(), nodes[j].clone())) {
+                Some('+') => pos += 1,
+                Some('-') => neg += 1,
+                _ => {}
+            }
+        }
+    }
+    if pairs == 0 {
+        return (0.0, 0.0);
+    }
+    (pos as f64 / pairs as f64, neg as f64 / pairs as f64)
+}

@@ -6,25 +6,9 @@ use std::collections::{HashMap, HashSet};
 
 use valence::Database;
 
-type Node = (String, String);
-type Range = (f64, f64);
+use crate::common::{Node, edge_signs, naive_fractions};
 
-/// (modality, value) pairs → sign, straight from the CSV.
-fn edges(path: &str) -> HashMap<(Node, Node), char> {
-    let mut rdr = csv::Reader::from_path(path).unwrap();
-    let mut out = HashMap::new();
-    for rec in rdr.records() {
-        let r = rec.unwrap();
-        let rel = &r[2];
-        let (sm, tm) = rel.split_once("_to_").unwrap();
-        let a = (sm.to_string(), r[0].to_string());
-        let b = (tm.to_string(), r[1].to_string());
-        let s = r[3].chars().next().unwrap();
-        out.insert((a.clone(), b.clone()), s);
-        out.insert((b, a), s);
-    }
-    out
-}
+type Range = (f64, f64);
 
 #[test]
 fn every_exported_row_is_inside_its_box_and_types() {
@@ -44,7 +28,7 @@ fn every_exported_row_is_inside_its_box_and_types() {
         out.display()
     ))
     .unwrap();
-    let signs = edges("fixtures/large/edges.csv");
+    let signs = edge_signs("fixtures/large/edges.csv");
     let boxes: HashMap<&str, (Range, Range)> = [
         ("pos", ((0.45, 1.0), (0.0, 0.05))),
         ("avg", ((0.25, 0.45), (0.0, 0.1))),
@@ -85,21 +69,7 @@ fn every_exported_row_is_inside_its_box_and_types() {
         let mut key = nodes.clone();
         key.sort();
         assert!(seen.insert(key), "row {i} repeats an earlier row");
-        let (mut pairs, mut pos, mut neg) = (0, 0, 0);
-        for a in 0..nodes.len() {
-            for b in a + 1..nodes.len() {
-                if nodes[a].0 == nodes[b].0 {
-                    continue;
-                }
-                pairs += 1;
-                match signs.get(&(nodes[a].clone(), nodes[b].clone())) {
-                    Some('+') => pos += 1,
-                    Some('-') => neg += 1,
-                    _ => {}
-                }
-            }
-        }
-        let (pf, nf) = (pos as f64 / pairs as f64, neg as f64 / pairs as f64);
+        let (pf, nf) = naive_fractions(&nodes, &signs);
         let ((plo, phi), (nlo, nhi)) = boxes[label.as_str()];
         let eps = 1e-9;
         assert!(
@@ -145,7 +115,7 @@ fn recount(
     edges_csv: &str,
     modalities: &[&str],
 ) -> Vec<(String, f64, f64)> {
-    let signs = edges(edges_csv);
+    let signs = edge_signs(edges_csv);
     let text = std::fs::read_to_string(jsonl).unwrap();
     text.lines()
         .map(|line| {
@@ -156,25 +126,8 @@ fn recount(
                     nodes.push((m.to_string(), x.as_str().unwrap().to_string()));
                 }
             }
-            let (mut pairs, mut pos, mut neg) = (0u32, 0u32, 0u32);
-            for a in 0..nodes.len() {
-                for b in a + 1..nodes.len() {
-                    if nodes[a].0 == nodes[b].0 {
-                        continue;
-                    }
-                    pairs += 1;
-                    match signs.get(&(nodes[a].clone(), nodes[b].clone())) {
-                        Some('+') => pos += 1,
-                        Some('-') => neg += 1,
-                        _ => {}
-                    }
-                }
-            }
-            (
-                v["label"].as_str().unwrap().to_string(),
-                pos as f64 / pairs as f64,
-                neg as f64 / pairs as f64,
-            )
+            let (pf, nf) = naive_fractions(&nodes, &signs);
+            (v["label"].as_str().unwrap().to_string(), pf, nf)
         })
         .collect()
 }

@@ -13,9 +13,7 @@ use arrow_schema::DataType;
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use valence::{Database, DatasetFormat, ExportOptions, GraphFormat, Split};
 
-use crate::common::{stderr, stdout, valence};
-
-type Node = (String, String);
+use crate::common::{Node, edge_signs, naive_fractions, stderr, stdout, valence};
 
 /// A catalogue whose values contain `|`, `,`, `"` and `\`.
 const ODD_CATALOGUE: &str = "modality,value
@@ -53,43 +51,6 @@ fn odd_dataset(dir: &Path) -> (Database, PathBuf) {
     )
     .unwrap();
     (db, edges)
-}
-
-/// Signs by (node, node), both orientations, read with a plain CSV reader.
-fn edge_signs(path: &Path) -> HashMap<(Node, Node), char> {
-    let mut out = HashMap::new();
-    for rec in csv::Reader::from_path(path).unwrap().records() {
-        let r = rec.unwrap();
-        let (sm, tm) = r[2].split_once("_to_").unwrap();
-        let a = (sm.to_string(), r[0].to_string());
-        let b = (tm.to_string(), r[1].to_string());
-        let s = r[3].chars().next().unwrap();
-        out.insert((a.clone(), b.clone()), s);
-        out.insert((b, a), s);
-    }
-    out
-}
-
-/// (pos_frac, neg_frac) of a node set, recounted pair by pair.
-fn recount(nodes: &[Node], signs: &HashMap<(Node, Node), char>) -> (f64, f64) {
-    let (mut pairs, mut pos, mut neg) = (0u64, 0u64, 0u64);
-    for i in 0..nodes.len() {
-        for j in i + 1..nodes.len() {
-            if nodes[i].0 == nodes[j].0 {
-                continue;
-            }
-            pairs += 1;
-            match signs.get(&(nodes[i].clone(), nodes[j].clone())) {
-                Some('+') => pos += 1,
-                Some('-') => neg += 1,
-                _ => {}
-            }
-        }
-    }
-    if pairs == 0 {
-        return (0.0, 0.0);
-    }
-    (pos as f64 / pairs as f64, neg as f64 / pairs as f64)
 }
 
 /// One exported row, however it was read.
@@ -266,7 +227,7 @@ fn every_format_reads_back_the_same_rows_with_recounted_fractions() {
             // Full precision: the exported fractions equal the recount exactly.
             assert_eq!(
                 r.fractions,
-                Some(recount(&r.nodes(), &signs)),
+                Some(naive_fractions(&r.nodes(), &signs)),
                 "{name} {r:?}"
             );
             let (sampled, flag) = r.clean.clone().unwrap();

@@ -14,4 +14,5 @@ mod hardening;
 mod hardening_llm;
 mod llm;
 mod llm_server;
+mod readonly;
 mod shell;

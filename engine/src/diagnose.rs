@@ -156,16 +156,7 @@ pub fn diagnose(
         ));
     }
     let slots = resolve_types(g, types)?;
-    let params = Params {
-        max_iters: 1,
-        start_temp: 1.0,
-        end_temp: 1.0,
-        proposals_per_step: 1,
-        soft_weight: 0.0,
-        resize_moves: false,
-        retries: 0,
-        mix_steps: 0,
-    };
+    let params = Params::random_draw();
     let pb = Problem::new(g, slots, Vec::new(), params);
     let stream = stream_id("\0diagnose");
     ctx.progress.start("diagnose", samples);

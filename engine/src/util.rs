@@ -69,6 +69,9 @@ pub fn output_target(path: &Path) -> Result<OutputTarget> {
                 Some(dir) if link.is_relative() => dir.join(link),
                 _ => link,
             };
+        } else if ft.is_file() && (cur.starts_with("/proc") || cur.starts_with("/sys")) {
+            // Kernel files cannot be replaced by a rename: written in place.
+            return Ok(OutputTarget::InPlace(cur));
         } else if ft.is_file() {
             let temp = temp_sibling(&cur);
             return Ok(OutputTarget::Atomic { path: cur, temp });
@@ -99,7 +102,17 @@ fn write_temp(
     keep_mode_of: &Path,
     f: &mut dyn FnMut(Sink<'_>) -> std::io::Result<u64>,
 ) -> std::io::Result<u64> {
-    let file = std::fs::File::create(temp)?;
+    // Said apart: "No such file" about a target that exists misleads.
+    let file = std::fs::File::create(temp).map_err(|e| {
+        std::io::Error::new(
+            e.kind(),
+            format!(
+                "cannot create the temporary file {} beside it (exports are written there, \
+                 then renamed): {e}",
+                temp.display()
+            ),
+        )
+    })?;
     if let Ok(m) = std::fs::metadata(keep_mode_of) {
         file.set_permissions(m.permissions())?;
     }

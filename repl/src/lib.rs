@@ -86,8 +86,19 @@ fn open_db(args: &Args) -> Result<Database, String> {
             "error: cannot open {} read-only: no such file\n  = hint: -readonly opens an existing database; drop -readonly to create one",
             p.display()
         )),
-        // The message, then the hint on its own line.
-        Some(p) => Database::open(p).map_err(|e| e.render("", "")),
+        // The message, then the hint on its own line. -readonly opens the
+        // file read-only: the store itself refuses writes.
+        Some(p) if args.readonly => Database::open_read_only(p).map_err(|e| e.render("", "")),
+        Some(p) => {
+            let db = Database::open(p).map_err(|e| e.render("", ""))?;
+            if db.is_read_only() {
+                report(&format!(
+                    "note: {} is not writable (its permissions or a read-only mount): opened read-only, statements that write will fail",
+                    p.display()
+                ));
+            }
+            Ok(db)
+        }
         None => Database::in_memory().map_err(|e| e.render("", "")),
     }
 }

@@ -144,55 +144,84 @@ fn unknown_extension(path: &Path, formats: &str) -> Error {
     )
 }
 
-/// The format a dataset export writes: from the extension of `path`,
-/// checked against an explicit `format` if one is given.
-pub fn resolve_dataset_format(path: &Path, format: Option<DatasetFormat>) -> Result<DatasetFormat> {
-    let ext = extension(path);
-    let from_ext = ext.as_deref().and_then(|e| DatasetFormat::parse(e).ok());
-    match (format, from_ext, ext.as_deref()) {
-        (Some(f), Some(e), _) if f != e => Err(contradiction(
-            path,
-            ext.as_deref().unwrap_or(""),
-            f.name(),
-            drop_format(e.name()),
-        )),
-        (Some(f), None, Some(x)) if is_known_extension(x) => Err(contradiction(
-            path,
-            x,
-            f.name(),
-            format!("'.{x}' is a graph format; datasets export as {DATASET_FORMATS}"),
-        )),
-        (Some(f), _, _) => Ok(f),
-        (None, Some(e), _) => Ok(e),
-        (None, None, _) => Err(unknown_extension(path, DATASET_FORMATS)),
+/// What the format resolution needs to know of a kind of export.
+trait FileFormat: Copy + PartialEq {
+    /// `"dataset"` or `"graph"`.
+    const KIND: &'static str;
+    /// `"graph"` or `"dataset"`: whose extensions are a likely mix-up.
+    const OTHER: &'static str;
+    /// The formats, for errors.
+    const FORMATS: &'static str;
+    fn parse_ext(ext: &str) -> Option<Self>;
+    fn label(self) -> &'static str;
+}
+
+impl FileFormat for DatasetFormat {
+    const KIND: &'static str = "dataset";
+    const OTHER: &'static str = "graph";
+    const FORMATS: &'static str = DATASET_FORMATS;
+    fn parse_ext(ext: &str) -> Option<Self> {
+        DatasetFormat::parse(ext).ok()
+    }
+    fn label(self) -> &'static str {
+        self.name()
     }
 }
 
-/// The format a graph export writes (see [`resolve_dataset_format`]).
-pub fn resolve_graph_format(path: &Path, format: Option<GraphFormat>) -> Result<GraphFormat> {
+impl FileFormat for GraphFormat {
+    const KIND: &'static str = "graph";
+    const OTHER: &'static str = "dataset";
+    const FORMATS: &'static str = GRAPH_FORMATS;
+    fn parse_ext(ext: &str) -> Option<Self> {
+        GraphFormat::parse(ext).ok()
+    }
+    fn label(self) -> &'static str {
+        self.name()
+    }
+}
+
+/// The format an export writes: from the extension of `path`, checked
+/// against an explicit `format` if one is given.
+fn resolve_format<F: FileFormat>(path: &Path, format: Option<F>) -> Result<F> {
     let ext = extension(path);
-    let from_ext = ext.as_deref().and_then(|e| GraphFormat::parse(e).ok());
+    let from_ext = ext.as_deref().and_then(F::parse_ext);
     match (format, from_ext, ext.as_deref()) {
         (Some(f), Some(e), _) if f != e => Err(contradiction(
             path,
             ext.as_deref().unwrap_or(""),
-            f.name(),
-            drop_format(e.name()),
+            f.label(),
+            drop_format(e.label()),
         )),
         (Some(f), None, Some(x)) if is_known_extension(x) => Err(contradiction(
             path,
             x,
-            f.name(),
-            format!("'.{x}' is a dataset format; graphs export as {GRAPH_FORMATS}"),
+            f.label(),
+            format!(
+                "'.{x}' is a {} format; {}s export as {}",
+                F::OTHER,
+                F::KIND,
+                F::FORMATS
+            ),
         )),
         (Some(f), _, _) => Ok(f),
         (None, Some(e), _) => Ok(e),
         (None, None, Some(x)) if is_known_extension(x) => Err(Error::invalid_hint(
-            format!("'.{x}' is a dataset format, not a graph format"),
-            format!("graphs export as {GRAPH_FORMATS}"),
+            format!("'.{x}' is a {} format, not a {} format", F::OTHER, F::KIND),
+            format!("{}s export as {}", F::KIND, F::FORMATS),
         )),
-        (None, None, _) => Err(unknown_extension(path, GRAPH_FORMATS)),
+        (None, None, _) => Err(unknown_extension(path, F::FORMATS)),
     }
+}
+
+/// The format a dataset export writes: from the extension of `path`,
+/// checked against an explicit `format` if one is given.
+pub fn resolve_dataset_format(path: &Path, format: Option<DatasetFormat>) -> Result<DatasetFormat> {
+    resolve_format(path, format)
+}
+
+/// The format a graph export writes (see [`resolve_dataset_format`]).
+pub fn resolve_graph_format(path: &Path, format: Option<GraphFormat>) -> Result<GraphFormat> {
+    resolve_format(path, format)
 }
 
 /// Options of a dataset export (`EXPORT DATASET ... [FORMAT f] [SPLIT (...)]

@@ -121,6 +121,20 @@ fn a_failed_write_leaves_the_old_file_and_no_temporary() {
 }
 
 #[test]
+fn kernel_files_are_written_in_place_and_their_error_is_not_no_such_file() {
+    let p = Path::new("/proc/version");
+    let before = std::fs::read_to_string(p).unwrap();
+    assert!(matches!(
+        output_target(p).unwrap(),
+        OutputTarget::InPlace(_)
+    ));
+    let err = write_text(p, "x").unwrap_err().to_string();
+    assert!(!err.contains("No such file"), "{err}");
+    assert!(err.contains("/proc/version"), "{err}");
+    assert_eq!(std::fs::read_to_string(p).unwrap(), before);
+}
+
+#[test]
 fn a_symlink_is_followed_and_stays_a_symlink() {
     let d = tempfile::tempdir().unwrap();
     std::fs::create_dir(d.path().join("real")).unwrap();

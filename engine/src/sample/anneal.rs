@@ -52,6 +52,23 @@ pub(crate) struct Params {
     pub mix_steps: u32,
 }
 
+impl Params {
+    /// For drawing random sets under the quotas only (DIAGNOSE, and the
+    /// random-and-keep baselines): no search, no soft terms, no mixing.
+    pub(crate) fn random_draw() -> Params {
+        Params {
+            max_iters: 1,
+            start_temp: 1.0,
+            end_temp: 1.0,
+            proposals_per_step: 1,
+            soft_weight: 0.0,
+            resize_moves: false,
+            retries: 0,
+            mix_steps: 0,
+        }
+    }
+}
+
 /// A label's region: its box (closed intervals for pos_frac and neg_frac)
 /// minus the other labels' boxes that overlap it (see `boxes.rs`).
 #[derive(Debug, Clone, PartialEq)]

@@ -79,16 +79,7 @@ fn random_and_keep(
     labels: &[LabelSpec],
     draws: u64,
 ) -> Vec<(u64, f64)> {
-    let params = Params {
-        max_iters: 1,
-        start_temp: 1.0,
-        end_temp: 1.0,
-        proposals_per_step: 1,
-        soft_weight: 0.0,
-        resize_moves: false,
-        retries: 0,
-        mix_steps: 0,
-    };
+    let params = Params::random_draw();
     let pb = Problem::new(g, resolve_types(g, types).unwrap(), Vec::new(), params);
     let mut sc = Scratch::new(&pb);
     let mut acc = vec![(0u64, 0u64); labels.len()];
