@@ -152,7 +152,7 @@ fn small_fixture_is_all_singletons_and_exact() {
         (0, 0, 0)
     );
     let check = check_graph(&g, &root().join("fixtures/small/expectations.csv")).unwrap();
-    assert_eq!(check.accuracy(), 1.0);
+    assert_eq!(check.accuracy(), Some(1.0));
 }
 
 #[test]
