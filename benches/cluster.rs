@@ -33,7 +33,8 @@ use valence::engine::generate::{
     ClusterOptions, ClusterReport, GenerateOptions, MemJournal, plan_brute_force, run_brute_force,
     run_cluster,
 };
-use valence::engine::{Catalogue, Ctx, SignedGraph, read_edges_csv, synth};
+use valence::engine::{Catalogue, Ctx, SignedGraph, read_edges_csv};
+use valence_synth as synth;
 
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))

@@ -12,11 +12,11 @@
 use std::hint::black_box;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use valence_engine::synth::{self, SynthGraph};
 use valence_engine::{
     Ctx, DiagnoseReport, GraphBuilder, LabelSpec, SampleOptions, SampleSpec, Sign, SignedGraph,
     TypeQuota, diagnose, sample,
 };
+use valence_synth::{self as synth, SynthGraph};
 
 fn to_graph(s: &SynthGraph) -> SignedGraph {
     let mut b = GraphBuilder::new();

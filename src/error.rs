@@ -41,6 +41,8 @@ pub enum ErrorKind {
     Locked,
     /// The database file is already open in this process.
     AlreadyOpen,
+    /// The database is open read-only and a statement tried to write.
+    ReadOnly,
     /// The statement was cancelled.
     Cancelled,
     /// A feature this build does not implement.
@@ -62,6 +64,7 @@ impl From<valence_engine::ErrorKind> for ErrorKind {
             E::Http => ErrorKind::Http,
             E::Locked => ErrorKind::Locked,
             E::AlreadyOpen => ErrorKind::AlreadyOpen,
+            E::ReadOnly => ErrorKind::ReadOnly,
             E::Cancelled => ErrorKind::Cancelled,
             E::NotImplemented => ErrorKind::NotImplemented,
             E::Storage => ErrorKind::Storage,

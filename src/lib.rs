@@ -29,6 +29,8 @@
 //! with one or more [`Table`]s. The engine's typed API is re-exported as
 //! [`engine`].
 
+#![forbid(unsafe_code)]
+
 mod error;
 mod typed;
 
@@ -72,6 +74,9 @@ impl Database {
     /// has open shares that handle (both see the same data); another process
     /// holding the file gives a "database is locked" error
     /// ([`ErrorKind::Locked`]).
+    /// An existing file that cannot be opened for writing (its permissions,
+    /// a read-only mount) is opened read-only instead: see
+    /// [`Database::is_read_only`].
     pub fn open(path: impl AsRef<Path>) -> Result<Database> {
         let key = valence_engine::store::canonical_db_path(path.as_ref());
         let mut open = OPEN.lock().unwrap_or_else(|p| p.into_inner());
@@ -88,6 +93,24 @@ impl Database {
         Ok(Database {
             session: Session::new(engine),
         })
+    }
+
+    /// Opens an existing database file read-only: the file is never written
+    /// (not even on open), other processes may read it meanwhile, and a
+    /// statement that would write fails with [`ErrorKind::ReadOnly`].
+    /// A handle this process already has open is not shared (that is
+    /// [`ErrorKind::AlreadyOpen`]).
+    pub fn open_read_only(path: impl AsRef<Path>) -> Result<Database> {
+        Ok(Database::from_engine(Engine::open_read_only(
+            path.as_ref(),
+        )?))
+    }
+
+    /// Whether this database refuses writes: opened with
+    /// [`Database::open_read_only`], or by [`Database::open`] on a file or
+    /// mount that is not writable.
+    pub fn is_read_only(&self) -> bool {
+        self.session.engine().is_read_only()
     }
 
     /// A database in memory; gone when the last handle is dropped.

@@ -724,37 +724,6 @@ fn api_key_is_sent_but_never_stored() {
     );
 }
 
-// --------------------------------------------------------- measurement --
-
-/// Wall time of the large catalogue on the oracle with 200 ms latency and 7
-/// workers, against the bound calls * latency / workers. A measurement, not
-/// a test: `cargo test --release -p valence llm::measure -- --ignored --nocapture`.
-#[test]
-#[ignore]
-fn measure_oracle_latency() {
-    let dir = tempfile::tempdir().unwrap();
-    let r = reference(LARGE);
-    for rule in [PrimaryRule::FewerCalls, PrimaryRule::First] {
-        let o = GenerateOptions {
-            reference: Some(write_reference(dir.path(), &r)),
-            oracle_latency_ms: 200,
-            workers: 7,
-            primary: rule,
-            ..GenerateOptions::default()
-        };
-        let (_, rep) = run(&MemJournal::default(), &catalogue(LARGE), &o).unwrap();
-        let bound = rep.calls_made as f64 * 0.2 / 7.0;
-        println!(
-            "primary={} calls={} wall={:.2}s bound={:.2}s ratio={:.3}",
-            rule.name(),
-            rep.calls_made,
-            rep.seconds,
-            bound,
-            rep.seconds / bound
-        );
-    }
-}
-
 // ------------------------------------------------------------ kill -9 --
 
 fn write_catalogue(dir: &Path, sizes: &[(&str, usize)]) -> std::path::PathBuf {
@@ -960,59 +929,6 @@ fn openai_embeddings() {
     let b = b.with_embedding_model("emb");
     let v = rt.block_on(b.embed(&inputs)).unwrap();
     assert_eq!(v, vec![vec![2.0, 97.0, 1.0], vec![3.0, 120.0, 1.0]]);
-}
-
-/// The real746 fixture on the oracle without latency: plan size and the
-/// runner's own overhead (a measurement: run with --ignored --nocapture).
-#[test]
-#[ignore]
-fn measure_real746() {
-    let cat = Catalogue::from_csv(&fixture("real746/catalogue.csv")).unwrap();
-    for rule in [PrimaryRule::FewerCalls, PrimaryRule::Larger] {
-        let o = GenerateOptions {
-            reference: Some(fixture("real746/edges.csv")),
-            primary: rule,
-            ..GenerateOptions::default()
-        };
-        let t = std::time::Instant::now();
-        let plan = generate::plan_brute_force(&cat, &o).unwrap();
-        let plan_s = t.elapsed().as_secs_f64();
-        let (g, rep) = run(&MemJournal::default(), &cat, &o).unwrap();
-        let (p, n) = g.edge_counts();
-        println!(
-            "real746 primary={} calls={} pairs={} est_tokens={} plan={:.2}s run={:.2}s edges=+{p}/-{n}",
-            rule.name(),
-            plan.total_calls,
-            plan.total_pairs,
-            plan.est_prompt_tokens,
-            plan_s,
-            rep.seconds
-        );
-    }
-}
-
-/// Journal cost on a database file (one committed transaction per reply).
-#[test]
-#[ignore]
-fn measure_file_journal() {
-    let dir = tempfile::tempdir().unwrap();
-    for f in ["large", "real746"] {
-        let cat = Catalogue::from_csv(&fixture(&format!("{f}/catalogue.csv"))).unwrap();
-        let store = Store::open(&dir.path().join(format!("{f}.valence"))).unwrap();
-        let o = GenerateOptions {
-            reference: Some(fixture(&format!("{f}/edges.csv"))),
-            ..GenerateOptions::default()
-        };
-        let (_, rep) = run(&store, &cat, &o).unwrap();
-        let (_, again) = run(&store, &cat, &o).unwrap();
-        println!(
-            "{f} file store: calls={} run={:.2}s ({:.2} ms/commit), replay={:.2}s",
-            rep.calls_made,
-            rep.seconds,
-            rep.seconds * 1000.0 / rep.calls_made as f64,
-            again.seconds
-        );
-    }
 }
 
 /// The same kill test through the `valence` shell binary: `kill -9` while

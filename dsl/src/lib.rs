@@ -2,6 +2,8 @@
 //! ([`ast`]) → execution against the engine ([`Session`]) → result tables
 //! ([`QueryResult`]), rendered in the shell's modes by [`render`].
 
+#![forbid(unsafe_code)]
+
 pub mod ast;
 mod error;
 mod exec;

@@ -266,9 +266,10 @@ impl CheckReport {
         self.rows.iter().map(CheckRow::correct).sum()
     }
 
-    /// correct / obvious (1 when there is no obvious pair).
-    pub fn accuracy(&self) -> f64 {
-        ratio(self.correct(), self.obvious()).unwrap_or(1.0)
+    /// correct / obvious; `None` when there is no obvious pair (an accuracy
+    /// over nothing is unknown, not perfect).
+    pub fn accuracy(&self) -> Option<f64> {
+        ratio(self.correct(), self.obvious())
     }
 }
 

@@ -45,9 +45,22 @@ pub fn check_name(name: &str) -> Result<()> {
 }
 
 impl Engine {
-    /// Opens or creates a database file.
+    /// Opens or creates a database file. An existing file that cannot be
+    /// opened for writing (permissions, a read-only mount) is opened
+    /// read-only instead; [`Engine::is_read_only`] tells.
     pub fn open(path: &Path) -> Result<Engine> {
         Ok(Engine::with_store(Store::open(path)?))
+    }
+
+    /// Opens an existing database file read-only: it is never written, and
+    /// every statement that would write fails with [`Error::ReadOnly`].
+    pub fn open_read_only(path: &Path) -> Result<Engine> {
+        Ok(Engine::with_store(Store::open_read_only(path)?))
+    }
+
+    /// Whether writes are refused (opened read-only, or a read-only file).
+    pub fn is_read_only(&self) -> bool {
+        self.store.is_read_only()
     }
 
     /// A fresh in-memory database.

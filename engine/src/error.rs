@@ -52,6 +52,8 @@ pub enum ErrorKind {
     Locked,
     /// The database file is already open in this process.
     AlreadyOpen,
+    /// The database is open read-only and a statement tried to write.
+    ReadOnly,
     /// The statement was cancelled.
     Cancelled,
     /// A feature this build does not implement.
@@ -75,6 +77,7 @@ impl ErrorKind {
             ErrorKind::Http => "http",
             ErrorKind::Locked => "locked",
             ErrorKind::AlreadyOpen => "already_open",
+            ErrorKind::ReadOnly => "read_only",
             ErrorKind::Cancelled => "cancelled",
             ErrorKind::NotImplemented => "not_implemented",
             ErrorKind::Corrupt => "corrupt",
@@ -158,6 +161,11 @@ pub enum Error {
     /// handle per file).
     #[error("database {} is already open in this process", .path.display())]
     AlreadyOpen { path: PathBuf },
+    /// A write was attempted on a database opened read-only: asked for
+    /// (`-readonly`, `open_read_only`) or because the file or its mount is
+    /// not writable (`forced`).
+    #[error("the database {} is open read-only", crate::limits::path(.path))]
+    ReadOnly { path: PathBuf, forced: bool },
     /// A statement was cancelled (Ctrl-C); nothing was written.
     #[error("cancelled; nothing of this statement was stored")]
     Cancelled,
@@ -199,6 +207,7 @@ impl Error {
             Error::Http { .. } => ErrorKind::Http,
             Error::Locked { .. } => ErrorKind::Locked,
             Error::AlreadyOpen { .. } => ErrorKind::AlreadyOpen,
+            Error::ReadOnly { .. } => ErrorKind::ReadOnly,
             Error::Cancelled => ErrorKind::Cancelled,
             Error::NotImplemented(_) => ErrorKind::NotImplemented,
             Error::Corrupt { .. } => ErrorKind::Corrupt,
@@ -218,6 +227,12 @@ impl Error {
             | Error::Storage { hint, .. } => hint.as_deref(),
             Error::Locked { .. } => Some(LOCKED_HINT),
             Error::AlreadyOpen { .. } => Some(ALREADY_OPEN_HINT),
+            Error::ReadOnly { forced: false, .. } => Some(
+                "it was opened read-only (-readonly or open_read_only); open it without -readonly to change it",
+            ),
+            Error::ReadOnly { forced: true, .. } => Some(
+                "the file or its mount is read-only; copy the file to a writable location (or fix its permissions) to change it",
+            ),
             Error::Corrupt { .. } => Some(CORRUPT_HINT),
             Error::Cancelled => Some(CANCELLED_HINT),
             _ => None,

@@ -3,6 +3,8 @@
 //! No parsing of the query language and no terminal I/O live here: the `dsl`
 //! crate turns statements into calls on [`Engine`], the `repl` crate draws.
 
+#![forbid(unsafe_code)]
+
 mod catalogue;
 pub mod cluster;
 pub mod compare;
@@ -22,7 +24,6 @@ pub mod llm;
 pub mod query;
 mod sample;
 pub mod store;
-pub mod synth;
 pub mod util;
 
 pub use catalogue::{Attribute, Catalogue};

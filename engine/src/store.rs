@@ -8,7 +8,7 @@
 
 use std::path::{Path, PathBuf};
 
-use redb::{ReadableDatabase, ReadableTable, ReadableTableMetadata, TableDefinition};
+use redb::{ReadableTable, ReadableTableMetadata, TableDefinition};
 use serde::{Deserialize, Serialize};
 
 use crate::{Error, Result};
@@ -17,6 +17,9 @@ use crate::{Error, Result};
 mod check;
 pub use check::CheckEntry;
 use check::migrate_from_1;
+#[path = "store_open.rs"]
+mod open;
+use open::{Handle, is_not_writable, open_opt, unsupported};
 
 type ObjKey<'a> = (&'a str, &'a str, u32);
 
@@ -31,7 +34,8 @@ const OBJECT_SUMS: TableDefinition<ObjKey, &[u8]> = TableDefinition::new("object
 const JOURNAL_SUMS: TableDefinition<&[u8], &[u8]> = TableDefinition::new("journal_checksums");
 
 /// On-disk format version written to the `meta` table. Format 2 added the
-/// checksum tables; a format-1 file is migrated when it is opened.
+/// checksum tables; a format-1 file is migrated when it is opened read-write
+/// (read as is when opened read-only).
 pub const FORMAT_VERSION: &str = "2";
 /// Older formats this build reads (and migrates on open).
 const MIGRATES_FROM: &str = "1";
@@ -195,7 +199,7 @@ pub struct ObjectInfo {
 
 /// The redb-backed store.
 pub struct Store {
-    db: redb::Database,
+    db: Handle,
     path: Option<PathBuf>,
     /// The key of this file in [`OPEN_FILES`] (file stores only).
     open_key: Option<PathBuf>,
@@ -330,6 +334,11 @@ impl Store {
         };
         match opened {
             Ok(s) => Ok(s),
+            // An existing file that cannot be opened for writing (its
+            // permissions, a read-only mount): open it read-only instead.
+            Err(Error::Io { source, .. }) if existed && is_not_writable(&source) => {
+                Store::open_ro(path, true)
+            }
             // Says what to do already (e.g. the directory must exist).
             Err(e @ Error::Invalid { .. }) => Err(e),
             Err(e) if !existed => {
@@ -460,11 +469,13 @@ impl Store {
         registry.insert(key.clone());
         drop(registry);
         let s = Store {
-            db,
+            db: Handle::Rw(db),
             path: Some(path.to_path_buf()),
             open_key: Some(key),
         };
-        s.init()?;
+        if !s.is_initialised()? {
+            s.init()?;
+        }
         Ok(s)
     }
 
@@ -474,7 +485,7 @@ impl Store {
             .create_with_backend(redb::backends::InMemoryBackend::new())
             .map_err(st)?;
         let s = Store {
-            db,
+            db: Handle::Rw(db),
             path: None,
             open_key: None,
         };
@@ -488,7 +499,7 @@ impl Store {
     }
 
     fn init(&self) -> Result<()> {
-        let txn = self.db.begin_write().map_err(st)?;
+        let txn = self.begin_write()?;
         {
             let mut meta = txn.open_table(META).map_err(st)?;
             let existing = meta
@@ -504,13 +515,7 @@ impl Store {
                     migrate_from_1(&txn)?;
                     meta.insert("format_version", FORMAT_VERSION).map_err(st)?;
                 }
-                Some(v) => {
-                    return Err(Error::storage(format!(
-                        "database format {} is not supported by this build (reads formats \
-                         {MIGRATES_FROM} and {FORMAT_VERSION})",
-                        crate::limits::excerpt(&v)
-                    )));
-                }
+                Some(v) => return Err(unsupported(&v)),
             }
             txn.open_table(OBJECTS).map_err(st)?;
             txn.open_table(MANIFESTS).map_err(st)?;
@@ -523,8 +528,9 @@ impl Store {
     }
 
     /// Runs `f` in one write transaction, committed only if `f` succeeds.
+    /// On a read-only store it is [`Error::ReadOnly`] and `f` does not run.
     pub fn write<T>(&self, f: impl FnOnce(&mut Writer<'_>) -> Result<T>) -> Result<T> {
-        let txn = self.db.begin_write().map_err(st)?;
+        let txn = self.begin_write()?;
         let out = {
             let mut w = Writer { txn: &txn };
             f(&mut w)
@@ -550,14 +556,14 @@ impl Store {
     pub fn versions(&self, kind: Kind, name: &str) -> Result<Vec<(u32, Manifest)>> {
         let txn = self.db.begin_read().map_err(st)?;
         let t = txn.open_table(MANIFESTS).map_err(st)?;
-        let sums = txn.open_table(OBJECT_SUMS).map_err(st)?;
+        let sums = open_opt(&txn, OBJECT_SUMS)?;
         let mut out = Vec::new();
         for r in t
             .range((kind.as_str(), name, 0)..=(kind.as_str(), name, u32::MAX))
             .map_err(st)?
         {
             let (k, v) = r.map_err(st)?;
-            let m = read_manifest(&sums, kind, k.value(), v.value())?;
+            let m = read_manifest(sums.as_ref(), kind, k.value(), v.value())?;
             out.push((k.value().2, m));
         }
         Ok(out)
@@ -636,8 +642,10 @@ impl Store {
             .map_err(st)?
             .map(|v| v.value().to_vec())
             .unwrap_or_default();
-        let sums = txn.open_table(OBJECT_SUMS).map_err(st)?;
-        let stored = sums.get(key).map_err(st)?.map(|v| v.value().to_vec());
+        let stored = match open_opt(&txn, OBJECT_SUMS)? {
+            Some(sums) => sums.get(key).map_err(st)?.map(|v| v.value().to_vec()),
+            None => None,
+        };
         match verify_object(stored.as_deref(), &payload, &manifest_bytes) {
             Integrity::Ok | Integrity::Unchecked => {}
             bad => return Err(corrupt(kind, &r.name, version, bad)),
@@ -663,7 +671,7 @@ impl Store {
     pub fn list(&self, kind: Kind) -> Result<Vec<ObjectInfo>> {
         let txn = self.db.begin_read().map_err(st)?;
         let t = txn.open_table(MANIFESTS).map_err(st)?;
-        let sums = txn.open_table(OBJECT_SUMS).map_err(st)?;
+        let sums = open_opt(&txn, OBJECT_SUMS)?;
         let mut out: Vec<ObjectInfo> = Vec::new();
         for r in t
             .range((kind.as_str(), "", 0)..(kind.as_str(), "\u{10FFFF}", u32::MAX))
@@ -671,7 +679,7 @@ impl Store {
         {
             let (k, v) = r.map_err(st)?;
             let (_, name, version) = k.value();
-            let m = read_manifest(&sums, kind, k.value(), v.value())?;
+            let m = read_manifest(sums.as_ref(), kind, k.value(), v.value())?;
             match out.last_mut() {
                 Some(last) if last.name == name => {
                     last.latest = version;
@@ -698,7 +706,9 @@ impl Store {
         let Some(value) = t.get(key).map_err(st)?.map(|v| v.value().to_vec()) else {
             return Ok(None);
         };
-        let sums = txn.open_table(JOURNAL_SUMS).map_err(st)?;
+        let Some(sums) = open_opt(&txn, JOURNAL_SUMS)? else {
+            return Ok(Some(value));
+        };
         match sums.get(key).map_err(st)? {
             Some(s) if s.value() != sum(&value).as_slice() => Ok(None),
             _ => Ok(Some(value)),
@@ -740,7 +750,7 @@ fn remove_stale_creations(dir: &Path, prefix: &str) {
 
 /// Parses a manifest after checking it against its stored checksum.
 fn read_manifest(
-    sums: &redb::ReadOnlyTable<ObjKey<'static>, &'static [u8]>,
+    sums: Option<&redb::ReadOnlyTable<ObjKey<'static>, &'static [u8]>>,
     kind: Kind,
     key: ObjKey<'_>,
     bytes: &[u8],
@@ -752,7 +762,8 @@ fn read_manifest(
         version,
         detail,
     };
-    if let Some(s) = sums.get(key).map_err(st)?
+    if let Some(sums) = sums
+        && let Some(s) = sums.get(key).map_err(st)?
         && (s.value().len() != 64 || s.value()[32..] != sum(bytes))
     {
         return Err(bad(

@@ -2,7 +2,7 @@
 //! and the format 1 → 2 migration that adds checksums. A child module of
 //! `store`, so it reads the tables directly.
 
-use redb::{ReadableDatabase, ReadableTable};
+use redb::ReadableTable;
 
 use super::{
     Integrity, JOURNAL, JOURNAL_SUMS, Kind, MANIFESTS, OBJECT_SUMS, OBJECTS, Store, object_sums,
@@ -56,7 +56,9 @@ impl Store {
         let txn = self.db.begin_read().map_err(st)?;
         let objects = txn.open_table(OBJECTS).map_err(st)?;
         let manifests = txn.open_table(MANIFESTS).map_err(st)?;
-        let sums = txn.open_table(OBJECT_SUMS).map_err(st)?;
+        // A format-1 file opened read-only has no checksum tables: its
+        // objects and journal are reported unchecked.
+        let sums = super::open_opt(&txn, OBJECT_SUMS)?;
         let mut out = Vec::new();
         for r in objects.iter().map_err(st)? {
             let (k, v) = r.map_err(st)?;
@@ -68,7 +70,10 @@ impl Store {
                 .unwrap_or("unknown");
             let m = manifests.get(k.value()).map_err(st)?;
             let m = m.as_ref().map(|m| m.value()).unwrap_or(&[]);
-            let s = sums.get(k.value()).map_err(st)?;
+            let s = match &sums {
+                Some(t) => t.get(k.value()).map_err(st)?,
+                None => None,
+            };
             let status = verify_object(s.as_ref().map(|s| s.value()), v.value(), m);
             let detail = match status {
                 Integrity::Ok => String::new(),
@@ -85,12 +90,16 @@ impl Store {
             });
         }
         let journal = txn.open_table(JOURNAL).map_err(st)?;
-        let jsums = txn.open_table(JOURNAL_SUMS).map_err(st)?;
+        let jsums = super::open_opt(&txn, JOURNAL_SUMS)?;
         let (mut n, mut bad, mut unchecked) = (0u64, 0u64, 0u64);
         for r in journal.iter().map_err(st)? {
             let (k, v) = r.map_err(st)?;
             n += 1;
-            match jsums.get(k.value()).map_err(st)? {
+            let s = match &jsums {
+                Some(t) => t.get(k.value()).map_err(st)?,
+                None => None,
+            };
+            match s {
                 None => unchecked += 1,
                 Some(s) if s.value() == sum(v.value()).as_slice() => {}
                 Some(_) => {

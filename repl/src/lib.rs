@@ -6,6 +6,8 @@
 //! first error (status 1) or at Ctrl-C (status 130, nothing of the cancelled
 //! statement stored).
 
+#![forbid(unsafe_code)]
+
 pub mod args;
 mod complete;
 pub mod dot;
@@ -72,10 +74,10 @@ fn terminal_width() -> Option<usize> {
     if !std::io::stdout().is_terminal() {
         return None;
     }
-    // SAFETY: TIOCGWINSZ fills a winsize struct we own; fd 1 is stdout.
-    let mut ws: libc::winsize = unsafe { std::mem::zeroed() };
-    let ok = unsafe { libc::ioctl(1, libc::TIOCGWINSZ, &mut ws) } == 0;
-    (ok && ws.ws_col > 0).then_some(ws.ws_col as usize)
+    // `console` (already here through indicatif) asks the terminal (TIOCGWINSZ
+    // on Unix, the console API on Windows); `None` when it cannot tell.
+    let (_rows, cols) = console::Term::stdout().size_checked()?;
+    Some(usize::from(cols))
 }
 
 fn open_db(args: &Args) -> Result<Database, String> {
@@ -84,8 +86,19 @@ fn open_db(args: &Args) -> Result<Database, String> {
             "error: cannot open {} read-only: no such file\n  = hint: -readonly opens an existing database; drop -readonly to create one",
             p.display()
         )),
-        // The message, then the hint on its own line.
-        Some(p) => Database::open(p).map_err(|e| e.render("", "")),
+        // The message, then the hint on its own line. -readonly opens the
+        // file read-only: the store itself refuses writes.
+        Some(p) if args.readonly => Database::open_read_only(p).map_err(|e| e.render("", "")),
+        Some(p) => {
+            let db = Database::open(p).map_err(|e| e.render("", ""))?;
+            if db.is_read_only() {
+                report(&format!(
+                    "note: {} is not writable (its permissions or a read-only mount): opened read-only, statements that write will fail",
+                    p.display()
+                ));
+            }
+            Ok(db)
+        }
         None => Database::in_memory().map_err(|e| e.render("", "")),
     }
 }

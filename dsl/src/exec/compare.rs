@@ -134,7 +134,7 @@ pub(crate) fn execute(e: &Engine, stmt: &Statement, ctx: &Ctx) -> Result<QueryRe
                 sum(|x| x.got_neg).into(),
                 sum(|x| x.got_none).into(),
                 r.correct().into(),
-                Value::Float(r.accuracy()),
+                r.accuracy().map_or(Value::Null, Value::Float),
                 sum(|x| x.missing_nodes).into(),
             ]);
             let mut m = Table::new(&[

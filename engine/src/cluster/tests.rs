@@ -378,47 +378,58 @@ fn cosine_knn_lists_self_first_then_nearest() {
     assert_eq!(idx.row(3).to_vec(), vec![3, 1, 2]);
 }
 
-/// Timings, not a test: `cargo test -p valence-engine --release cluster::tests::timings -- --ignored --nocapture`.
-#[test]
-#[ignore]
-fn timings() {
-    for (sizes, dim) in [
-        (vec![20usize, 20, 20], 256usize),
-        (vec![100; 10], 256),
-        (vec![6, 5, 5], 256),
-        (vec![5; 12], 256),
-        (vec![8, 6, 5, 4, 3, 2, 1, 1, 1, 1], 256),
-    ] {
-        let n: usize = sizes.iter().sum();
-        let (points, truth) = blobs(&sizes, dim, 0.5, 13);
-        let start = std::time::Instant::now();
-        let c = cluster_modality(&points, &ClusterParams::default()).unwrap();
-        let took = start.elapsed();
-        println!(
-            "n = {n:5}, dim = {dim}: {:>9.1} ms, method {}, k = {}, noise = {}, purity = {:.3}",
-            took.as_secs_f64() * 1000.0,
-            c.method,
-            c.k,
-            c.noise.iter().filter(|&&x| x).count(),
-            purity(&c.labels, &truth)
-        );
-    }
-}
-
-/// Cross-process determinism check, not a test: run twice and compare output.
-/// `cargo test -p valence-engine --lib cluster::tests::fingerprint -- --ignored --nocapture`
-#[test]
-#[ignore]
-fn fingerprint() {
-    let (points, _) = blobs(&[30, 25, 20, 15, 10], 64, 0.6, 14);
+/// Reduction and clustering of one fixed input (UMAP path), as text: the
+/// embedding's bits folded into one word, then method, `k`, labels and noise.
+fn fingerprint() -> String {
+    let (points, _) = blobs(&[14, 13, 13], 32, 0.4, 14);
     let reduced = umap::reduce(&points, 15, 3).unwrap();
     let bits: u64 = reduced
         .iter()
         .flatten()
         .fold(0u64, |h, v| h.rotate_left(5) ^ v.to_bits());
     let c = cluster_modality(&points, &ClusterParams::default()).unwrap();
-    println!(
-        "embedding {bits:016x} k {} labels {:?} noise {:?}",
-        c.k, c.labels, c.noise
-    );
+    format!(
+        "embedding {bits:016x} {} k {} labels {:?} noise {:?}",
+        c.method, c.k, c.labels, c.noise
+    )
+}
+
+/// Prints the fingerprint for [`same_fingerprint_across_processes_and_thread_counts`].
+#[test]
+#[ignore = "child process of same_fingerprint_across_processes_and_thread_counts"]
+fn fingerprint_child() {
+    println!("fingerprint: {}", fingerprint());
+}
+
+/// Same input, same embedding and clusters: on one and two rayon threads,
+/// and in a second process (hash seeds and allocations differ there).
+#[test]
+fn same_fingerprint_across_processes_and_thread_counts() {
+    let on = |threads| {
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .unwrap()
+            .install(fingerprint)
+    };
+    let here = on(1);
+    assert_eq!(here, on(2));
+    let out = std::process::Command::new(std::env::current_exe().unwrap())
+        .args([
+            "--exact",
+            "cluster::tests::fingerprint_child",
+            "--ignored",
+            "--nocapture",
+            "--test-threads",
+            "1",
+        ])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{stdout}");
+    let child = stdout
+        .lines()
+        .find_map(|l| l.split_once("fingerprint: ").map(|(_, f)| f))
+        .unwrap_or_else(|| panic!("no fingerprint in the child's output: {stdout}"));
+    assert_eq!(child, here);
 }

@@ -32,7 +32,7 @@ impl Split {
     }
 
     /// Two or more parts, distinct names usable in a file name, each fraction
-    /// in (0, 1], summing to 1 within [`SPLIT_TOLERANCE`].
+    /// in (0, 1], summing to 1 within `SPLIT_TOLERANCE` (1e-9).
     pub fn check(&self) -> Result<()> {
         if self.parts.len() < 2 {
             return Err(Error::invalid_hint(

@@ -1,23 +1,46 @@
-//! Dataset fidelity on the fixture shapes (the generator reproduces the
-//! checked-in `fixtures/large` and `fixtures/real746` byte for byte): rows as
+//! Dataset fidelity on the fixture shapes (the checked-in `fixtures/large`
+//! and `fixtures/real746`, which `valence_synth` reproduces byte for byte): rows as
 //! typical of their box as random draws kept when inside it, graded FAVOUR,
 //! disjoint labels, shuffled order.
 
 use super::anneal::{Params, Problem, Scratch, rng_for, stream_id};
 use super::*;
-use crate::synth::{self, SynthSpec};
-use crate::{GraphBuilder, Sign, diagnose};
+use crate::{Catalogue, diagnose, read_edges_csv};
 
-fn graph_of(spec: &SynthSpec) -> SignedGraph {
-    let sg = synth::generate(spec);
-    let mut b = GraphBuilder::new();
-    let ids: Vec<NodeId> = sg.nodes.iter().map(|(m, v)| b.add_node(m, v)).collect();
-    for &(x, y, p) in &sg.edges {
-        let sign = if p { Sign::Pos } else { Sign::Neg };
-        b.add_edge(ids[x as usize], ids[y as usize], sign).unwrap();
-    }
-    b.build()
+/// The checked-in fixture, imported. The files are what `valence_synth` generates, and
+/// importing them gives the generator's graph byte for byte (both checked by the
+/// `valence-synth` crate's tests); the engine does not depend on the generator.
+fn fixture(name: &str) -> SignedGraph {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../fixtures")
+        .join(name);
+    let cat = Catalogue::from_csv(&dir.join("catalogue.csv")).unwrap();
+    read_edges_csv(&dir.join("edges.csv"), Some(&cat))
+        .unwrap()
+        .0
 }
+
+/// `valence_synth::LARGE_QUOTAS`.
+const LARGE_QUOTAS: [(&str, usize, usize); 4] = [
+    ("brand", 1, 1),
+    ("audience", 2, 4),
+    ("platform", 1, 1),
+    ("geo", 1, 2),
+];
+
+/// `valence_synth::REAL746_QUOTAS`.
+const REAL746_QUOTAS: [(&str, usize, usize); 10] = [
+    ("brand", 1, 1),
+    ("campaign-objective", 1, 1),
+    ("campaign-buying-type", 1, 1),
+    ("platform", 1, 1),
+    ("device", 1, 1),
+    ("geo", 1, 3),
+    ("gender-generation", 4, 8),
+    ("interest-and-other-attributes", 3, 7),
+    ("media-buy-billing-event", 1, 1),
+    ("media-buy-cost-model", 1, 1),
+];
 
 fn quotas(q: &[(&str, usize, usize)]) -> Vec<TypeQuota> {
     q.iter()
@@ -26,11 +49,11 @@ fn quotas(q: &[(&str, usize, usize)]) -> Vec<TypeQuota> {
 }
 
 fn large() -> SignedGraph {
-    graph_of(&synth::report_large_160(synth::LARGE_SEED))
+    fixture("large")
 }
 
 fn real746() -> SignedGraph {
-    graph_of(&synth::report_like_746(synth::REAL746_SEED))
+    fixture("real746")
 }
 
 fn spec_of(types: &[TypeQuota], labels: Vec<LabelSpec>, seed: u64) -> SampleSpec {
@@ -105,7 +128,7 @@ fn hug_within_bound(
 #[test]
 fn rows_are_as_typical_as_random_and_keep_on_the_large_fixture() {
     let g = large();
-    let types = quotas(&synth::LARGE_QUOTAS);
+    let types = quotas(&LARGE_QUOTAS);
     let d = diagnose(&g, &types, 4000, 7, &Ctx::default()).unwrap();
     let labels: Vec<LabelSpec> = d.suggested.iter().map(|s| s.to_label(400)).collect();
     hug_within_bound("large, DIAGNOSE boxes", &g, &types, labels, 40_000);
@@ -121,7 +144,7 @@ fn rows_are_as_typical_as_random_and_keep_on_the_large_fixture() {
 #[test]
 fn rows_are_as_typical_as_random_and_keep_on_the_746_fixture() {
     let g = real746();
-    let types = quotas(&synth::REAL746_QUOTAS);
+    let types = quotas(&REAL746_QUOTAS);
     let d = diagnose(&g, &types, 4000, 7, &Ctx::default()).unwrap();
     let labels: Vec<LabelSpec> = d.suggested.iter().map(|s| s.to_label(400)).collect();
     hug_within_bound("746, DIAGNOSE boxes", &g, &types, labels, 40_000);
@@ -149,7 +172,7 @@ fn favoured_share(ds: &Dataset, g: &SignedGraph) -> f64 {
 #[test]
 fn favour_is_graded_by_soft_weight_and_keeps_every_node_in_use() {
     let g = large();
-    let types = quotas(&synth::LARGE_QUOTAS);
+    let types = quotas(&LARGE_QUOTAS);
     let d = diagnose(&g, &types, 4000, 7, &Ctx::default()).unwrap();
     let labels: Vec<LabelSpec> = d.suggested.iter().map(|s| s.to_label(1000)).collect();
     let plain = sample(&g, &spec_of(&types, labels.clone(), 3), &Ctx::default())
@@ -187,7 +210,7 @@ fn favour_is_graded_by_soft_weight_and_keeps_every_node_in_use() {
 #[test]
 fn stored_order_is_shuffled_not_grouped_by_label() {
     let g = large();
-    let types = quotas(&synth::LARGE_QUOTAS);
+    let types = quotas(&LARGE_QUOTAS);
     let d = diagnose(&g, &types, 4000, 7, &Ctx::default()).unwrap();
     let labels: Vec<LabelSpec> = d.suggested.iter().map(|s| s.to_label(300)).collect();
     let mut sp = spec_of(&types, labels, 8);

@@ -523,57 +523,6 @@ fn dataset_roundtrips_through_bytes() {
     assert!(Dataset::from_bytes(b"nonsense").is_err());
 }
 
-/// The fixture shapes (synth): DIAGNOSE's suggested boxes fill 100%, and the
-/// rows check out against the generator's own edge list.
-#[test]
-fn suggested_boxes_fill_on_fixture_shapes() {
-    use crate::synth;
-    let shapes: [(synth::SynthSpec, Vec<TypeQuota>); 2] = [
-        (
-            synth::report_large_160(synth::LARGE_SEED),
-            synth::LARGE_QUOTAS
-                .iter()
-                .map(|&(m, a, b)| TypeQuota::new(m, a as u32, b as u32))
-                .collect(),
-        ),
-        (
-            synth::report_like_746(synth::REAL746_SEED),
-            synth::REAL746_QUOTAS
-                .iter()
-                .map(|&(m, a, b)| TypeQuota::new(m, a as u32, b as u32))
-                .collect(),
-        ),
-    ];
-    for (spec_, types) in shapes {
-        let sg = synth::generate(&spec_);
-        let mut b = GraphBuilder::new();
-        let ids: Vec<NodeId> = sg.nodes.iter().map(|(m, v)| b.add_node(m, v)).collect();
-        let mut edges = Vec::new();
-        for &(x, y, p) in &sg.edges {
-            b.add_edge(
-                ids[x as usize],
-                ids[y as usize],
-                if p { Sign::Pos } else { Sign::Neg },
-            )
-            .unwrap();
-            let name = |i: u32| format!("{}:{}", sg.nodes[i as usize].0, sg.nodes[i as usize].1);
-            edges.push((name(x), name(y), p));
-        }
-        let g = b.build();
-        let ctx = Ctx::default();
-        let d = diagnose(&g, &types, 4000, 7, &ctx).unwrap();
-        for s in &d.suggested {
-            assert!(s.hit_rate >= 0.005, "{s:?}");
-        }
-        let labels = box_labels(&d, 400);
-        let (ds, rep) = sample(&g, &spec(types.clone(), labels.clone(), 99), &ctx).unwrap();
-        for l in &rep.labels {
-            assert_eq!(l.in_range_rate, 1.0, "{l:?}");
-        }
-        check_independently(&ds, &labels, &types, &edges);
-    }
-}
-
 #[test]
 fn noise_is_recorded_in_dataset_and_manifest() {
     let (g, _) = random_graph(&SIZES, 0.19, 0.21, 5);

@@ -1,16 +1,16 @@
-//! Regenerates `fixtures/large` and `fixtures/real746` byte-identically from `valence_engine::synth`.
+//! Regenerates `fixtures/large` and `fixtures/real746` byte-identically from `valence_synth`.
 //! `fixtures/small` is hand-written and is not touched.
 //!
 //! ```text
-//! cargo run -p valence-engine --example gen_fixtures            # write the files, print diagnostics
-//! cargo run -p valence-engine --example gen_fixtures -- --check # only compare with what is on disk
-//! cargo run -p valence-engine --example gen_fixtures -- --scaled 20000  # print counts, write nothing
+//! cargo run -p valence-synth --example gen_fixtures            # write the files, print diagnostics
+//! cargo run -p valence-synth --example gen_fixtures -- --check # only compare with what is on disk
+//! cargo run -p valence-synth --example gen_fixtures -- --scaled 20000  # print counts, write nothing
 //! ```
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use valence_engine::synth::{self, FracStats, SynthGraph, SynthSpec};
+use valence_synth::{self as synth, FracStats, SynthGraph, SynthSpec};
 
 /// Fixture directory, spec, diagnostic quotas, diagnostic rows.
 type Job = (

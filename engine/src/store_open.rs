@@ -1,0 +1,202 @@
+//! The store's redb handle, read-write or read-only, and what opening a file
+//! read-only means: no write transaction ever (a format-1 file is read
+//! without migrating), every write path a typed [`Error::ReadOnly`]. A child
+//! module of `store`, so it reads the tables directly.
+
+use std::path::Path;
+
+use redb::{ReadableDatabase, TableDefinition, TableError, TableHandle};
+
+use super::{
+    COUNTERS, FORMAT_VERSION, JOURNAL, JOURNAL_SUMS, MANIFESTS, META, MIGRATES_FROM, OBJECT_SUMS,
+    OBJECTS, Store, canonical_db_path, open_files, st,
+};
+use crate::{Error, Result};
+
+/// The redb handle of a store.
+pub(super) enum Handle {
+    Rw(redb::Database),
+    /// `forced`: opened read-only because the file or its mount is not
+    /// writable, not because the caller asked.
+    Ro {
+        db: redb::ReadOnlyDatabase,
+        forced: bool,
+    },
+}
+
+impl Handle {
+    /// A read transaction on either handle.
+    pub(super) fn begin_read(
+        &self,
+    ) -> std::result::Result<redb::ReadTransaction, redb::TransactionError> {
+        match self {
+            Handle::Rw(db) => db.begin_read(),
+            Handle::Ro { db, .. } => db.begin_read(),
+        }
+    }
+}
+
+/// Whether an I/O error says the file cannot be opened for writing
+/// (EACCES, EPERM, EROFS), so a read-only open may still work.
+pub(super) fn is_not_writable(e: &std::io::Error) -> bool {
+    matches!(
+        e.kind(),
+        std::io::ErrorKind::PermissionDenied | std::io::ErrorKind::ReadOnlyFilesystem
+    )
+}
+
+/// Opens an optional table in a read transaction: `None` when the file has
+/// no such table yet (the checksum tables of a format-1 file opened
+/// read-only).
+pub(super) fn open_opt<K: redb::Key + 'static, V: redb::Value + 'static>(
+    txn: &redb::ReadTransaction,
+    def: TableDefinition<K, V>,
+) -> Result<Option<redb::ReadOnlyTable<K, V>>> {
+    match txn.open_table(def) {
+        Ok(t) => Ok(Some(t)),
+        Err(TableError::TableDoesNotExist(_)) => Ok(None),
+        Err(e) => Err(st(e)),
+    }
+}
+
+impl Store {
+    /// Opens an existing database file read-only: it is never written (no
+    /// write transaction, no migration, no fsync); every write is an
+    /// [`Error::ReadOnly`]. Other processes may read it at the same time.
+    pub fn open_read_only(path: &Path) -> Result<Store> {
+        Store::open_ro(path, false)
+    }
+
+    /// `forced`: the caller asked for read-write but the file is not writable.
+    pub(super) fn open_ro(path: &Path, forced: bool) -> Result<Store> {
+        let mut registry = open_files();
+        let key = canonical_db_path(path);
+        if registry.contains(&key) {
+            return Err(Error::AlreadyOpen {
+                path: path.to_path_buf(),
+            });
+        }
+        let db = redb::ReadOnlyDatabase::open(path).map_err(|e| ro_open_error(path, e))?;
+        registry.insert(key.clone());
+        drop(registry);
+        let s = Store {
+            db: Handle::Ro { db, forced },
+            path: Some(path.to_path_buf()),
+            open_key: Some(key),
+        };
+        s.check_format()?;
+        Ok(s)
+    }
+
+    /// Whether this store refuses writes.
+    pub fn is_read_only(&self) -> bool {
+        matches!(self.db, Handle::Ro { .. })
+    }
+
+    /// Whether it is read-only because the file or its mount is (not
+    /// because the caller asked).
+    pub fn is_forced_read_only(&self) -> bool {
+        matches!(self.db, Handle::Ro { forced: true, .. })
+    }
+
+    /// A write transaction, or the typed error on a read-only store.
+    pub(super) fn begin_write(&self) -> Result<redb::WriteTransaction> {
+        match &self.db {
+            Handle::Rw(db) => db.begin_write().map_err(st),
+            Handle::Ro { forced, .. } => Err(Error::ReadOnly {
+                path: self.path.clone().unwrap_or_default(),
+                forced: *forced,
+            }),
+        }
+    }
+
+    /// The stored format version (`None`: no `meta` table or no version).
+    fn stored_format(txn: &redb::ReadTransaction) -> Result<Option<String>> {
+        let Some(meta) = open_opt(txn, META)? else {
+            return Ok(None);
+        };
+        Ok(meta
+            .get("format_version")
+            .map_err(st)?
+            .map(|v| v.value().to_string()))
+    }
+
+    /// Read-only open: the format must be one this build reads (format 1
+    /// is read as is; its objects have no checksums and count as unchecked).
+    fn check_format(&self) -> Result<()> {
+        let txn = self.db.begin_read().map_err(st)?;
+        match Store::stored_format(&txn)? {
+            Some(v) if v == FORMAT_VERSION || v == MIGRATES_FROM => Ok(()),
+            Some(v) => Err(unsupported(&v)),
+            None => Err(Error::Storage {
+                message: format!(
+                    "{} is not a valence database (it has no format version)",
+                    crate::limits::path(self.path.as_deref().unwrap_or(Path::new("")))
+                ),
+                hint: Some("open the .vdb file of an earlier session".into()),
+                source: None,
+            }),
+        }
+    }
+
+    /// Whether a read-write open can skip its write transaction: the file
+    /// is at the current format and has every table (so reads never fsync).
+    pub(super) fn is_initialised(&self) -> Result<bool> {
+        let txn = self.db.begin_read().map_err(st)?;
+        if Store::stored_format(&txn)?.as_deref() != Some(FORMAT_VERSION) {
+            return Ok(false);
+        }
+        let have: Vec<String> = txn
+            .list_tables()
+            .map_err(st)?
+            .map(|t| t.name().to_string())
+            .collect();
+        let need = [
+            OBJECTS.name(),
+            MANIFESTS.name(),
+            COUNTERS.name(),
+            JOURNAL.name(),
+            OBJECT_SUMS.name(),
+            JOURNAL_SUMS.name(),
+        ];
+        Ok(need.iter().all(|n| have.iter().any(|h| h == n)))
+    }
+}
+
+pub(super) fn unsupported(v: &str) -> Error {
+    Error::storage(format!(
+        "database format {} is not supported by this build (reads formats \
+         {MIGRATES_FROM} and {FORMAT_VERSION})",
+        crate::limits::excerpt(v)
+    ))
+}
+
+/// One clear error for each way a read-only open fails.
+fn ro_open_error(path: &Path, e: redb::DatabaseError) -> Error {
+    use redb::{DatabaseError as D, StorageError as S};
+    let p = crate::limits::path(path);
+    match e {
+        D::DatabaseAlreadyOpen => Error::Locked {
+            path: path.to_path_buf(),
+        },
+        D::RepairAborted => Error::Storage {
+            message: format!("{p} was not closed cleanly and cannot be repaired read-only"),
+            hint: Some(
+                "open it once read-write (without -readonly, on a writable location) to repair it"
+                    .into(),
+            ),
+            source: Some(Box::new(e)),
+        },
+        D::Storage(S::Io(io)) if io.kind() == std::io::ErrorKind::NotFound => Error::invalid_hint(
+            format!("cannot open {p} read-only: no such file"),
+            "a read-only open needs an existing database; open it read-write to create one",
+        ),
+        D::Storage(S::Io(io)) if io.kind() == std::io::ErrorKind::InvalidData => Error::Storage {
+            message: format!("{p} is not a valence database ({io})"),
+            hint: Some("give the .vdb file of an earlier session".into()),
+            source: Some(Box::new(D::Storage(S::Io(io)))),
+        },
+        D::Storage(S::Io(io)) => Error::io(path, io),
+        e => Error::storage_context(format!("cannot open {p} read-only"), e),
+    }
+}
