@@ -313,6 +313,16 @@ impl Shared {
         self.nodes.iter().find(|(m, v)| v == value && m != not)
     }
 
+    /// A target line as a model reads it: `value (category)` names its node
+    /// exactly; a bare `value` is a guess (the first modality that has it).
+    fn target(&self, line: &str, not: &str) -> Option<&Node> {
+        let named = line.rsplit_once(" (").and_then(|(v, m)| {
+            let m = m.strip_suffix(')')?;
+            self.nodes.iter().find(|n| n.0 == m && n.1 == v)
+        });
+        named.or_else(|| self.node(line, not))
+    }
+
     fn score(&self, am: &str, a: &[String], bm: &str, b: &[String]) -> Value {
         let (mut pos, mut neg) = (0i64, 0i64);
         for x in a {
@@ -361,7 +371,7 @@ fn answer(st: &Shared, content: &str) -> String {
         let (primary, category, targets) = crate::llm_server::read_prompt(content);
         let p = (category.clone(), primary);
         return keyed(targets.iter().map(|t| {
-            let s = st.node(t, &category).map_or('0', |n| st.sign(&p, n));
+            let s = st.target(t, &category).map_or('0', |n| st.sign(&p, n));
             Value::from(s.to_string())
         }));
     }
@@ -720,4 +730,68 @@ fn mixing_modalities_saves_calls_and_changes_no_edge() {
     );
     assert_eq!(rm.pairs_classified, rs.pairs_classified);
     assert!(rm.phases[4].made <= rs.phases[4].made, "{rm:?} {rs:?}");
+}
+
+/// The same text in two modalities (three audiences named like three
+/// brands): a classification call that mixes target modalities
+/// names each target's category, so a server answering by (category, value)
+/// is never asked an ambiguous question and the graph equals the truth.
+#[test]
+fn mixed_calls_name_each_targets_category_so_shared_texts_are_not_confused() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_, _, mut sg) = synth_mid(dir.path());
+    // Give three audiences the texts of three brands: in a call mixing
+    // brand and audience targets, a bare "X" could be either.
+    let brands: Vec<String> = sg
+        .nodes
+        .iter()
+        .filter(|n| n.0 == "brand")
+        .map(|n| n.1.clone())
+        .take(3)
+        .collect();
+    let mut k = 0;
+    for n in sg.nodes.iter_mut().filter(|n| n.0 == "audience").take(3) {
+        n.1 = brands[k].clone();
+        k += 1;
+    }
+    assert_eq!(k, 3);
+    let (c, e) = (
+        dir.path().join("shared.csv"),
+        dir.path().join("shared_edges.csv"),
+    );
+    synth::write_catalogue_csv(&sg, &c).unwrap();
+    synth::write_edges_csv(&sg, &e).unwrap();
+    let cat = Catalogue::from_csv(&c).unwrap();
+    let server = serve(&sg);
+    // Nothing inherited, nothing in a neutral band: every pair of a scored
+    // cluster pair is classified (a null score means no edge at all), so
+    // the result can equal the truth exactly.
+    let opts = ClusterOptions {
+        embedding_model: "test-embedding".into(),
+        inherit_pos: 11.0,
+        inherit_neg: -1.0,
+        pos_threshold: 0.5,
+        neg_threshold: 0.0,
+        mix_modalities: true,
+        ..ClusterOptions::with_generate(GenerateOptions {
+            backend: BackendKind::OpenAi,
+            base_url: Some(server.base_url.clone()),
+            model: "test-model".into(),
+            retries: 1,
+            backoff_ms: 10,
+            ..GenerateOptions::default()
+        })
+    };
+    let (g, r) = run_cluster(&MemJournal::default(), &cat, &opts, &Ctx::default()).unwrap();
+    assert!(r.failures.is_empty(), "{:?}", r.failures);
+    let (truth, _) = read_edges_csv(&e, Some(&cat)).unwrap();
+    let cmp = compare_graphs(&g, &truth);
+    assert_eq!(
+        (cmp.total.only_a, cmp.total.only_b, cmp.total.mismatch),
+        (0, 0, 0),
+        "{:?} {:?} {:?}",
+        cmp.total,
+        cmp.mismatches,
+        cmp.by_rel
+    );
 }

@@ -668,6 +668,21 @@ struct Mod {
     cards: Vec<ClusterCard>,
 }
 
+/// Value texts that name values of two or more modalities (allowed by the
+/// catalogue format): a prompt must say which one it means.
+fn texts_in_two_modalities(mods: &[Mod]) -> std::collections::HashSet<&str> {
+    let mut first: HashMap<&str, usize> = HashMap::new();
+    let mut shared = std::collections::HashSet::new();
+    for (m, md) in mods.iter().enumerate() {
+        for v in &md.values {
+            if *first.entry(v.as_str()).or_insert(m) != m {
+                shared.insert(v.as_str());
+            }
+        }
+    }
+    shared
+}
+
 fn singletons(n: usize) -> Clustering {
     Clustering {
         labels: (0..n).collect(),
@@ -1041,6 +1056,7 @@ pub fn run_cluster_with(
             }
         }
     }
+    let shared_texts = texts_in_two_modalities(&mods);
     let mut jobs = Vec::new();
     let mut batch_pairs: Vec<Vec<(usize, usize, usize, usize)>> = Vec::new();
     for ((p, pi), mut targets) in per_primary {
@@ -1069,8 +1085,24 @@ pub fn run_cluster_with(
                 .iter()
                 .map(|&(o, t)| mods[o].values[t].clone())
                 .collect();
-            let prompt = sign_template.render_signs(&pm, &pv, &tv);
             let single = chunk.iter().all(|t| t.0 == chunk[0].0);
+            // A call mixing target modalities, or holding a text that is a
+            // value of two modalities (an audience and an interest
+            // "Outdoor"), names each target's category: no model could
+            // otherwise tell which is meant.
+            let named = !single
+                || chunk
+                    .iter()
+                    .any(|&(o, t)| shared_texts.contains(mods[o].values[t].as_str()));
+            let prompt = if !named {
+                sign_template.render_signs(&pm, &pv, &tv)
+            } else {
+                let shown: Vec<String> = chunk
+                    .iter()
+                    .map(|&(o, t)| format!("{} ({})", mods[o].values[t], mods[o].name))
+                    .collect();
+                sign_template.render_signs(&pm, &pv, &shown)
+            };
             let (key, task) = if single {
                 let om = mods[chunk[0].0].name.clone();
                 let mut parts: Vec<&str> = vec![&pm, &pv, &om];
