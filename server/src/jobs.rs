@@ -9,6 +9,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
 use serde::{Deserialize, Serialize};
+use serde_json::value::RawValue;
 use valence::{Ctx, Database};
 use valence_dsl::ast::Statement;
 
@@ -56,9 +57,10 @@ pub struct Job {
     pub status: Status,
     pub statements: String,
     pub progress: JobProgress,
-    /// One object per result table, as the shell's JSON mode writes them.
+    /// One object per result table, as the shell's JSON mode writes them
+    /// (kept as that text: columns in their order).
     #[schema(value_type = Vec<Object>)]
-    pub results: Vec<serde_json::Value>,
+    pub results: Vec<Box<RawValue>>,
     pub error: Option<ErrorBody>,
     pub created: String,
     pub started: Option<String>,
@@ -287,7 +289,7 @@ impl Jobs {
 /// error that stopped them.
 #[derive(Default)]
 struct Ended {
-    results: Vec<serde_json::Value>,
+    results: Vec<Box<RawValue>>,
     error: Option<ApiError>,
     cancelled: bool,
 }
@@ -300,13 +302,16 @@ impl Ended {
 }
 
 /// The JSON mode's result objects of one statement.
-pub fn result_objects(statement: &str, r: &valence::QueryResult) -> Vec<serde_json::Value> {
+pub fn result_objects(statement: &str, r: &valence::QueryResult) -> Vec<Box<RawValue>> {
     r.tables
         .iter()
         .map(|t| {
             let title = t.title.as_deref().unwrap_or(r.statement);
             let text = valence::render::json_table(statement, title, t);
-            serde_json::from_str(&text).unwrap_or(serde_json::Value::Null)
+            RawValue::from_string(text).unwrap_or_else(|e| {
+                RawValue::from_string(serde_json::json!({ "error": e.to_string() }).to_string())
+                    .expect("a JSON object")
+            })
         })
         .collect()
 }

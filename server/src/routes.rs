@@ -347,7 +347,7 @@ pub async fn list(
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct QueryAnswer {
     #[schema(value_type = Vec<Object>)]
-    results: Vec<serde_json::Value>,
+    results: Vec<Box<serde_json::value::RawValue>>,
 }
 
 /// `POST /v1/query`: read-only statements, answered at once on read
