@@ -41,7 +41,10 @@ fn main() {
                WITH (seed = 1) INTO big;"
         ))
         .unwrap();
-        println!("setup: {ROWS} rows sampled in {:.1} s", t.elapsed().as_secs_f64());
+        println!(
+            "setup: {ROWS} rows sampled in {:.1} s",
+            t.elapsed().as_secs_f64()
+        );
     }
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
