@@ -7,6 +7,7 @@
 pub mod ast;
 mod error;
 mod exec;
+pub mod options;
 mod parse;
 pub mod render;
 mod split;
@@ -14,7 +15,6 @@ mod table;
 
 pub use error::{DslError, ErrorKind, Result};
 pub use exec::Session;
-pub use exec::opts::Opts;
 /// SELECT: its AST and the table functions it reads (`TABLE_FUNCTIONS`).
 pub use exec::select;
 pub use parse::params::Param;

@@ -2,9 +2,10 @@
 
 use valence_engine::{Ctx, Engine, LabelSpec, SampleOptions, SampleSpec, TypeQuota};
 
-use super::opts::Opts;
-use crate::ast::{FracMetric, Literal, Ref, Span, Statement, StatementKind, TypeRange};
+use super::opts::Given;
+use crate::ast::{FracMetric, Ref, Span, Statement, StatementKind, TypeRange};
 use crate::error::{DslError, Result};
+use crate::options::{self, WithStatement};
 use crate::table::{QueryResult, Table, Value};
 
 /// Default number of random node sets DIAGNOSE draws.
@@ -14,7 +15,7 @@ pub(crate) fn execute(e: &Engine, stmt: &Statement, ctx: &Ctx) -> Result<QueryRe
     let title = stmt.kind.title();
     let tables = match &stmt.kind {
         StatementKind::Diagnose(d) => {
-            Opts::new(&d.options, &[], "DIAGNOSE")?;
+            Given::new(&d.options, WithStatement::Diagnose)?;
             let types = quotas(&d.types);
             let samples = d
                 .samples
@@ -37,18 +38,7 @@ pub(crate) fn execute(e: &Engine, stmt: &Statement, ctx: &Ctx) -> Result<QueryRe
         }
         StatementKind::Sample(s) => {
             let mut options = SampleOptions::default();
-            Opts::new(&s.options, SampleOptions::KEYS, "SAMPLE")?;
-            for o in &s.options {
-                let text = match &o.value.node {
-                    Literal::Int(i) => i.to_string(),
-                    Literal::Float(f) => f.to_string(),
-                    Literal::Bool(b) => b.to_string(),
-                    Literal::Str(x) | Literal::Ident(x) => x.clone(),
-                };
-                options
-                    .set(&o.key.node, &text)
-                    .map_err(super::at(o.value.span))?;
-            }
+            Given::new(&s.options, WithStatement::Sample)?.apply(options::SAMPLE, &mut options)?;
             let labels = s
                 .labels
                 .iter()
