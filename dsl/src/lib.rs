@@ -7,6 +7,7 @@
 pub mod ast;
 mod error;
 mod exec;
+pub mod keywords;
 pub mod options;
 mod parse;
 pub mod render;

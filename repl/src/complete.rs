@@ -7,75 +7,6 @@
 use valence::{Database, Kind};
 use valence_dsl::options::WithStatement;
 
-/// Keywords of the language (completed in the case the user started typing).
-const KEYWORDS: &[&str] = &[
-    "AGAINST",
-    "AND",
-    "AVOID",
-    "BRUTE_FORCE",
-    "CATALOGUE",
-    "CATALOGUES",
-    "CHECK",
-    "CLUSTER",
-    "COMPARE",
-    "COUNT",
-    "DATABASE",
-    "DATASET",
-    "DATASETS",
-    "DESCRIBE",
-    "DETAIL",
-    "DIAGNOSE",
-    "DROP",
-    "EXISTS",
-    "EXPLAIN",
-    "EXPORT",
-    "FAVOUR",
-    "FORMAT",
-    "FROM",
-    "GENERATE",
-    "GRAPH",
-    "GRAPHS",
-    "IF",
-    "IMPORT",
-    "IN",
-    "INTO",
-    "LABEL",
-    "LOAD",
-    "OF",
-    "SAMPLE",
-    "SAMPLES",
-    "SEED",
-    "SHOW",
-    "SPLIT",
-    "TO",
-    "TYPES",
-    "USING",
-    "VERSIONS",
-    "WHERE",
-    "WITH",
-    "pos_frac",
-    "neg_frac",
-    // SELECT (ASC/DESC are left out so `desc` still completes to DESCRIBE).
-    "SELECT",
-    "AS",
-    "GROUP",
-    "BY",
-    "HAVING",
-    "ORDER",
-    "LIMIT",
-    "OFFSET",
-    "DISTINCT",
-    "LIKE",
-    "NOT",
-    "NULL",
-    "OR",
-    "SUM",
-    "AVG",
-    "MIN",
-    "MAX",
-    "CONTAINS",
-];
-
 /// In a SELECT: the table functions (`nodes(`), and the columns of the one
 /// the line reads (all of them before FROM), plus a dataset's modality
 /// columns for `rows(ds)`.
@@ -274,8 +205,8 @@ pub fn candidates(db: Option<&Database>, line: &str, pos: usize) -> (usize, Vec<
     let lower = word.to_ascii_lowercase();
     let upper_case = word.chars().next().is_some_and(|c| c.is_ascii_uppercase());
     // An empty word completes to stored names only, not to every keyword.
-    let mut out: Vec<String> = KEYWORDS
-        .iter()
+    let mut out: Vec<String> = valence_dsl::keywords::completion_words()
+        .into_iter()
         .filter(|k| !word.is_empty() && k.to_ascii_lowercase().starts_with(&lower))
         .map(|k| {
             // pos_frac / neg_frac are always lower case.
