@@ -11,6 +11,7 @@ pub mod keywords;
 pub mod options;
 mod parse;
 pub mod render;
+pub mod reports;
 mod split;
 mod table;
 

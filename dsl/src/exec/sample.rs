@@ -153,7 +153,7 @@ fn locate(
 
 fn diagnose_tables(r: &valence_engine::DiagnoseReport) -> Vec<Table> {
     let mut stats = Table::new(&["metric", "mean", "p5", "p25", "p50", "p75", "p95"]);
-    for (name, s) in r.metrics() {
+    for (name, s) in crate::reports::diagnose_metrics(r) {
         stats.push(vec![
             name.into(),
             Value::Float(s.mean),
@@ -175,7 +175,7 @@ fn diagnose_tables(r: &valence_engine::DiagnoseReport) -> Vec<Table> {
             Value::Interval(s.pos.0, s.pos.1),
             Value::Interval(s.neg.0, s.neg.1),
             Value::Float(s.hit_rate),
-            s.clause(0).replace(" COUNT 0", " COUNT n").into(),
+            crate::reports::label_clause(s, "n").into(),
         ]);
     }
     vec![stats, sugg, histogram(&r.histogram)]
@@ -221,7 +221,7 @@ fn histogram(h: &valence_engine::Histogram) -> Table {
 /// The quality section: one figure per line (see the README).
 fn quality(q: &valence_engine::Quality) -> Table {
     let mut t = Table::new(&["figure", "value"]).titled("quality");
-    for (k, v) in q.lines() {
+    for (k, v) in crate::reports::quality_lines(q) {
         t.push(vec![k.into(), v.into()]);
     }
     t

@@ -310,7 +310,7 @@ fn values_are_checked_by_kind_with_the_caret_on_the_value() {
         let given = [kv(name, lit)];
         let g = Given::new(&given, WithStatement::GenerateBruteForce).unwrap();
         let mut o = GenerateOptions::default();
-        let e = g.apply(GENERATE, &mut o).err().expect(name);
+        let e = g.apply(GENERATE, &mut o).expect_err(name);
         assert!(e.message.contains(want), "{name}: {}", e.message);
         assert_eq!(
             e.span.map(|s| s.col),

@@ -284,7 +284,7 @@ fn diagnose_then_sample_is_fully_in_range_and_checks_independently() {
     assert_eq!(desc.rows, 1800);
     assert_eq!(desc.graph, Some(("g".to_string(), 1)));
     assert_eq!(desc.report.len(), 3);
-    assert!(desc.table().iter().any(|(k, _)| k == "label avg"));
+    assert!(desc.label_rows.iter().any(|(l, _)| l == "avg"));
 }
 
 #[test]
