@@ -108,6 +108,12 @@ fn value<T>(def: &OptionDef<T>, o: &OptionKv) -> Result<OptValue> {
                 Literal::Float(f) => f,
                 _ => 0.0,
             };
+            if !x.is_finite() {
+                return Err(wrong(
+                    "a finite number".into(),
+                    format!("{x} is too large, e.g. {name} = 0.5"),
+                ));
+            }
             if let Range::Within(lo, hi) = r
                 && !(lo..=hi).contains(&x)
             {

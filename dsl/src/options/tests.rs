@@ -282,7 +282,12 @@ fn values_are_checked_by_kind_with_the_caret_on_the_value() {
     let twice = [kv("seed", Literal::Int(1)), kv("seed", Literal::Int(2))];
     let e = Given::new(&twice, WithStatement::Sample).err().unwrap();
     assert!(e.message.contains("given twice"), "{e}");
-    let cases: [(&str, Literal, &str); 6] = [
+    let cases: [(&str, Literal, &str); 7] = [
+        (
+            "timeout_s",
+            Literal::Float(f64::INFINITY),
+            "takes a finite number",
+        ),
         (
             "batch_size",
             Literal::Int(0),
