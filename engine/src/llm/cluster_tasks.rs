@@ -294,31 +294,6 @@ pub fn parse_scores(reply: &str, n: usize) -> Result<Vec<Option<f64>>, ParseErro
     parse_numbered(reply, n, score_value)
 }
 
-/// Parses the reply to any cluster task into JSON (the runner's parser).
-pub fn parse_reply(task: &ClusterTask, reply: &str) -> Result<Value, ParseError> {
-    Ok(match task {
-        ClusterTask::Describe {
-            values, batched, ..
-        } => Value::from(parse_descriptions(reply, values.len(), *batched)?),
-        ClusterTask::Label { clusters, .. } => {
-            serde_json::to_value(parse_labels(reply, clusters.len())?)
-                .map_err(|e| ParseError(e.to_string()))?
-        }
-        ClusterTask::ClassifyMixed { targets, .. } => Value::from(
-            crate::llm::parse::parse_signs(reply, targets.len())?
-                .into_iter()
-                .map(|l| l.symbol())
-                .collect::<Vec<_>>(),
-        ),
-        ClusterTask::Score { targets, .. } => Value::from(
-            parse_scores(reply, targets.len())?
-                .into_iter()
-                .map(|s| s.map(Value::from).unwrap_or(Value::Null))
-                .collect::<Vec<_>>(),
-        ),
-    })
-}
-
 // ---------------------------------------------------------------- oracle --
 
 /// The oracle's score rule for a cluster pair (see the module docs).
