@@ -215,16 +215,39 @@ fn explain_bounds_the_run() {
     assert_eq!(plan.phases[0].journaled, Some(0));
     assert_eq!(plan.brute_force_calls, 440);
     let (_, r) = run_cluster(&journal, &cat, &opts, &Ctx::default()).unwrap();
+    assert_eq!(plan.phases.len(), r.phases.len());
     for (p, ran) in plan.phases.iter().zip(&r.phases) {
         assert_eq!(p.phase, ran.phase);
         assert!(ran.planned <= p.upper_bound, "{p:?} {ran:?}");
+        // Exact phases plan what the run asked, call for call.
+        if let Some(calls) = p.calls {
+            assert_eq!((calls, calls), (ran.planned, ran.made), "{p:?} {ran:?}");
+        }
     }
+    assert_eq!(plan.phases[1].calls, Some(2), "150 inputs, 100 per request");
     assert!(r.total_calls <= plan.upper_bound_calls);
     let again = explain_cluster(&journal, &cat, &opts).unwrap();
     assert_eq!(again.phases[0].journaled, Some(8));
     let (h, rows) = again.explain_table();
     assert_eq!(h[0], "phase");
     assert_eq!(rows.last().unwrap()[0], "total");
+}
+
+/// Where the clustering cannot change the count (every modality below
+/// `min_attributes_to_cluster`: all singletons), EXPLAIN's bounds are the
+/// run's calls exactly, phase by phase.
+#[test]
+fn explain_matches_an_all_singletons_run_call_for_call() {
+    let (cat, edges) = fixture("small");
+    let opts = oracle_opts(&edges);
+    let plan = explain_cluster(&MemJournal::default(), &cat, &opts).unwrap();
+    let (_, r) = run_cluster(&MemJournal::default(), &cat, &opts, &Ctx::default()).unwrap();
+    let planned: Vec<u64> = plan.phases.iter().take(4).map(|p| p.upper_bound).collect();
+    let made: Vec<u64> = r.phases.iter().take(4).map(|p| p.made).collect();
+    assert_eq!(planned, made);
+    assert_eq!(made, [0, 0, 0, 27]);
+    let classified = r.phases[4].made;
+    assert!(classified <= plan.phases[4].upper_bound);
 }
 
 #[test]
