@@ -259,15 +259,7 @@ async fn embeddings(State(st): State<Arc<Shared>>, body: String) -> Response {
         return fault;
     }
     st.embed.fetch_add(1, Ordering::SeqCst);
-    let body: Value = serde_json::from_str(&body).unwrap_or(Value::Null);
-    let inputs: Vec<String> = body["input"]
-        .as_array()
-        .map(|a| {
-            a.iter()
-                .filter_map(|x| x.as_str().map(String::from))
-                .collect()
-        })
-        .unwrap_or_default();
+    let (_, inputs) = crate::llm_server::embedding_inputs(&body);
     let data: Vec<Value> = inputs
         .iter()
         .enumerate()

@@ -111,6 +111,26 @@ fn later_kinds(case: &Case) -> &'static [&'static str] {
     }
 }
 
+/// Asserts that no phase after the case's was asked anything.
+fn assert_stopped_there(case: &Case, server: &Server) {
+    for later in later_kinds(case) {
+        let n = server.shared.seen(later);
+        assert_eq!(n, 0, "{}: {later} asked", case.phase);
+    }
+}
+
+/// A server whose every request of the case's kind gets `fault`.
+fn faulty(case: &Case, dir: &Path, fault: Fault) -> (Catalogue, Server) {
+    let (cat, server) = setup(dir);
+    server
+        .shared
+        .faults
+        .lock()
+        .unwrap()
+        .insert(case.kind, fault);
+    (cat, server)
+}
+
 /// A clean run of the case: its phases' calls, and the requests sent
 /// (computed once per case for the tests of this file).
 fn full_run(case: &Case, dir: &Path) -> (Vec<(String, u64)>, u64) {
@@ -149,13 +169,7 @@ fn the_breaker_stops_every_phase_alike() {
     for case in CASES {
         let (full, _) = full_run(case, dir.path());
         let planned = full[phase_index(case, &full)].1;
-        let (cat, server) = setup(dir.path());
-        server
-            .shared
-            .faults
-            .lock()
-            .unwrap()
-            .insert(case.kind, Fault::Status(500));
+        let (cat, server) = faulty(case, dir.path(), Fault::Status(500));
         let e = run(
             case,
             &cat,
@@ -181,14 +195,7 @@ fn the_breaker_stops_every_phase_alike() {
             "{}: {sent}",
             case.phase
         );
-        for later in later_kinds(case) {
-            assert_eq!(
-                server.shared.seen(later),
-                0,
-                "{}: {later} asked",
-                case.phase
-            );
-        }
+        assert_stopped_there(case, &server);
     }
 }
 
@@ -244,13 +251,7 @@ fn one_budget_spans_the_phases_and_a_rerun_resumes() {
 fn cancellation_interrupts_a_retry_after_wait_in_every_phase() {
     let dir = tempfile::tempdir().unwrap();
     for case in CASES {
-        let (cat, server) = setup(dir.path());
-        server
-            .shared
-            .faults
-            .lock()
-            .unwrap()
-            .insert(case.kind, Fault::RetryAfter(30));
+        let (cat, server) = faulty(case, dir.path(), Fault::RetryAfter(30));
         let ctx = Ctx {
             cancel: Arc::new(AtomicBool::new(false)),
             progress: Arc::new(NoProgress),
@@ -285,13 +286,6 @@ fn cancellation_interrupts_a_retry_after_wait_in_every_phase() {
             "{}: retried within Retry-After",
             case.phase
         );
-        for later in later_kinds(case) {
-            assert_eq!(
-                server.shared.seen(later),
-                0,
-                "{}: {later} asked",
-                case.phase
-            );
-        }
+        assert_stopped_there(case, &server);
     }
 }

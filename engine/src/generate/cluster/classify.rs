@@ -10,7 +10,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 
 use crate::generate::brute_force::sign_parser;
 use crate::generate::journal_key;
-use crate::generate::journaled::{CallLoop, Job};
+use crate::generate::journaled::Job;
 use crate::llm::backend::{Request, Task};
 use crate::llm::cluster_tasks::ClusterTask;
 use crate::llm::parse::SignLabel;
@@ -18,7 +18,7 @@ use crate::llm::prompt::Template;
 use crate::{Catalogue, GraphBuilder, Result, Sign, SignedGraph};
 
 use super::route::Routed;
-use super::{ClusterOptions, ClusterReport, Mod, Phase, PhaseStats, a_first, run_phase};
+use super::{ClusterOptions, ClusterReport, Mod, Phase, PhaseStats, Pipeline, a_first};
 
 /// (primary modality, attribute, target modality, attribute) per target of
 /// a batch.
@@ -201,15 +201,13 @@ pub(super) fn jobs(
 
 /// Runs the phase.
 pub(super) fn run(
-    calls: &mut CallLoop,
-    identity: &str,
+    p: &mut Pipeline,
     template: &Template,
-    opts: &ClusterOptions,
     mods: &[Mod],
     routed: &Routed,
 ) -> Result<(PhaseStats, Answers)> {
-    let (jobs, pairs) = jobs(identity, template, opts, mods, routed);
-    let (answers, stats) = run_phase(calls, Phase::AttributeClassification, &jobs, sign_parser())?;
+    let (jobs, pairs) = jobs(&p.identity, template, p.opts, mods, routed);
+    let (answers, stats) = p.run(Phase::AttributeClassification, &jobs, sign_parser())?;
     Ok((stats, pairs.into_iter().zip(answers).collect()))
 }
 

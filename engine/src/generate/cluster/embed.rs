@@ -8,12 +8,12 @@ use std::sync::Arc;
 
 use crate::Result;
 use crate::cluster::cluster_modality;
-use crate::generate::journaled::{CallLoop, Job};
+use crate::generate::journaled::Job;
 use crate::generate::{BackendKind, journal_key};
 use crate::llm::ParseError;
 use crate::llm::runner::{EmbedRequest, Parser};
 
-use super::{ClusterOptions, Mod, ModalityClusters, Phase, PhaseStats, run_phase};
+use super::{ClusterOptions, Mod, ModalityClusters, Phase, PhaseStats, Pipeline};
 
 /// Embedding inputs per `/embeddings` request.
 pub(super) const EMBED_CHUNK: usize = 100;
@@ -94,30 +94,28 @@ pub(super) fn parser() -> Parser<Vec<Vec<f32>>, EmbedRequest> {
 /// Runs the phase (every request must succeed: clustering needs every
 /// vector) and clusters each modality.
 pub(super) fn run(
-    calls: &mut CallLoop,
-    identity: &str,
-    opts: &ClusterOptions,
+    p: &mut Pipeline,
     mods: &mut [Mod],
 ) -> Result<(PhaseStats, Vec<ModalityClusters>)> {
     let (texts, owners) = texts(mods);
-    let jobs = jobs(identity, opts, &texts);
-    let (answers, stats) = run_phase(calls, Phase::Embedding, &jobs, parser())?;
+    let jobs = jobs(&p.identity, p.opts, &texts);
+    let (answers, stats) = p.run(Phase::Embedding, &jobs, parser())?;
     let mut vectors = Vec::with_capacity(texts.len());
     for a in answers {
         match a {
             Some(v) => vectors.extend(v),
             None => {
-                return Err(calls.failure_error(
+                return Err(p.calls.failure_error(
                     format!(
                         "an embedding request failed after its retries: {}",
-                        calls.last_failure().unwrap_or("no usable answer")
+                        p.calls.last_failure().unwrap_or("no usable answer")
                     ),
                     None,
                 ));
             }
         }
     }
-    let params = opts.params();
+    let params = p.opts.params();
     let mut report = Vec::with_capacity(mods.len());
     for (mi, m) in mods.iter_mut().enumerate() {
         if m.clustered {

@@ -2,11 +2,11 @@
 //! modality, `enrich_batch` attributes of one modality per call.
 
 use crate::Result;
-use crate::generate::journaled::{CallLoop, Job};
+use crate::generate::journaled::Job;
 use crate::llm::cluster_tasks::{ClusterTask, parse_descriptions, render_describe};
 use crate::llm::runner::Parser;
 
-use super::{ClusterOptions, Mod, Phase, PhaseStats, cluster_job, run_phase, task_parser};
+use super::{ClusterOptions, Mod, Phase, PhaseStats, Pipeline, cluster_job, task_parser};
 
 /// Where a job's descriptions go: (modality, index of its first value).
 pub(super) type Slot = (usize, usize);
@@ -46,14 +46,9 @@ pub(super) fn parser() -> Parser<Vec<String>> {
 }
 
 /// Runs the phase; a failed request leaves its descriptions empty.
-pub(super) fn run(
-    calls: &mut CallLoop,
-    identity: &str,
-    opts: &ClusterOptions,
-    mods: &mut [Mod],
-) -> Result<PhaseStats> {
-    let (jobs, slots) = jobs(identity, mods, opts);
-    let (answers, stats) = run_phase(calls, Phase::Enrichment, &jobs, parser())?;
+pub(super) fn run(p: &mut Pipeline, mods: &mut [Mod]) -> Result<PhaseStats> {
+    let (jobs, slots) = jobs(&p.identity, mods, p.opts);
+    let (answers, stats) = p.run(Phase::Enrichment, &jobs, parser())?;
     for ((mi, first), descs) in slots.into_iter().zip(answers) {
         let m = &mut mods[mi];
         for (k, d) in descs.unwrap_or_default().into_iter().enumerate() {

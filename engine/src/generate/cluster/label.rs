@@ -3,13 +3,13 @@
 //! its summary its description.
 
 use crate::Result;
-use crate::generate::journaled::{CallLoop, Job};
+use crate::generate::journaled::Job;
 use crate::llm::cluster_tasks::{
     ClusterCard, ClusterLabel, ClusterTask, parse_labels, render_label,
 };
 use crate::llm::runner::Parser;
 
-use super::{ClusterOptions, Mod, Phase, PhaseStats, cluster_job, run_phase, task_parser};
+use super::{ClusterOptions, Mod, Phase, PhaseStats, Pipeline, cluster_job, task_parser};
 
 /// Where a job's labels go: (modality, clusters).
 pub(super) type Slot = (usize, Vec<usize>);
@@ -82,14 +82,9 @@ pub(super) fn parser() -> Parser<Vec<ClusterLabel>> {
 }
 
 /// Runs the phase; a failed request keeps its clusters' default cards.
-pub(super) fn run(
-    calls: &mut CallLoop,
-    identity: &str,
-    opts: &ClusterOptions,
-    mods: &mut [Mod],
-) -> Result<PhaseStats> {
-    let (jobs, slots) = jobs(identity, mods, opts);
-    let (answers, stats) = run_phase(calls, Phase::Labelling, &jobs, parser())?;
+pub(super) fn run(p: &mut Pipeline, mods: &mut [Mod]) -> Result<PhaseStats> {
+    let (jobs, slots) = jobs(&p.identity, mods, p.opts);
+    let (answers, stats) = p.run(Phase::Labelling, &jobs, parser())?;
     for ((mi, cs), labels) in slots.into_iter().zip(answers) {
         for (c, l) in cs.into_iter().zip(labels.unwrap_or_default()) {
             let card = &mut mods[mi].cards[c];

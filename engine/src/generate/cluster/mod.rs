@@ -173,31 +173,42 @@ fn a_first(a_calls: u64, b_calls: u64) -> bool {
     a_calls <= b_calls
 }
 
-/// Runs one phase through the call loop; a budget that leaves jobs
-/// without a call stops the run saying what remains.
-fn run_phase<R: Call, T: Send + 'static>(
-    calls: &mut CallLoop,
-    phase: Phase,
-    jobs: &[Job<R>],
-    parse: Parser<T, R>,
-) -> Result<(Vec<Option<T>>, PhaseStats)> {
-    let run = calls.run(phase.name(), jobs, parse)?;
-    if run.unfinished > 0 {
-        let made = calls.calls();
-        return Err(Error::Llm {
-            message: format!(
-                "budget of {} calls spent: {made} calls made, the {} phase still needs at least {} more",
-                calls.budget().unwrap_or(made),
-                phase.name(),
-                run.unfinished
-            ),
-            hint: Some(
-                "every answer received is journaled: re-run the same GENERATE with a larger budget to resume without repeating them"
-                    .into(),
-            ),
-        });
+/// What every phase runs with: the call loop of the run (one budget), the
+/// backend's journal identity and the options.
+struct Pipeline<'a> {
+    calls: CallLoop<'a>,
+    identity: String,
+    opts: &'a ClusterOptions,
+}
+
+impl Pipeline<'_> {
+    /// Runs one phase through the call loop; a budget that leaves jobs
+    /// without a call stops the run saying what remains.
+    fn run<R: Call, T: Send + 'static>(
+        &mut self,
+        phase: Phase,
+        jobs: &[Job<R>],
+        parse: Parser<T, R>,
+    ) -> Result<(Vec<Option<T>>, PhaseStats)> {
+        let calls = &mut self.calls;
+        let run = calls.run(phase.name(), jobs, parse)?;
+        if run.unfinished > 0 {
+            let made = calls.calls();
+            return Err(Error::Llm {
+                message: format!(
+                    "budget of {} calls spent: {made} calls made, the {} phase still needs at least {} more",
+                    calls.budget().unwrap_or(made),
+                    phase.name(),
+                    run.unfinished
+                ),
+                hint: Some(
+                    "every answer received is journaled: re-run the same GENERATE with a larger budget to resume without repeating them"
+                        .into(),
+                ),
+            });
+        }
+        Ok((run.values, run.stats))
     }
-    Ok((run.values, run.stats))
 }
 
 /// The parser of one cluster task kind: `pick` takes the task's typed
@@ -229,15 +240,18 @@ pub fn run_cluster_with(
     let started = Instant::now();
     let g = &opts.generate;
     let sign_template = g.sign_template()?;
-    let identity = backend.journal_identity();
-    let mut calls = CallLoop::new(
-        backend.clone(),
-        journal,
-        ctx,
-        g.call_policy(),
-        g.budget,
-        Wording::PhaseRequests,
-    );
+    let mut p = Pipeline {
+        calls: CallLoop::new(
+            backend.clone(),
+            journal,
+            ctx,
+            g.call_policy(),
+            g.budget,
+            Wording::PhaseRequests,
+        ),
+        identity: backend.journal_identity(),
+        opts,
+    };
     let mut report = ClusterReport {
         strategy: "cluster".into(),
         backend: backend.name().into(),
@@ -249,16 +263,12 @@ pub fn run_cluster_with(
         ..ClusterReport::default()
     };
     let mut mods = modalities(cat, opts);
-    report
-        .phases
-        .push(enrich::run(&mut calls, &identity, opts, &mut mods)?);
-    let (st, clusters) = embed::run(&mut calls, &identity, opts, &mut mods)?;
+    report.phases.push(enrich::run(&mut p, &mut mods)?);
+    let (st, clusters) = embed::run(&mut p, &mut mods)?;
     report.phases.push(st);
     report.modalities = clusters;
-    report
-        .phases
-        .push(label::run(&mut calls, &identity, opts, &mut mods)?);
-    let (scores, st) = score::run(&mut calls, &identity, opts, &mods)?;
+    report.phases.push(label::run(&mut p, &mut mods)?);
+    let (scores, st) = score::run(&mut p, &mods)?;
     report.phases.push(st);
     let sides: Vec<route::Side> = mods
         .iter()
@@ -269,7 +279,7 @@ pub fn run_cluster_with(
         .collect();
     let routed = route::route(&scores, &sides, &opts.thresholds());
     report.set_route(&routed.report);
-    let (st, answers) = classify::run(&mut calls, &identity, &sign_template, opts, &mods, &routed)?;
+    let (st, answers) = classify::run(&mut p, &sign_template, &mods, &routed)?;
     report.phases.push(st);
     let graph = classify::build_graph(cat, &mods, &routed, &answers, &mut report)?;
     report.chat_calls = report
@@ -279,7 +289,7 @@ pub fn run_cluster_with(
         .map(PhaseStats::total)
         .sum();
     report.total_calls = report.phases.iter().map(PhaseStats::total).sum();
-    report.failures = calls.into_failures();
+    report.failures = p.calls.into_failures();
     report.seconds = started.elapsed().as_secs_f64();
     Ok((graph, report))
 }

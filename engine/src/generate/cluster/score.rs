@@ -5,12 +5,12 @@
 use std::collections::BTreeMap;
 
 use crate::Result;
-use crate::generate::journaled::{CallLoop, Job};
+use crate::generate::journaled::Job;
 use crate::llm::cluster_tasks::{ClusterTask, parse_scores, render_score};
 use crate::llm::runner::Parser;
 
 use super::route::{ClusterPair, Scored};
-use super::{ClusterOptions, Mod, Phase, PhaseStats, a_first, cluster_job, run_phase, task_parser};
+use super::{Mod, Phase, PhaseStats, Pipeline, a_first, cluster_job, task_parser};
 
 /// Where a job's scores go: (source modality, source cluster, target
 /// modality, first target cluster, count).
@@ -78,13 +78,11 @@ pub(super) fn parser() -> Parser<Vec<Option<f64>>> {
 /// Runs the phase: the answer about every cluster pair (a failed request
 /// marks its pairs [`Scored::Failed`]).
 pub(super) fn run(
-    calls: &mut CallLoop,
-    identity: &str,
-    opts: &ClusterOptions,
+    p: &mut Pipeline,
     mods: &[Mod],
 ) -> Result<(BTreeMap<ClusterPair, Scored>, PhaseStats)> {
-    let (jobs, slots) = jobs(identity, mods, opts.generate.batch_size.max(1));
-    let (answers, stats) = run_phase(calls, Phase::ClusterScoring, &jobs, parser())?;
+    let (jobs, slots) = jobs(&p.identity, mods, p.opts.generate.batch_size.max(1));
+    let (answers, stats) = p.run(Phase::ClusterScoring, &jobs, parser())?;
     let mut scores = BTreeMap::new();
     for ((s, sc, t, first, count), a) in slots.into_iter().zip(answers) {
         for k in 0..count {
