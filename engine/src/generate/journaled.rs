@@ -200,101 +200,106 @@ impl<'a> CallLoop<'a> {
         parse: Parser<T, R>,
     ) -> Result<PhaseRun<T>> {
         self.ctx.check()?;
-        let n = jobs.len();
-        let mut stats = PhaseStats {
-            phase: phase.into(),
-            planned: n as u64,
-            ..PhaseStats::default()
+        let mut run = PhaseRun {
+            values: (0..jobs.len()).map(|_| None).collect(),
+            stats: PhaseStats {
+                phase: phase.into(),
+                planned: jobs.len() as u64,
+                ..PhaseStats::default()
+            },
+            unfinished: 0,
         };
-        let mut values: Vec<Option<T>> = (0..n).map(|_| None).collect();
         let mut pending = Vec::new();
         for (i, j) in jobs.iter().enumerate() {
             match replay(self.journal, j, &parse)? {
                 Some(v) => {
-                    values[i] = Some(v);
-                    stats.replayed += 1;
+                    run.values[i] = Some(v);
+                    run.stats.replayed += 1;
                 }
                 None => pending.push(i),
             }
         }
         let progress = self.ctx.progress.clone();
-        progress.start(phase, n as u64);
-        progress.advance(stats.replayed);
+        progress.start(phase, jobs.len() as u64);
+        progress.advance(run.stats.replayed);
         let (calls0, retries0) = (self.meter.calls(), self.meter.retries());
-        let mut unfinished = 0u64;
         let result = if pending.is_empty() {
             Ok(())
         } else {
-            if self.rt.is_none() {
-                self.rt = Some(new_runtime()?);
-            }
-            let rt = self
-                .rt
-                .as_ref()
-                .ok_or_else(|| Error::llm("no async runtime"))?;
-            let requests: Vec<Arc<R>> = pending.iter().map(|&i| jobs[i].request.clone()).collect();
-            let (journal, backend) = (self.journal, &self.backend);
-            let (failures, wording, retries) =
-                (&mut self.failures, self.wording, self.policy.retries);
-            let last_failure = &mut self.last_failure;
-            let mut succeeded = 0u64;
-            let stats = &mut stats;
-            rt.block_on(run_calls(
-                backend.clone(),
-                requests,
-                parse,
-                &self.policy,
-                self.meter.clone(),
-                self.ctx.cancel.clone(),
-                |k, outcome| {
-                    let i = pending[k];
-                    match outcome {
-                        Outcome::Done { value, reply, .. } => {
-                            // Committed before it is used.
-                            journal.journal_put(&jobs[i].key, reply.as_bytes())?;
-                            values[i] = Some(value);
-                            succeeded += 1;
-                            progress.advance(1);
-                        }
-                        Outcome::Failed { error, .. } => {
-                            stats.failed += 1;
-                            if failures.len() < MAX_FAILURES {
-                                failures.push(match wording {
-                                    Wording::Batches => format!("{}: {error}", jobs[i].what),
-                                    Wording::PhaseRequests => {
-                                        format!("{phase}: {}: {error}", jobs[i].what)
-                                    }
-                                });
-                            }
-                            progress.advance(1);
-                            *last_failure = Some(error.clone());
-                            if succeeded == 0 && stats.failed >= UNUSABLE_AFTER {
-                                return Err(breaker_error(
-                                    &**backend,
-                                    wording,
-                                    phase,
-                                    stats.failed,
-                                    retries,
-                                    &error,
-                                ));
-                            }
-                        }
-                        Outcome::Unfinished { .. } => unfinished += 1,
-                    }
-                    Ok(())
-                },
-            ))
+            self.call(phase, jobs, &pending, parse, &mut run)
         };
         progress.finish();
-        stats.made = self.meter.calls() - calls0;
-        stats.retries = self.meter.retries() - retries0;
+        run.stats.made = self.meter.calls() - calls0;
+        run.stats.retries = self.meter.retries() - retries0;
         result?;
         self.ctx.check()?;
-        Ok(PhaseRun {
-            values,
-            stats,
-            unfinished,
-        })
+        Ok(run)
+    }
+
+    /// Calls for the `pending` jobs, journaling and folding each outcome
+    /// into `run` as it arrives.
+    fn call<R: Call, T: Send + 'static>(
+        &mut self,
+        phase: &str,
+        jobs: &[Job<R>],
+        pending: &[usize],
+        parse: Parser<T, R>,
+        run: &mut PhaseRun<T>,
+    ) -> Result<()> {
+        if self.rt.is_none() {
+            self.rt = Some(new_runtime()?);
+        }
+        let rt = self
+            .rt
+            .as_ref()
+            .ok_or_else(|| Error::llm("no async runtime"))?;
+        let requests: Vec<Arc<R>> = pending.iter().map(|&i| jobs[i].request.clone()).collect();
+        let (journal, backend, progress) = (self.journal, &self.backend, &self.ctx.progress);
+        let (failures, wording) = (&mut self.failures, self.wording);
+        let (last_failure, retries) = (&mut self.last_failure, self.policy.retries);
+        let mut succeeded = 0u64;
+        rt.block_on(run_calls(
+            backend.clone(),
+            requests,
+            parse,
+            &self.policy,
+            self.meter.clone(),
+            self.ctx.cancel.clone(),
+            |k, outcome| {
+                let job = &jobs[pending[k]];
+                match outcome {
+                    Outcome::Done { value, reply, .. } => {
+                        // Committed before it is used.
+                        journal.journal_put(&job.key, reply.as_bytes())?;
+                        run.values[pending[k]] = Some(value);
+                        succeeded += 1;
+                    }
+                    Outcome::Failed { error, .. } => {
+                        run.stats.failed += 1;
+                        if failures.len() < MAX_FAILURES {
+                            failures.push(match wording {
+                                Wording::Batches => format!("{}: {error}", job.what),
+                                Wording::PhaseRequests => format!("{phase}: {}: {error}", job.what),
+                            });
+                        }
+                        let failed = run.stats.failed;
+                        if succeeded == 0 && failed >= UNUSABLE_AFTER {
+                            let e =
+                                breaker_error(&**backend, wording, phase, failed, retries, &error);
+                            *last_failure = Some(error);
+                            return Err(e);
+                        }
+                        *last_failure = Some(error);
+                    }
+                    Outcome::Unfinished { .. } => {
+                        run.unfinished += 1;
+                        return Ok(());
+                    }
+                }
+                progress.advance(1);
+                Ok(())
+            },
+        ))
     }
 }
 

@@ -12,7 +12,7 @@ use crate::generate::plan::plan_modalities;
 use crate::llm::prompt::Template;
 use crate::{Catalogue, Result};
 
-use super::{ClusterOptions, Phase, embed, enrich, label, modalities, score};
+use super::{ClusterOptions, Mod, Phase, embed, enrich, label, modalities, score};
 
 /// EXPLAIN for CLUSTER: per phase, calls known now and an upper bound.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -87,6 +87,27 @@ impl ClusterPlan {
     }
 }
 
+/// The most labelling and scoring calls any clustering can need, with the
+/// run's own call formulas.
+fn bounds(mods: &[Mod], opts: &ClusterOptions) -> (u64, u64) {
+    // Labelling: at most n / min_cluster_size clusters of 2+ members.
+    let label_max: u64 = mods
+        .iter()
+        .filter(|m| m.clustered)
+        .map(|m| label::calls_for(m.values.len() / opts.min_cluster_size, opts.label_batch))
+        .sum();
+    // Scoring: at most one cluster per attribute (all singletons).
+    let bs = opts.generate.batch_size.max(1) as u64;
+    let sizes: Vec<u64> = mods.iter().map(|m| m.values.len() as u64).collect();
+    let mut score_max = 0u64;
+    for i in 0..sizes.len() {
+        for j in i + 1..sizes.len() {
+            score_max += score::plan_pair(sizes[i], sizes[j], bs).1;
+        }
+    }
+    (label_max, score_max)
+}
+
 /// EXPLAIN GENERATE ... USING CLUSTER: the phases, calls known from the
 /// catalogue alone, and an upper bound per phase. Makes no call.
 pub fn explain_cluster(
@@ -96,7 +117,6 @@ pub fn explain_cluster(
 ) -> Result<ClusterPlan> {
     opts.validate()?;
     let g = &opts.generate;
-    let bs = g.batch_size.max(1) as u64;
     let mods = modalities(cat, opts);
     // No backend identity (EXPLAIN without backend/reference/model): the
     // plan is still exact where it depends on the catalogue only; the
@@ -110,20 +130,7 @@ pub fn explain_cluster(
     let enrich_calls = enrich_jobs.len() as u64;
     let (texts, _) = embed::texts(&mods);
     let embed_calls = embed::jobs("", opts, &texts).len() as u64;
-    // Labelling: at most n / min_cluster_size clusters of 2+ members.
-    let label_max: u64 = mods
-        .iter()
-        .filter(|m| m.clustered)
-        .map(|m| label::calls_for(m.values.len() / opts.min_cluster_size, opts.label_batch))
-        .sum();
-    // Scoring: at most one cluster per attribute (all singletons).
-    let sizes: Vec<u64> = mods.iter().map(|m| m.values.len() as u64).collect();
-    let mut score_max = 0u64;
-    for i in 0..sizes.len() {
-        for j in i + 1..sizes.len() {
-            score_max += score::plan_pair(sizes[i], sizes[j], bs).1;
-        }
-    }
+    let (label_max, score_max) = bounds(&mods, opts);
     let named: Vec<(String, Vec<String>)> = mods
         .iter()
         .map(|m| (m.name.clone(), m.values.clone()))
