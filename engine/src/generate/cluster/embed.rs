@@ -138,3 +138,46 @@ pub(super) fn run(
     }
     Ok((stats, report))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::llm::runner::Call;
+
+    /// A fresh answer goes through the same text as a journaled one, so it
+    /// must read back bit for bit; wrong counts or widths are unusable.
+    #[test]
+    fn vectors_round_trip_and_bad_shapes_are_refused() {
+        let req = EmbedRequest {
+            inputs: vec!["a: x".into(), "a: y".into()],
+        };
+        let v = vec![
+            vec![0.1f32, -1.0e-7, std::f32::consts::PI],
+            vec![1.0 / 3.0, 2.5e30, -0.0],
+        ];
+        let text = serde_json::to_string(&v).unwrap();
+        let back = parser()(&req, &text).unwrap();
+        let bits =
+            |v: &[Vec<f32>]| -> Vec<u32> { v.iter().flatten().map(|x| x.to_bits()).collect() };
+        assert_eq!(bits(&back), bits(&v));
+        for bad in [
+            "[[1.0, 2.0]]",
+            "[[1.0], [1.0, 2.0]]",
+            "[[], []]",
+            "{\"a\": 1}",
+        ] {
+            assert!(parser()(&req, bad).is_err(), "{bad}");
+        }
+        // The request is sent to the backend's embeddings, not its chat.
+        let oracle = crate::llm::OracleBackend::new(
+            crate::llm::OracleReference::default(),
+            0.0,
+            1,
+            std::time::Duration::ZERO,
+        )
+        .unwrap();
+        let rt = crate::llm::runner::new_runtime().unwrap();
+        let reply = rt.block_on(req.send(&oracle)).unwrap();
+        assert_eq!(parser()(&req, &reply).unwrap().len(), 2);
+    }
+}
