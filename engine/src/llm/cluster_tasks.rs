@@ -14,7 +14,7 @@
 //!   bracket number, each value such an object.
 //! * `Score`: Appendix B's `CLUSTER_COMPAT_BATCH_PROMPT`: one source cluster
 //!   against numbered target clusters, reply `{"1": 0..10 | null, ...}`.
-//! * Attribute classification reuses [`Task::ClassifySigns`] and the
+//! * Attribute classification reuses [`Task::ClassifySigns`](crate::llm::Task::ClassifySigns) and the
 //!   brute-force template (Appendix A), as the report does.
 //!
 //! The oracle simulator's answers to these tasks are in
@@ -50,7 +50,7 @@ pub enum ClusterTask {
     /// Classify targets of several modalities (modality, value) against one
     /// primary attribute with the sign template (Appendix A's prompt speaks
     /// of "other attributes from different categories"); reply as for
-    /// [`Task::ClassifySigns`].
+    /// [`Task::ClassifySigns`](crate::llm::Task::ClassifySigns).
     ClassifyMixed {
         primary_modality: String,
         primary_value: String,

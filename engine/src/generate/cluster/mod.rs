@@ -66,10 +66,10 @@
 
 //! # Layout
 //! One file per phase, each a job builder, a reply parser (typed answers)
-//! and what the answers change: [`enrich`], [`embed`] (embedding and
-//! clustering), [`label`], [`score`], [`route`] (pure, no call),
-//! [`classify`]; every call goes through the one journaled call loop
-//! ([`crate::generate::journaled`]). [`explain`] counts with the same job
+//! and what the answers change: `enrich.rs`, `embed.rs` (embedding and
+//! clustering), `label.rs`, `score.rs`, [`route`] (pure, no call),
+//! `classify.rs`; every call goes through the one journaled call loop
+//! ([`crate::generate::journaled`]). `explain.rs` counts with the same job
 //! builders. This file runs the phases in order.
 
 mod classify;

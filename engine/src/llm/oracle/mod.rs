@@ -5,7 +5,7 @@
 //! fraction of answers (`oracle_noise`) and sleeping `oracle_latency_ms`
 //! per call. It exists so pipelines can be run, timed and tested offline.
 //! Its answers to the cluster-first tasks and its embeddings are in
-//! [`cluster`].
+//! `cluster.rs`.
 
 mod cluster;
 
@@ -210,7 +210,7 @@ impl Backend for OracleBackend {
         })
     }
 
-    /// Deterministic embeddings from the reference (see [`cluster`]).
+    /// Deterministic embeddings from the reference (see `oracle/cluster.rs`).
     fn embed<'a>(
         &'a self,
         inputs: &'a [String],
