@@ -29,8 +29,8 @@ pub use brute_force::{
     run_brute_force_with, run_plan,
 };
 pub use cluster::{
-    CLUSTER_OPTIONS, ClusterOptions, ClusterPlan, ClusterReport, explain_cluster,
-    generate_graph_cluster, run_cluster, run_cluster_with,
+    ClusterOptions, ClusterPlan, ClusterReport, explain_cluster, generate_graph_cluster,
+    run_cluster, run_cluster_with,
 };
 pub use journaled::{CallLoop, Job, PhaseRun, PhaseStats, UNUSABLE_AFTER};
 pub use plan::{Batch, PairPlan, Plan, PrimaryRule, plan_modalities};
@@ -107,30 +107,6 @@ pub struct GenerateOptions {
     /// unclassified (marked partial). Default false: store nothing, error.
     pub allow_failed: bool,
 }
-
-/// The `WITH (...)` option names [`GenerateOptions`] understands (for the
-/// DSL's unknown-option check). `primary` and `backoff_ms` are extensions.
-pub const GENERATE_OPTIONS: &[&str] = &[
-    "backend",
-    "reference",
-    "base_url",
-    "model",
-    "temperature",
-    "batch_size",
-    "workers",
-    "budget",
-    "retries",
-    "timeout_s",
-    "oracle_noise",
-    "oracle_latency_ms",
-    "seed",
-    "prompt",
-    "primary",
-    "backoff_ms",
-    "max_wait_s",
-    "max_reply_bytes",
-    "allow_failed",
-];
 
 impl Default for GenerateOptions {
     fn default() -> Self {

@@ -96,7 +96,7 @@ use crate::store::ObjRef;
 use crate::{Catalogue, Ctx, Engine, Error, Result, SignedGraph, Written};
 
 pub use explain::{ClusterPlan, PhasePlan, explain_cluster};
-pub use options::{CLUSTER_OPTIONS, ClusterOptions};
+pub use options::ClusterOptions;
 pub use report::{ClusterReport, ModalityClusters, Phase, PhaseStats};
 pub use route::{RouteReport, Routed, Scored, Thresholds};
 

@@ -39,22 +39,6 @@ pub struct ClusterOptions {
     pub mix_modalities: bool,
 }
 
-/// The `WITH (...)` names CLUSTER adds to [`crate::generate::GENERATE_OPTIONS`].
-pub const CLUSTER_OPTIONS: &[&str] = &[
-    "min_attributes_to_cluster",
-    "umap_threshold",
-    "umap_dims",
-    "min_cluster_size",
-    "pos_threshold",
-    "neg_threshold",
-    "inherit_pos",
-    "inherit_neg",
-    "embedding_model",
-    "enrich_batch",
-    "label_batch",
-    "mix_modalities",
-];
-
 impl Default for ClusterOptions {
     fn default() -> Self {
         ClusterOptions {
