@@ -15,6 +15,7 @@ mod edges;
 #[cfg(test)]
 mod edges_tests;
 mod error;
+mod eval;
 pub mod export;
 pub mod generate;
 mod graph;
@@ -32,6 +33,7 @@ pub use db::{Engine, Written, check_name};
 pub use diagnose::{DiagnoseReport, FractionStats, Histogram, SuggestedLabel, diagnose};
 pub use edges::{ImportStats, read_edges_csv, read_edges_csv_with};
 pub use error::{BoxError, Error, ErrorKind, FileLoc, Result};
+pub use eval::{EvalRun, Leaderboard, LeaderboardQuery};
 pub use export::{
     DatasetFormat, ExportOptions, ExportReport, ExportedFile, GraphExport, GraphFormat, Split,
     write_graph,
