@@ -54,7 +54,7 @@ use serde_json::json;
 use crate::db::check_name;
 use crate::graph::NodeId;
 use crate::store::{Kind, Manifest, ObjRef};
-use crate::{Ctx, Engine, Error, Result, SignedGraph, Written};
+use crate::{Code, Ctx, Engine, Error, Result, SignedGraph, Subject, Written};
 
 pub(crate) use anneal::{Params, Problem, Scratch, Slot, TargetBox, rng_for, stream_id};
 use dataset::SampledRow;
@@ -147,14 +147,18 @@ impl SampleSpec {
                 return Err(Error::invalid("a label name is empty"));
             }
             if !names.insert(l.name.as_str()) {
-                return Err(Error::invalid_hint(
+                return Err(Error::rejected(
+                    Code::DuplicateLabel,
+                    Subject::Label(l.name.clone()),
                     format!("label '{}' appears twice", l.name),
                     "give each LABEL a distinct name",
                 ));
             }
             for (what, (lo, hi)) in [("pos_frac", l.pos), ("neg_frac", l.neg)] {
                 if !(0.0..=1.0).contains(&lo) || !(0.0..=1.0).contains(&hi) {
-                    return Err(Error::invalid_hint(
+                    return Err(Error::rejected(
+                        Code::BadRange,
+                        Subject::Label(l.name.clone()),
                         format!(
                             "label '{}': {what} IN [{lo}, {hi}] is outside [0, 1]",
                             l.name
@@ -163,14 +167,18 @@ impl SampleSpec {
                     ));
                 }
                 if lo > hi {
-                    return Err(Error::invalid_hint(
+                    return Err(Error::rejected(
+                        Code::BadRange,
+                        Subject::Label(l.name.clone()),
                         format!("label '{}': {what} IN [{lo}, {hi}] has min > max", l.name),
                         "write the smaller bound first",
                     ));
                 }
             }
             if l.pos.0 + l.neg.0 > 1.0 {
-                return Err(Error::invalid_hint(
+                return Err(Error::rejected(
+                    Code::EmptyBox,
+                    Subject::Label(l.name.clone()),
                     format!(
                         "label '{}': pos_frac >= {} and neg_frac >= {} cannot hold together (they sum to more than 1)",
                         l.name, l.pos.0, l.neg.0
@@ -181,10 +189,15 @@ impl SampleSpec {
         }
         let width: u64 = self.types.iter().map(|t| t.max as u64).sum();
         if self.total.saturating_mul(width) > u32::MAX as u64 {
-            return Err(Error::invalid(format!(
-                "{} rows of up to {width} nodes exceed the dataset size limit (2^32 values)",
-                self.total
-            )));
+            return Err(Error::rejected(
+                Code::TooLarge,
+                None,
+                format!(
+                    "{} rows of up to {width} nodes exceed the dataset size limit (2^32 values)",
+                    self.total
+                ),
+                "ask for fewer rows, or narrower TYPES ranges",
+            ));
         }
         let sum: u64 = self.labels.iter().map(|l| l.count).sum();
         if sum != self.total {
@@ -193,7 +206,9 @@ impl SampleSpec {
                 .iter()
                 .map(|l| format!("{} {}", l.name, l.count))
                 .collect();
-            return Err(Error::invalid_hint(
+            return Err(Error::rejected(
+                Code::CountMismatch,
+                None,
                 format!(
                     "label COUNTs add up to {sum} ({}) but SAMPLE asks for {} rows",
                     parts.join(" + "),
@@ -205,7 +220,9 @@ impl SampleSpec {
         for (a, b) in self.favour.iter().chain(&self.avoid) {
             for m in [a, b] {
                 if !self.types.iter().any(|t| &t.modality == m) {
-                    return Err(Error::invalid_hint(
+                    return Err(Error::rejected(
+                        Code::UnknownModality,
+                        Subject::Modality(m.clone()),
                         format!("FAVOUR/AVOID names modality '{m}', which is not in TYPES"),
                         format!(
                             "TYPES has: {}",
@@ -219,14 +236,17 @@ impl SampleSpec {
                 }
             }
             if a == b {
-                return Err(Error::invalid_hint(
+                return Err(Error::rejected(
+                    Code::BadPair,
+                    None,
                     format!("FAVOUR/AVOID pair ({a}, {b}) names one modality twice"),
                     "edges only join different modalities",
                 ));
             }
         }
         if self.options.noise > 0.0 && self.labels.len() < 2 {
-            return Err(Error::invalid_hint(
+            return Err(Error::bad_option(
+                "noise",
                 "noise needs at least two labels (a noisy row gets another label)",
                 "add a LABEL or drop the noise option",
             ));
@@ -246,13 +266,17 @@ pub(crate) fn validate_types(types: &[TypeQuota]) -> Result<()> {
     let mut seen = HashSet::new();
     for t in types {
         if !seen.insert(t.modality.as_str()) {
-            return Err(Error::invalid_hint(
+            return Err(Error::rejected(
+                Code::DuplicateModality,
+                Subject::Modality(t.modality.clone()),
                 format!("modality '{}' appears twice in TYPES", t.modality),
                 "give each modality one [min, max] range",
             ));
         }
         if t.min > t.max {
-            return Err(Error::invalid_hint(
+            return Err(Error::rejected(
+                Code::BadRange,
+                Subject::Modality(t.modality.clone()),
                 format!(
                     "TYPES {} [{}, {}]: min is greater than max",
                     t.modality, t.min, t.max
@@ -263,10 +287,15 @@ pub(crate) fn validate_types(types: &[TypeQuota]) -> Result<()> {
     }
     let width: u64 = types.iter().map(|t| t.max as u64).sum();
     if width > u16::MAX as u64 {
-        return Err(Error::invalid(format!(
-            "TYPES allow rows of {width} nodes; at most {} are supported",
-            u16::MAX
-        )));
+        return Err(Error::rejected(
+            Code::TooLarge,
+            None,
+            format!(
+                "TYPES allow rows of {width} nodes; at most {} are supported",
+                u16::MAX
+            ),
+            "lower the TYPES maximums",
+        ));
     }
     if types.iter().all(|t| t.max == 0) {
         return Err(Error::invalid(
@@ -283,14 +312,18 @@ pub(crate) fn resolve_types<'g>(g: &'g SignedGraph, types: &[TypeQuota]) -> Resu
     let mut out = Vec::with_capacity(types.len());
     for t in types {
         let Some(m) = g.modality_index(&t.modality) else {
-            return Err(Error::invalid_hint(
+            return Err(Error::rejected(
+                Code::UnknownModality,
+                Subject::Modality(t.modality.clone()),
                 format!("the graph has no modality '{}'", t.modality),
                 format!("its modalities: {}", g.modalities().join(", ")),
             ));
         };
         let nodes = g.nodes_of(m);
         if t.max as usize > nodes.len() {
-            return Err(Error::invalid_hint(
+            return Err(Error::rejected(
+                Code::TooFewNodes,
+                Subject::Modality(t.modality.clone()),
                 format!(
                     "TYPES {} [{}, {}]: the graph has only {} node(s) of modality '{}'",
                     t.modality,
@@ -427,6 +460,8 @@ pub fn sample(g: &SignedGraph, spec: &SampleSpec, ctx: &Ctx) -> Result<(Dataset,
                     round += 1;
                     if round > MAX_DISTINCT_ROUNDS {
                         return Err(Error::Sample {
+                            code: Code::LabelNotDistinct,
+                            label: label.name.clone(),
                             message: format!(
                                 "label '{}' ({}): cannot find {} distinct rows; redraws keep repeating earlier rows",
                                 label.name,
@@ -584,6 +619,8 @@ fn check_failures(
         )
     };
     Err(Error::Sample {
+        code: Code::LabelUnfillable,
+        label: label.name.clone(),
         message: format!(
             "label '{}' cannot be filled: {} of {} rows tried missed {}{outside} (row {i}: closest reached pos_frac = {:.4}, neg_frac = {:.4}, distance {:.4})",
             label.name,
@@ -732,5 +769,7 @@ impl Engine {
 
 #[cfg(test)]
 mod fidelity_tests;
+#[cfg(test)]
+mod subject_tests;
 #[cfg(test)]
 mod tests;
