@@ -294,7 +294,8 @@ pub enum Error {
     #[error("{message}")]
     Rejected {
         code: Code,
-        subject: Option<Subject>,
+        /// Boxed: keeps `Error` small (it travels in every `Result`).
+        subject: Option<Box<Subject>>,
         message: String,
         hint: Option<String>,
     },
@@ -397,7 +398,7 @@ impl Error {
             Error::Input { loc, .. } => Some(Subject::File(loc.clone())),
             Error::Io { path, .. } => Some(Subject::file(path.clone())),
             Error::NotFound { kind, name, .. } => Some(Subject::object(kind, name)),
-            Error::Rejected { subject, .. } => subject.clone(),
+            Error::Rejected { subject, .. } => subject.as_deref().cloned(),
             Error::Sample { label, .. } => Some(Subject::Label(label.clone())),
             Error::Locked { path } | Error::AlreadyOpen { path } | Error::ReadOnly { path, .. } => {
                 Some(Subject::Database(path.clone()))
@@ -483,7 +484,7 @@ impl Error {
     ) -> Self {
         Error::Rejected {
             code,
-            subject: subject.into(),
+            subject: subject.into().map(Box::new),
             message: message.into(),
             hint: Some(hint.into()),
         }
@@ -580,7 +581,7 @@ impl From<crate::generate::OptionError> for Error {
         match e.error {
             Error::Invalid { message, hint } => Error::Rejected {
                 code: Code::BadOption,
-                subject: Some(Subject::Option(e.option.to_string())),
+                subject: Some(Box::new(Subject::Option(e.option.to_string()))),
                 message,
                 hint,
             },
@@ -630,6 +631,17 @@ mod tests {
         assert_eq!(e.kind(), ErrorKind::Storage);
         assert_eq!(e.source().unwrap().to_string(), "page torn");
         assert!(Error::storage("plain").source().is_none());
+    }
+
+    #[test]
+    fn the_error_stays_small() {
+        // It travels in every `Result`; clippy's `result_large_err` limit
+        // is 128 bytes, and `generate::OptionError` adds 32 to it.
+        assert!(
+            std::mem::size_of::<Error>() <= 88,
+            "{}",
+            std::mem::size_of::<Error>()
+        );
     }
 
     #[test]

@@ -142,7 +142,8 @@ fn option_and_clause_refusals_name_them() {
             LabelSpec::new("b", 1).pos(0.5, 1.0),
         ])
     };
-    let cases: [(&str, fn(&mut SampleOptions)); 5] = [
+    type Set = fn(&mut SampleOptions);
+    let cases: [(&str, Set); 5] = [
         ("max_iters", |o| o.max_iters = 0),
         ("proposals_per_step", |o| o.proposals_per_step = 0),
         ("end_temp", |o| o.end_temp = 0.0),
