@@ -102,38 +102,7 @@ impl SampleSpec {
                     "give each LABEL a distinct name",
                 ));
             }
-            for (what, (lo, hi)) in [("pos_frac", l.pos), ("neg_frac", l.neg)] {
-                if !(0.0..=1.0).contains(&lo) || !(0.0..=1.0).contains(&hi) {
-                    return Err(Error::rejected(
-                        Code::BadRange,
-                        Subject::Label(l.name.clone()),
-                        format!(
-                            "label '{}': {what} IN [{lo}, {hi}] is outside [0, 1]",
-                            l.name
-                        ),
-                        "fractions lie between 0 and 1",
-                    ));
-                }
-                if lo > hi {
-                    return Err(Error::rejected(
-                        Code::BadRange,
-                        Subject::Label(l.name.clone()),
-                        format!("label '{}': {what} IN [{lo}, {hi}] has min > max", l.name),
-                        "write the smaller bound first",
-                    ));
-                }
-            }
-            if l.pos.0 + l.neg.0 > 1.0 {
-                return Err(Error::rejected(
-                    Code::EmptyBox,
-                    Subject::Label(l.name.clone()),
-                    format!(
-                        "label '{}': pos_frac >= {} and neg_frac >= {} cannot hold together (they sum to more than 1)",
-                        l.name, l.pos.0, l.neg.0
-                    ),
-                    "lower one of the two minimums; run DIAGNOSE to see the graph's fractions",
-                ));
-            }
+            check_box(l)?;
         }
         let width: u64 = self.types.iter().map(|t| t.max as u64).sum();
         if self.total.saturating_mul(width) > u32::MAX as u64 {
@@ -165,6 +134,20 @@ impl SampleSpec {
                 "make the COUNTs add up to the SAMPLE total",
             ));
         }
+        self.check_pairs()?;
+        if self.options.noise > 0.0 && self.labels.len() < 2 {
+            return Err(Error::bad_option(
+                "noise",
+                "noise needs at least two labels (a noisy row gets another label)",
+                "add a LABEL or drop the noise option",
+            ));
+        }
+        self.options.validate()?;
+        boxes::check_room(&self.labels, &self.types)
+    }
+
+    /// FAVOUR/AVOID pairs name two different modalities of TYPES.
+    fn check_pairs(&self) -> Result<()> {
         for (a, b) in self.favour.iter().chain(&self.avoid) {
             for m in [a, b] {
                 if !self.types.iter().any(|t| &t.modality == m) {
@@ -192,16 +175,46 @@ impl SampleSpec {
                 ));
             }
         }
-        if self.options.noise > 0.0 && self.labels.len() < 2 {
-            return Err(Error::bad_option(
-                "noise",
-                "noise needs at least two labels (a noisy row gets another label)",
-                "add a LABEL or drop the noise option",
+        Ok(())
+    }
+}
+
+/// One label's box: both ranges within [0, 1], min <= max, and room for
+/// both minimums together.
+fn check_box(l: &LabelSpec) -> Result<()> {
+    for (what, (lo, hi)) in [("pos_frac", l.pos), ("neg_frac", l.neg)] {
+        if !(0.0..=1.0).contains(&lo) || !(0.0..=1.0).contains(&hi) {
+            return Err(Error::rejected(
+                Code::BadRange,
+                Subject::Label(l.name.clone()),
+                format!(
+                    "label '{}': {what} IN [{lo}, {hi}] is outside [0, 1]",
+                    l.name
+                ),
+                "fractions lie between 0 and 1",
             ));
         }
-        self.options.validate()?;
-        boxes::check_room(&self.labels, &self.types)
+        if lo > hi {
+            return Err(Error::rejected(
+                Code::BadRange,
+                Subject::Label(l.name.clone()),
+                format!("label '{}': {what} IN [{lo}, {hi}] has min > max", l.name),
+                "write the smaller bound first",
+            ));
+        }
     }
+    if l.pos.0 + l.neg.0 > 1.0 {
+        return Err(Error::rejected(
+            Code::EmptyBox,
+            Subject::Label(l.name.clone()),
+            format!(
+                "label '{}': pos_frac >= {} and neg_frac >= {} cannot hold together (they sum to more than 1)",
+                l.name, l.pos.0, l.neg.0
+            ),
+            "lower one of the two minimums; run DIAGNOSE to see the graph's fractions",
+        ));
+    }
+    Ok(())
 }
 
 fn validate_types(types: &[TypeQuota]) -> Result<()> {
