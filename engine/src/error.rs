@@ -130,6 +130,14 @@ pub enum Code {
     BadPair,
     /// `too_large`: the request exceeds a size or memory limit.
     TooLarge,
+    /// `bad_format`: an unknown export format, or one the file name's
+    /// extension contradicts (or does not tell).
+    BadFormat,
+    /// `bad_target`: an export path that cannot take the file (a directory,
+    /// a symbolic-link loop, a non-regular file for SPLIT).
+    BadTarget,
+    /// `bad_split`: a SPLIT whose parts or fractions do not work.
+    BadSplit,
     /// `label_no_room`: a label's box lies inside other labels' boxes (labels
     /// are disjoint), so no row can have it.
     LabelNoRoom,
@@ -154,6 +162,9 @@ impl Code {
         Code::CountMismatch,
         Code::BadPair,
         Code::TooLarge,
+        Code::BadFormat,
+        Code::BadTarget,
+        Code::BadSplit,
         Code::LabelNoRoom,
         Code::LabelUnfillable,
         Code::LabelNotDistinct,
@@ -174,6 +185,9 @@ impl Code {
             Code::CountMismatch => "count_mismatch",
             Code::BadPair => "bad_pair",
             Code::TooLarge => "too_large",
+            Code::BadFormat => "bad_format",
+            Code::BadTarget => "bad_target",
+            Code::BadSplit => "bad_split",
             Code::LabelNoRoom => "label_no_room",
             Code::LabelUnfillable => "label_unfillable",
             Code::LabelNotDistinct => "label_not_distinct",
