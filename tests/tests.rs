@@ -16,4 +16,5 @@ mod llm;
 mod llm_server;
 mod readonly;
 mod select_check;
+mod serve;
 mod shell;

@@ -106,8 +106,6 @@ impl std::fmt::Display for ErrorKind {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum Code {
-    /// `unknown_option`: a `WITH` option the statement does not take.
-    UnknownOption,
     /// `bad_option`: a `WITH` option's value is malformed or out of range.
     BadOption,
     /// `bad_clause`: a clause's value is out of range (e.g. `DIAGNOSE SAMPLES 0`).
@@ -150,7 +148,6 @@ pub enum Code {
 impl Code {
     /// Every code, for tests and documentation.
     pub const ALL: &'static [Code] = &[
-        Code::UnknownOption,
         Code::BadOption,
         Code::BadClause,
         Code::UnknownModality,
@@ -173,7 +170,6 @@ impl Code {
     /// The stable snake_case string, e.g. `"unknown_modality"`.
     pub fn as_str(self) -> &'static str {
         match self {
-            Code::UnknownOption => "unknown_option",
             Code::BadOption => "bad_option",
             Code::BadClause => "bad_clause",
             Code::UnknownModality => "unknown_modality",

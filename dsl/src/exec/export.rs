@@ -6,13 +6,11 @@ use valence_engine::export::{resolve_dataset_format, resolve_graph_format};
 use valence_engine::{DatasetFormat, Engine, ExportOptions, GraphFormat, Split};
 
 use super::at;
-use super::opts::Opts;
+use super::opts::Given;
 use crate::ast::{OptionKv, Ref, Spanned, SplitClause, Statement, StatementKind};
 use crate::error::{DslError, Places, Result};
+use crate::options::{self, WithStatement};
 use crate::table::{QueryResult, Table};
-
-/// Options `EXPORT DATASET ... WITH (...)` accepts.
-pub const EXPORT_DATASET_OPTIONS: &[&str] = &["fractions", "clean_label"];
 
 pub(crate) fn execute(e: &Engine, stmt: &Statement) -> Result<QueryResult> {
     let title = stmt.kind.title();
@@ -74,7 +72,7 @@ fn export_dataset(
     split: Option<&SplitClause>,
     options: &[OptionKv],
 ) -> Result<Table> {
-    let opts = Opts::new(options, EXPORT_DATASET_OPTIONS, "EXPORT DATASET")?;
+    let given = Given::new(options, WithStatement::ExportDataset)?;
     let explicit = format
         .map(|f| DatasetFormat::parse(&f.node).map_err(at(f.span)))
         .transpose()?;
@@ -91,12 +89,12 @@ fn export_dataset(
     if let (Some(s), Some(c)) = (&split_spec, split) {
         s.check().map_err(at(c.span))?;
     }
-    let options = ExportOptions {
+    let mut options = ExportOptions {
         format: explicit,
         split: split_spec,
-        fractions: opts.bool("fractions", false)?,
-        clean_label: opts.bool("clean_label", false)?,
+        ..ExportOptions::default()
     };
+    given.apply(options::EXPORT_DATASET, &mut options)?;
     let r = e
         .export_dataset(&dataset.node, p, &options)
         .map_err(located(dataset, path))?;

@@ -130,12 +130,6 @@ fn types_refusals_name_the_modality() {
 
 #[test]
 fn option_and_clause_refusals_name_them() {
-    let mut o = SampleOptions::default();
-    let e = o.set("max_iters", "lots").unwrap_err();
-    assert_eq!(code_and_subject(&e), ("bad_option", option("max_iters")));
-    let e = o.set("sede", "1").unwrap_err();
-    assert_eq!(code_and_subject(&e), ("unknown_option", option("sede")));
-
     let two = || {
         spec(vec![
             LabelSpec::new("a", 1).pos(0.0, 0.4),

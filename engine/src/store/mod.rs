@@ -11,7 +11,8 @@
 //! (the registry of open files, atomic creation, init and migration);
 //! `open.rs` the read-write or read-only handle; `read.rs` versions, objects,
 //! listings and the journal; `checksum.rs` the blake3 sums and their
-//! verification; `check.rs` `Store::check` and the format-1 migration.
+//! verification; `check.rs` `Store::check` and the format-1 migration;
+//! `jobs.rs` the service's job records (`valence serve`).
 
 use std::path::{Path, PathBuf};
 
@@ -23,6 +24,7 @@ use crate::{Error, Result};
 mod check;
 mod checksum;
 mod create;
+mod jobs;
 mod open;
 mod read;
 #[cfg(test)]
