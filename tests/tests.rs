@@ -13,6 +13,8 @@ mod fuzz;
 mod hardening;
 mod hardening_llm;
 mod llm;
+mod llm_cluster_server;
+mod llm_journaled;
 mod llm_server;
 mod readonly;
 mod select_check;
