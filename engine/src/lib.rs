@@ -32,7 +32,7 @@ pub use ctx::{Ctx, NoProgress, Progress};
 pub use db::{Engine, Written, check_name};
 pub use diagnose::{DiagnoseReport, FractionStats, Histogram, SuggestedLabel, diagnose};
 pub use edges::{ImportStats, read_edges_csv, read_edges_csv_with};
-pub use error::{BoxError, Error, ErrorKind, FileLoc, Result};
+pub use error::{BoxError, Clause, Code, Error, ErrorKind, FileLoc, Result, Subject};
 pub use eval::{EvalRun, Leaderboard, LeaderboardQuery};
 pub use export::{
     DatasetFormat, ExportOptions, ExportReport, ExportedFile, GraphExport, GraphFormat, Split,
