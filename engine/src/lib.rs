@@ -5,6 +5,7 @@
 
 #![forbid(unsafe_code)]
 
+mod baseline;
 mod catalogue;
 pub mod cluster;
 pub mod compare;
@@ -33,7 +34,7 @@ pub use db::{Engine, Written, check_name};
 pub use diagnose::{DiagnoseReport, FractionStats, Histogram, SuggestedLabel, diagnose};
 pub use edges::{ImportStats, read_edges_csv, read_edges_csv_with};
 pub use error::{BoxError, Clause, Code, Error, ErrorKind, FileLoc, Result, Subject};
-pub use eval::{EvalRun, Leaderboard, LeaderboardQuery};
+pub use eval::{EvalRun, Leaderboard, LeaderboardQuery, rank as eval_rank};
 pub use export::{
     DatasetFormat, ExportOptions, ExportReport, ExportedFile, GraphExport, GraphFormat, Split,
     write_graph,

@@ -70,7 +70,8 @@ impl Confine {
             | StatementKind::Select(_)
             | StatementKind::ShowLeaderboard(_)
             | StatementKind::ShowEvaluations(_)
-            | StatementKind::DropEvaluation { .. } => Ok(()),
+            | StatementKind::DropEvaluation { .. }
+            | StatementKind::EvaluateBaseline { .. } => Ok(()),
         }
     }
 

@@ -5,7 +5,7 @@ use std::path::Path;
 use valence_engine::{Engine, EvalRun, Leaderboard, LeaderboardQuery};
 
 use super::at;
-use crate::ast::{Board, Spanned};
+use crate::ast::{Board, Ref, Spanned, SplitClause};
 use crate::error::Result;
 use crate::table::{QueryResult, Table, Value};
 
@@ -83,6 +83,33 @@ pub(crate) fn evaluations(
     }
     Ok(QueryResult::new(
         "SHOW EVALUATIONS",
+        vec![runs_table(&board, false)],
+    ))
+}
+
+/// `EVALUATE BASELINE`: default split (train 0.8, test 0.2) seed 0.
+pub(crate) fn baseline(e: &Engine, ds: &Ref, split: Option<&SplitClause>) -> Result<QueryResult> {
+    let spec = match split {
+        Some(s) => valence_engine::Split {
+            parts: s
+                .parts
+                .iter()
+                .map(|q| (q.name.node.clone(), q.fraction.node))
+                .collect(),
+            seed: s.seed.as_ref().map_or(0, |x| x.node),
+        },
+        None => valence_engine::Split::new(&[("train", 0.8), ("test", 0.2)]),
+    };
+    let span = split.map_or(ds.span, |s| s.span);
+    let runs = e
+        .evaluate_baseline(&ds.node, &spec)
+        .map_err(|err| match err {
+            valence_engine::Error::NotFound { .. } => at(ds.span)(err),
+            other => at(span)(other),
+        })?;
+    let board = valence_engine::eval_rank(runs, &valence_engine::LeaderboardQuery::default());
+    Ok(QueryResult::new(
+        "EVALUATE BASELINE",
         vec![runs_table(&board, false)],
     ))
 }

@@ -140,6 +140,9 @@ impl Session {
             StatementKind::ImportEvaluations { path } => evals::import(e, path)?,
             StatementKind::ShowLeaderboard(b) => evals::leaderboard(e, b, stmt.span)?,
             StatementKind::ShowEvaluations(b) => evals::evaluations(e, b, stmt.span)?,
+            StatementKind::EvaluateBaseline { dataset, split } => {
+                evals::baseline(e, dataset, split.as_ref())?
+            }
             StatementKind::DropEvaluation { run_id, if_exists } => {
                 evals::drop(e, run_id, *if_exists)?
             }
