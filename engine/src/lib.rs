@@ -9,7 +9,6 @@ mod catalogue;
 pub mod cluster;
 pub mod compare;
 mod ctx;
-mod db;
 mod diagnose;
 mod edges;
 #[cfg(test)]
@@ -18,17 +17,17 @@ mod error;
 pub mod export;
 pub mod generate;
 mod graph;
-mod integrity;
 pub mod limits;
 pub mod llm;
+mod ops;
 pub mod query;
 mod sample;
 pub mod store;
 pub mod util;
 
 pub use catalogue::{Attribute, Catalogue};
+pub use compare::{CheckMiss, CheckReport, CheckRow, CompareCounts, Comparison, Mismatch};
 pub use ctx::{Ctx, NoProgress, Progress};
-pub use db::{Engine, Written, check_name};
 pub use diagnose::{DiagnoseReport, FractionStats, Histogram, SuggestedLabel, diagnose};
 pub use edges::{ImportStats, read_edges_csv, read_edges_csv_with};
 pub use error::{BoxError, Error, ErrorKind, FileLoc, Result};
@@ -36,9 +35,17 @@ pub use export::{
     DatasetFormat, ExportOptions, ExportReport, ExportedFile, GraphExport, GraphFormat, Split,
     write_graph,
 };
+pub use generate::{
+    BackendKind, CLUSTER_OPTIONS, ClusterOptions, ClusterPlan, ClusterReport, GENERATE_OPTIONS,
+    GenerateOptions, GenerateReport, OptionError, Plan, PrimaryRule,
+};
 pub use graph::{
     DenseAdjacency, EdgeFractions, EdgeRejection, GraphBuilder, NodeId, RelStats, Sign,
     SignedGraph, candidate_pairs,
+};
+pub use ops::{
+    CatalogueDescription, Engine, GraphComparison, GraphDescription, ModalityDegrees,
+    ModalitySummary, Written, check_name,
 };
 pub use sample::{
     Coverage, Dataset, DatasetDescription, DatasetRow, EDGE_BAND, LabelReport, LabelSpec,

@@ -7,32 +7,12 @@ use valence_engine::{DatasetFormat, Engine, ExportOptions, GraphFormat, Split};
 
 use super::at;
 use super::opts::Opts;
-use crate::ast::{OptionKv, Ref, Spanned, SplitClause, Statement, StatementKind};
+use crate::ast::{OptionKv, Ref, Spanned, SplitClause};
 use crate::error::{DslError, Result};
-use crate::table::{QueryResult, Table};
+use crate::table::Table;
 
 /// Options `EXPORT DATASET ... WITH (...)` accepts.
 pub const EXPORT_DATASET_OPTIONS: &[&str] = &["fractions", "clean_label"];
-
-pub(crate) fn execute(e: &Engine, stmt: &Statement) -> Result<QueryResult> {
-    let title = stmt.kind.title();
-    let table = match &stmt.kind {
-        StatementKind::ExportGraph {
-            graph,
-            path,
-            format,
-        } => export_graph(e, graph, path, format.as_ref())?,
-        StatementKind::ExportDataset {
-            dataset,
-            path,
-            format,
-            split,
-            options,
-        } => export_dataset(e, dataset, path, format.as_ref(), split.as_ref(), options)?,
-        _ => return Err(super::not_implemented(stmt)),
-    };
-    Ok(QueryResult::new(title, vec![table]))
-}
 
 /// An engine error about the object at `name`'s span, anything else (I/O)
 /// at the path's.
@@ -44,12 +24,13 @@ fn located(name: &Ref, path: &Spanned<String>) -> impl Fn(valence_engine::Error)
     }
 }
 
-fn export_graph(
+/// `EXPORT GRAPH g TO 'path' [FORMAT f]`.
+pub(crate) fn export_graph(
     e: &Engine,
     graph: &Ref,
     path: &Spanned<String>,
     format: Option<&Spanned<String>>,
-) -> Result<Table> {
+) -> Result<Vec<Table>> {
     let explicit = format
         .map(|f| GraphFormat::parse(&f.node).map_err(at(f.span)))
         .transpose()?;
@@ -66,17 +47,18 @@ fn export_graph(
         r.format.name().into(),
         r.edges.into(),
     ]);
-    Ok(t)
+    Ok(vec![t])
 }
 
-fn export_dataset(
+/// `EXPORT DATASET d TO 'path' [FORMAT f] [SPLIT (...)] [WITH (...)]`.
+pub(crate) fn export_dataset(
     e: &Engine,
     dataset: &Ref,
     path: &Spanned<String>,
     format: Option<&Spanned<String>>,
     split: Option<&SplitClause>,
     options: &[OptionKv],
-) -> Result<Table> {
+) -> Result<Vec<Table>> {
     let opts = Opts::new(options, EXPORT_DATASET_OPTIONS, "EXPORT DATASET")?;
     let explicit = format
         .map(|f| DatasetFormat::parse(&f.node).map_err(at(f.span)))
@@ -119,5 +101,5 @@ fn export_dataset(
         row.push(f.rows.into());
         t.push(row);
     }
-    Ok(t)
+    Ok(vec![t])
 }
