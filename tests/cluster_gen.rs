@@ -16,14 +16,14 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use serde_json::{Value, json};
 
-use valence_engine::compare::{check_graph, compare_graphs};
 use valence_engine::generate::{
     BackendKind, ClusterOptions, GenerateOptions, MemJournal, explain_cluster,
     generate_graph_cluster, run_cluster, run_cluster_with,
 };
 use valence_engine::llm::{Backend, BoxFuture, CallError, OracleBackend, Request};
-use valence_engine::store::{Kind, ObjRef};
 use valence_engine::{Catalogue, Ctx, Engine, Error, read_edges_csv};
+use valence_engine::{Kind, ObjRef};
+use valence_engine::{check_graph, compare_graphs};
 use valence_synth as synth;
 
 use crate::common::root;

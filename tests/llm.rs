@@ -11,8 +11,8 @@ use valence_engine::generate::{
     self, BackendKind, GenerateOptions, Journal, MemJournal, PrimaryRule,
 };
 use valence_engine::llm::parse_signs;
-use valence_engine::store::{Kind, ObjRef, Store};
 use valence_engine::{Catalogue, Ctx, Engine, Error, SignedGraph};
+use valence_engine::{Kind, ObjRef, Store};
 
 use crate::llm_server::{Fault, Node, TestServer};
 

@@ -2,7 +2,7 @@
 //! descriptions ([`Engine::describe_catalogue`], [`Engine::describe_graph`],
 //! [`Engine::describe_dataset`]) as tables, each with its provenance.
 
-use valence_engine::util::format_utc;
+use valence_engine::format_utc;
 use valence_engine::{Engine, Kind, Manifest};
 
 use super::at;

@@ -2,8 +2,10 @@
 
 use std::path::Path;
 
-use valence_engine::export::{resolve_dataset_format, resolve_graph_format};
-use valence_engine::{DatasetFormat, Engine, ExportOptions, GraphFormat, Split};
+use valence_engine::{
+    DatasetFormat, Engine, ExportOptions, GraphFormat, Split, resolve_dataset_format,
+    resolve_graph_format,
+};
 
 use super::at;
 use super::opts::Opts;

@@ -2,7 +2,7 @@
 
 use std::path::Path;
 
-use valence_engine::util::format_utc;
+use valence_engine::format_utc;
 use valence_engine::{Ctx, Engine, Kind, ObjRef};
 
 use super::at;

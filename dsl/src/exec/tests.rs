@@ -44,11 +44,17 @@ fn check_graph_points_at_the_file_or_the_graph() {
         "'../tests/data/nope.csv'"
     );
     assert_eq!(
-        caret(&s, "CHECK GRAPH g AGAINST '../tests/data/compare_badexpect.csv';"),
+        caret(
+            &s,
+            "CHECK GRAPH g AGAINST '../tests/data/compare_badexpect.csv';"
+        ),
         "'../tests/data/compare_badexpect.csv'"
     );
     assert_eq!(
-        caret(&s, "CHECK GRAPH nope AGAINST '../tests/data/compare_expect.csv';"),
+        caret(
+            &s,
+            "CHECK GRAPH nope AGAINST '../tests/data/compare_expect.csv';"
+        ),
         "nope"
     );
 }

@@ -57,7 +57,9 @@ pub(crate) use anneal::{Params, Problem, Scratch, Slot, TargetBox, rng_for, stre
 use dataset::SampledRow;
 pub use dataset::{Dataset, DatasetDescription, DatasetRow};
 pub use options::SampleOptions;
-pub use quality::{Coverage, EDGE_BAND, Predictive, Quality, hugs_edge};
+#[cfg(test)]
+use quality::hugs_edge;
+pub use quality::{Coverage, Predictive, Quality};
 
 /// One TYPES entry: every row has between `min` and `max` values of `modality`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
