@@ -74,9 +74,10 @@ pub use graph::{
 };
 pub use limits::mask_url_secrets;
 pub use llm::backend::{missing_model, resolve_model};
+pub(crate) use ops::check_name;
 pub use ops::{
     CatalogueDescription, Engine, GraphComparison, GraphDescription, ModalityDegrees,
-    ModalitySummary, Written, check_name,
+    ModalitySummary, Written,
 };
 pub use sample::{
     Coverage, Dataset, DatasetDescription, DatasetRow, LabelReport, LabelSpec, Predictive, Quality,
@@ -90,8 +91,8 @@ pub use util::format_utc;
 
 // Building blocks below `Engine`, on a graph in memory with no store: the
 // fixture generator, the benchmarks and the tests call them directly.
-pub use cluster::{ClusterParams, Clustering, cluster_modality};
+pub use cluster::{ClusterParams, Clustering, cluster_modality, random_projection};
 pub use compare::{check_graph, compare_graphs};
 pub use diagnose::diagnose;
-pub use edges::{read_edges_csv, read_edges_csv_with};
+pub use edges::read_edges_csv;
 pub use sample::sample;
