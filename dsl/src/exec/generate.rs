@@ -2,11 +2,10 @@
 
 use std::path::PathBuf;
 
-use valence_engine::generate::{
-    BackendKind, CLUSTER_OPTIONS, ClusterOptions, GENERATE_OPTIONS, GenerateOptions, OptionError,
-    PrimaryRule,
+use valence_engine::{
+    BackendKind, CLUSTER_OPTIONS, ClusterOptions, Ctx, Engine, GENERATE_OPTIONS, GenerateOptions,
+    OptionError, PrimaryRule,
 };
-use valence_engine::{Ctx, Engine};
 
 use super::opts::Opts;
 use crate::ast::{Generate, Span, Statement, Strategy};
