@@ -675,7 +675,11 @@ fn pty_session(db: &Path, home: &Path, typed: &[(&[u8], u64)], during: impl FnOn
     let mut child = Command::new("script")
         .args([
             "-qec",
-            &format!("'{}' '{}'", valence_bin().display(), db.display()),
+            // `exec`: script runs the command through $SHELL; without it a
+            // shell that does not exec its last command (dash, CI's /bin/sh)
+            // also receives the Ctrl-C and kills itself once valence exits,
+            // so script would report 130 for the shell, not valence's status.
+            &format!("exec '{}' '{}'", valence_bin().display(), db.display()),
             "/dev/null",
         ])
         .current_dir(root())
