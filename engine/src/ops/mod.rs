@@ -147,3 +147,6 @@ impl Engine {
         }
     }
 }
+
+#[cfg(test)]
+mod tests;
