@@ -95,7 +95,11 @@ fn benches(c: &mut Criterion) {
         d.neg.mean, d.neg.p5, d.neg.p25, d.neg.p50, d.neg.p75, d.neg.p95
     );
     for s in &d.suggested {
-        eprintln!("  {} (hit rate {:.3})", s.clause(0), s.hit_rate);
+        eprintln!(
+            "  {} (hit rate {:.3})",
+            valence_dsl::reports::label_clause(s, 0),
+            s.hit_rate
+        );
     }
 
     let mut gr = c.benchmark_group("diagnose");
@@ -118,7 +122,7 @@ fn benches(c: &mut Criterion) {
         }
         if threads == 2 && rows == 13_000 {
             if let Some(q) = &rep.quality {
-                eprintln!("  quality: {:?}", q.lines());
+                eprintln!("  quality: {:?}", valence_dsl::reports::quality_lines(q));
             }
             for l in &rep.labels {
                 eprintln!(
@@ -143,7 +147,10 @@ fn benches(c: &mut Criterion) {
         .install(|| sample(&g, &sp, &ctx))
         .expect("sample favour");
     if let Some(q) = &rep.quality {
-        eprintln!("FAVOUR/AVOID quality: {:?}", q.lines());
+        eprintln!(
+            "FAVOUR/AVOID quality: {:?}",
+            valence_dsl::reports::quality_lines(q)
+        );
     }
     gr.throughput(Throughput::Elements(13_000));
     gr.bench_function("sample_13k_746_favour_2t", |b| {
@@ -201,7 +208,11 @@ fn benches(c: &mut Criterion) {
     eprintln!("20k graph: {} nodes, {p} + / {n} - edges", big.node_count());
     let db = diagnose(&big, &quotas(), 10_000, 7, &ctx).expect("diagnose 20k");
     for s in &db.suggested {
-        eprintln!("  {} (hit rate {:.3})", s.clause(0), s.hit_rate);
+        eprintln!(
+            "  {} (hit rate {:.3})",
+            valence_dsl::reports::label_clause(s, 0),
+            s.hit_rate
+        );
     }
     let mut gr = c.benchmark_group("graph_size");
     gr.sample_size(20);

@@ -4,17 +4,12 @@
 //! manifest, and the openai client against a local server that answers all
 //! four prompt kinds and `/v1/embeddings`.
 
-use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
+
+use serde_json::json;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
-
-use axum::Router;
-use axum::extract::State;
-use axum::response::{IntoResponse, Response};
-use axum::routing::post;
-use serde_json::{Value, json};
 
 use valence_engine::generate::{
     BackendKind, ClusterOptions, GenerateOptions, MemJournal, explain_cluster,
@@ -27,6 +22,7 @@ use valence_engine::{check_graph, compare_graphs};
 use valence_synth as synth;
 
 use crate::common::root;
+use crate::llm_cluster_server::serve;
 
 fn fixture(name: &str) -> (Catalogue, PathBuf) {
     let dir = root().join("fixtures").join(name);
@@ -44,7 +40,7 @@ fn oracle_opts(reference: &Path) -> ClusterOptions {
 }
 
 /// A generated catalogue with three modalities, two of them clustered.
-fn synth_mid(dir: &Path) -> (Catalogue, PathBuf, synth::SynthGraph) {
+pub(crate) fn synth_mid(dir: &Path) -> (Catalogue, PathBuf, synth::SynthGraph) {
     let spec = synth::SynthSpec::new(
         &[("brand", 24), ("audience", 20), ("platform", 5)],
         0.35,
@@ -219,16 +215,39 @@ fn explain_bounds_the_run() {
     assert_eq!(plan.phases[0].journaled, Some(0));
     assert_eq!(plan.brute_force_calls, 440);
     let (_, r) = run_cluster(&journal, &cat, &opts, &Ctx::default()).unwrap();
+    assert_eq!(plan.phases.len(), r.phases.len());
     for (p, ran) in plan.phases.iter().zip(&r.phases) {
         assert_eq!(p.phase, ran.phase);
         assert!(ran.planned <= p.upper_bound, "{p:?} {ran:?}");
+        // Exact phases plan what the run asked, call for call.
+        if let Some(calls) = p.calls {
+            assert_eq!((calls, calls), (ran.planned, ran.made), "{p:?} {ran:?}");
+        }
     }
+    assert_eq!(plan.phases[1].calls, Some(2), "150 inputs, 100 per request");
     assert!(r.total_calls <= plan.upper_bound_calls);
     let again = explain_cluster(&journal, &cat, &opts).unwrap();
     assert_eq!(again.phases[0].journaled, Some(8));
     let (h, rows) = again.explain_table();
     assert_eq!(h[0], "phase");
     assert_eq!(rows.last().unwrap()[0], "total");
+}
+
+/// Where the clustering cannot change the count (every modality below
+/// `min_attributes_to_cluster`: all singletons), EXPLAIN's bounds are the
+/// run's calls exactly, phase by phase.
+#[test]
+fn explain_matches_an_all_singletons_run_call_for_call() {
+    let (cat, edges) = fixture("small");
+    let opts = oracle_opts(&edges);
+    let plan = explain_cluster(&MemJournal::default(), &cat, &opts).unwrap();
+    let (_, r) = run_cluster(&MemJournal::default(), &cat, &opts, &Ctx::default()).unwrap();
+    let planned: Vec<u64> = plan.phases.iter().take(4).map(|p| p.upper_bound).collect();
+    let made: Vec<u64> = r.phases.iter().take(4).map(|p| p.made).collect();
+    assert_eq!(planned, made);
+    assert_eq!(made, [0, 0, 0, 27]);
+    let classified = r.phases[4].made;
+    assert!(classified <= plan.phases[4].upper_bound);
 }
 
 #[test]
@@ -282,239 +301,6 @@ fn engine_stores_the_graph_with_phases_in_the_manifest() {
     .unwrap();
     assert_eq!(w2.version, 2);
     assert_eq!(r2.phases.iter().map(|p| p.made).sum::<u64>(), 0);
-}
-
-// ------------------------------------------------- an openai-like server --
-
-type Node = (String, String);
-
-#[derive(Default)]
-struct Shared {
-    nodes: Vec<Node>,
-    signs: HashMap<(Node, Node), char>,
-    chat: AtomicU64,
-    embed: AtomicU64,
-    delay_ms: AtomicU64,
-    kinds: std::sync::Mutex<BTreeSet<&'static str>>,
-}
-
-impl Shared {
-    fn sign(&self, a: &Node, b: &Node) -> char {
-        let k = if a <= b {
-            (a.clone(), b.clone())
-        } else {
-            (b.clone(), a.clone())
-        };
-        self.signs.get(&k).copied().unwrap_or('0')
-    }
-
-    /// The node with this value in a modality other than `not`.
-    fn node(&self, value: &str, not: &str) -> Option<&Node> {
-        self.nodes.iter().find(|(m, v)| v == value && m != not)
-    }
-
-    /// A target line as a model reads it: `value (category)` names its node
-    /// exactly; a bare `value` is a guess (the first modality that has it).
-    fn target(&self, line: &str, not: &str) -> Option<&Node> {
-        let named = line.rsplit_once(" (").and_then(|(v, m)| {
-            let m = m.strip_suffix(')')?;
-            self.nodes.iter().find(|n| n.0 == m && n.1 == v)
-        });
-        named.or_else(|| self.node(line, not))
-    }
-
-    fn score(&self, am: &str, a: &[String], bm: &str, b: &[String]) -> Value {
-        let (mut pos, mut neg) = (0i64, 0i64);
-        for x in a {
-            for y in b {
-                match self.sign(&(am.into(), x.clone()), &(bm.into(), y.clone())) {
-                    '+' => pos += 1,
-                    '-' => neg += 1,
-                    _ => {}
-                }
-            }
-        }
-        if pos + neg == 0 {
-            return Value::Null;
-        }
-        json!((5.0 + 5.0 * (pos - neg) as f64 / (a.len() * b.len()) as f64).round() as i64)
-    }
-}
-
-fn numbered(content: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    for line in content.lines() {
-        if let Some(r) = line.strip_prefix('[')
-            && let Some((n, v)) = r.split_once("] ")
-            && n.parse::<usize>() == Ok(out.len() + 1)
-        {
-            out.push(v.to_string());
-        }
-    }
-    out
-}
-
-fn keyed(values: impl IntoIterator<Item = Value>) -> String {
-    let mut m = serde_json::Map::new();
-    for (i, v) in values.into_iter().enumerate() {
-        m.insert((i + 1).to_string(), v);
-    }
-    Value::Object(m).to_string()
-}
-
-fn answer(st: &Shared, content: &str) -> String {
-    let kind = |k: &'static str| {
-        st.kinds.lock().unwrap().insert(k);
-    };
-    if content.contains("PRIMARY ATTRIBUTE: \"") {
-        kind("classify");
-        let (primary, category, targets) = crate::llm_server::read_prompt(content);
-        let p = (category.clone(), primary);
-        return keyed(targets.iter().map(|t| {
-            let s = st.target(t, &category).map_or('0', |n| st.sign(&p, n));
-            Value::from(s.to_string())
-        }));
-    }
-    if content.contains("Score how well a source cluster") {
-        kind("score");
-        let mut src_mod = String::new();
-        let mut src_members = Vec::new();
-        for line in content.lines() {
-            if let Some(r) = line.strip_prefix("SOURCE \u{2014} ") {
-                src_mod = r.split_once(": ").map(|x| x.0).unwrap_or("").to_string();
-            } else if let Some(r) = line.strip_prefix("Members: ") {
-                src_members = r.split(", ").map(String::from).collect();
-            }
-        }
-        return keyed(numbered(content).iter().map(|t| {
-            let (head, members) = t.rsplit_once(" Members: ").unwrap_or((t, ""));
-            let head = head.split(" \u{2014} ").next().unwrap_or(head);
-            let m = head
-                .rsplit_once('(')
-                .and_then(|x| x.1.strip_suffix(')'))
-                .unwrap_or("");
-            let members: Vec<String> = members.split(", ").map(String::from).collect();
-            st.score(&src_mod, &src_members, m, &members)
-        }));
-    }
-    if content.contains("grouped together based on semantic similarity") {
-        kind("label");
-        let one = |members: &str| {
-            json!({"label": format!("Group of {members}"), "summary": "A test group.",
-                   "characteristics": ["a", "b", "c"]})
-        };
-        let groups = numbered(content);
-        if groups.is_empty() {
-            return one("members").to_string();
-        }
-        return keyed(groups.iter().map(|g| one(g)));
-    }
-    if content.contains("ATTRIBUTES:\n[1]") {
-        kind("describe_batch");
-        return keyed(
-            numbered(content)
-                .iter()
-                .map(|v| Value::from(format!("{v}: a test description."))),
-        );
-    }
-    kind("describe");
-    "A test description.".into()
-}
-
-async fn chat(State(st): State<Arc<Shared>>, body: String) -> Response {
-    let delay = st.delay_ms.load(Ordering::SeqCst);
-    if delay > 0 {
-        tokio::time::sleep(Duration::from_millis(delay)).await;
-    }
-    st.chat.fetch_add(1, Ordering::SeqCst);
-    let body: Value = serde_json::from_str(&body).unwrap_or(Value::Null);
-    let content = body
-        .pointer("/messages/0/content")
-        .and_then(|c| c.as_str())
-        .unwrap_or("");
-    let reply = answer(&st, content);
-    axum::Json(
-        json!({"choices": [{"index": 0, "message": {"role": "assistant",
-        "content": format!("```json\n{reply}\n```")}}]}),
-    )
-    .into_response()
-}
-
-/// Each input's signed adjacency row over every node (first line of the
-/// input = `modality: value`).
-async fn embeddings(State(st): State<Arc<Shared>>, body: String) -> Response {
-    st.embed.fetch_add(1, Ordering::SeqCst);
-    let body: Value = serde_json::from_str(&body).unwrap_or(Value::Null);
-    let inputs: Vec<String> = body["input"]
-        .as_array()
-        .map(|a| {
-            a.iter()
-                .filter_map(|x| x.as_str().map(String::from))
-                .collect()
-        })
-        .unwrap_or_default();
-    let data: Vec<Value> = inputs
-        .iter()
-        .enumerate()
-        .map(|(i, t)| {
-            let first = t.lines().next().unwrap_or("");
-            let (m, v) = first.split_once(": ").unwrap_or(("", first));
-            let me: Node = (m.into(), v.into());
-            let row: Vec<f64> = st
-                .nodes
-                .iter()
-                .map(|n| match st.sign(&me, n) {
-                    '+' => 1.0,
-                    '-' => -1.0,
-                    _ => 0.0,
-                })
-                .chain(std::iter::once(0.01))
-                .collect();
-            json!({"object": "embedding", "index": i, "embedding": row})
-        })
-        .collect();
-    axum::Json(json!({"object": "list", "data": data})).into_response()
-}
-
-struct Server {
-    base_url: String,
-    shared: Arc<Shared>,
-    _rt: tokio::runtime::Runtime,
-}
-
-fn serve(g: &synth::SynthGraph) -> Server {
-    let mut shared = Shared {
-        nodes: g.nodes.clone(),
-        ..Shared::default()
-    };
-    for &(a, b, pos) in &g.edges {
-        let (x, y) = (g.nodes[a as usize].clone(), g.nodes[b as usize].clone());
-        let k = if x <= y { (x, y) } else { (y, x) };
-        shared.signs.insert(k, if pos { '+' } else { '-' });
-    }
-    let shared = Arc::new(shared);
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(1)
-        .enable_all()
-        .build()
-        .unwrap();
-    let st = shared.clone();
-    let listener = rt
-        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
-        .unwrap();
-    let addr = listener.local_addr().unwrap();
-    rt.spawn(async move {
-        let app = Router::new()
-            .route("/v1/chat/completions", post(chat))
-            .route("/v1/embeddings", post(embeddings))
-            .with_state(st);
-        let _ = axum::serve(listener, app).await;
-    });
-    Server {
-        base_url: format!("http://{addr}/v1"),
-        shared,
-        _rt: rt,
-    }
 }
 
 #[test]

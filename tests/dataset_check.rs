@@ -168,7 +168,11 @@ fn suggested(
         .iter()
         .map(|s| (s.name.clone(), s.pos, s.neg))
         .collect();
-    let clauses = d.suggested.iter().map(|s| s.clause(n)).collect();
+    let clauses = d
+        .suggested
+        .iter()
+        .map(|s| valence_dsl::reports::label_clause(s, n))
+        .collect();
     (boxes, clauses)
 }
 

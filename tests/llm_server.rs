@@ -351,11 +351,10 @@ async fn chat(State(st): State<Arc<Shared>>, headers: HeaderMap, body: String) -
     }
 }
 
-/// `/v1/embeddings`: a 3-dimensional vector per input (length, first byte,
-/// 1), listed in reverse order with explicit indices.
-async fn embeddings(body: String) -> Response {
-    let body: Value = serde_json::from_str(&body).unwrap_or(Value::Null);
-    let inputs: Vec<String> = body["input"]
+/// An `/v1/embeddings` request body and its `input` texts.
+pub fn embedding_inputs(body: &str) -> (Value, Vec<String>) {
+    let body: Value = serde_json::from_str(body).unwrap_or(Value::Null);
+    let inputs = body["input"]
         .as_array()
         .map(|a| {
             a.iter()
@@ -363,6 +362,13 @@ async fn embeddings(body: String) -> Response {
                 .collect()
         })
         .unwrap_or_default();
+    (body, inputs)
+}
+
+/// `/v1/embeddings`: a 3-dimensional vector per input (length, first byte,
+/// 1), listed in reverse order with explicit indices.
+async fn embeddings(body: String) -> Response {
+    let (body, inputs) = embedding_inputs(&body);
     let data: Vec<Value> = inputs
         .iter()
         .enumerate()

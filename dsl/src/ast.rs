@@ -200,6 +200,30 @@ pub enum StatementKind {
 }
 
 impl StatementKind {
+    /// Whether running the statement changes the database or writes a file:
+    /// LOAD, IMPORT, GENERATE, SAMPLE, DROP and EXPORT. The others (SHOW,
+    /// DESCRIBE, DIAGNOSE, EXPLAIN, COMPARE, CHECK, SELECT) only read.
+    pub fn writes(&self) -> bool {
+        match self {
+            StatementKind::LoadCatalogue { .. }
+            | StatementKind::ImportGraph { .. }
+            | StatementKind::ExportGraph { .. }
+            | StatementKind::ExportDataset { .. }
+            | StatementKind::Generate(_)
+            | StatementKind::Sample(_)
+            | StatementKind::Drop { .. } => true,
+            StatementKind::ExplainGenerate(_)
+            | StatementKind::CompareGraph { .. }
+            | StatementKind::CheckGraph { .. }
+            | StatementKind::CheckDatabase
+            | StatementKind::Diagnose(_)
+            | StatementKind::Show(_)
+            | StatementKind::ShowVersions { .. }
+            | StatementKind::Describe { .. }
+            | StatementKind::Select(_) => false,
+        }
+    }
+
     /// The statement's name as users write it, e.g. `IMPORT GRAPH`.
     pub fn title(&self) -> &'static str {
         match self {

@@ -7,14 +7,16 @@
 pub mod ast;
 mod error;
 mod exec;
+pub mod keywords;
+pub mod options;
 mod parse;
 pub mod render;
+pub mod reports;
 mod split;
 mod table;
 
 pub use error::{DslError, ErrorKind, Result};
 pub use exec::Session;
-pub use exec::opts::Opts;
 /// SELECT: its AST and the table functions it reads (`TABLE_FUNCTIONS`).
 pub use exec::select;
 pub use parse::params::Param;

@@ -94,13 +94,6 @@ impl SuggestedLabel {
             .pos(self.pos.0, self.pos.1)
             .neg(self.neg.0, self.neg.1)
     }
-    /// `LABEL <name> COUNT <count> WHERE pos_frac IN [..] AND neg_frac IN [..]`.
-    pub fn clause(&self, count: u64) -> String {
-        format!(
-            "LABEL {} COUNT {count} WHERE pos_frac IN [{}, {}] AND neg_frac IN [{}, {}]",
-            self.name, self.pos.0, self.pos.1, self.neg.0, self.neg.1
-        )
-    }
 }
 
 /// Histogram of pos_frac and neg_frac over 20 fixed bins 0.05 wide: bin `i`
@@ -124,18 +117,6 @@ pub struct DiagnoseReport {
     /// `pos`, `avg`, `neg`, in that order.
     pub suggested: Vec<SuggestedLabel>,
     pub histogram: Histogram,
-}
-
-impl DiagnoseReport {
-    /// `(metric, stats)` for pos_frac, neg_frac and absent_frac, in that order
-    /// (the rows of DIAGNOSE's answer table).
-    pub fn metrics(&self) -> [(&'static str, FractionStats); 3] {
-        [
-            ("pos_frac", self.pos),
-            ("neg_frac", self.neg),
-            ("absent_frac", self.absent),
-        ]
-    }
 }
 
 const MAX_SAMPLES: u64 = 50_000_000;

@@ -66,18 +66,17 @@ pub use export::{
     resolve_dataset_format, resolve_graph_format,
 };
 pub use generate::{
-    BackendKind, CLUSTER_OPTIONS, ClusterOptions, ClusterPlan, ClusterReport, GENERATE_OPTIONS,
-    GenerateOptions, GenerateReport, OptionError, Plan, PrimaryRule,
+    BackendKind, ClusterOptions, ClusterPlan, ClusterReport, GenerateOptions, GenerateReport,
+    OptionError, Plan, PrimaryRule,
 };
 pub use graph::{
     DenseAdjacency, EdgeFractions, EdgeRejection, GraphBuilder, NodeId, RelStats, Sign, SignedGraph,
 };
 pub use limits::mask_url_secrets;
 pub use llm::backend::{missing_model, resolve_model};
-pub(crate) use ops::check_name;
 pub use ops::{
     CatalogueDescription, Engine, GraphComparison, GraphDescription, ModalityDegrees,
-    ModalitySummary, Written,
+    ModalitySummary, Written, check_name,
 };
 pub use sample::{
     Coverage, Dataset, DatasetDescription, DatasetRow, LabelReport, LabelSpec, Predictive, Quality,
@@ -87,7 +86,7 @@ pub use store::{
     CheckEntry, Integrity, Kind, Manifest, ObjRef, ObjectInfo, Store, Stored, Writer,
     canonical_db_path,
 };
-pub use util::format_utc;
+pub use util::{format_utc, now_unix};
 
 // Building blocks below `Engine`, on a graph in memory with no store: the
 // fixture generator, the benchmarks and the tests call them directly.

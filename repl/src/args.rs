@@ -23,7 +23,10 @@ Long flags also take one dash, as in sqlite3: -csv, -json, -cmd, -init, -readonl
 #[derive(Parser, Debug, Default)]
 #[command(name = "valence", version, about, after_help = AFTER_HELP)]
 #[command(group(ArgGroup::new("output").args(["mode", "csv", "json", "markdown", "table"])))]
+#[command(args_conflicts_with_subcommands = true)]
 pub struct Args {
+    #[command(subcommand)]
+    pub command: Option<Command>,
     /// Database file (created if missing). Without it, an in-memory database.
     /// A first argument ending in `.vql` (or `-`) is a script, not a database.
     pub db: Option<PathBuf>,
@@ -73,6 +76,47 @@ pub struct Args {
     /// powershell) and exit, e.g. `valence --completions bash > /etc/bash_completion.d/valence`.
     #[arg(long, value_name = "SHELL")]
     pub completions: Option<clap_complete::Shell>,
+}
+
+/// Subcommands (the default, without one, is the shell).
+#[derive(clap::Subcommand, Debug)]
+pub enum Command {
+    /// Serve the database over HTTP: jobs, read-only queries, uploads and
+    /// downloads (see README.md, "The service").
+    Serve(ServeArgs),
+}
+
+const SERVE_AFTER_HELP: &str = "\
+Tokens come from --token-file (one per line) and the environment variable VALENCE_TOKENS
+(comma-separated); they are never taken from the command line. Without a token the server
+only listens on a loopback address. Statements sent over HTTP may name files only inside
+--data-dir (none without it) and may not set base_url: the LLM endpoint and key come from
+this process's environment (OPENAI_BASE_URL, OPENAI_API_KEY).";
+
+/// `valence serve DB [--listen ADDR] [--data-dir DIR] [--token-file F]`.
+#[derive(clap::Args, Debug)]
+#[command(after_help = SERVE_AFTER_HELP)]
+pub struct ServeArgs {
+    /// Database file (created if missing).
+    pub db: PathBuf,
+    /// Address and port to listen on.
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:7878")]
+    pub listen: std::net::SocketAddr,
+    /// The only directory statements may read or write files in.
+    #[arg(long, value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// File with the accepted bearer tokens, one per line.
+    #[arg(long, value_name = "FILE")]
+    pub token_file: Option<PathBuf>,
+    /// Size limit of an upload (catalogue or edge CSV), in MB.
+    #[arg(long, value_name = "MB", default_value_t = 256)]
+    pub upload_limit_mb: usize,
+    /// Size limit of other request bodies, in KB.
+    #[arg(long, value_name = "KB", default_value_t = 1024)]
+    pub body_limit_kb: usize,
+    /// Time limit for a request to start its answer, in seconds.
+    #[arg(long, value_name = "S", default_value_t = 300)]
+    pub timeout_s: u64,
 }
 
 /// The completion script for `shell`, from the same flag definitions.

@@ -1,78 +1,11 @@
 //! Tab completion in the interactive shell: keywords, dot-commands, the
 //! names of stored catalogues, graphs and datasets, file paths inside
-//! quotes, modality names inside `TYPES (...)`, and in a `SELECT` the table
-//! functions and their columns.
+//! quotes, modality names inside `TYPES (...)`, option names inside
+//! `WITH (...)` (from the statement's option table), and in a `SELECT` the
+//! table functions and their columns.
 
 use valence::{Database, Kind};
-
-/// Keywords of the language (completed in the case the user started typing).
-const KEYWORDS: &[&str] = &[
-    "AGAINST",
-    "AND",
-    "AVOID",
-    "BRUTE_FORCE",
-    "CATALOGUE",
-    "CATALOGUES",
-    "CHECK",
-    "CLUSTER",
-    "COMPARE",
-    "COUNT",
-    "DATABASE",
-    "DATASET",
-    "DATASETS",
-    "DESCRIBE",
-    "DETAIL",
-    "DIAGNOSE",
-    "DROP",
-    "EXISTS",
-    "EXPLAIN",
-    "EXPORT",
-    "FAVOUR",
-    "FORMAT",
-    "FROM",
-    "GENERATE",
-    "GRAPH",
-    "GRAPHS",
-    "IF",
-    "IMPORT",
-    "IN",
-    "INTO",
-    "LABEL",
-    "LOAD",
-    "OF",
-    "SAMPLE",
-    "SAMPLES",
-    "SEED",
-    "SHOW",
-    "SPLIT",
-    "TO",
-    "TYPES",
-    "USING",
-    "VERSIONS",
-    "WHERE",
-    "WITH",
-    "pos_frac",
-    "neg_frac",
-    // SELECT (ASC/DESC are left out so `desc` still completes to DESCRIBE).
-    "SELECT",
-    "AS",
-    "GROUP",
-    "BY",
-    "HAVING",
-    "ORDER",
-    "LIMIT",
-    "OFFSET",
-    "DISTINCT",
-    "LIKE",
-    "NOT",
-    "NULL",
-    "OR",
-    "SUM",
-    "AVG",
-    "MIN",
-    "MAX",
-    "CONTAINS",
-];
+use valence_dsl::options::WithStatement;
 
 /// In a SELECT: the table functions (`nodes(`), and the columns of the one
 /// the line reads (all of them before FROM), plus a dataset's modality
@@ -186,6 +119,33 @@ fn in_types(before: &str) -> Option<Option<String>> {
     Some(source)
 }
 
+/// At an option name inside `WITH (` … `)` (just after `(` or `,`): the
+/// statement whose options those are.
+fn in_with(before: &str) -> Option<WithStatement> {
+    let open = before.rfind('(')?;
+    let after = &before[open + 1..];
+    if after.contains(')') || !after.rsplit(',').next()?.trim().is_empty() {
+        return None;
+    }
+    let words: Vec<String> = before[..open]
+        .split_whitespace()
+        .map(str::to_ascii_uppercase)
+        .collect();
+    if words.last().map(String::as_str) != Some("WITH") {
+        return None;
+    }
+    let has = |w: &str| words.iter().any(|x| x == w);
+    let first = words.iter().find(|w| *w != "EXPLAIN")?;
+    match first.as_str() {
+        "GENERATE" if has("CLUSTER") => Some(WithStatement::GenerateCluster),
+        "GENERATE" => Some(WithStatement::GenerateBruteForce),
+        "SAMPLE" => Some(WithStatement::Sample),
+        "DIAGNOSE" => Some(WithStatement::Diagnose),
+        "EXPORT" if has("DATASET") => Some(WithStatement::ExportDataset),
+        _ => None,
+    }
+}
+
 /// Modality names of the named graph, or of every stored graph and catalogue.
 fn modalities(db: &Database, source: Option<&str>) -> Vec<String> {
     if let Some(g) = source.and_then(|s| db.graph(s).ok()) {
@@ -224,6 +184,16 @@ pub fn candidates(db: Option<&Database>, line: &str, pos: usize) -> (usize, Vec<
         return (start, c);
     }
     let word = &line[start..pos];
+    if let Some(stmt) = in_with(&line[..start]) {
+        let mut c: Vec<String> = stmt
+            .names()
+            .into_iter()
+            .filter(|n| n.starts_with(word))
+            .map(str::to_string)
+            .collect();
+        c.sort();
+        return (start, c);
+    }
     if word.starts_with('.') {
         let c = DOT_COMMANDS
             .iter()
@@ -235,8 +205,8 @@ pub fn candidates(db: Option<&Database>, line: &str, pos: usize) -> (usize, Vec<
     let lower = word.to_ascii_lowercase();
     let upper_case = word.chars().next().is_some_and(|c| c.is_ascii_uppercase());
     // An empty word completes to stored names only, not to every keyword.
-    let mut out: Vec<String> = KEYWORDS
-        .iter()
+    let mut out: Vec<String> = valence_dsl::keywords::completion_words()
+        .into_iter()
         .filter(|k| !word.is_empty() && k.to_ascii_lowercase().starts_with(&lower))
         .map(|k| {
             // pos_frac / neg_frac are always lower case.
@@ -346,6 +316,38 @@ mod tests {
         assert_eq!(c, vec!["audience"]);
         let (_, c) = candidates(Some(&db), line, line.len());
         assert!(c.is_empty(), "{c:?}");
+    }
+
+    #[test]
+    fn completes_option_names_inside_with_from_the_tables() {
+        let line = "SAMPLE 10 FROM g TYPES (a [1,1]) WHERE pos_frac IN [0, 1] WITH (se";
+        let (s, c) = candidates(None, line, line.len());
+        assert_eq!(s, line.len() - 2);
+        assert_eq!(c, vec!["seed"]);
+        // After a comma, every option of the statement's table.
+        let line = "EXPORT DATASET d TO 'x.csv' WITH (fractions = true, ";
+        let (_, c) = candidates(None, line, line.len());
+        assert_eq!(c, vec!["clean_label", "fractions"]);
+        // BRUTE_FORCE does not offer CLUSTER's options; CLUSTER offers both.
+        let bf = "GENERATE GRAPH g FROM c USING BRUTE_FORCE WITH (reference = 'e.csv', ";
+        let (_, c) = candidates(None, bf, bf.len());
+        let mut names = WithStatement::GenerateBruteForce.names();
+        names.sort();
+        assert_eq!(c, names);
+        let cl = "explain generate graph g from c using cluster with (umap";
+        let (_, c) = candidates(None, cl, cl.len());
+        assert_eq!(c, vec!["umap_dims", "umap_threshold"]);
+        let (_, c) = candidates(None, &cl.replace("cluster", "brute_force"), cl.len() + 4);
+        assert!(c.is_empty(), "{c:?}");
+        // Not at a name: after `=`, after `)`, or COMPARE's WITH.
+        let line = "SAMPLE 1 FROM g TYPES (a [1,1]) WITH (seed = 4";
+        assert!(candidates(None, line, line.len()).1.is_empty());
+        let line = "SAMPLE 1 FROM g TYPES (a [1,1]) WITH (seed = 4) IN";
+        assert_eq!(candidates(None, line, line.len()).1, vec!["IN", "INTO"]);
+        let line = "COMPARE GRAPH a WITH ba";
+        assert!(candidates(None, line, line.len()).1.is_empty());
+        let line = "DIAGNOSE g TYPES (a [1,1]) WITH (";
+        assert!(candidates(None, line, line.len()).1.is_empty());
     }
 
     #[test]

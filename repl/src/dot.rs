@@ -5,7 +5,9 @@ use valence::Mode;
 /// A parsed dot-command.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Dot {
-    Help,
+    /// `.help` alone, or `.help TOPIC`: the `WITH` options of a statement
+    /// (the topic, upper case, is one of [`valence_dsl::options::help_topics`]).
+    Help(Option<String>),
     /// `.quit`, `.exit [N]`: leave with status N (default 0).
     Exit(u8),
     Read(String),
@@ -24,7 +26,22 @@ pub fn parse(line: &str) -> Result<Dot, String> {
     let arg = parts.next().map(str::trim).filter(|a| !a.is_empty());
     let arg = arg.map(|a| a.trim_matches(|c| c == '\'' || c == '"').to_string());
     match cmd {
-        ".help" | ".h" => Ok(Dot::Help),
+        ".help" | ".h" => match arg {
+            None => Ok(Dot::Help(None)),
+            Some(a) => {
+                let topics = valence_dsl::options::help_topics();
+                topics
+                    .iter()
+                    .find(|t| t.eq_ignore_ascii_case(&a))
+                    .map(|t| Dot::Help(Some(t.to_string())))
+                    .ok_or_else(|| {
+                        format!(
+                            "no help on '{a}'; usage: .help [{}] (the statement's WITH options)",
+                            topics.join("|")
+                        )
+                    })
+            }
+        },
         ".quit" | ".exit" | ".q" => match arg {
             None => Ok(Dot::Exit(0)),
             Some(a) => a.parse::<u8>().map(Dot::Exit).map_err(|_| {
@@ -49,6 +66,14 @@ pub fn parse(line: &str) -> Result<Dot, String> {
         other => Err(format!(
             "unknown command '{other}'; type .help for the list"
         )),
+    }
+}
+
+/// The text of `.help TOPIC` (a topic [`parse`] accepted), or of `.help`.
+pub fn help(topic: Option<&str>) -> String {
+    match topic.and_then(valence_dsl::options::help) {
+        Some(t) => t,
+        None => HELP.to_string(),
     }
 }
 
@@ -82,6 +107,7 @@ Tables for SELECT
   pairs(ds[@N], row)    a_modality, a, b_modality, b, sign   (sign NULL: no edge)
 Commands
   .help                         this text
+  .help STATEMENT               its WITH options: GENERATE, SAMPLE, EXPORT, DIAGNOSE
   .quit, .exit [N]              leave the shell (with exit status N)
   .read FILE                    run the statements of a file
   .mode table|csv|json|markdown how results are printed
@@ -111,8 +137,46 @@ mod tests {
     }
 
     #[test]
+    fn help_on_a_statement_lists_its_options_from_the_table() {
+        use valence_dsl::options::WithStatement;
+        for s in WithStatement::ALL {
+            let Ok(Dot::Help(Some(topic))) = parse(&format!(".help {}", s.keyword())) else {
+                panic!(".help {} not accepted", s.keyword());
+            };
+            let text = help(Some(&topic));
+            for o in s.options() {
+                assert!(
+                    text.lines()
+                        .any(|l| l.trim_start().starts_with(&format!("{} ", o.name))),
+                    ".help {topic} lacks {}:\n{text}",
+                    o.name
+                );
+            }
+        }
+        let text = help(Some("GENERATE"));
+        let line = text.lines().find(|l| l.contains("batch_size")).unwrap();
+        assert!(line.contains("default 25"), "{line}");
+        assert!(text.contains("GENERATE ... USING CLUSTER WITH options, in addition"));
+        assert!(
+            text.lines()
+                .any(|l| l.trim_start().starts_with("umap_dims "))
+        );
+        // Every topic is announced in `.help`.
+        let line = HELP
+            .lines()
+            .find(|l| l.contains(".help STATEMENT"))
+            .unwrap();
+        for t in valence_dsl::options::help_topics() {
+            assert!(line.contains(t), "{t}");
+        }
+        assert_eq!(help(None), HELP);
+    }
+
+    #[test]
     fn parses_commands() {
-        assert_eq!(parse(".help"), Ok(Dot::Help));
+        assert_eq!(parse(".help"), Ok(Dot::Help(None)));
+        assert_eq!(parse(".help sample"), Ok(Dot::Help(Some("SAMPLE".into()))));
+        assert!(parse(".help FROB").unwrap_err().contains("GENERATE|"));
         assert_eq!(parse(".quit"), Ok(Dot::Exit(0)));
         assert_eq!(parse(".exit 3"), Ok(Dot::Exit(3)));
         assert!(parse(".exit 300").unwrap_err().contains("0 to 255"));

@@ -65,6 +65,32 @@ pub fn run() -> ExitCode {
     ExitCode::from(code)
 }
 
+/// `valence serve`: runs the HTTP service until Ctrl-C or SIGTERM.
+fn serve(a: args::ServeArgs) -> u8 {
+    let tokens = match valence_server::read_tokens(a.token_file.as_deref()) {
+        Ok(t) => t,
+        Err(e) => {
+            report(&format!("error: {e:#}"));
+            return 1;
+        }
+    };
+    let mut cfg = valence_server::Config::new(a.db);
+    cfg.listen = a.listen;
+    cfg.data_dir = a.data_dir;
+    cfg.tokens = tokens;
+    cfg.upload_limit = a.upload_limit_mb.saturating_mul(1 << 20);
+    cfg.body_limit = a.body_limit_kb.saturating_mul(1 << 10);
+    cfg.request_timeout = std::time::Duration::from_secs(a.timeout_s);
+    valence_server::init_logging();
+    match valence_server::run_blocking(cfg) {
+        Ok(()) => 0,
+        Err(e) => {
+            report(&format!("error: {e:#}"));
+            1
+        }
+    }
+}
+
 /// The terminal's width for table mode: `COLUMNS`, else the terminal's own
 /// size when standard output is one; `None` (no limit) for pipes and files.
 fn terminal_width() -> Option<usize> {
@@ -148,6 +174,9 @@ fn print_stdout(bytes: &[u8]) -> u8 {
 }
 
 fn run_with(mut args: Args) -> u8 {
+    if let Some(args::Command::Serve(s)) = args.command.take() {
+        return serve(s);
+    }
     if let Some(shell) = args.completions {
         return print_stdout(&args::completion_script(shell));
     }

@@ -360,7 +360,7 @@ impl Shell {
             Err(msg) => return Err(self.dot_error(msg, line, line_no, origin)),
         };
         match cmd {
-            Dot::Help => self.out.text(dot::HELP)?,
+            Dot::Help(topic) => self.out.text(&dot::help(topic.as_deref()))?,
             Dot::Exit(n) => return Err(Stop::Exit(n)),
             Dot::Read(f) => self.run_file(Path::new(&f))?,
             Dot::Mode(None) => {

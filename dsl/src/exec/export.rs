@@ -8,13 +8,11 @@ use valence_engine::{
 };
 
 use super::at;
-use super::opts::Opts;
+use super::opts::Given;
 use crate::ast::{OptionKv, Ref, Spanned, SplitClause};
 use crate::error::{DslError, Result};
+use crate::options::{self, WithStatement};
 use crate::table::Table;
-
-/// Options `EXPORT DATASET ... WITH (...)` accepts.
-pub const EXPORT_DATASET_OPTIONS: &[&str] = &["fractions", "clean_label"];
 
 /// An engine error about the object at `name`'s span, anything else (I/O)
 /// at the path's.
@@ -61,7 +59,7 @@ pub(crate) fn export_dataset(
     split: Option<&SplitClause>,
     options: &[OptionKv],
 ) -> Result<Vec<Table>> {
-    let opts = Opts::new(options, EXPORT_DATASET_OPTIONS, "EXPORT DATASET")?;
+    let given = Given::new(options, WithStatement::ExportDataset)?;
     let explicit = format
         .map(|f| DatasetFormat::parse(&f.node).map_err(at(f.span)))
         .transpose()?;
@@ -78,12 +76,12 @@ pub(crate) fn export_dataset(
     if let (Some(s), Some(c)) = (&split_spec, split) {
         s.check().map_err(at(c.span))?;
     }
-    let options = ExportOptions {
+    let mut options = ExportOptions {
         format: explicit,
         split: split_spec,
-        fractions: opts.bool("fractions", false)?,
-        clean_label: opts.bool("clean_label", false)?,
+        ..ExportOptions::default()
     };
+    given.apply(options::EXPORT_DATASET, &mut options)?;
     let r = e
         .export_dataset(&dataset.node, p, &options)
         .map_err(located(dataset, path))?;

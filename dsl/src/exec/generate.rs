@@ -2,14 +2,12 @@
 
 use std::path::PathBuf;
 
-use valence_engine::{
-    BackendKind, CLUSTER_OPTIONS, ClusterOptions, Ctx, Engine, GENERATE_OPTIONS, GenerateOptions,
-    OptionError, PrimaryRule,
-};
+use valence_engine::{BackendKind, ClusterOptions, Ctx, Engine, GenerateOptions, OptionError};
 
-use super::opts::Opts;
+use super::opts::Given;
 use crate::ast::{Generate, Span, Statement, Strategy};
 use crate::error::{DslError, Result};
+use crate::options::{self, WithStatement};
 use crate::table::{Table, Value};
 
 /// What the options are for: EXPLAIN makes no call, so it needs no backend
@@ -20,133 +18,56 @@ enum Purpose {
     Explain,
 }
 
-/// The shared `WITH (...)` options, checked and typed. `at` is where an
-/// error about an option that was not given points (the strategy).
-fn shared_options(opts: &Opts<'_>, at: Span, purpose: Purpose) -> Result<GenerateOptions> {
-    let d = GenerateOptions::default();
-    let backend = match opts.str("backend")? {
-        None => d.backend,
-        Some(b) => match b.to_ascii_lowercase().as_str() {
-            "oracle" => BackendKind::Oracle,
-            "openai" => BackendKind::OpenAi,
-            other => {
-                return Err(DslError::semantic(
-                    format!("unknown backend '{other}'"),
-                    opts.span("backend").unwrap_or(at),
-                )
-                .hint("backend = 'oracle' (offline simulator) or 'openai' (any OpenAI-compatible endpoint)"));
-            }
-        },
-    };
-    let primary = match opts.str("primary")? {
-        None => d.primary,
-        Some(p) => PrimaryRule::parse(&p).ok_or_else(|| {
-            DslError::semantic(
-                format!("unknown primary rule '{p}'"),
-                opts.span("primary").unwrap_or(at),
-            )
-            .hint("primary = 'fewer_calls' (default), 'larger' or 'first'")
-        })?,
-    };
-    let o = GenerateOptions {
-        backend,
-        reference: opts.str("reference")?.map(PathBuf::from),
-        base_url: opts.str("base_url")?,
-        model: opts.str("model")?.unwrap_or(d.model),
-        temperature: opts.f64("temperature", d.temperature)?,
-        batch_size: opts.positive("batch_size", d.batch_size as u64)? as usize,
-        workers: opts.positive("workers", d.workers as u64)? as usize,
-        budget: opts.opt_u64("budget")?,
-        retries: opts.u64("retries", d.retries as u64)?.min(u32::MAX as u64) as u32,
-        timeout_s: opts.f64("timeout_s", d.timeout_s)?,
-        oracle_noise: opts.f64("oracle_noise", d.oracle_noise)?,
-        oracle_latency_ms: opts.u64("oracle_latency_ms", d.oracle_latency_ms)?,
-        seed: opts.u64("seed", d.seed)?,
-        prompt: opts.str("prompt")?.map(PathBuf::from),
-        primary,
-        backoff_ms: opts.u64("backoff_ms", d.backoff_ms)?,
-        max_wait_s: opts.f64("max_wait_s", d.max_wait_s)?,
-        max_reply_bytes: opts.u64("max_reply_bytes", d.max_reply_bytes)?,
-        allow_failed: opts.bool("allow_failed", d.allow_failed)?,
-    };
+/// Checks that the options can run: the oracle needs a reference, the
+/// openai backend a model. `at` is where an error about an option that was
+/// not given points (the strategy).
+fn check_purpose(o: &GenerateOptions, given: &Given<'_>, at: Span, purpose: Purpose) -> Result<()> {
     if purpose == Purpose::Run && o.backend == BackendKind::Oracle && o.reference.is_none() {
         return Err(DslError::semantic(
             "the oracle backend needs a reference graph",
-            opts.span("backend").unwrap_or(at),
+            given.span("backend").unwrap_or(at),
         )
         .hint("add reference = 'path/to/edges.csv' (the oracle is an offline simulator answering from it), or use backend = 'openai'"));
     }
     if purpose == Purpose::Run
         && o.backend == BackendKind::OpenAi
-        && valence_engine::llm::backend::resolve_model(&o.model).is_none()
+        && valence_engine::resolve_model(&o.model).is_none()
     {
-        let span = opts.span("model").or(opts.span("backend")).unwrap_or(at);
-        return Err(DslError::engine(
-            valence_engine::llm::backend::missing_model(),
-            span,
-        ));
+        let span = given.span("model").or(given.span("backend")).unwrap_or(at);
+        return Err(DslError::engine(valence_engine::missing_model(), span));
     }
-    Ok(o)
+    Ok(())
 }
 
-/// An out-of-range option, pointed at where it was given (or, for a
-/// default the user did not write, at the strategy).
-fn option_error(g: &Generate, opts: &Opts<'_>) -> impl Fn(OptionError) -> DslError {
-    let (spans, at) = (
-        GENERATE_OPTIONS
-            .iter()
-            .chain(CLUSTER_OPTIONS)
-            .filter_map(|k| opts.span(k).map(|s| (*k, s)))
-            .collect::<Vec<_>>(),
-        g.strategy.span,
-    );
+/// An out-of-range option (the engine's own check), pointed at where it was
+/// given (or, for a default the user did not write, at the strategy).
+fn option_error<'a>(g: &Generate, given: &'a Given<'a>) -> impl Fn(OptionError) -> DslError + 'a {
+    let at = g.strategy.span;
     move |e| {
-        let given = |name: &str| spans.iter().find(|(k, _)| *k == name).map(|(_, s)| *s);
-        let span = given(e.option)
-            .or_else(|| e.related.and_then(given))
+        let span = given
+            .span(e.option)
+            .or_else(|| e.related.and_then(|r| given.span(r)))
             .unwrap_or(at);
         DslError::engine(e.error, span)
     }
 }
 
 fn brute_force_options(g: &Generate, purpose: Purpose) -> Result<GenerateOptions> {
-    let opts = Opts::new(
-        &g.options,
-        GENERATE_OPTIONS,
-        "GENERATE ... USING BRUTE_FORCE",
-    )?;
-    let o = shared_options(&opts, g.strategy.span, purpose)?;
-    o.check().map_err(option_error(g, &opts))?;
+    let given = Given::new(&g.options, WithStatement::GenerateBruteForce)?;
+    let mut o = GenerateOptions::default();
+    given.apply(options::GENERATE, &mut o)?;
+    check_purpose(&o, &given, g.strategy.span, purpose)?;
+    o.check().map_err(option_error(g, &given))?;
     Ok(o)
 }
 
 fn cluster_options(g: &Generate, purpose: Purpose) -> Result<ClusterOptions> {
-    let allowed: Vec<&str> = GENERATE_OPTIONS
-        .iter()
-        .chain(CLUSTER_OPTIONS)
-        .copied()
-        .collect();
-    let opts = Opts::new(&g.options, &allowed, "GENERATE ... USING CLUSTER")?;
-    let d = ClusterOptions::default();
-    let o = ClusterOptions {
-        generate: shared_options(&opts, g.strategy.span, purpose)?,
-        min_attributes_to_cluster: opts.u64(
-            "min_attributes_to_cluster",
-            d.min_attributes_to_cluster as u64,
-        )? as usize,
-        umap_threshold: opts.u64("umap_threshold", d.umap_threshold as u64)? as usize,
-        umap_dims: opts.positive("umap_dims", d.umap_dims as u64)? as usize,
-        min_cluster_size: opts.u64("min_cluster_size", d.min_cluster_size as u64)? as usize,
-        pos_threshold: opts.f64_in("pos_threshold", d.pos_threshold, 0.0, 10.0)?,
-        neg_threshold: opts.f64_in("neg_threshold", d.neg_threshold, 0.0, 10.0)?,
-        inherit_pos: opts.f64_in("inherit_pos", d.inherit_pos, 0.0, 10.0)?,
-        inherit_neg: opts.f64_in("inherit_neg", d.inherit_neg, 0.0, 10.0)?,
-        embedding_model: opts.str("embedding_model")?.unwrap_or(d.embedding_model),
-        enrich_batch: opts.positive("enrich_batch", d.enrich_batch as u64)? as usize,
-        label_batch: opts.positive("label_batch", d.label_batch as u64)? as usize,
-        mix_modalities: opts.bool("mix_modalities", d.mix_modalities)?,
-    };
-    o.check().map_err(option_error(g, &opts))?;
+    let given = Given::new(&g.options, WithStatement::GenerateCluster)?;
+    let mut o = ClusterOptions::default();
+    given.apply(options::GENERATE, &mut o.generate)?;
+    check_purpose(&o.generate, &given, g.strategy.span, purpose)?;
+    given.apply(options::CLUSTER, &mut o)?;
+    o.check().map_err(option_error(g, &given))?;
     Ok(o)
 }
 

@@ -1,142 +1,144 @@
-//! Typed access to a `WITH (...)` list, with errors that point at the option.
+//! Checking a statement's `WITH (...)` list against its option tables
+//! ([`crate::options`]), with errors that point at the option.
 
 use crate::ast::{Literal, OptionKv, Span};
 use crate::error::{DslError, Result};
+use crate::options::{Kind, OptValue, OptionDef, Range, WithStatement, render};
 
-/// The options of one statement, checked against the names it accepts.
-pub struct Opts<'a> {
+/// Edit distance (Levenshtein) of two words.
+pub(crate) fn distance(a: &str, b: &str) -> usize {
+    strsim::levenshtein(a, b)
+}
+
+/// The `WITH (...)` list of one statement, its names checked against the
+/// statement's tables.
+pub struct Given<'a> {
     list: &'a [OptionKv],
 }
 
-pub(crate) fn distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut cur = vec![i + 1];
-        for (j, cb) in b.iter().enumerate() {
-            let sub = prev[j] + usize::from(ca != *cb);
-            cur.push(sub.min(prev[j + 1] + 1).min(cur[j] + 1));
-        }
-        prev = cur;
-    }
-    prev[b.len()]
-}
-
-impl<'a> Opts<'a> {
-    /// Rejects any option not in `allowed`, suggesting the closest name.
-    pub fn new(list: &'a [OptionKv], allowed: &[&str], statement: &str) -> Result<Opts<'a>> {
-        for o in list {
-            if !allowed.contains(&o.key.node.as_str()) {
-                let close = allowed
-                    .iter()
-                    .map(|a| (distance(a, &o.key.node), *a))
-                    .min()
-                    .filter(|(d, _)| *d <= 3);
-                let hint = match close {
-                    Some((_, a)) => format!(
-                        "did you mean `{a}`? {statement} accepts: {}",
-                        allowed.join(", ")
-                    ),
-                    None => format!("{statement} accepts: {}", allowed.join(", ")),
-                };
+impl<'a> Given<'a> {
+    /// Rejects an unknown name (suggesting the closest) or a name given
+    /// twice, with the caret on the name.
+    pub fn new(list: &'a [OptionKv], stmt: WithStatement) -> Result<Given<'a>> {
+        let allowed = stmt.names();
+        for (i, o) in list.iter().enumerate() {
+            let name = o.key.node.as_str();
+            if !allowed.contains(&name) {
+                return Err(unknown(name, o.key.span, &allowed, stmt));
+            }
+            if list[..i].iter().any(|p| p.key.node == name) {
                 return Err(DslError::semantic(
-                    format!("unknown option '{}'", o.key.node),
+                    format!("option '{name}' is given twice"),
                     o.key.span,
                 )
-                .hint(hint));
+                .hint("give each option once"));
             }
         }
-        Ok(Opts { list })
+        Ok(Given { list })
     }
 
-    fn get(&self, key: &str) -> Option<&'a OptionKv> {
-        self.list.iter().find(|o| o.key.node == key)
+    /// The span of an option's value, if it was given.
+    pub fn span(&self, name: &str) -> Option<Span> {
+        self.list
+            .iter()
+            .find(|o| o.key.node == name)
+            .map(|o| o.value.span)
     }
 
-    /// The span of an option's value, if given.
-    pub fn span(&self, key: &str) -> Option<Span> {
-        self.get(key).map(|o| o.value.span)
-    }
-
-    fn wrong(o: &OptionKv, want: &str) -> DslError {
-        DslError::semantic(
-            format!("option '{}' takes {want}", o.key.node),
-            o.value.span,
-        )
-    }
-
-    pub fn f64(&self, key: &str, default: f64) -> Result<f64> {
-        match self.get(key) {
-            None => Ok(default),
-            Some(o) => match &o.value.node {
-                Literal::Int(i) => Ok(*i as f64),
-                Literal::Float(f) => Ok(*f),
-                _ => Err(Self::wrong(o, "a number")),
-            },
+    /// Checks and sets every given option that `table` defines.
+    pub fn apply<T>(&self, table: &[OptionDef<T>], target: &mut T) -> Result<()> {
+        for o in self.list {
+            if let Some(def) = table.iter().find(|d| d.name == o.key.node) {
+                let v = value(def, o)?;
+                (def.set)(target, v);
+            }
         }
+        Ok(())
     }
+}
 
-    /// A number in `[lo, hi]`.
-    pub fn f64_in(&self, key: &str, default: f64, lo: f64, hi: f64) -> Result<f64> {
-        let v = self.f64(key, default)?;
-        if v < lo || v > hi {
-            let o = self.get(key).map(|o| o.value.span).unwrap_or_default();
-            return Err(DslError::semantic(
-                format!("option '{key}' = {v} is outside [{lo}, {hi}]"),
-                o,
-            ));
+fn unknown(name: &str, at: Span, allowed: &[&str], stmt: WithStatement) -> DslError {
+    let accepts = if allowed.is_empty() {
+        format!("{} accepts no options", stmt.title())
+    } else {
+        format!("{} accepts: {}", stmt.title(), allowed.join(", "))
+    };
+    let close = allowed
+        .iter()
+        .map(|a| (distance(a, name), *a))
+        .min()
+        .filter(|(d, _)| *d <= 3);
+    let hint = match close {
+        Some((_, a)) => format!("did you mean `{a}`? {accepts}"),
+        None => accepts,
+    };
+    DslError::semantic(format!("unknown option '{name}'"), at).hint(hint)
+}
+
+/// The given value, checked against the entry's [`Kind`] (and a
+/// [`Range::Within`]).
+fn value<T>(def: &OptionDef<T>, o: &OptionKv) -> Result<OptValue> {
+    let name = def.name;
+    let wrong = |want: String, hint: String| {
+        DslError::semantic(format!("option '{name}' takes {want}"), o.value.span).hint(hint)
+    };
+    match (def.kind, &o.value.node) {
+        (Kind::Whole { min, max }, Literal::Int(i))
+            if *i >= 0 && (*i as u64) >= min && (*i as u64) <= max =>
+        {
+            Ok(OptValue::Whole(*i as u64))
         }
-        Ok(v)
-    }
-
-    pub fn u64(&self, key: &str, default: u64) -> Result<u64> {
-        match self.get(key) {
-            None => Ok(default),
-            Some(o) => match &o.value.node {
-                Literal::Int(i) if *i >= 0 => Ok(*i as u64),
-                _ => Err(Self::wrong(o, "a whole number >= 0")),
-            },
+        (Kind::Whole { min, max }, _) => Err(wrong(
+            render::whole_text(min, max),
+            render::whole_hint(name, min, max),
+        )),
+        (Kind::Number(r), Literal::Int(_) | Literal::Float(_)) => {
+            let x = match o.value.node {
+                Literal::Int(i) => i as f64,
+                Literal::Float(f) => f,
+                _ => 0.0,
+            };
+            if !x.is_finite() {
+                return Err(wrong(
+                    "a finite number".into(),
+                    format!("{x} is too large, e.g. {name} = 0.5"),
+                ));
+            }
+            if let Range::Within(lo, hi) = r
+                && !(lo..=hi).contains(&x)
+            {
+                return Err(DslError::semantic(
+                    format!("option '{name}' = {x} is outside [{lo}, {hi}]"),
+                    o.value.span,
+                ));
+            }
+            Ok(OptValue::Number(x))
         }
-    }
-
-    /// A whole number >= 1.
-    pub fn positive(&self, key: &str, default: u64) -> Result<u64> {
-        match self.get(key) {
-            None => Ok(default),
-            Some(o) => match &o.value.node {
-                Literal::Int(i) if *i >= 1 => Ok(*i as u64),
-                _ => Err(Self::wrong(o, "a whole number >= 1")),
-            },
-        }
-    }
-
-    pub fn opt_u64(&self, key: &str) -> Result<Option<u64>> {
-        match self.get(key) {
-            None => Ok(None),
-            Some(_) => self.u64(key, 0).map(Some),
-        }
-    }
-
-    pub fn bool(&self, key: &str, default: bool) -> Result<bool> {
-        match self.get(key) {
-            None => Ok(default),
-            Some(o) => match &o.value.node {
-                Literal::Bool(b) => Ok(*b),
-                Literal::Int(0) => Ok(false),
-                Literal::Int(1) => Ok(true),
-                _ => Err(Self::wrong(o, "true or false")),
-            },
-        }
-    }
-
-    /// A string or bare word.
-    pub fn str(&self, key: &str) -> Result<Option<String>> {
-        match self.get(key) {
-            None => Ok(None),
-            Some(o) => match &o.value.node {
-                Literal::Str(s) | Literal::Ident(s) => Ok(Some(s.clone())),
-                _ => Err(Self::wrong(o, "a string")),
-            },
+        (Kind::Number(_), _) => Err(wrong(
+            "a number".into(),
+            format!("expected a number, e.g. {name} = 0.5"),
+        )),
+        (Kind::Bool, Literal::Bool(b)) => Ok(OptValue::Bool(*b)),
+        (Kind::Bool, Literal::Int(i @ (0 | 1))) => Ok(OptValue::Bool(*i == 1)),
+        (Kind::Bool, _) => Err(wrong(
+            "true or false".into(),
+            format!("expected true or false, e.g. {name} = true"),
+        )),
+        (Kind::Text, Literal::Str(s) | Literal::Ident(s)) => Ok(OptValue::Text(s.clone())),
+        (Kind::Text, _) => Err(wrong(
+            "a string".into(),
+            format!("quote it: {name} = '...'"),
+        )),
+        (Kind::Choice(choices), Literal::Str(s) | Literal::Ident(s)) => choices
+            .iter()
+            .find(|(c, _)| c.eq_ignore_ascii_case(s))
+            .map(|(c, _)| OptValue::Text(c.to_string()))
+            .ok_or_else(|| {
+                DslError::semantic(format!("unknown {name} '{s}'"), o.value.span)
+                    .hint(render::choice_hint(name, choices))
+            }),
+        (Kind::Choice(choices), _) => {
+            Err(wrong("a word".into(), render::choice_hint(name, choices)))
         }
     }
 }

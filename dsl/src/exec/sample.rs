@@ -3,9 +3,10 @@
 
 use valence_engine::{Ctx, Engine, LabelSpec, SampleOptions, SampleSpec, TypeQuota};
 
-use super::opts::Opts;
-use crate::ast::{Diagnose, FracMetric, Literal, Ref, Sample, Span, Statement, TypeRange};
+use super::opts::Given;
+use crate::ast::{Diagnose, FracMetric, Ref, Sample, Span, Statement, TypeRange};
 use crate::error::{DslError, Result};
+use crate::options::{self, WithStatement};
 use crate::table::{Table, Value};
 
 /// Default number of random node sets DIAGNOSE draws.
@@ -18,7 +19,7 @@ pub(crate) fn diagnose(
     d: &Diagnose,
     ctx: &Ctx,
 ) -> Result<Vec<Table>> {
-    Opts::new(&d.options, &[], "DIAGNOSE")?;
+    Given::new(&d.options, WithStatement::Diagnose)?;
     let types = quotas(&d.types);
     let samples = d
         .samples
@@ -43,18 +44,7 @@ pub(crate) fn diagnose(
 /// `SAMPLE n FROM graph TYPES (...) LABEL ... [WITH (...)] INTO dataset`.
 pub(crate) fn sample(e: &Engine, stmt: &Statement, s: &Sample, ctx: &Ctx) -> Result<Vec<Table>> {
     let mut options = SampleOptions::default();
-    Opts::new(&s.options, SampleOptions::KEYS, "SAMPLE")?;
-    for o in &s.options {
-        let text = match &o.value.node {
-            Literal::Int(i) => i.to_string(),
-            Literal::Float(f) => f.to_string(),
-            Literal::Bool(b) => b.to_string(),
-            Literal::Str(x) | Literal::Ident(x) => x.clone(),
-        };
-        options
-            .set(&o.key.node, &text)
-            .map_err(super::at(o.value.span))?;
-    }
+    Given::new(&s.options, WithStatement::Sample)?.apply(options::SAMPLE, &mut options)?;
     let labels = s
         .labels
         .iter()
@@ -165,7 +155,7 @@ fn locate(
 
 fn diagnose_tables(r: &valence_engine::DiagnoseReport) -> Vec<Table> {
     let mut stats = Table::new(&["metric", "mean", "p5", "p25", "p50", "p75", "p95"]);
-    for (name, s) in r.metrics() {
+    for (name, s) in crate::reports::diagnose_metrics(r) {
         stats.push(vec![
             name.into(),
             Value::Float(s.mean),
@@ -187,7 +177,7 @@ fn diagnose_tables(r: &valence_engine::DiagnoseReport) -> Vec<Table> {
             Value::Interval(s.pos.0, s.pos.1),
             Value::Interval(s.neg.0, s.neg.1),
             Value::Float(s.hit_rate),
-            s.clause(0).replace(" COUNT 0", " COUNT n").into(),
+            crate::reports::label_clause(s, "n").into(),
         ]);
     }
     vec![stats, sugg, histogram(&r.histogram)]
@@ -233,7 +223,7 @@ fn histogram(h: &valence_engine::Histogram) -> Table {
 /// The quality section: one figure per line (see the README).
 pub(crate) fn quality(q: &valence_engine::Quality) -> Table {
     let mut t = Table::new(&["figure", "value"]).titled("quality");
-    for (k, v) in q.lines() {
+    for (k, v) in crate::reports::quality_lines(q) {
         t.push(vec![k.into(), v.into()]);
     }
     t

@@ -10,12 +10,7 @@ use super::Rule;
 use crate::ast::Span;
 use crate::error::DslError;
 use crate::exec::opts::distance;
-
-/// The keywords a statement starts with.
-pub(crate) const STATEMENT_KEYWORDS: &[&str] = &[
-    "LOAD", "IMPORT", "EXPORT", "GENERATE", "EXPLAIN", "COMPARE", "CHECK", "DIAGNOSE", "SAMPLE",
-    "SHOW", "DESCRIBE", "DROP", "SELECT",
-];
+use crate::keywords::{KEYWORDS, STATEMENT_KEYWORDS};
 
 /// A readable name for a grammar rule in "expected ..." messages.
 fn rule_name(r: &Rule) -> String {
@@ -96,68 +91,6 @@ fn rule_keywords(r: &Rule) -> Vec<&'static str> {
         },
     }
 }
-
-/// Every keyword, upper case (to name `kw_*` rules with a static string).
-const KEYWORDS: &[&str] = &[
-    "LOAD",
-    "IMPORT",
-    "EXPORT",
-    "GENERATE",
-    "EXPLAIN",
-    "COMPARE",
-    "CHECK",
-    "AGAINST",
-    "DETAIL",
-    "DIAGNOSE",
-    "SAMPLE",
-    "SAMPLES",
-    "SEED",
-    "SPLIT",
-    "SHOW",
-    "DESCRIBE",
-    "DROP",
-    "IF",
-    "EXISTS",
-    "VERSIONS",
-    "OF",
-    "CATALOGUE",
-    "CATALOGUES",
-    "GRAPH",
-    "GRAPHS",
-    "DATASET",
-    "DATASETS",
-    "FROM",
-    "TO",
-    "FORMAT",
-    "USING",
-    "WITH",
-    "TYPES",
-    "LABEL",
-    "COUNT",
-    "WHERE",
-    "SELECT",
-    "AS",
-    "GROUP",
-    "BY",
-    "HAVING",
-    "ORDER",
-    "ASC",
-    "DESC",
-    "LIMIT",
-    "OFFSET",
-    "OR",
-    "NOT",
-    "IS",
-    "NULL",
-    "LIKE",
-    "DISTINCT",
-    "AND",
-    "IN",
-    "FAVOUR",
-    "FAVOR",
-    "AVOID",
-    "INTO",
-];
 
 /// The closest of `candidates` to `word`, if close enough to be a typo.
 fn closest<'a>(word: &str, candidates: &[&'a str]) -> Option<&'a str> {

@@ -4,19 +4,22 @@
 use std::sync::Arc;
 use std::time::Instant;
 
+use crate::generate::journaled::{CallLoop, Job, PhaseRun, Wording, replay};
 use crate::generate::plan::{Plan, plan_modalities, render};
 use crate::generate::{BackendKind, GenerateOptions, GenerateReport, Journal, journal_key};
-use crate::llm::backend::{Backend, OpenAiBackend, OracleBackend, OracleReference, Request, Task};
-use crate::llm::parse::{SignLabel, parse_signs};
+use crate::llm::backend::{Backend, OpenAiBackend, Request, Task};
+use crate::llm::cluster_tasks::ClusterTask;
+use crate::llm::oracle::{OracleBackend, OracleReference};
+use crate::llm::parse::{ParseError, SignLabel, parse_signs};
 use crate::llm::prompt::Template;
-use crate::llm::runner::{Meter, Outcome, Parser, run_calls};
+use crate::llm::runner::Parser;
 use crate::store::ObjRef;
 use crate::{Catalogue, Engine, GraphBuilder, Sign, SignedGraph, Written, read_edges_csv};
 use crate::{Ctx, Error, Result};
 
 /// A run stops when this many batches failed (after their retries) before
 /// any batch succeeded: the endpoint is unusable.
-pub const UNUSABLE_AFTER: u64 = 3;
+pub use super::journaled::UNUSABLE_AFTER;
 
 /// One classified pair with a sign (neutral answers are only counted).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -43,11 +46,41 @@ pub fn batch_key(identity: &str, template: &Template, plan: &Plan, i: usize) -> 
     journal_key(identity, template.text(), "classify_signs", &parts)
 }
 
-fn replay(journal: &dyn Journal, key: &[u8; 32], n: usize) -> Result<Option<Vec<SignLabel>>> {
-    Ok(journal
-        .journal_get(key)?
-        .and_then(|bytes| String::from_utf8(bytes).ok())
-        .and_then(|text| parse_signs(&text, n).ok()))
+/// The brute-force jobs of `plan`: one sign-classification request per batch.
+pub fn plan_jobs(identity: &str, template: &Template, plan: &Plan) -> Vec<Job> {
+    (0..plan.batches.len())
+        .map(|i| {
+            let b = &plan.batches[i];
+            let request = Request {
+                task: Task::ClassifySigns {
+                    primary_modality: b.primary_modality.clone(),
+                    primary_value: b.primary_value.clone(),
+                    target_modality: b.target_modality.clone(),
+                    targets: b.targets.clone(),
+                },
+                prompt: render(template, b),
+            };
+            let what = format!(
+                "{} '{}' x {} targets [{}..]",
+                b.primary_modality,
+                b.primary_value,
+                b.target_modality,
+                b.targets.first().map(String::as_str).unwrap_or("")
+            );
+            Job::new(batch_key(identity, template, plan, i), request, what)
+        })
+        .collect()
+}
+
+/// Parses a sign-classification reply (a plain or a mixed-modality batch).
+pub fn sign_parser() -> Parser<Vec<SignLabel>> {
+    Arc::new(|req: &Request, text: &str| match &req.task {
+        Task::ClassifySigns { targets, .. } => parse_signs(text, targets.len()),
+        Task::Cluster(ClusterTask::ClassifyMixed { targets, .. }) => {
+            parse_signs(text, targets.len())
+        }
+        _ => Err(ParseError("not a sign-classification task".into())),
+    })
 }
 
 /// Fills `plan.journaled_calls` and each pair's `journaled` count from the
@@ -59,10 +92,10 @@ pub fn count_journaled(
     journal: &dyn Journal,
 ) -> Result<()> {
     let mut hits = vec![0u64; plan.pairs.len()];
-    for i in 0..plan.batches.len() {
-        let key = batch_key(identity, template, plan, i);
-        if replay(journal, &key, plan.batches[i].targets.len())?.is_some() {
-            hits[plan.batches[i].pair] += 1;
+    let parse = sign_parser();
+    for (b, job) in plan.batches.iter().zip(plan_jobs(identity, template, plan)) {
+        if replay(journal, &job, &parse)?.is_some() {
+            hits[b.pair] += 1;
         }
     }
     for (p, h) in plan.pairs.iter_mut().zip(&hits) {
@@ -73,9 +106,9 @@ pub fn count_journaled(
     Ok(())
 }
 
-/// Runs `plan` on `backend`. Replays journaled batches, calls for the rest
-/// (at most `opts.workers` in flight, retries per `opts`), journals every
-/// usable reply before using it.
+/// Runs `plan` on `backend` through the journaled call loop: replays
+/// journaled batches, calls for the rest (at most `opts.workers` in flight,
+/// retries per `opts`), journals every usable reply before using it.
 ///
 /// Errors: `Cancelled` when `cancel` was set; `Llm` when the budget ran out
 /// before every batch had an answer (says how many calls remain; a re-run
@@ -92,155 +125,28 @@ pub fn run_plan(
     journal: &dyn Journal,
     ctx: &Ctx,
 ) -> Result<BruteForceResult> {
-    let cancel = ctx.cancel.clone();
     opts.validate()?;
     let started = Instant::now();
-    let identity = backend.journal_identity();
-    let n = plan.batches.len();
-    let mut labels: Vec<Option<Vec<SignLabel>>> = vec![None; n];
-    let mut pending: Vec<usize> = Vec::new();
-    let mut replayed = 0u64;
-    let keys: Vec<[u8; 32]> = (0..n)
-        .map(|i| batch_key(&identity, template, plan, i))
-        .collect();
-    for i in 0..n {
-        match replay(journal, &keys[i], plan.batches[i].targets.len())? {
-            Some(l) => {
-                labels[i] = Some(l);
-                replayed += 1;
-            }
-            None => pending.push(i),
-        }
+    let jobs = plan_jobs(&backend.journal_identity(), template, plan);
+    let mut calls = CallLoop::new(
+        backend.clone(),
+        journal,
+        ctx,
+        opts.call_policy(),
+        opts.budget,
+        Wording::Batches,
+    );
+    let run = calls.run("generate", &jobs, sign_parser())?;
+    if run.unfinished > 0 {
+        return Err(budget_spent(opts, &run, calls.calls()));
     }
-    ctx.progress.start("generate", n as u64);
-    ctx.progress.advance(replayed);
-
-    let requests: Vec<Arc<Request>> = pending
-        .iter()
-        .map(|&i| {
-            let b = &plan.batches[i];
-            Arc::new(Request {
-                task: Task::ClassifySigns {
-                    primary_modality: b.primary_modality.clone(),
-                    primary_value: b.primary_value.clone(),
-                    target_modality: b.target_modality.clone(),
-                    targets: b.targets.clone(),
-                },
-                prompt: render(template, b),
-            })
-        })
-        .collect();
-    let parse: Parser<Vec<SignLabel>> = Arc::new(|req: &Request, text: &str| match &req.task {
-        Task::ClassifySigns { targets, .. } => parse_signs(text, targets.len()),
-        _ => Err(crate::llm::ParseError(
-            "not a sign-classification task".into(),
-        )),
-    });
-    let meter = Arc::new(Meter::new(opts.budget));
-    let mut failures: Vec<String> = Vec::new();
-    let mut failed = 0u64;
-    let mut unfinished = 0u64;
-    let mut unclassified = 0u64;
-    let mut succeeded = 0u64;
-
-    let run_result = if requests.is_empty() {
-        Ok(())
-    } else {
-        let rt = crate::llm::runner::new_runtime()?;
-        let policy = opts.call_policy();
-        rt.block_on(run_calls(
-            backend.clone(),
-            requests,
-            parse,
-            &policy,
-            meter.clone(),
-            cancel.clone(),
-            |j, outcome| {
-                let i = pending[j];
-                match outcome {
-                    Outcome::Done { value, reply, .. } => {
-                        // Committed before it is used.
-                        journal.journal_put(&keys[i], reply.as_bytes())?;
-                        labels[i] = Some(value);
-                        succeeded += 1;
-                        ctx.progress.advance(1);
-                    }
-                    Outcome::Failed { error, .. } => {
-                        failed += 1;
-                        unclassified += plan.batches[i].targets.len() as u64;
-                        if failures.len() < 20 {
-                            let b = &plan.batches[i];
-                            failures.push(format!(
-                                "{} '{}' x {} targets [{}..]: {}",
-                                b.primary_modality,
-                                b.primary_value,
-                                b.target_modality,
-                                b.targets.first().map(String::as_str).unwrap_or(""),
-                                error
-                            ));
-                        }
-                        ctx.progress.advance(1);
-                        // Circuit breaker: an endpoint that never answered
-                        // usefully is not worth hours of timeouts.
-                        if succeeded == 0 && failed >= UNUSABLE_AFTER {
-                            let message = format!(
-                                "stopping: the first {failed} batches all failed after {} retries and none succeeded; last error: {error}",
-                                opts.retries
-                            );
-                            let hint = Some(
-                                "check that the endpoint is up and base_url, model and env OPENAI_API_KEY are right; nothing was stored except journaled answers".into(),
-                            );
-                            // A transport failure keeps reqwest's error as
-                            // the source (kind Http); a bad reply stays Llm.
-                            return Err(match backend.take_transport_error() {
-                                Some(source) => Error::Http {
-                                    message,
-                                    hint,
-                                    source,
-                                },
-                                None => Error::Llm { message, hint },
-                            });
-                        }
-                    }
-                    Outcome::Unfinished { .. } => unfinished += 1,
-                }
-                Ok(())
-            },
-        ))
-    };
-    ctx.progress.finish();
-    run_result?;
-    if cancel.load(std::sync::atomic::Ordering::SeqCst) {
-        return Err(Error::Cancelled);
-    }
-    if unfinished > 0 {
-        let made = meter.calls();
-        let answered = labels.iter().filter(|l| l.is_some()).count();
-        return Err(Error::Llm {
-            message: format!(
-                "budget of {} calls spent: {} calls made, {} of {} batches still need a call (at least {} more calls)",
-                opts.budget.unwrap_or(made),
-                made,
-                unfinished,
-                n,
-                unfinished
-            ),
-            hint: Some(format!(
-                "the {answered} answers received are journaled{}: re-run the same GENERATE with budget >= {unfinished} to resume without repeating them",
-                if failed > 0 {
-                    format!("; {failed} batches failed after retries and will be asked again")
-                } else {
-                    String::new()
-                }
-            )),
-        });
-    }
-
     let mut answers = Vec::new();
-    let (mut pos, mut neg, mut neutral) = (0u64, 0u64, 0u64);
-    for (i, l) in labels.iter().enumerate() {
-        let Some(l) = l else { continue };
-        let b = &plan.batches[i];
+    let (mut pos, mut neg, mut neutral, mut unclassified) = (0u64, 0u64, 0u64, 0u64);
+    for (b, l) in plan.batches.iter().zip(&run.values) {
+        let Some(l) = l else {
+            unclassified += b.targets.len() as u64;
+            continue;
+        };
         for (t, s) in b.targets.iter().zip(l) {
             match s {
                 SignLabel::Pos => pos += 1,
@@ -257,17 +163,12 @@ pub fn run_plan(
             });
         }
     }
-    let calls_made = meter.calls();
+    let (calls_made, replayed) = (calls.calls(), run.stats.replayed);
     let edges = pos + neg;
     let report = GenerateReport {
         strategy: "brute_force".into(),
         backend: backend.name().into(),
-        model: match opts.backend {
-            crate::generate::BackendKind::OpenAi => {
-                crate::llm::backend::resolve_model(&opts.model).unwrap_or_default()
-            }
-            crate::generate::BackendKind::Oracle => "oracle (simulator)".into(),
-        },
+        model: report_model(opts),
         temperature: opts.temperature,
         batch_size: plan.batch_size,
         workers: opts.workers,
@@ -275,8 +176,8 @@ pub fn run_plan(
         planned_calls: plan.total_calls,
         calls_made,
         calls_replayed: replayed,
-        retries: meter.retries(),
-        failed_batches: failed,
+        retries: calls.retries(),
+        failed_batches: run.stats.failed,
         unclassified_pairs: unclassified,
         edges_pos: pos,
         edges_neg: neg,
@@ -287,9 +188,39 @@ pub fn run_plan(
             (calls_made + replayed) as f64 / edges as f64
         },
         seconds: started.elapsed().as_secs_f64(),
-        failures,
+        failures: calls.into_failures(),
     };
     Ok(BruteForceResult { answers, report })
+}
+
+/// The model a report names.
+pub(crate) fn report_model(opts: &GenerateOptions) -> String {
+    match opts.backend {
+        BackendKind::OpenAi => crate::llm::backend::resolve_model(&opts.model).unwrap_or_default(),
+        BackendKind::Oracle => "oracle (simulator)".into(),
+    }
+}
+
+/// The error of a brute-force run the budget stopped: what remains.
+fn budget_spent(opts: &GenerateOptions, run: &PhaseRun<Vec<SignLabel>>, made: u64) -> Error {
+    let unfinished = run.unfinished;
+    let n = run.values.len();
+    let answered = run.values.iter().filter(|l| l.is_some()).count();
+    let failed = run.stats.failed;
+    Error::Llm {
+        message: format!(
+            "budget of {} calls spent: {made} calls made, {unfinished} of {n} batches still need a call (at least {unfinished} more calls)",
+            opts.budget.unwrap_or(made),
+        ),
+        hint: Some(format!(
+            "the {answered} answers received are journaled{}: re-run the same GENERATE with budget >= {unfinished} to resume without repeating them",
+            if failed > 0 {
+                format!("; {failed} batches failed after retries and will be asked again")
+            } else {
+                String::new()
+            }
+        )),
+    }
 }
 
 // ------------------------------------------------------------ public API --

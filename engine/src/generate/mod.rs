@@ -6,8 +6,12 @@
 //! and only calls for what is missing. Bad replies are never journaled.
 
 pub mod brute_force;
-pub mod cluster_first;
+pub mod cluster;
+pub mod journaled;
 pub mod plan;
+
+/// The cluster-first strategy's old module path.
+pub use cluster as cluster_first;
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -24,10 +28,11 @@ pub use brute_force::{
     explain_brute_force, generate_graph, oracle_reference, plan_brute_force, run_brute_force,
     run_brute_force_with, run_plan,
 };
-pub use cluster_first::{
-    CLUSTER_OPTIONS, ClusterOptions, ClusterPlan, ClusterReport, explain_cluster,
-    generate_graph_cluster, run_cluster, run_cluster_with,
+pub use cluster::{
+    ClusterOptions, ClusterPlan, ClusterReport, explain_cluster, generate_graph_cluster,
+    run_cluster, run_cluster_with,
 };
+pub use journaled::{CallLoop, Job, PhaseRun, PhaseStats, UNUSABLE_AFTER};
 pub use plan::{Batch, PairPlan, Plan, PrimaryRule, plan_modalities};
 
 /// Which backend answers the prompts.
@@ -102,30 +107,6 @@ pub struct GenerateOptions {
     /// unclassified (marked partial). Default false: store nothing, error.
     pub allow_failed: bool,
 }
-
-/// The `WITH (...)` option names [`GenerateOptions`] understands (for the
-/// DSL's unknown-option check). `primary` and `backoff_ms` are extensions.
-pub const GENERATE_OPTIONS: &[&str] = &[
-    "backend",
-    "reference",
-    "base_url",
-    "model",
-    "temperature",
-    "batch_size",
-    "workers",
-    "budget",
-    "retries",
-    "timeout_s",
-    "oracle_noise",
-    "oracle_latency_ms",
-    "seed",
-    "prompt",
-    "primary",
-    "backoff_ms",
-    "max_wait_s",
-    "max_reply_bytes",
-    "allow_failed",
-];
 
 impl Default for GenerateOptions {
     fn default() -> Self {
@@ -522,8 +503,8 @@ mod tests {
                 &crate::Manifest::default(),
             )
             .unwrap();
-        let report = || cluster_first::ClusterReport {
-            phases: vec![cluster_first::PhaseStats {
+        let report = || cluster::ClusterReport {
+            phases: vec![PhaseStats {
                 phase: "classify".into(),
                 failed: 2,
                 ..Default::default()

@@ -5,15 +5,15 @@
 
 pub mod backend;
 pub mod cluster_tasks;
+pub mod oracle;
 pub mod parse;
 pub mod prompt;
 pub mod proxy;
 pub mod runner;
 
-pub use backend::{
-    Backend, BoxFuture, CallError, OpenAiBackend, OracleBackend, OracleReference, Request, Task,
-};
+pub use backend::{Backend, BoxFuture, CallError, OpenAiBackend, Request, Task};
+pub use oracle::{OracleBackend, OracleReference};
 pub use parse::{ParseError, SignLabel, parse_numbered, parse_object, parse_signs};
 pub use prompt::Template;
 pub use proxy::ProxyEnv;
-pub use runner::{CallPolicy, Meter, Outcome, Parser, run_calls};
+pub use runner::{Call, CallPolicy, EmbedRequest, Meter, Outcome, Parser, run_calls};

@@ -27,7 +27,7 @@ use std::time::Duration;
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 
-use crate::llm::backend::{Backend, CallError, Request};
+use crate::llm::backend::{Backend, BoxFuture, CallError, Request};
 use crate::llm::parse::ParseError;
 use crate::{Error, Result};
 
@@ -145,7 +145,38 @@ pub enum Outcome<T> {
 }
 
 /// A parser from reply text to a value; `Err` makes the attempt fail.
-pub type Parser<T> = Arc<dyn Fn(&Request, &str) -> Result<T, ParseError> + Send + Sync>;
+pub type Parser<T, R = Request> = Arc<dyn Fn(&R, &str) -> Result<T, ParseError> + Send + Sync>;
+
+/// Something a backend can be asked: a chat [`Request`] or an
+/// [`EmbedRequest`]. The answer is text (what the journal stores).
+pub trait Call: Send + Sync + 'static {
+    fn send<'a>(&'a self, backend: &'a dyn Backend) -> BoxFuture<'a, Result<String, CallError>>;
+}
+
+impl Call for Request {
+    fn send<'a>(&'a self, backend: &'a dyn Backend) -> BoxFuture<'a, Result<String, CallError>> {
+        backend.complete(self)
+    }
+}
+
+/// One `/embeddings` request. Its answer text is the JSON array of vectors
+/// (serde_json writes each `f32` so that it reads back bit for bit).
+#[derive(Debug, Clone, PartialEq)]
+pub struct EmbedRequest {
+    pub inputs: Vec<String>,
+}
+
+impl Call for EmbedRequest {
+    fn send<'a>(&'a self, backend: &'a dyn Backend) -> BoxFuture<'a, Result<String, CallError>> {
+        Box::pin(async move {
+            let vectors = backend.embed(&self.inputs).await?;
+            serde_json::to_string(&vectors).map_err(|e| CallError::Transient {
+                message: format!("embeddings that cannot be written as JSON: {e}"),
+                retry_after: None,
+            })
+        })
+    }
+}
 
 enum TaskEnd<T> {
     Outcome(Outcome<T>),
@@ -204,11 +235,11 @@ async fn wait_stop(stop: &AtomicBool) {
 }
 
 #[allow(clippy::too_many_arguments)]
-async fn one<T: Send + 'static>(
+async fn one<T: Send + 'static, R: Call>(
     job: usize,
     backend: Arc<dyn Backend>,
-    req: Arc<Request>,
-    parse: Parser<T>,
+    req: Arc<R>,
+    parse: Parser<T, R>,
     policy: CallPolicy,
     meter: Arc<Meter>,
     sem: Arc<Semaphore>,
@@ -230,7 +261,7 @@ async fn one<T: Send + 'static>(
         }
         attempts += 1;
         retry_after = None;
-        let call = tokio::time::timeout(policy.timeout, backend.complete(&req));
+        let call = tokio::time::timeout(policy.timeout, req.send(&*backend));
         // Biased: a reply that is already there is taken, even when the run
         // is stopping at the same moment (it is then handed over and journaled).
         let res = tokio::select! {
@@ -299,10 +330,10 @@ async fn one<T: Send + 'static>(
 /// handed over), or the first error `on_outcome` returned (the run is
 /// stopped and drained first). Budget exhaustion and cancellation are not
 /// errors here: they show as `Unfinished` outcomes (see [`Meter`]).
-pub async fn run_calls<T: Send + 'static>(
+pub async fn run_calls<T: Send + 'static, R: Call>(
     backend: Arc<dyn Backend>,
-    requests: Vec<Arc<Request>>,
-    parse: Parser<T>,
+    requests: Vec<Arc<R>>,
+    parse: Parser<T, R>,
     policy: &CallPolicy,
     meter: Arc<Meter>,
     cancel: Arc<AtomicBool>,
@@ -387,7 +418,7 @@ pub async fn run_calls<T: Send + 'static>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::llm::backend::{BoxFuture, Task};
+    use crate::llm::backend::Task;
 
     /// Answers every request after 20 ms, counting the replies it gave.
     struct Slow(Arc<AtomicU64>);

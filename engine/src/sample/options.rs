@@ -1,5 +1,5 @@
-//! SAMPLE's `WITH (...)` options: defaults, parsing from literal text,
-//! validation.
+//! SAMPLE's `WITH (...)` options: defaults and validation. Their names,
+//! types, ranges and docs are the DSL's option table (`dsl/src/options/`).
 
 use serde::{Deserialize, Serialize};
 
@@ -65,82 +65,6 @@ impl Default for SampleOptions {
 }
 
 impl SampleOptions {
-    /// Every option key accepted by [`Self::set`].
-    pub const KEYS: &'static [&'static str] = &[
-        "seed",
-        "max_iters",
-        "start_temp",
-        "end_temp",
-        "patience",
-        "proposals_per_step",
-        "distinct",
-        "noise",
-        "retries",
-        "soft_weight",
-        "resize_moves",
-        "mix_steps",
-    ];
-
-    /// Sets one `WITH` option from its literal text (`42`, `0.5`, `true`,
-    /// `'false'`). Unknown keys and malformed values are errors naming them.
-    pub fn set(&mut self, key: &str, value: &str) -> Result<()> {
-        let v = value.trim().trim_matches('\'');
-        let bad = |what: &str| {
-            Error::invalid_hint(
-                format!("option {key} = {value}: expected {what}"),
-                format!("e.g. {key} = {}", example(key)),
-            )
-        };
-        fn example(key: &str) -> &'static str {
-            match key {
-                "distinct" | "resize_moves" => "true",
-                "noise" => "0.05",
-                "start_temp" | "end_temp" | "soft_weight" => "0.5",
-                _ => "100",
-            }
-        }
-        let int = |max: u64| -> Result<u64> {
-            v.parse::<u64>()
-                .ok()
-                .filter(|n| *n <= max)
-                .ok_or_else(|| bad("a non-negative integer"))
-        };
-        let num = || -> Result<f64> {
-            v.parse::<f64>()
-                .ok()
-                .filter(|x| x.is_finite())
-                .ok_or_else(|| bad("a number"))
-        };
-        let boolean = || -> Result<bool> {
-            match v.to_ascii_lowercase().as_str() {
-                "true" | "1" => Ok(true),
-                "false" | "0" => Ok(false),
-                _ => Err(bad("true or false")),
-            }
-        };
-        match key.to_ascii_lowercase().as_str() {
-            "seed" => self.seed = int(u64::MAX)?,
-            "max_iters" => self.max_iters = int(u32::MAX as u64)? as u32,
-            "start_temp" => self.start_temp = num()?,
-            "end_temp" => self.end_temp = num()?,
-            "patience" => self.patience = int(u32::MAX as u64)? as u32,
-            "proposals_per_step" => self.proposals_per_step = int(u32::MAX as u64)? as u32,
-            "distinct" => self.distinct = boolean()?,
-            "noise" => self.noise = num()?,
-            "retries" => self.retries = int(1000)? as u32,
-            "soft_weight" => self.soft_weight = num()?,
-            "resize_moves" => self.resize_moves = boolean()?,
-            "mix_steps" => self.mix_steps = int(1_000_000)? as u32,
-            _ => {
-                return Err(Error::invalid_hint(
-                    format!("unknown SAMPLE option '{key}'"),
-                    format!("known options: {}", Self::KEYS.join(", ")),
-                ));
-            }
-        }
-        Ok(())
-    }
-
     pub(super) fn validate(&self) -> Result<()> {
         let fail = |m: String, h: &str| Err(Error::invalid_hint(m, h));
         if self.max_iters == 0 {

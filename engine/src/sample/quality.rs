@@ -124,35 +124,6 @@ impl Quality {
             duplicates,
         }
     }
-
-    /// Key/value lines (the quality table of SAMPLE and DESCRIBE DATASET).
-    pub fn lines(&self) -> Vec<(String, String)> {
-        let mut t = vec![(
-            "rows in 2+ boxes".to_string(),
-            format!("{:.4}", self.multi_box_share),
-        )];
-        for (l, s) in &self.edge_hug {
-            t.push((format!("edge hug {l}"), format!("{s:.4}")));
-        }
-        for c in &self.coverage {
-            let mut v = format!("{} of {} nodes unused", c.unused, c.nodes);
-            if !c.unused_examples.is_empty() {
-                v.push_str(&format!(" (e.g. {})", c.unused_examples.join(", ")));
-            }
-            t.push((format!("coverage {}", c.modality), v));
-        }
-        if let Some(p) = &self.predictive {
-            t.push((
-                "most predictive attribute".to_string(),
-                format!(
-                    "{} = {}: {:.4} of its {} rows are {}",
-                    p.modality, p.value, p.purity, p.rows, p.label
-                ),
-            ));
-        }
-        t.push(("duplicates".to_string(), self.duplicates.to_string()));
-        t
-    }
 }
 
 fn most_predictive(ds: &Dataset, by_value: &[u32], nl: usize) -> Option<Predictive> {

@@ -6,6 +6,7 @@ use super::value::{Ty, Val};
 use super::{closest, did_you_mean};
 use crate::ast::Span;
 use crate::error::{DslError, Result};
+use crate::keywords::FUNCTIONS;
 
 /// A bound expression, evaluated against one row of slots.
 #[derive(Debug, Clone)]
@@ -39,8 +40,6 @@ pub(crate) struct Agg {
     pub distinct: bool,
     pub ty: Ty,
 }
-
-const FUNCTIONS: &[&str] = &["COUNT", "SUM", "AVG", "MIN", "MAX", "CONTAINS"];
 
 fn agg_fn(name: &str) -> Option<AggFn> {
     Some(match name.to_ascii_uppercase().as_str() {

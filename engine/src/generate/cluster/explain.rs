@@ -1,0 +1,203 @@
+//! EXPLAIN GENERATE ... USING CLUSTER: per phase, the calls known before
+//! running and an upper bound, counted with the run's own job builders
+//! (enrichment and embedding jobs exactly; labelling and scoring with the
+//! same call formulas over the largest clustering they can meet).
+
+use serde::Serialize;
+
+use crate::generate::Journal;
+use crate::generate::brute_force::explain_identity;
+use crate::generate::journaled::count_replayable;
+use crate::generate::plan::plan_modalities;
+use crate::llm::prompt::Template;
+use crate::{Catalogue, Result};
+
+use super::{ClusterOptions, Mod, Phase, embed, enrich, label, modalities, score};
+
+/// EXPLAIN for CLUSTER: per phase, calls known now and an upper bound.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ClusterPlan {
+    pub phases: Vec<PhasePlan>,
+    pub upper_bound_calls: u64,
+    /// The brute-force plan's calls on the same catalogue, for comparison.
+    pub brute_force_calls: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PhasePlan {
+    pub phase: String,
+    /// Exact when the phase depends only on the catalogue; otherwise `None`.
+    pub calls: Option<u64>,
+    /// Most calls the phase can need.
+    pub upper_bound: u64,
+    /// Requests of the phase already answered in the journal (known only
+    /// for enrichment, whose prompts depend only on the catalogue).
+    pub journaled: Option<u64>,
+    pub note: String,
+}
+
+impl ClusterPlan {
+    /// EXPLAIN's table: phase, calls, upper_bound, journaled, note; a total row.
+    pub fn explain_table(&self) -> (Vec<String>, Vec<Vec<String>>) {
+        let header = [
+            "phase",
+            "calls",
+            "upper_bound",
+            "journaled",
+            "figure",
+            "note",
+        ]
+        .map(String::from)
+        .to_vec();
+        // Which number a reader can rely on: phases that depend only on the
+        // catalogue are exact; the others depend on the clustering (known
+        // only by running) and show their upper bound.
+        let figure = |exact: bool| {
+            if exact {
+                "exact"
+            } else {
+                "estimate: upper bound"
+            }
+            .to_string()
+        };
+        let opt = |x: Option<u64>| x.map(|v| v.to_string()).unwrap_or_else(|| "?".into());
+        let mut rows: Vec<Vec<String>> = self
+            .phases
+            .iter()
+            .map(|p| {
+                vec![
+                    p.phase.clone(),
+                    opt(p.calls),
+                    p.upper_bound.to_string(),
+                    opt(p.journaled),
+                    figure(p.calls.is_some()),
+                    p.note.clone(),
+                ]
+            })
+            .collect();
+        rows.push(vec![
+            "total".into(),
+            "?".into(),
+            self.upper_bound_calls.to_string(),
+            String::new(),
+            figure(false),
+            format!("brute force: {} calls (exact)", self.brute_force_calls),
+        ]);
+        (header, rows)
+    }
+}
+
+/// The most labelling and scoring calls any clustering can need, with the
+/// run's own call formulas.
+fn bounds(mods: &[Mod], opts: &ClusterOptions) -> (u64, u64) {
+    // Labelling: at most n / min_cluster_size clusters of 2+ members.
+    let label_max: u64 = mods
+        .iter()
+        .filter(|m| m.clustered)
+        .map(|m| label::calls_for(m.values.len() / opts.min_cluster_size, opts.label_batch))
+        .sum();
+    // Scoring: at most one cluster per attribute (all singletons).
+    let bs = opts.generate.batch_size.max(1) as u64;
+    let sizes: Vec<u64> = mods.iter().map(|m| m.values.len() as u64).collect();
+    let mut score_max = 0u64;
+    for i in 0..sizes.len() {
+        for j in i + 1..sizes.len() {
+            score_max += score::plan_pair(sizes[i], sizes[j], bs).1;
+        }
+    }
+    (label_max, score_max)
+}
+
+/// EXPLAIN GENERATE ... USING CLUSTER: the phases, calls known from the
+/// catalogue alone, and an upper bound per phase. Makes no call.
+pub fn explain_cluster(
+    journal: &dyn Journal,
+    cat: &Catalogue,
+    opts: &ClusterOptions,
+) -> Result<ClusterPlan> {
+    opts.validate()?;
+    let g = &opts.generate;
+    let mods = modalities(cat, opts);
+    // No backend identity (EXPLAIN without backend/reference/model): the
+    // plan is still exact where it depends on the catalogue only; the
+    // journal is not checked.
+    let identity = explain_identity(g)?;
+    let (enrich_jobs, _) = enrich::jobs(identity.as_deref().unwrap_or(""), &mods, opts);
+    let enrich_journaled = match &identity {
+        Some(_) => Some(count_replayable(journal, &enrich_jobs, &enrich::parser())?),
+        None => None,
+    };
+    let enrich_calls = enrich_jobs.len() as u64;
+    let (texts, _) = embed::texts(&mods);
+    let embed_calls = embed::jobs("", opts, &texts).len() as u64;
+    let (label_max, score_max) = bounds(&mods, opts);
+    let named: Vec<(String, Vec<String>)> = mods
+        .iter()
+        .map(|m| (m.name.clone(), m.values.clone()))
+        .collect();
+    let bf = plan_modalities(&named, g.batch_size, g.primary, &Template::default_sign());
+    let exact = |phase: Phase, calls: u64, journaled: Option<u64>, note: String| PhasePlan {
+        phase: phase.name().into(),
+        calls: Some(calls),
+        upper_bound: calls,
+        journaled,
+        note,
+    };
+    let bound = |phase: Phase, upper_bound: u64, note: String| PhasePlan {
+        phase: phase.name().into(),
+        calls: None,
+        upper_bound,
+        journaled: None,
+        note,
+    };
+    let phases = vec![
+        exact(
+            Phase::Enrichment,
+            enrich_calls,
+            enrich_journaled,
+            format!(
+                "{} attributes per call; modalities with fewer than {} attributes are not clustered",
+                opts.enrich_batch, opts.min_attributes_to_cluster
+            ),
+        ),
+        exact(
+            Phase::Embedding,
+            embed_calls,
+            None,
+            format!(
+                "{} inputs, up to {} per request",
+                texts.len(),
+                embed::EMBED_CHUNK
+            ),
+        ),
+        bound(
+            Phase::Labelling,
+            label_max,
+            format!(
+                "one call per {} cluster(s) of 2+ members; known after clustering",
+                opts.label_batch
+            ),
+        ),
+        bound(
+            Phase::ClusterScoring,
+            score_max,
+            format!(
+                "one source cluster x up to {} target clusters per call; bound = all singletons",
+                g.batch_size
+            ),
+        ),
+        bound(
+            Phase::AttributeClassification,
+            bf.total_calls,
+            format!(
+                "surviving, non-inherited pairs; bound = brute force; pos >= {}, neg <= {}, inherit >= {} / <= {}",
+                opts.pos_threshold, opts.neg_threshold, opts.inherit_pos, opts.inherit_neg
+            ),
+        ),
+    ];
+    Ok(ClusterPlan {
+        upper_bound_calls: phases.iter().map(|p| p.upper_bound).sum(),
+        phases,
+        brute_force_calls: bf.total_calls,
+    })
+}

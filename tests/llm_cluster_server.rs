@@ -1,0 +1,326 @@
+//! A test-only OpenAI-compatible server on an ephemeral 127.0.0.1 port that
+//! answers all four cluster-first prompt kinds, sign classification and
+//! `/v1/embeddings` from a synthetic graph, counts requests per kind, and
+//! can be told to fail every request of one kind (`Shared::faults`).
+
+use std::collections::{BTreeSet, HashMap, HashSet};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::State;
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::post;
+use serde_json::{Value, json};
+use valence_synth as synth;
+
+type Node = (String, String);
+
+/// What the server does with every request of one kind.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Fault {
+    /// HTTP status with a JSON error body (500: transient, 401: fatal).
+    Status(u16),
+    /// HTTP 429 with `Retry-After: secs`.
+    RetryAfter(u64),
+}
+
+#[derive(Default)]
+pub struct Shared {
+    nodes: Vec<Node>,
+    signs: HashMap<(Node, Node), char>,
+    /// Chat requests answered (faulted ones excluded).
+    pub chat: AtomicU64,
+    /// Embedding requests answered (faulted ones excluded).
+    pub embed: AtomicU64,
+    pub delay_ms: AtomicU64,
+    /// Prompt kinds asked.
+    pub kinds: Mutex<BTreeSet<&'static str>>,
+    /// Requests per kind, faulted ones included.
+    pub seen: Mutex<HashMap<&'static str, u64>>,
+    /// Distinct request bodies per kind (a retry repeats its body).
+    pub distinct: Mutex<HashMap<&'static str, HashSet<String>>>,
+    /// A fault for every request of a kind.
+    pub faults: Mutex<HashMap<&'static str, Fault>>,
+}
+
+impl Shared {
+    /// Requests of `kind` seen so far (faulted ones included).
+    pub fn seen(&self, kind: &str) -> u64 {
+        self.seen.lock().unwrap().get(kind).copied().unwrap_or(0)
+    }
+
+    /// Requests of `kind` that repeated an earlier body (retries).
+    pub fn repeats(&self, kind: &str) -> u64 {
+        let distinct = self
+            .distinct
+            .lock()
+            .unwrap()
+            .get(kind)
+            .map_or(0, HashSet::len);
+        self.seen(kind) - distinct as u64
+    }
+
+    /// Every request seen so far.
+    pub fn seen_total(&self) -> u64 {
+        self.seen.lock().unwrap().values().sum()
+    }
+
+    /// Counts a request of `kind`; its fault, if one is set.
+    fn arrive(&self, kind: &'static str, body: &str) -> Option<Response> {
+        // Counted together, so `repeats` never sees one without the other.
+        let (mut seen, mut distinct) = (self.seen.lock().unwrap(), self.distinct.lock().unwrap());
+        *seen.entry(kind).or_default() += 1;
+        distinct.entry(kind).or_default().insert(body.to_string());
+        drop((seen, distinct));
+        let fault = self.faults.lock().unwrap().get(kind).copied()?;
+        Some(match fault {
+            Fault::Status(code) => (
+                StatusCode::from_u16(code).unwrap(),
+                axum::Json(json!({"error": {"message": format!("status {code}")}})),
+            )
+                .into_response(),
+            Fault::RetryAfter(secs) => (
+                StatusCode::TOO_MANY_REQUESTS,
+                [(header::RETRY_AFTER, secs.to_string())],
+                axum::Json(json!({"error": {"message": "rate limited"}})),
+            )
+                .into_response(),
+        })
+    }
+}
+
+/// The prompt kind of a chat request, as `answer` tells them apart.
+pub fn kind_of(content: &str) -> &'static str {
+    if content.contains("PRIMARY ATTRIBUTE: \"") {
+        "classify"
+    } else if content.contains("Score how well a source cluster") {
+        "score"
+    } else if content.contains("grouped together based on semantic similarity") {
+        "label"
+    } else if content.contains("ATTRIBUTES:\n[1]") {
+        "describe_batch"
+    } else {
+        "describe"
+    }
+}
+
+impl Shared {
+    fn sign(&self, a: &Node, b: &Node) -> char {
+        let k = if a <= b {
+            (a.clone(), b.clone())
+        } else {
+            (b.clone(), a.clone())
+        };
+        self.signs.get(&k).copied().unwrap_or('0')
+    }
+
+    /// The node with this value in a modality other than `not`.
+    fn node(&self, value: &str, not: &str) -> Option<&Node> {
+        self.nodes.iter().find(|(m, v)| v == value && m != not)
+    }
+
+    /// A target line as a model reads it: `value (category)` names its node
+    /// exactly; a bare `value` is a guess (the first modality that has it).
+    fn target(&self, line: &str, not: &str) -> Option<&Node> {
+        let named = line.rsplit_once(" (").and_then(|(v, m)| {
+            let m = m.strip_suffix(')')?;
+            self.nodes.iter().find(|n| n.0 == m && n.1 == v)
+        });
+        named.or_else(|| self.node(line, not))
+    }
+
+    fn score(&self, am: &str, a: &[String], bm: &str, b: &[String]) -> Value {
+        let (mut pos, mut neg) = (0i64, 0i64);
+        for x in a {
+            for y in b {
+                match self.sign(&(am.into(), x.clone()), &(bm.into(), y.clone())) {
+                    '+' => pos += 1,
+                    '-' => neg += 1,
+                    _ => {}
+                }
+            }
+        }
+        if pos + neg == 0 {
+            return Value::Null;
+        }
+        json!((5.0 + 5.0 * (pos - neg) as f64 / (a.len() * b.len()) as f64).round() as i64)
+    }
+}
+
+fn numbered(content: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for line in content.lines() {
+        if let Some(r) = line.strip_prefix('[')
+            && let Some((n, v)) = r.split_once("] ")
+            && n.parse::<usize>() == Ok(out.len() + 1)
+        {
+            out.push(v.to_string());
+        }
+    }
+    out
+}
+
+fn keyed(values: impl IntoIterator<Item = Value>) -> String {
+    let mut m = serde_json::Map::new();
+    for (i, v) in values.into_iter().enumerate() {
+        m.insert((i + 1).to_string(), v);
+    }
+    Value::Object(m).to_string()
+}
+
+fn answer(st: &Shared, content: &str) -> String {
+    let kind = |k: &'static str| {
+        st.kinds.lock().unwrap().insert(k);
+    };
+    if content.contains("PRIMARY ATTRIBUTE: \"") {
+        kind("classify");
+        let (primary, category, targets) = crate::llm_server::read_prompt(content);
+        let p = (category.clone(), primary);
+        return keyed(targets.iter().map(|t| {
+            let s = st.target(t, &category).map_or('0', |n| st.sign(&p, n));
+            Value::from(s.to_string())
+        }));
+    }
+    if content.contains("Score how well a source cluster") {
+        kind("score");
+        let mut src_mod = String::new();
+        let mut src_members = Vec::new();
+        for line in content.lines() {
+            if let Some(r) = line.strip_prefix("SOURCE \u{2014} ") {
+                src_mod = r.split_once(": ").map(|x| x.0).unwrap_or("").to_string();
+            } else if let Some(r) = line.strip_prefix("Members: ") {
+                src_members = r.split(", ").map(String::from).collect();
+            }
+        }
+        return keyed(numbered(content).iter().map(|t| {
+            let (head, members) = t.rsplit_once(" Members: ").unwrap_or((t, ""));
+            let head = head.split(" \u{2014} ").next().unwrap_or(head);
+            let m = head
+                .rsplit_once('(')
+                .and_then(|x| x.1.strip_suffix(')'))
+                .unwrap_or("");
+            let members: Vec<String> = members.split(", ").map(String::from).collect();
+            st.score(&src_mod, &src_members, m, &members)
+        }));
+    }
+    if content.contains("grouped together based on semantic similarity") {
+        kind("label");
+        let one = |members: &str| {
+            json!({"label": format!("Group of {members}"), "summary": "A test group.",
+                   "characteristics": ["a", "b", "c"]})
+        };
+        let groups = numbered(content);
+        if groups.is_empty() {
+            return one("members").to_string();
+        }
+        return keyed(groups.iter().map(|g| one(g)));
+    }
+    if content.contains("ATTRIBUTES:\n[1]") {
+        kind("describe_batch");
+        return keyed(
+            numbered(content)
+                .iter()
+                .map(|v| Value::from(format!("{v}: a test description."))),
+        );
+    }
+    kind("describe");
+    "A test description.".into()
+}
+
+async fn chat(State(st): State<Arc<Shared>>, body: String) -> Response {
+    let delay = st.delay_ms.load(Ordering::SeqCst);
+    if delay > 0 {
+        tokio::time::sleep(Duration::from_millis(delay)).await;
+    }
+    let body: Value = serde_json::from_str(&body).unwrap_or(Value::Null);
+    let content = body
+        .pointer("/messages/0/content")
+        .and_then(|c| c.as_str())
+        .unwrap_or("");
+    if let Some(fault) = st.arrive(kind_of(content), content) {
+        return fault;
+    }
+    st.chat.fetch_add(1, Ordering::SeqCst);
+    let reply = answer(&st, content);
+    axum::Json(
+        json!({"choices": [{"index": 0, "message": {"role": "assistant",
+        "content": format!("```json\n{reply}\n```")}}]}),
+    )
+    .into_response()
+}
+
+/// Each input's signed adjacency row over every node (first line of the
+/// input = `modality: value`).
+async fn embeddings(State(st): State<Arc<Shared>>, body: String) -> Response {
+    if let Some(fault) = st.arrive("embed", &body) {
+        return fault;
+    }
+    st.embed.fetch_add(1, Ordering::SeqCst);
+    let (_, inputs) = crate::llm_server::embedding_inputs(&body);
+    let data: Vec<Value> = inputs
+        .iter()
+        .enumerate()
+        .map(|(i, t)| {
+            let first = t.lines().next().unwrap_or("");
+            let (m, v) = first.split_once(": ").unwrap_or(("", first));
+            let me: Node = (m.into(), v.into());
+            let row: Vec<f64> = st
+                .nodes
+                .iter()
+                .map(|n| match st.sign(&me, n) {
+                    '+' => 1.0,
+                    '-' => -1.0,
+                    _ => 0.0,
+                })
+                .chain(std::iter::once(0.01))
+                .collect();
+            json!({"object": "embedding", "index": i, "embedding": row})
+        })
+        .collect();
+    axum::Json(json!({"object": "list", "data": data})).into_response()
+}
+
+pub struct Server {
+    pub base_url: String,
+    pub shared: Arc<Shared>,
+    _rt: tokio::runtime::Runtime,
+}
+
+/// Starts a server answering from `g` on an ephemeral 127.0.0.1 port.
+pub fn serve(g: &synth::SynthGraph) -> Server {
+    let mut shared = Shared {
+        nodes: g.nodes.clone(),
+        ..Shared::default()
+    };
+    for &(a, b, pos) in &g.edges {
+        let (x, y) = (g.nodes[a as usize].clone(), g.nodes[b as usize].clone());
+        let k = if x <= y { (x, y) } else { (y, x) };
+        shared.signs.insert(k, if pos { '+' } else { '-' });
+    }
+    let shared = Arc::new(shared);
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .unwrap();
+    let st = shared.clone();
+    let listener = rt
+        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+        .unwrap();
+    let addr = listener.local_addr().unwrap();
+    rt.spawn(async move {
+        let app = Router::new()
+            .route("/v1/chat/completions", post(chat))
+            .route("/v1/embeddings", post(embeddings))
+            .with_state(st);
+        let _ = axum::serve(listener, app).await;
+    });
+    Server {
+        base_url: format!("http://{addr}/v1"),
+        shared,
+        _rt: rt,
+    }
+}
