@@ -27,9 +27,12 @@
 //! ```
 //!
 //! The modules are private: what callers may use is the list of `pub use`
-//! below. `generate` and `llm` stay public namespaces while their layout
-//! changes (the LLM backends are an extension point); `query` is the
-//! namespace of SELECT's table functions.
+//! below. Three namespaces stay public, each a flat list of its own (their
+//! submodules are private): `generate` (the strategies' run-level building
+//! blocks: plans, journals, runs without a store), `llm` (the `Backend`
+//! trait and its OpenAI and oracle implementations, the reply parsers: the
+//! extension point for other transports) and `query` (SELECT's table
+//! functions).
 
 #![forbid(unsafe_code)]
 #![warn(unnameable_types)]

@@ -17,10 +17,6 @@ use crate::store::ObjRef;
 use crate::{Catalogue, Engine, GraphBuilder, Sign, SignedGraph, Written, read_edges_csv};
 use crate::{Ctx, Error, Result};
 
-/// A run stops when this many batches failed (after their retries) before
-/// any batch succeeded: the endpoint is unusable.
-pub use super::journaled::UNUSABLE_AFTER;
-
 /// One classified pair with a sign (neutral answers are only counted).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PairAnswer {

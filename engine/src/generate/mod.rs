@@ -1,17 +1,14 @@
 //! GENERATE GRAPH: building a signed graph by asking an LLM backend.
 //!
-//! `BRUTE_FORCE` ([`brute_force`]) classifies every cross-modality pair in
-//! batches ([`plan`]). Every usable reply is committed to a [`Journal`]
+//! `BRUTE_FORCE` ([`run_brute_force`]) classifies every cross-modality pair
+//! in batches ([`Plan`]). Every usable reply is committed to a [`Journal`]
 //! before it is used, keyed by [`journal_key`]; a re-run replays the journal
 //! and only calls for what is missing. Bad replies are never journaled.
 
-pub mod brute_force;
-pub mod cluster;
-pub mod journaled;
-pub mod plan;
-
-/// The cluster-first strategy's old module path.
-pub use cluster as cluster_first;
+mod brute_force;
+mod cluster;
+mod journaled;
+mod plan;
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -29,10 +26,10 @@ pub use brute_force::{
     run_brute_force_with, run_plan,
 };
 pub use cluster::{
-    ClusterOptions, ClusterPlan, ClusterReport, explain_cluster, generate_graph_cluster,
-    run_cluster, run_cluster_with,
+    ClusterOptions, ClusterPlan, ClusterReport, ModalityClusters, PhasePlan, RouteReport,
+    Thresholds, explain_cluster, generate_graph_cluster, run_cluster, run_cluster_with,
 };
-pub use journaled::{CallLoop, Job, PhaseRun, PhaseStats, UNUSABLE_AFTER};
+pub use journaled::{CallLoop, Job, PhaseRun, PhaseStats, UNUSABLE_AFTER, Wording};
 pub use plan::{Batch, PairPlan, Plan, PrimaryRule, plan_modalities};
 
 /// Which backend answers the prompts.

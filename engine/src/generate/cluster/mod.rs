@@ -98,7 +98,7 @@ use crate::{Catalogue, Ctx, Engine, Error, Result, SignedGraph, Written};
 pub use explain::{ClusterPlan, PhasePlan, explain_cluster};
 pub use options::ClusterOptions;
 pub use report::{ClusterReport, ModalityClusters, Phase, PhaseStats};
-pub use route::{RouteReport, Routed, Scored, Thresholds};
+pub use route::{RouteReport, Thresholds};
 
 /// One modality of the catalogue, with what the phases learn about it.
 #[derive(Debug, Clone)]
