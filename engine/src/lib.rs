@@ -78,8 +78,8 @@ pub use graph::{
 pub use limits::mask_url_secrets;
 pub use llm::backend::{missing_model, resolve_model};
 pub use ops::{
-    CatalogueDescription, Engine, GraphComparison, GraphDescription, ModalityDegrees,
-    ModalitySummary, Written, check_name,
+    CatalogueDescription, Engine, EvalRun, GraphComparison, GraphDescription, Leaderboard,
+    LeaderboardQuery, ModalityDegrees, ModalitySummary, Written, check_name,
 };
 pub use sample::{
     Coverage, Dataset, DatasetDescription, DatasetRow, LabelReport, LabelSpec, Predictive, Quality,

@@ -17,6 +17,8 @@ use crate::{Error, Result};
 mod check;
 pub use check::CheckEntry;
 use check::migrate_from_1;
+#[path = "store_evals.rs"]
+mod evals;
 #[path = "store_jobs.rs"]
 mod jobs;
 #[path = "store_open.rs"]

@@ -8,6 +8,7 @@
 mod check;
 mod compare;
 mod describe;
+pub mod evals;
 mod export;
 mod generate;
 mod objects;
@@ -166,6 +167,12 @@ impl Session {
             }
             StatementKind::CheckDatabase => check::check_database(e, stmt, ctx)?,
             StatementKind::Select(sel) => select::execute(e, sel)?,
+            StatementKind::ImportEvaluations { path } => evals::import(e, path)?,
+            StatementKind::ShowLeaderboard(b) => evals::leaderboard(e, b, stmt.span)?,
+            StatementKind::ShowEvaluations(b) => evals::evaluations(e, b, stmt.span)?,
+            StatementKind::DropEvaluation { run_id, if_exists } => {
+                evals::drop(e, run_id, *if_exists)?
+            }
         };
         Ok(QueryResult::new(stmt.kind.title(), tables))
     }

@@ -9,11 +9,14 @@
 //! - `diagnose.rs`: DIAGNOSE;
 //! - `sample.rs`: SAMPLE, reading datasets, DESCRIBE DATASET;
 //! - `export.rs`: EXPORT DATASET, EXPORT GRAPH;
-//! - `check.rs`: CHECK DATABASE, COMPARE GRAPH, CHECK GRAPH.
+//! - `check.rs`: CHECK DATABASE, COMPARE GRAPH, CHECK GRAPH;
+//! - `eval.rs`: evaluation runs and the leaderboard (IMPORT EVALUATIONS,
+//!   SHOW LEADERBOARD / EVALUATIONS, DROP EVALUATION).
 
 mod catalogue;
 mod check;
 mod diagnose;
+mod eval;
 mod export;
 mod generate;
 mod graph;
@@ -28,6 +31,7 @@ use crate::{Error, Result, SignedGraph};
 
 pub use catalogue::{CatalogueDescription, ModalitySummary};
 pub use check::GraphComparison;
+pub use eval::{EvalRun, Leaderboard, LeaderboardQuery};
 pub use graph::{GraphDescription, ModalityDegrees};
 
 /// A version that a statement wrote.
