@@ -39,7 +39,7 @@ mod typed;
 use std::path::Path;
 use std::sync::Arc;
 
-pub use error::{Error, ErrorKind, Result};
+pub use error::{Clause, Code, Error, ErrorKind, Result, Subject};
 pub use typed::ToParam;
 
 // Statements and their results.

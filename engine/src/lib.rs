@@ -63,7 +63,7 @@ pub use compare::{CheckMiss, CheckReport, CheckRow, CompareCounts, Comparison, M
 pub use ctx::{Ctx, NoProgress, Progress};
 pub use diagnose::{DiagnoseReport, FractionStats, Histogram, SuggestedLabel};
 pub use edges::ImportStats;
-pub use error::{BoxError, Error, ErrorKind, FileLoc, Result};
+pub use error::{BoxError, Clause, Code, Error, ErrorKind, FileLoc, Result, Subject};
 pub use export::{
     DatasetFormat, ExportOptions, ExportReport, ExportedFile, GraphExport, GraphFormat, Split,
     resolve_dataset_format, resolve_graph_format,

@@ -18,7 +18,7 @@ use valence_engine::{CheckRow, Ctx, Engine, GraphComparison};
 
 use super::at;
 use crate::ast::{Ref, Spanned, Statement};
-use crate::error::{DslError, Result};
+use crate::error::{Places, Result};
 use crate::table::{Table, Value};
 
 /// `COMPARE GRAPH a WITH b [DETAIL]`.
@@ -37,12 +37,12 @@ pub(crate) fn compare_graphs(
         comparison: c,
     } = e.compare_graphs(&a.node, &b.node).map_err(|err| {
         // The engine reads `a` first: if `a` reads, `b` is at fault.
-        let span = if e.graph(&a.node).is_ok() {
+        let at = if e.graph(&a.node).is_ok() {
             b.span
         } else {
             a.span
         };
-        DslError::engine(err, span)
+        Places::new().object(at).error(err, at)
     })?;
     let mut t = Table::new(&[
         "rel",
@@ -114,15 +114,11 @@ pub(crate) fn check_graph(
 ) -> Result<Vec<Table>> {
     ctx.check().map_err(at(stmt.span))?;
     let file = Path::new(&path.node);
-    let (v, r) = e.check_graph(&graph.node, file).map_err(|err| {
-        // Errors about the expectations file point at its path, others at the graph.
-        let about_file = match &err {
-            valence_engine::Error::Io { path, .. } => path == file,
-            valence_engine::Error::Input { loc, .. } => loc.path == file,
-            _ => false,
-        };
-        DslError::engine(err, if about_file { path.span } else { graph.span })
-    })?;
+    // Errors about the expectations file point at its path, others at the graph.
+    let places = Places::new().object(graph.span).file(path.span);
+    let (v, r) = e
+        .check_graph(&graph.node, file)
+        .map_err(|err| places.error(err, graph.span))?;
     let mut t = Table::new(&[
         "expected",
         "pairs",

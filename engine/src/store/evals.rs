@@ -3,7 +3,8 @@
 
 use redb::{ReadableTable, TableDefinition};
 
-use super::{Store, open_opt, st};
+use super::open::open_opt;
+use super::{Store, st};
 use crate::Result;
 
 /// Run id → the run's record (JSON, see `eval.rs`).
