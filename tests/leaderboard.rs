@@ -56,6 +56,16 @@ async fn post_runs(base: &str, body: &str) -> (StatusCode, Value) {
     (s, r.json().await.unwrap())
 }
 
+/// The run ids of a JSON leaderboard, in rank order.
+fn run_ids(v: &Value) -> Vec<&str> {
+    v["runs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["run_id"].as_str().unwrap())
+        .collect()
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn evaluations_and_leaderboard_over_http() {
     let dir = tempfile::tempdir().unwrap();
@@ -84,22 +94,10 @@ async fn evaluations_and_leaderboard_over_http() {
         }
     };
     let v = get("?dataset=ds&version=1").await;
-    let ids: Vec<&str> = v["runs"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| r["run_id"].as_str().unwrap())
-        .collect();
-    assert_eq!(ids, ["gbm-1", "mlp-1", "lr-1"], "{v}");
+    assert_eq!(run_ids(&v), ["gbm-1", "mlp-1", "lr-1"], "{v}");
     assert_eq!(v["metric"], "accuracy");
     let v = get("?dataset=ds&metric=macro_f1&order=asc&tag=team%3Dgrowth").await;
-    let ids: Vec<&str> = v["runs"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| r["run_id"].as_str().unwrap())
-        .collect();
-    assert_eq!(ids, ["lr-1", "gbm-1"], "{v}");
+    assert_eq!(run_ids(&v), ["lr-1", "gbm-1"], "{v}");
     assert_eq!(v["runs"][0]["rank"], 1);
     assert!(
         v["runs"][0]["dataset_digest"]
