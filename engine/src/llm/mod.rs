@@ -3,15 +3,18 @@
 //! budget). Strategies (`generate`) build [`Request`]s, run them with
 //! [`run_calls`] and journal the replies.
 
-pub mod backend;
-pub mod cluster_tasks;
-pub mod oracle;
-pub mod parse;
-pub mod prompt;
-pub mod proxy;
-pub mod runner;
+pub(crate) mod backend;
+pub(crate) mod cluster_tasks;
+pub(crate) mod oracle;
+pub(crate) mod parse;
+pub(crate) mod prompt;
+pub(crate) mod proxy;
+pub(crate) mod runner;
 
 pub use backend::{Backend, BoxFuture, CallError, OpenAiBackend, Request, Task};
+pub use cluster_tasks::{
+    ClusterLabel, ClusterTask, parse_descriptions, parse_labels, parse_scores,
+};
 pub use oracle::{OracleBackend, OracleReference};
 pub use parse::{ParseError, SignLabel, parse_numbered, parse_object, parse_signs};
 pub use prompt::Template;
