@@ -132,13 +132,47 @@ fn describe_dataset(e: &Engine, target: &Ref) -> Result<Vec<Table>> {
         d.graph.as_ref().map(|(g, v)| format!("{g}@{v}")).into(),
         d.seed.into(),
     ]);
-    Ok(vec![
-        head,
-        labels,
-        types,
-        quality(&d.quality),
-        prov_short(prov),
-    ])
+    let mut out = vec![head, labels, types, quality(&d.quality), prov_short(prov)];
+    if let Some(best) = best_runs(e, &d.name, d.version).map_err(at(target.span))? {
+        out.push(best);
+    }
+    Ok(out)
+}
+
+/// The best evaluation run per metric on this exact version (highest
+/// value; ties to the earlier run), when any run was recorded on it.
+fn best_runs(e: &Engine, name: &str, version: u32) -> valence_engine::Result<Option<Table>> {
+    let q = valence_engine::LeaderboardQuery {
+        dataset: Some((name.to_string(), Some(version))),
+        ..Default::default()
+    };
+    let all = e.leaderboard(&q)?;
+    if all.runs.is_empty() {
+        return Ok(None);
+    }
+    let mut t = Table::new(&["metric", "best", "model", "run_id", "runs"])
+        .titled("best evaluation run per metric (SHOW LEADERBOARD for all)");
+    for m in &all.metrics {
+        let ranked = e.leaderboard(&valence_engine::LeaderboardQuery {
+            metric: Some(m.clone()),
+            ..q.clone()
+        })?;
+        let with: Vec<_> = ranked
+            .runs
+            .iter()
+            .filter(|r| r.metrics.contains_key(m))
+            .collect();
+        if let Some(r) = with.first() {
+            t.push(vec![
+                m.clone().into(),
+                Value::Float(r.metrics[m]),
+                r.model.clone().into(),
+                r.run_id.clone().into(),
+                with.len().into(),
+            ]);
+        }
+    }
+    Ok(Some(t))
 }
 
 /// The provenance table without the bulky JSON details already shown above.
