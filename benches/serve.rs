@@ -1,6 +1,7 @@
 //! `valence serve` figures (printed, no assertions): requests/s of
 //! `GET /v1/jobs/{id}`, and download throughput of a 1,000,000-row dataset
-//! with the process's resident memory during the download.
+//! with the process's resident memory during the download, and the
+//! leaderboard page's render time with 10,000 runs on 50 dataset versions.
 //! `cargo bench --bench serve` (release build).
 
 use std::sync::Arc;
@@ -51,7 +52,7 @@ fn main() {
         .build()
         .unwrap();
     rt.block_on(async move {
-        let mut cfg = Config::new(&db_path);
+        let mut cfg = Config::new(db_path.clone());
         cfg.listen = "127.0.0.1:0".parse().unwrap();
         let server = Server::bind(cfg).await.unwrap();
         let base = format!("http://{}", server.local_addr().unwrap());
@@ -139,7 +140,70 @@ fn main() {
                 peak.load(Ordering::Relaxed) / 1024
             );
         }
+        let db = valence::Database::open(&db_path).unwrap();
+        leaderboard_page(&http, &base, &db).await;
         let _ = tx.send(());
         run.await.unwrap().unwrap();
     });
+}
+
+/// The leaderboard page with 10,000 runs on 50 dataset versions: time to
+/// render `GET /leaderboard` (all runs, and one version) over HTTP.
+async fn leaderboard_page(http: &reqwest::Client, base: &str, db: &valence::Database) {
+    let root = env!("CARGO_MANIFEST_DIR");
+    db.execute(&format!(
+        "LOAD CATALOGUE small FROM '{root}/fixtures/small/catalogue.csv';
+         IMPORT GRAPH ref FROM '{root}/fixtures/small/edges.csv' CATALOGUE small;"
+    ))
+    .unwrap();
+    for seed in 0..50 {
+        db.execute(&format!(
+            "SAMPLE 20 FROM ref TYPES (brand [1,1], audience [1,2]) WHERE pos_frac IN [0, 1] \
+             WITH (seed = {seed}) INTO lb;"
+        ))
+        .unwrap();
+    }
+    let mut body = String::new();
+    for i in 0..10_000u32 {
+        let v = i % 50 + 1;
+        let acc = 0.5 + f64::from(i % 997) / 2000.0;
+        body.push_str(&format!(
+            "{{\"run_id\": \"r{i}\", \"model\": \"m{}\", \"dataset\": \"lb@{v}\", \"metrics\": \
+             {{\"accuracy\": {acc}, \"macro_f1\": {}}}, \"tags\": {{\"team\": \"t{}\"}}, \"created\": {}}}\n",
+            i % 40,
+            acc - 0.01,
+            i % 5,
+            1_795_000_000 + i
+        ));
+    }
+    let r = http
+        .post(format!("{base}/v1/evaluations"))
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    assert!(r.status().is_success(), "{}", r.text().await.unwrap());
+    for (what, q) in [
+        ("all 10,000 runs", ""),
+        ("one version (200 runs)", "?dataset=lb&version=7"),
+    ] {
+        let mut times = Vec::new();
+        let mut size = 0;
+        for _ in 0..5 {
+            let t = Instant::now();
+            let page = http
+                .get(format!("{base}/leaderboard{q}"))
+                .send()
+                .await
+                .unwrap();
+            size = page.bytes().await.unwrap().len();
+            times.push(t.elapsed());
+        }
+        times.sort();
+        println!(
+            "GET /leaderboard, {what}: median {:.1} ms over 5, {:.1} MB of HTML",
+            times[2].as_secs_f64() * 1e3,
+            size as f64 / 1e6
+        );
+    }
 }

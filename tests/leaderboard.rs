@@ -98,6 +98,18 @@ async fn evaluations_and_leaderboard_over_http() {
     assert_eq!(v["metric"], "accuracy");
     let v = get("?dataset=ds&metric=macro_f1&order=asc&tag=team%3Dgrowth").await;
     assert_eq!(run_ids(&v), ["lr-1", "gbm-1"], "{v}");
+    // The page shows a limited number of rows and says how many match.
+    let page = http
+        .get(format!("{base}/leaderboard?limit=2"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(rows(&page), ["gbm-2", "lr-2"]);
+    assert!(page.contains("Showing the first 2 of 5 runs"), "{page}");
+    assert!(page.contains("href=\"/leaderboard?limit=5\""), "{page}");
     assert_eq!(v["runs"][0]["rank"], 1);
     assert!(
         v["runs"][0]["dataset_digest"]

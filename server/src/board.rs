@@ -85,6 +85,7 @@ impl BoardParams {
         add("order", p.order.clone());
         add("tag", p.tag.clone());
         add("model", p.model.clone());
+        add("limit", p.limit.map(|n| n.to_string()));
         if parts.is_empty() {
             "/leaderboard".into()
         } else {
@@ -183,6 +184,9 @@ fn engine_err(e: valence_engine::Error) -> ApiError {
     ApiError::from_valence(&valence::Error::from(e))
 }
 
+/// Rows the page shows by default (`?limit=N` for more).
+pub(crate) const PAGE_ROWS: usize = 200;
+
 /// `GET /`: the page.
 pub async fn root() -> Redirect {
     Redirect::to("/leaderboard")
@@ -192,6 +196,8 @@ pub async fn root() -> Redirect {
 pub(crate) struct PageData {
     pub(crate) datasets: Vec<(String, Vec<u32>)>,
     pub(crate) board: Leaderboard,
+    /// Runs matching before the page's row limit.
+    pub(crate) total: usize,
     /// Best value of the metric per version of the selected dataset.
     pub(crate) trend: Vec<(u32, f64)>,
     pub(crate) card: Option<valence_engine::DatasetDescription>,
@@ -219,7 +225,13 @@ fn read_page(s: &Shared, q: &LeaderboardQuery) -> valence_engine::Result<PageDat
         let versions = e.store().versions(Kind::Dataset, &o.name)?;
         datasets.push((o.name.clone(), versions.iter().map(|(v, _)| *v).collect()));
     }
-    let board = e.leaderboard(q)?;
+    // The page shows the first PAGE_ROWS runs unless `limit` asks for more.
+    let mut board = e.leaderboard(&LeaderboardQuery {
+        limit: None,
+        ..q.clone()
+    })?;
+    let total = board.runs.len();
+    board.runs.truncate(q.limit.unwrap_or(PAGE_ROWS));
     let (mut trend, mut card) = (Vec::new(), None);
     if let Some((name, version)) = &q.dataset {
         let all = e.leaderboard(&LeaderboardQuery {
@@ -252,6 +264,7 @@ fn read_page(s: &Shared, q: &LeaderboardQuery) -> valence_engine::Result<PageDat
     Ok(PageData {
         datasets,
         board,
+        total,
         trend,
         card,
         store,

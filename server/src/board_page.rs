@@ -101,7 +101,14 @@ fn table(p: &BoardParams, d: &PageData) -> Markup {
     if b.runs.is_empty() {
         return html! { p.empty id="no-runs" { "No evaluation run matches. Post runs to /v1/evaluations or IMPORT EVALUATIONS." } };
     }
+    let shown = b.runs.len();
     html! {
+        @if d.total > shown {
+            p id="shown" {
+                "Showing the first " (shown) " of " (d.total) " runs. "
+                a href=(p.with(|q| q.limit = Some(d.total))) { "Show all" }
+            }
+        }
         table id="board" data-metric=[b.metric.as_deref()] {
             thead { tr {
                 th { "#" } th { "model" }
