@@ -14,6 +14,7 @@ mod hardening;
 mod hardening_llm;
 mod llm;
 mod llm_cluster_server;
+mod llm_economy;
 mod llm_journaled;
 mod llm_server;
 mod readonly;

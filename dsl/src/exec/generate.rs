@@ -171,6 +171,9 @@ fn run(e: &Engine, stmt: &Statement, g: &Generate, ctx: &Ctx) -> Result<Vec<Tabl
                 ("negative", r.edges_neg.into()),
                 ("neutral_pairs", r.neutral_pairs.into()),
                 ("calls_per_edge", Value::Float(r.calls_per_edge)),
+                ("tokens_in", r.tokens_in.into()),
+                ("tokens_out", r.tokens_out.into()),
+                ("usd", usd(r.usd)),
                 ("seconds", Value::Float(r.seconds)),
             ]);
             let mut tables = vec![t];
@@ -200,6 +203,9 @@ fn run(e: &Engine, stmt: &Statement, g: &Generate, ctx: &Ctx) -> Result<Vec<Tabl
                 ("pairs_classified", r.pairs_classified.into()),
                 ("positive", r.edges_pos.into()),
                 ("negative", r.edges_neg.into()),
+                ("tokens_in", r.tokens_in.into()),
+                ("tokens_out", r.tokens_out.into()),
+                ("usd", usd(r.usd)),
                 ("seconds", Value::Float(r.seconds)),
             ]);
             let (h, rows) = r.phase_table();
@@ -209,6 +215,11 @@ fn run(e: &Engine, stmt: &Statement, g: &Generate, ctx: &Ctx) -> Result<Vec<Tabl
             Ok(tables)
         }
     }
+}
+
+/// Dollars spent, or empty when no price is known.
+fn usd(v: Option<f64>) -> Value {
+    v.map_or(Value::Null, Value::Float)
 }
 
 fn explain(e: &Engine, stmt: &Statement, g: &Generate) -> Result<Vec<Table>> {

@@ -179,6 +179,64 @@ pub static GENERATE: &[OptionDef<GenerateOptions>] = &[
         get: |o| OptValue::Bool(o.allow_failed),
         set: |o, v| o.allow_failed = v.bool(),
     },
+    OptionDef {
+        name: "rpm",
+        kind: Kind::Whole { min: 1, max: ANY },
+        doc: "requests per minute for all workers together (none: no limit)",
+        get: |o| o.rpm.map_or(OptValue::Unset, OptValue::Whole),
+        set: |o, v| o.rpm = Some(v.whole()),
+    },
+    OptionDef {
+        name: "tpm",
+        kind: Kind::Whole { min: 1, max: ANY },
+        doc: "prompt tokens per minute (estimated) for all workers together (none: no limit)",
+        get: |o| o.tpm.map_or(OptValue::Unset, OptValue::Whole),
+        set: |o, v| o.tpm = Some(v.whole()),
+    },
+    OptionDef {
+        name: "price_in",
+        kind: Kind::Number(Range::Engine {
+            lo: 0.0,
+            hi: f64::INFINITY,
+            open: false,
+        }),
+        doc: "USD per million prompt tokens (none: env VALENCE_PRICE_IN; unset: no dollar figures)",
+        get: |o| o.price_in.map_or(OptValue::Unset, OptValue::Number),
+        set: |o, v| o.price_in = Some(v.number()),
+    },
+    OptionDef {
+        name: "price_out",
+        kind: Kind::Number(Range::Engine {
+            lo: 0.0,
+            hi: f64::INFINITY,
+            open: false,
+        }),
+        doc: "USD per million completion tokens (none: env VALENCE_PRICE_OUT)",
+        get: |o| o.price_out.map_or(OptValue::Unset, OptValue::Number),
+        set: |o, v| o.price_out = Some(v.number()),
+    },
+    OptionDef {
+        name: "batch_discount",
+        kind: Kind::Number(Range::Engine {
+            lo: 0.0,
+            hi: 1.0,
+            open: false,
+        }),
+        doc: "share of the sync price a provider batch costs (EXPLAIN's batch estimate)",
+        get: |o| OptValue::Number(o.batch_discount),
+        set: |o, v| o.batch_discount = v.number(),
+    },
+    OptionDef {
+        name: "budget_usd",
+        kind: Kind::Number(Range::Engine {
+            lo: 0.0,
+            hi: f64::INFINITY,
+            open: true,
+        }),
+        doc: "most dollars this run spends, by the server's usage (needs prices; none: no limit)",
+        get: |o| o.budget_usd.map_or(OptValue::Unset, OptValue::Number),
+        set: |o, v| o.budget_usd = Some(v.number()),
+    },
 ];
 
 /// What `USING CLUSTER` adds, on [`ClusterOptions`] (whose `generate`

@@ -138,6 +138,9 @@ pub fn run_plan(
     );
     let run = calls.run("generate", &jobs, sign_parser())?;
     if run.unfinished > 0 {
+        if calls.meter().usd_exhausted() {
+            return Err(usd_spent(calls.meter(), run.unfinished, "batches"));
+        }
         return Err(budget_spent(opts, &run, calls.calls()));
     }
     let mut answers = Vec::new();
@@ -187,6 +190,9 @@ pub fn run_plan(
         } else {
             (calls_made + replayed) as f64 / edges as f64
         },
+        tokens_in: calls.meter().tokens_in(),
+        tokens_out: calls.meter().tokens_out(),
+        usd: calls.meter().usd(),
         seconds: started.elapsed().as_secs_f64(),
         failures: calls.into_failures(),
     };
@@ -198,6 +204,23 @@ pub(crate) fn report_model(opts: &GenerateOptions) -> String {
     match opts.backend {
         BackendKind::OpenAi => crate::llm::backend::resolve_model(&opts.model).unwrap_or_default(),
         BackendKind::Oracle => "oracle (simulator)".into(),
+    }
+}
+
+/// The error of a run `budget_usd` stopped: what was spent, what remains.
+pub(crate) fn usd_spent(meter: &crate::llm::Meter, unfinished: u64, what: &str) -> Error {
+    Error::Llm {
+        message: format!(
+            "budget_usd of ${:.4} spent: ${:.4} for {} prompt and {} completion tokens; {unfinished} {what} still need a call",
+            meter.budget_usd().unwrap_or(0.0),
+            meter.usd().unwrap_or(0.0),
+            meter.tokens_in(),
+            meter.tokens_out(),
+        ),
+        hint: Some(
+            "every answer received is journaled: re-run the same GENERATE with a larger budget_usd to resume without paying for them again"
+                .into(),
+        ),
     }
 }
 

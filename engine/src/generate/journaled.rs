@@ -22,7 +22,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::generate::Journal;
 use crate::llm::backend::{Backend, Request};
+use crate::llm::rate::RateGate;
 use crate::llm::runner::{Call, CallPolicy, Meter, Outcome, Parser, new_runtime, run_calls};
+use crate::llm::usage;
 use crate::{Ctx, Error, Result};
 
 /// A phase stops when this many of its requests failed (after their
@@ -64,6 +66,13 @@ pub struct PhaseStats {
     pub retries: u64,
     /// Requests with no usable answer after the last retry.
     pub failed: u64,
+    /// Prompt tokens of the replies received in this run (usable or not),
+    /// as the server reported them (0 when it did not).
+    #[serde(default)]
+    pub tokens_in: u64,
+    /// Completion tokens of the replies received in this run.
+    #[serde(default)]
+    pub tokens_out: u64,
 }
 
 impl PhaseStats {
@@ -112,8 +121,8 @@ pub fn replay<R, T>(
 ) -> Result<Option<T>> {
     Ok(journal
         .journal_get(&job.key)?
-        .and_then(|bytes| String::from_utf8(bytes).ok())
-        .and_then(|text| parse(&job.request, &text).ok()))
+        .and_then(|bytes| usage::decode(&bytes))
+        .and_then(|(text, _)| parse(&job.request, &text).ok()))
 }
 
 /// How many of `jobs` the journal answers (EXPLAIN); makes no call.
@@ -140,13 +149,16 @@ impl<'a> CallLoop<'a> {
         budget: Option<u64>,
         wording: Wording,
     ) -> CallLoop<'a> {
+        let meter = Meter::new(budget)
+            .with_gate(RateGate::new(policy.rpm, policy.tpm))
+            .with_money(policy.pricing, policy.budget_usd);
         CallLoop {
             backend,
             journal,
             ctx,
             policy,
             budget,
-            meter: Arc::new(Meter::new(budget)),
+            meter: Arc::new(meter),
             rt: None,
             failures: Vec::new(),
             last_failure: None,
@@ -166,6 +178,11 @@ impl<'a> CallLoop<'a> {
     /// Retries so far in this run.
     pub fn retries(&self) -> u64 {
         self.meter.retries()
+    }
+
+    /// The run's counters (tokens, dollars, budgets, rate gate).
+    pub fn meter(&self) -> &Meter {
+        &self.meter
     }
 
     /// The run's budget.
@@ -223,6 +240,7 @@ impl<'a> CallLoop<'a> {
         progress.start(phase, jobs.len() as u64);
         progress.advance(run.stats.replayed);
         let (calls0, retries0) = (self.meter.calls(), self.meter.retries());
+        let (in0, out0) = (self.meter.tokens_in(), self.meter.tokens_out());
         let result = if pending.is_empty() {
             Ok(())
         } else {
@@ -231,6 +249,8 @@ impl<'a> CallLoop<'a> {
         progress.finish();
         run.stats.made = self.meter.calls() - calls0;
         run.stats.retries = self.meter.retries() - retries0;
+        run.stats.tokens_in = self.meter.tokens_in() - in0;
+        run.stats.tokens_out = self.meter.tokens_out() - out0;
         result?;
         self.ctx.check()?;
         Ok(run)
@@ -268,9 +288,14 @@ impl<'a> CallLoop<'a> {
             |k, outcome| {
                 let job = &jobs[pending[k]];
                 match outcome {
-                    Outcome::Done { value, reply, .. } => {
-                        // Committed before it is used.
-                        journal.journal_put(&job.key, reply.as_bytes())?;
+                    Outcome::Done {
+                        value,
+                        reply,
+                        usage,
+                        ..
+                    } => {
+                        // Committed before it is used, with its usage.
+                        journal.journal_put(&job.key, &usage::encode(&reply, usage))?;
                         run.values[pending[k]] = Some(value);
                         succeeded += 1;
                     }

@@ -21,6 +21,7 @@ use serde::Serialize;
 
 use crate::llm::prompt::Template;
 use crate::llm::runner::CallPolicy;
+use crate::llm::usage::Pricing;
 use crate::{Error, Result};
 
 pub use brute_force::{
@@ -106,6 +107,21 @@ pub struct GenerateOptions {
     /// `allow_failed`: store the graph even when failed batches leave pairs
     /// unclassified (marked partial). Default false: store nothing, error.
     pub allow_failed: bool,
+    /// `rpm`: requests per minute for all workers together; default none.
+    pub rpm: Option<u64>,
+    /// `tpm`: prompt tokens per minute (estimated); default none.
+    pub tpm: Option<u64>,
+    /// `price_in`: USD per million prompt tokens; none = env
+    /// `VALENCE_PRICE_IN` (unset: no dollar figures).
+    pub price_in: Option<f64>,
+    /// `price_out`: USD per million completion tokens; none = env
+    /// `VALENCE_PRICE_OUT`.
+    pub price_out: Option<f64>,
+    /// `batch_discount`: the share of the sync price a provider batch costs
+    /// (EXPLAIN's batch estimate); default 0.5.
+    pub batch_discount: f64,
+    /// `budget_usd`: the dollars a run may spend (needs prices); default none.
+    pub budget_usd: Option<f64>,
 }
 
 impl Default for GenerateOptions {
@@ -130,6 +146,12 @@ impl Default for GenerateOptions {
             max_wait_s: 120.0,
             max_reply_bytes: 1024 * 1024,
             allow_failed: false,
+            rpm: None,
+            tpm: None,
+            price_in: None,
+            price_out: None,
+            batch_discount: 0.5,
+            budget_usd: None,
         }
     }
 }
@@ -230,7 +252,92 @@ impl GenerateOptions {
         if self.budget == Some(0) {
             return bad("budget", "0".into(), "at least 1 (omit it for no limit)");
         }
+        self.check_money()
+    }
+
+    /// Checks the rate limits, prices and dollar budget.
+    fn check_money(&self) -> std::result::Result<(), OptionError> {
+        let bad =
+            |name: &'static str, v: String, range: &str| Err(OptionError::range(name, v, range));
+        for (name, v) in [("rpm", self.rpm), ("tpm", self.tpm)] {
+            if v == Some(0) {
+                return bad(name, "0".into(), "at least 1 (omit it for no limit)");
+            }
+        }
+        for (name, v) in [("price_in", self.price_in), ("price_out", self.price_out)] {
+            if let Some(p) = v.filter(|p| !(p.is_finite() && *p >= 0.0)) {
+                return bad(name, p.to_string(), "a number of dollars >= 0");
+            }
+        }
+        if !(0.0..=1.0).contains(&self.batch_discount) {
+            return bad(
+                "batch_discount",
+                self.batch_discount.to_string(),
+                "between 0 and 1",
+            );
+        }
+        if let Some(b) = self.budget_usd {
+            if !(b.is_finite() && b > 0.0) {
+                return bad("budget_usd", b.to_string(), "a number of dollars above 0");
+            }
+            let priced = self.pricing().map_err(|error| OptionError {
+                option: "price_in",
+                related: None,
+                error,
+            })?;
+            if priced.is_none() {
+                return Err(OptionError {
+                    option: "price_in",
+                    related: Some("budget_usd"),
+                    error: Error::invalid_hint(
+                        "budget_usd needs prices: no price_in/price_out was given and env VALENCE_PRICE_IN/VALENCE_PRICE_OUT are not set",
+                        "add price_in = ..., price_out = ... (USD per million tokens) to WITH (...)",
+                    ),
+                });
+            }
+        }
         Ok(())
+    }
+
+    /// The prices: `price_in`/`price_out`, else env `VALENCE_PRICE_IN`/
+    /// `VALENCE_PRICE_OUT`; `None` when neither side is known (one known
+    /// side prices the other at 0).
+    pub fn pricing(&self) -> Result<Option<Pricing>> {
+        self.pricing_with(&|k| std::env::var(k).ok())
+    }
+
+    /// [`GenerateOptions::pricing`] reading `env` instead of the process
+    /// environment.
+    pub fn pricing_with(&self, env: &dyn Fn(&str) -> Option<String>) -> Result<Option<Pricing>> {
+        let side = |given: Option<f64>, var: &str| -> Result<Option<f64>> {
+            if given.is_some() {
+                return Ok(given);
+            }
+            match env(var)
+                .map(|v| v.trim().to_string())
+                .filter(|v| !v.is_empty())
+            {
+                None => Ok(None),
+                Some(v) => match v.parse::<f64>() {
+                    Ok(p) if p.is_finite() && p >= 0.0 => Ok(Some(p)),
+                    _ => Err(Error::invalid_hint(
+                        format!(
+                            "env {var} = '{}' is not a price",
+                            crate::limits::excerpt(&v)
+                        ),
+                        format!("set {var} to USD per million tokens, e.g. 0.4, or unset it"),
+                    )),
+                },
+            }
+        };
+        let (i, o) = (
+            side(self.price_in, "VALENCE_PRICE_IN")?,
+            side(self.price_out, "VALENCE_PRICE_OUT")?,
+        );
+        Ok((i.is_some() || o.is_some()).then(|| Pricing {
+            price_in: i.unwrap_or(0.0),
+            price_out: o.unwrap_or(0.0),
+        }))
     }
 
     /// The retry/concurrency policy these options describe.
@@ -242,6 +349,11 @@ impl GenerateOptions {
             backoff_base: std::time::Duration::from_millis(self.backoff_ms),
             retry_after_max: std::time::Duration::from_secs_f64(self.max_wait_s),
             seed: self.seed,
+            rpm: self.rpm,
+            tpm: self.tpm,
+            // Checked by `validate` when a dollar budget needs it.
+            pricing: self.pricing().ok().flatten(),
+            budget_usd: self.budget_usd,
             ..CallPolicy::default()
         }
     }
@@ -357,6 +469,15 @@ pub struct GenerateReport {
     pub neutral_pairs: u64,
     /// (calls made + replayed) / edges; 0 when there is no edge.
     pub calls_per_edge: f64,
+    /// Prompt tokens of the replies received in this run (server's usage).
+    #[serde(default)]
+    pub tokens_in: u64,
+    /// Completion tokens of the replies received in this run.
+    #[serde(default)]
+    pub tokens_out: u64,
+    /// Dollars those tokens cost, when prices are known.
+    #[serde(default)]
+    pub usd: Option<f64>,
     pub seconds: f64,
     /// The first few failure messages, one per failed batch.
     pub failures: Vec<String>,

@@ -15,6 +15,7 @@ use std::future::Future;
 use std::pin::Pin;
 use std::time::Duration;
 
+use crate::llm::usage::{Reply, Usage};
 use crate::{Error, Result};
 
 /// A boxed, sendable future (the trait must be usable as `dyn Backend`).
@@ -83,6 +84,12 @@ pub trait Backend: Send + Sync {
     /// Answers one request with the reply text.
     fn complete<'a>(&'a self, req: &'a Request) -> BoxFuture<'a, Result<String, CallError>>;
 
+    /// Answers one request with the reply text and the tokens it cost, when
+    /// the backend knows them (default: [`Backend::complete`], no usage).
+    fn complete_reply<'a>(&'a self, req: &'a Request) -> BoxFuture<'a, Result<Reply, CallError>> {
+        Box::pin(async move { self.complete(req).await.map(Reply::text) })
+    }
+
     /// The transport error (connection refused, TLS, proxy...) of an HTTP
     /// backend's most recent request, if that request failed on the
     /// transport, taken out, so a run that stops because nothing
@@ -103,6 +110,15 @@ pub trait Backend: Send + Sync {
                 message: format!("the {name} backend does not provide embeddings"),
             })
         })
+    }
+
+    /// [`Backend::embed`] with the tokens it cost, when known (default: no
+    /// usage).
+    fn embed_usage<'a>(
+        &'a self,
+        inputs: &'a [String],
+    ) -> BoxFuture<'a, Result<(Vec<Vec<f32>>, Option<Usage>), CallError>> {
+        Box::pin(async move { self.embed(inputs).await.map(|v| (v, None)) })
     }
 }
 
@@ -305,14 +321,7 @@ impl OpenAiBackend {
             }
         };
         let status = resp.status();
-        // Retry-After in seconds; an HTTP-date is ignored (backoff applies).
-        let retry_after = resp
-            .headers()
-            .get(reqwest::header::RETRY_AFTER)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.trim().parse::<f64>().ok())
-            .filter(|s| s.is_finite() && *s >= 0.0)
-            .map(Duration::from_secs_f64);
+        let retry_after = retry_after(resp.headers(), status.as_u16());
         let text = self.read_body(resp).await?;
         if !status.is_success() {
             let message = self.scrub(format!(
@@ -340,7 +349,7 @@ impl OpenAiBackend {
         })
     }
 
-    async fn call(&self, prompt: &str) -> Result<String, CallError> {
+    async fn call(&self, prompt: &str) -> Result<Reply, CallError> {
         let body = serde_json::json!({
             "model": self.model,
             "temperature": self.temperature,
@@ -351,7 +360,10 @@ impl OpenAiBackend {
             .pointer("/choices/0/message/content")
             .and_then(|c| c.as_str())
         {
-            Some(c) => Ok(c.to_string()),
+            Some(c) => Ok(Reply {
+                text: c.to_string(),
+                usage: Usage::from_response(&v),
+            }),
             None => Err(CallError::Transient {
                 message: self.scrub(format!(
                     "response has no choices[0].message.content: {}",
@@ -368,7 +380,10 @@ impl OpenAiBackend {
         self
     }
 
-    async fn embed_call(&self, inputs: &[String]) -> Result<Vec<Vec<f32>>, CallError> {
+    async fn embed_call(
+        &self,
+        inputs: &[String],
+    ) -> Result<(Vec<Vec<f32>>, Option<Usage>), CallError> {
         let Some(model) = &self.embedding_model else {
             return Err(CallError::Fatal {
                 message: "no embedding model: give embedding_model = '...' in WITH (...) or set env OPENAI_EMBEDDING_MODEL (e.g. 'text-embedding-3-small', 'gemini-embedding-001', 'nomic-embed-text')".into(),
@@ -407,8 +422,36 @@ impl OpenAiBackend {
                 _ => return Err(bad(&format!("has a bad or repeated vector at index {i}"))),
             }
         }
-        Ok(out.into_iter().flatten().collect())
+        Ok((
+            out.into_iter().flatten().collect(),
+            Usage::from_response(&v),
+        ))
     }
+}
+
+/// How long a failed response asks every request to wait: `Retry-After` in
+/// seconds (an HTTP-date is ignored: backoff applies), and on a 429 the
+/// providers' `x-ratelimit-reset-requests` / `x-ratelimit-reset-tokens`
+/// (`1s`, `6m0s`, `20ms`); the longest of them.
+fn retry_after(headers: &reqwest::header::HeaderMap, status: u16) -> Option<Duration> {
+    let get = |name: &str| {
+        headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string)
+    };
+    let ra = get("retry-after")
+        .and_then(|v| v.trim().parse::<f64>().ok())
+        .filter(|s| s.is_finite() && *s >= 0.0)
+        .map(Duration::from_secs_f64);
+    if status != 429 {
+        return ra;
+    }
+    ["x-ratelimit-reset-requests", "x-ratelimit-reset-tokens"]
+        .iter()
+        .filter_map(|h| get(h).and_then(|v| crate::llm::rate::parse_reset(&v)))
+        .chain(ra)
+        .max()
 }
 
 /// `base` + `/tail`, keeping a query string of `base` at the end.
@@ -461,6 +504,13 @@ impl Backend for OpenAiBackend {
         &'a self,
         inputs: &'a [String],
     ) -> BoxFuture<'a, Result<Vec<Vec<f32>>, CallError>> {
+        Box::pin(async move { self.embed_call(inputs).await.map(|(v, _)| v) })
+    }
+
+    fn embed_usage<'a>(
+        &'a self,
+        inputs: &'a [String],
+    ) -> BoxFuture<'a, Result<(Vec<Vec<f32>>, Option<Usage>), CallError>> {
         Box::pin(self.embed_call(inputs))
     }
 
@@ -476,6 +526,10 @@ impl Backend for OpenAiBackend {
     }
 
     fn complete<'a>(&'a self, req: &'a Request) -> BoxFuture<'a, Result<String, CallError>> {
+        Box::pin(async move { self.call(&req.prompt).await.map(|r| r.text) })
+    }
+
+    fn complete_reply<'a>(&'a self, req: &'a Request) -> BoxFuture<'a, Result<Reply, CallError>> {
         Box::pin(self.call(&req.prompt))
     }
 }

@@ -9,11 +9,15 @@ pub mod oracle;
 pub mod parse;
 pub mod prompt;
 pub mod proxy;
+pub mod rate;
 pub mod runner;
+pub mod usage;
 
 pub use backend::{Backend, BoxFuture, CallError, OpenAiBackend, Request, Task};
 pub use oracle::{OracleBackend, OracleReference};
 pub use parse::{ParseError, SignLabel, parse_numbered, parse_object, parse_signs};
 pub use prompt::Template;
 pub use proxy::ProxyEnv;
+pub use rate::RateGate;
 pub use runner::{Call, CallPolicy, EmbedRequest, Meter, Outcome, Parser, run_calls};
+pub use usage::{Pricing, Reply, Usage};

@@ -192,6 +192,14 @@ impl Pipeline<'_> {
     ) -> Result<(Vec<Option<T>>, PhaseStats)> {
         let calls = &mut self.calls;
         let run = calls.run(phase.name(), jobs, parse)?;
+        if run.unfinished > 0 && calls.meter().usd_exhausted() {
+            let what = format!("{} requests", phase.name());
+            return Err(super::brute_force::usd_spent(
+                calls.meter(),
+                run.unfinished,
+                &what,
+            ));
+        }
         if run.unfinished > 0 {
             let made = calls.calls();
             return Err(Error::Llm {
@@ -289,6 +297,9 @@ pub fn run_cluster_with(
         .map(PhaseStats::total)
         .sum();
     report.total_calls = report.phases.iter().map(PhaseStats::total).sum();
+    report.tokens_in = p.calls.meter().tokens_in();
+    report.tokens_out = p.calls.meter().tokens_out();
+    report.usd = p.calls.meter().usd();
     report.failures = p.calls.into_failures();
     report.seconds = started.elapsed().as_secs_f64();
     Ok((graph, report))
