@@ -222,3 +222,47 @@ fn generate_reports_tokens_and_dollars() {
         .to_string();
     assert!(e.contains("budget_usd needs prices"), "{e}");
 }
+
+/// EXPLAIN estimates the prompt tokens the run will be billed (within 10%
+/// of the server's usage here, whose tokens are a quarter of the
+/// characters, as the estimate assumes), completion tokens, and dollars
+/// for sync and batch (`batch_discount`, 0.5 by default).
+#[test]
+fn explain_estimates_tokens_and_dollars() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_, _, sg) = synth_mid(dir.path());
+    let server = serve(&sg);
+    let db = valence::Database::in_memory().unwrap();
+    let with = format!(
+        "WITH (backend = 'openai', base_url = '{}', model = 'm', price_in = 1, price_out = 4)",
+        server.base_url
+    );
+    let sql = format!(
+        "LOAD CATALOGUE c FROM '{}'; EXPLAIN GENERATE GRAPH g FROM c USING BRUTE_FORCE {with};",
+        dir.path().join("cat.csv").display()
+    );
+    let r = db.execute(&sql).unwrap();
+    assert_eq!(server.shared.seen_total(), 0, "EXPLAIN makes no call");
+    let t = r[1].table();
+    let last = t.rows.len() - 1;
+    let num = |c: &str| -> f64 {
+        let v = t.get(last, c).unwrap();
+        v.as_f64()
+            .or_else(|| v.as_str().and_then(|s| s.parse().ok()))
+            .unwrap_or_else(|| panic!("{c}: {v:?}"))
+    };
+    let (est_in, est_out) = (num("est_prompt_tokens"), num("est_completion_tokens"));
+    let (usd, batch) = (num("est_usd"), num("est_usd_batch"));
+    assert!((usd - (est_in + 4.0 * est_out) / 1e6).abs() < 1e-4, "{usd}");
+    assert!((batch - usd / 2.0).abs() < 1e-4, "{batch} vs {usd}");
+    db.execute(&format!(
+        "GENERATE GRAPH g FROM c USING BRUTE_FORCE {with};"
+    ))
+    .unwrap();
+    let billed = server.shared.usage_in.load(Ordering::SeqCst) as f64;
+    assert!(
+        (est_in - billed).abs() <= 0.1 * billed,
+        "estimate {est_in} vs billed {billed}"
+    );
+    assert!(est_out > 0.0);
+}

@@ -335,6 +335,8 @@ pub fn explain_brute_force(
 ) -> Result<Plan> {
     opts.validate()?;
     let mut plan = plan_brute_force(cat, opts)?;
+    plan.pricing = opts.pricing()?;
+    plan.batch_discount = opts.batch_discount;
     let template = opts.sign_template()?;
     if let Some(id) = explain_identity(opts)? {
         count_journaled(&mut plan, &id, &template, journal)?;
