@@ -59,6 +59,8 @@ pub struct Shared {
     pub arrivals: Mutex<Vec<(Instant, &'static str)>>,
     /// When a `RetryAfterOnce` 429 was answered.
     pub limited_at: Mutex<Option<Instant>>,
+    /// `/v1/files` and `/v1/batches` (`llm_batch_server`).
+    pub batch: crate::llm_batch_server::BatchState,
 }
 
 impl Shared {
@@ -280,14 +282,19 @@ async fn chat(State(st): State<Arc<Shared>>, body: String) -> Response {
         return fault;
     }
     st.chat.fetch_add(1, Ordering::SeqCst);
-    let reply = format!("```json\n{}\n```", answer(&st, content));
+    axum::Json(chat_body(&st, content)).into_response()
+}
+
+/// The answer to a chat request whose prompt is `content`.
+pub fn chat_body(st: &Shared, content: &str) -> Value {
+    let reply = format!("```json\n{}\n```", answer(st, content));
     let usage = st.usage(content, &reply);
     let mut v = json!({"choices": [{"index": 0, "message": {"role": "assistant",
         "content": reply}}]});
     if !usage.is_null() {
         v["usage"] = usage;
     }
-    axum::Json(v).into_response()
+    v
 }
 
 /// Each input's signed adjacency row over every node (first line of the
@@ -297,7 +304,12 @@ async fn embeddings(State(st): State<Arc<Shared>>, body: String) -> Response {
         return fault;
     }
     st.embed.fetch_add(1, Ordering::SeqCst);
-    let (_, inputs) = crate::llm_server::embedding_inputs(&body);
+    axum::Json(embed_body(&st, &body)).into_response()
+}
+
+/// The answer to an embeddings request `body`.
+pub fn embed_body(st: &Shared, body: &str) -> Value {
+    let (_, inputs) = crate::llm_server::embedding_inputs(body);
     let data: Vec<Value> = inputs
         .iter()
         .enumerate()
@@ -327,7 +339,7 @@ async fn embeddings(State(st): State<Arc<Shared>>, body: String) -> Response {
         v["usage"] =
             json!({"prompt_tokens": u["prompt_tokens"], "total_tokens": u["prompt_tokens"]});
     }
-    axum::Json(v).into_response()
+    v
 }
 
 pub struct Server {
@@ -362,6 +374,7 @@ pub fn serve(g: &synth::SynthGraph) -> Server {
         let app = Router::new()
             .route("/v1/chat/completions", post(chat))
             .route("/v1/embeddings", post(embeddings))
+            .merge(crate::llm_batch_server::routes())
             .with_state(st);
         let _ = axum::serve(listener, app).await;
     });

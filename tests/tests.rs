@@ -13,6 +13,8 @@ mod fuzz;
 mod hardening;
 mod hardening_llm;
 mod llm;
+mod llm_batch;
+mod llm_batch_server;
 mod llm_cluster_server;
 mod llm_economy;
 mod llm_journaled;

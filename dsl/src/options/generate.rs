@@ -3,7 +3,9 @@
 
 use std::path::PathBuf;
 
-use valence_engine::generate::{BackendKind, ClusterOptions, GenerateOptions, PrimaryRule};
+use valence_engine::generate::{
+    BackendKind, ClusterOptions, GenerateOptions, PrimaryRule, Transport,
+};
 
 use super::{Kind, OptValue, OptionDef, Range};
 
@@ -236,6 +238,45 @@ pub static GENERATE: &[OptionDef<GenerateOptions>] = &[
         doc: "most dollars this run spends, by the server's usage (needs prices; none: no limit)",
         get: |o| o.budget_usd.map_or(OptValue::Unset, OptValue::Number),
         set: |o, v| o.budget_usd = Some(v.number()),
+    },
+    OptionDef {
+        name: "transport",
+        kind: Kind::Choice(&[
+            ("sync", "one HTTP request per call"),
+            (
+                "batch",
+                "provider batches: /v1/files + /v1/batches (openai)",
+            ),
+        ]),
+        doc: "how requests reach the provider (batch: about half the price, results within 24 h)",
+        get: |o| OptValue::Text(o.transport.name().into()),
+        set: |o, v| {
+            o.transport = match v.text().as_str() {
+                "batch" => Transport::Batch,
+                _ => Transport::Sync,
+            }
+        },
+    },
+    OptionDef {
+        name: "batch_poll_s",
+        kind: Kind::Number(Range::Engine {
+            lo: 0.0,
+            hi: 86_400.0,
+            open: true,
+        }),
+        doc: "seconds between polls of a provider batch",
+        get: |o| OptValue::Number(o.batch_poll_s),
+        set: |o, v| o.batch_poll_s = v.number(),
+    },
+    OptionDef {
+        name: "batch_max_requests",
+        kind: Kind::Whole {
+            min: 1,
+            max: 50_000,
+        },
+        doc: "most requests in one batch file (also at most 200 MB)",
+        get: |o| OptValue::Whole(o.batch_max_requests),
+        set: |o, v| o.batch_max_requests = v.whole(),
     },
 ];
 

@@ -23,8 +23,11 @@ use serde::{Deserialize, Serialize};
 use crate::generate::Journal;
 use crate::llm::backend::{Backend, Request};
 use crate::llm::rate::RateGate;
-use crate::llm::runner::{Call, CallPolicy, Meter, Outcome, Parser, new_runtime, run_calls};
+use crate::llm::runner::{
+    Call, CallPolicy, Meter, Outcome, Parser, Transport, new_runtime, run_calls,
+};
 use crate::llm::usage;
+use crate::llm::usage::Pricing;
 use crate::{Ctx, Error, Result};
 
 /// A phase stops when this many of its requests failed (after their
@@ -101,16 +104,16 @@ pub enum Wording {
 
 /// The call loop of one GENERATE run (all its phases).
 pub struct CallLoop<'a> {
-    backend: Arc<dyn Backend>,
-    journal: &'a dyn Journal,
-    ctx: &'a Ctx,
-    policy: CallPolicy,
+    pub(super) backend: Arc<dyn Backend>,
+    pub(super) journal: &'a dyn Journal,
+    pub(super) ctx: &'a Ctx,
+    pub(super) policy: CallPolicy,
     budget: Option<u64>,
-    meter: Arc<Meter>,
-    rt: Option<tokio::runtime::Runtime>,
-    failures: Vec<String>,
-    last_failure: Option<String>,
-    wording: Wording,
+    pub(super) meter: Arc<Meter>,
+    pub(super) rt: Option<tokio::runtime::Runtime>,
+    pub(super) failures: Vec<String>,
+    pub(super) last_failure: Option<String>,
+    pub(super) wording: Wording,
 }
 
 /// A job's journaled answer, if the journal holds one its parser accepts.
@@ -149,9 +152,17 @@ impl<'a> CallLoop<'a> {
         budget: Option<u64>,
         wording: Wording,
     ) -> CallLoop<'a> {
+        // A provider batch costs `batch_discount` of the sync price.
+        let pricing = match policy.transport {
+            Transport::Sync => policy.pricing,
+            Transport::Batch => policy.pricing.map(|p| Pricing {
+                price_in: p.price_in * policy.batch_discount,
+                price_out: p.price_out * policy.batch_discount,
+            }),
+        };
         let meter = Meter::new(budget)
             .with_gate(RateGate::new(policy.rpm, policy.tpm))
-            .with_money(policy.pricing, policy.budget_usd);
+            .with_money(pricing, policy.budget_usd);
         CallLoop {
             backend,
             journal,
@@ -243,6 +254,8 @@ impl<'a> CallLoop<'a> {
         let (in0, out0) = (self.meter.tokens_in(), self.meter.tokens_out());
         let result = if pending.is_empty() {
             Ok(())
+        } else if self.policy.transport == Transport::Batch {
+            self.call_batched(phase, jobs, &pending, parse, &mut run)
         } else {
             self.call(phase, jobs, &pending, parse, &mut run)
         };
@@ -254,6 +267,27 @@ impl<'a> CallLoop<'a> {
         result?;
         self.ctx.check()?;
         Ok(run)
+    }
+
+    /// The run's async runtime, started on first use.
+    pub(super) fn runtime(&mut self) -> Result<&tokio::runtime::Runtime> {
+        if self.rt.is_none() {
+            self.rt = Some(new_runtime()?);
+        }
+        self.rt
+            .as_ref()
+            .ok_or_else(|| Error::llm("no async runtime"))
+    }
+
+    /// Records a request that has no usable answer after its retries.
+    pub(super) fn fail(&mut self, phase: &str, what: &str, error: String) {
+        if self.failures.len() < MAX_FAILURES {
+            self.failures.push(match self.wording {
+                Wording::Batches => format!("{what}: {error}"),
+                Wording::PhaseRequests => format!("{phase}: {what}: {error}"),
+            });
+        }
+        self.last_failure = Some(error);
     }
 
     /// Calls for the `pending` jobs, journaling and folding each outcome

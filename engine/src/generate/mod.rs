@@ -5,6 +5,7 @@
 //! before it is used, keyed by [`journal_key`]; a re-run replays the journal
 //! and only calls for what is missing. Bad replies are never journaled.
 
+pub mod batched;
 pub mod brute_force;
 pub mod cluster;
 pub mod journaled;
@@ -21,6 +22,7 @@ use serde::Serialize;
 
 use crate::llm::prompt::Template;
 use crate::llm::runner::CallPolicy;
+pub use crate::llm::runner::Transport;
 use crate::llm::usage::Pricing;
 use crate::{Error, Result};
 
@@ -122,6 +124,12 @@ pub struct GenerateOptions {
     pub batch_discount: f64,
     /// `budget_usd`: the dollars a run may spend (needs prices); default none.
     pub budget_usd: Option<f64>,
+    /// `transport` ('sync' | 'batch'); default sync.
+    pub transport: Transport,
+    /// `batch_poll_s`: seconds between polls of a provider batch; default 30.
+    pub batch_poll_s: f64,
+    /// `batch_max_requests`: most requests per batch file; default 50,000.
+    pub batch_max_requests: u64,
 }
 
 impl Default for GenerateOptions {
@@ -152,6 +160,9 @@ impl Default for GenerateOptions {
             price_out: None,
             batch_discount: 0.5,
             budget_usd: None,
+            transport: Transport::Sync,
+            batch_poll_s: 30.0,
+            batch_max_requests: 50_000,
         }
     }
 }
@@ -269,6 +280,33 @@ impl GenerateOptions {
                 return bad(name, p.to_string(), "a number of dollars >= 0");
             }
         }
+        if !(self.batch_poll_s.is_finite()
+            && self.batch_poll_s > 0.0
+            && self.batch_poll_s <= 86_400.0)
+        {
+            return bad(
+                "batch_poll_s",
+                self.batch_poll_s.to_string(),
+                "a number of seconds above 0, at most 86400",
+            );
+        }
+        if !(1..=50_000).contains(&self.batch_max_requests) {
+            return bad(
+                "batch_max_requests",
+                self.batch_max_requests.to_string(),
+                "between 1 and 50000",
+            );
+        }
+        if self.transport == Transport::Batch && self.backend != BackendKind::OpenAi {
+            return Err(OptionError {
+                option: "transport",
+                related: Some("backend"),
+                error: Error::invalid_hint(
+                    "transport = 'batch' needs backend = 'openai' (the oracle has no batch API)",
+                    "add backend = 'openai' with a base_url whose server offers /v1/files and /v1/batches, or drop transport",
+                ),
+            });
+        }
         if !(0.0..=1.0).contains(&self.batch_discount) {
             return bad(
                 "batch_discount",
@@ -354,6 +392,12 @@ impl GenerateOptions {
             // Checked by `validate` when a dollar budget needs it.
             pricing: self.pricing().ok().flatten(),
             budget_usd: self.budget_usd,
+            transport: self.transport,
+            batch_poll: std::time::Duration::from_secs_f64(
+                self.batch_poll_s.clamp(0.001, 86_400.0),
+            ),
+            batch_max_requests: self.batch_max_requests.clamp(1, 50_000) as usize,
+            batch_discount: self.batch_discount,
             ..CallPolicy::default()
         }
     }

@@ -4,6 +4,7 @@
 //! [`run_calls`] and journal the replies.
 
 pub mod backend;
+pub mod batch;
 pub mod cluster_tasks;
 pub mod oracle;
 pub mod parse;
@@ -19,5 +20,5 @@ pub use parse::{ParseError, SignLabel, parse_numbered, parse_object, parse_signs
 pub use prompt::Template;
 pub use proxy::ProxyEnv;
 pub use rate::RateGate;
-pub use runner::{Call, CallPolicy, EmbedRequest, Meter, Outcome, Parser, run_calls};
+pub use runner::{Call, CallPolicy, EmbedRequest, Meter, Outcome, Parser, Transport, run_calls};
 pub use usage::{Pricing, Reply, Usage};

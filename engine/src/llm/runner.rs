@@ -35,6 +35,7 @@ use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 
 use crate::llm::backend::{Backend, BoxFuture, CallError, Request};
+use crate::llm::batch::{BatchApi, CHAT_URL, EMBEDDINGS_URL};
 use crate::llm::parse::ParseError;
 use crate::llm::rate::RateGate;
 use crate::llm::usage::{Pricing, Reply, Usage};
@@ -75,6 +76,34 @@ pub struct CallPolicy {
     pub pricing: Option<Pricing>,
     /// Dollars the run may spend (needs `pricing`).
     pub budget_usd: Option<f64>,
+    /// How requests travel: one HTTP call each, or provider batches.
+    pub transport: Transport,
+    /// How often a provider batch is polled.
+    pub batch_poll: Duration,
+    /// Most requests in one batch file (OpenAI: 50,000).
+    pub batch_max_requests: usize,
+    /// The share of the sync price a provider batch costs.
+    pub batch_discount: f64,
+}
+
+/// How a run's requests reach the provider.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Transport {
+    /// One HTTP request per call, at most `workers` in flight.
+    #[default]
+    Sync,
+    /// Each phase's requests as provider batches (`/v1/files`, `/v1/batches`).
+    Batch,
+}
+
+impl Transport {
+    pub fn name(self) -> &'static str {
+        match self {
+            Transport::Sync => "sync",
+            Transport::Batch => "batch",
+        }
+    }
 }
 
 impl Default for CallPolicy {
@@ -91,6 +120,10 @@ impl Default for CallPolicy {
             tpm: None,
             pricing: None,
             budget_usd: None,
+            transport: Transport::Sync,
+            batch_poll: Duration::from_secs(30),
+            batch_max_requests: 50_000,
+            batch_discount: 0.5,
         }
     }
 }
@@ -171,7 +204,7 @@ impl Meter {
     }
 
     /// Reserves one call; `false` when a budget (calls or dollars) is spent.
-    fn take(&self, retry: bool) -> bool {
+    pub(crate) fn take(&self, retry: bool) -> bool {
         if let (Some(b), Some(spent)) = (self.budget_usd, self.usd())
             && spent >= b
         {
@@ -241,6 +274,12 @@ pub trait Call: Send + Sync + 'static {
 
     /// The prompt tokens the request is estimated to take (`tpm`).
     fn est_tokens(&self) -> u64;
+
+    /// Its line in a provider batch file: the endpoint and the body.
+    fn batch_line(&self, api: &dyn BatchApi) -> Result<(&'static str, serde_json::Value), String>;
+
+    /// Its reply from the response body of its batch output line.
+    fn batch_reply(&self, api: &dyn BatchApi, body: &serde_json::Value) -> Result<Reply, String>;
 }
 
 impl Call for Request {
@@ -250,6 +289,14 @@ impl Call for Request {
 
     fn est_tokens(&self) -> u64 {
         crate::llm::prompt::estimate_tokens(&self.prompt)
+    }
+
+    fn batch_line(&self, api: &dyn BatchApi) -> Result<(&'static str, serde_json::Value), String> {
+        Ok((CHAT_URL, api.chat_body(&self.prompt)))
+    }
+
+    fn batch_reply(&self, api: &dyn BatchApi, body: &serde_json::Value) -> Result<Reply, String> {
+        api.chat_reply(body)
     }
 }
 
@@ -277,6 +324,14 @@ impl Call for EmbedRequest {
             .iter()
             .map(|i| crate::llm::prompt::estimate_tokens(i))
             .sum()
+    }
+
+    fn batch_line(&self, api: &dyn BatchApi) -> Result<(&'static str, serde_json::Value), String> {
+        Ok((EMBEDDINGS_URL, api.embed_body(&self.inputs)?))
+    }
+
+    fn batch_reply(&self, api: &dyn BatchApi, body: &serde_json::Value) -> Result<Reply, String> {
+        api.embed_reply(body, self.inputs.len())
     }
 }
 

@@ -1,0 +1,333 @@
+//! `transport = 'batch'` against the test server's batch API
+//! (`llm_batch_server`): same graph as sync for both strategies, one
+//! upload and one batch per phase, failed and expired lines retried in a
+//! follow-up batch, kill -9 and Ctrl-C while waiting re-attach without a
+//! second upload.
+
+use std::path::Path;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use valence_engine::generate::{
+    self, ClusterOptions, GenerateOptions, MemJournal, Transport, run_brute_force, run_cluster,
+};
+use valence_engine::{Ctx, Engine, NoProgress, ObjRef, SignedGraph};
+
+use crate::cluster_gen::synth_mid;
+use crate::llm_cluster_server::{Server, serve};
+
+fn batch(mut o: GenerateOptions) -> GenerateOptions {
+    o.transport = Transport::Batch;
+    o.batch_poll_s = 0.02;
+    o
+}
+
+fn openai(server: &Server) -> GenerateOptions {
+    GenerateOptions {
+        backend: generate::BackendKind::OpenAi,
+        base_url: Some(server.base_url.clone()),
+        model: "test-model".into(),
+        workers: 4,
+        backoff_ms: 10,
+        ..GenerateOptions::default()
+    }
+}
+
+fn edges(g: &SignedGraph) -> Vec<(u32, u32, bool)> {
+    let mut v: Vec<_> = g
+        .edges()
+        .map(|(a, b, s)| (a, b, s == valence_engine::Sign::Pos))
+        .collect();
+    v.sort();
+    v
+}
+
+fn counts(s: &Server) -> (u64, u64, u64) {
+    let b = &s.shared.batch;
+    (
+        b.uploads.load(Ordering::SeqCst),
+        b.created.load(Ordering::SeqCst),
+        b.lines.load(Ordering::SeqCst),
+    )
+}
+
+/// Brute force: the batch run builds the sync run's graph with one upload,
+/// one batch and no synchronous request; its tokens are the server's usage
+/// and its dollars the batch price (half).
+#[test]
+fn batch_brute_force_equals_sync() {
+    let dir = tempfile::tempdir().unwrap();
+    let (cat, _, sg) = synth_mid(dir.path());
+    let sync = serve(&sg);
+    let (g1, r1) = run_brute_force(
+        &MemJournal::default(),
+        &cat,
+        &openai(&sync),
+        &Ctx::default(),
+    )
+    .unwrap();
+    let server = serve(&sg);
+    server.shared.batch.delay_ms.store(50, Ordering::SeqCst);
+    let mut o = batch(openai(&server));
+    o.price_in = Some(1.0);
+    o.price_out = Some(3.0);
+    let journal = MemJournal::default();
+    let (g2, r2) = run_brute_force(&journal, &cat, &o, &Ctx::default()).unwrap();
+    assert_eq!(edges(&g1), edges(&g2));
+    assert_eq!(counts(&server), (1, 1, r1.planned_calls));
+    assert_eq!(server.shared.seen_total(), 0, "no synchronous request");
+    assert_eq!(
+        server.shared.batch.purposes.lock().unwrap().as_slice(),
+        ["batch"]
+    );
+    assert_eq!(r2.calls_made, r1.planned_calls);
+    let (tin, tout) = (
+        server.shared.usage_in.load(Ordering::SeqCst),
+        server.shared.usage_out.load(Ordering::SeqCst),
+    );
+    assert_eq!((r2.tokens_in, r2.tokens_out), (tin, tout));
+    let want = (tin as f64 + 3.0 * tout as f64) / 1e6 * 0.5;
+    assert!((r2.usd.unwrap() - want).abs() < 1e-12);
+    // Journaled exactly as sync replies: a sync re-run replays everything.
+    let (g3, r3) = run_brute_force(&journal, &cat, &openai(&server), &Ctx::default()).unwrap();
+    assert_eq!((r3.calls_made, server.shared.seen_total()), (0, 0));
+    assert_eq!(edges(&g3), edges(&g1));
+}
+
+/// Cluster-first: every phase (embeddings included) goes through batches,
+/// one upload and one batch per phase that calls; same graph as sync.
+#[test]
+fn batch_cluster_equals_sync() {
+    let dir = tempfile::tempdir().unwrap();
+    let (cat, _, sg) = synth_mid(dir.path());
+    let opts = |s: &Server, g: GenerateOptions| ClusterOptions {
+        embedding_model: "test-embedding".into(),
+        ..ClusterOptions::with_generate(GenerateOptions {
+            base_url: Some(s.base_url.clone()),
+            ..g
+        })
+    };
+    let sync = serve(&sg);
+    let (g1, _) = run_cluster(
+        &MemJournal::default(),
+        &cat,
+        &opts(&sync, openai(&sync)),
+        &Ctx::default(),
+    )
+    .unwrap();
+    let server = serve(&sg);
+    let o = opts(&server, batch(openai(&server)));
+    let (g2, r) = run_cluster(&MemJournal::default(), &cat, &o, &Ctx::default()).unwrap();
+    assert_eq!(edges(&g1), edges(&g2));
+    let calling = r.phases.iter().filter(|p| p.made > 0).count() as u64;
+    assert!(calling >= 4, "{:?}", r.phases);
+    let made: u64 = r.phases.iter().map(|p| p.made).sum();
+    assert_eq!(counts(&server), (calling, calling, made));
+    assert_eq!(server.shared.seen_total(), 0);
+    assert!(server.shared.embed.load(Ordering::SeqCst) == 0);
+    assert_eq!(r.tokens_in, server.shared.usage_in.load(Ordering::SeqCst));
+}
+
+/// Lines that fail (HTTP 500 in the error file) or are left undone by an
+/// expired batch go to one follow-up batch; the graph is complete.
+#[test]
+fn failed_and_expired_lines_are_retried_in_a_follow_up_batch() {
+    let dir = tempfile::tempdir().unwrap();
+    let (cat, _, sg) = synth_mid(dir.path());
+    let sync = serve(&sg);
+    let (want, r0) = run_brute_force(
+        &MemJournal::default(),
+        &cat,
+        &openai(&sync),
+        &Ctx::default(),
+    )
+    .unwrap();
+    let n = r0.planned_calls;
+
+    let server = serve(&sg);
+    server.shared.batch.fail_lines.store(3, Ordering::SeqCst);
+    let (g, r) = run_brute_force(
+        &MemJournal::default(),
+        &cat,
+        &batch(openai(&server)),
+        &Ctx::default(),
+    )
+    .unwrap();
+    assert_eq!(edges(&g), edges(&want));
+    assert_eq!(counts(&server), (2, 2, n + 3));
+    assert_eq!((r.retries, r.failed_batches), (3, 0));
+
+    let server = serve(&sg);
+    *server.shared.batch.expire_after.lock().unwrap() = Some(5);
+    let (g, _) = run_brute_force(
+        &MemJournal::default(),
+        &cat,
+        &batch(openai(&server)),
+        &Ctx::default(),
+    )
+    .unwrap();
+    assert_eq!(edges(&g), edges(&want));
+    assert_eq!(counts(&server), (2, 2, n + n - 5));
+
+    // Lines failing every round are reported as failed after `retries`.
+    let server = serve(&sg);
+    server
+        .shared
+        .batch
+        .fail_lines
+        .store(u64::MAX, Ordering::SeqCst);
+    let mut o = batch(openai(&server));
+    o.retries = 1;
+    let (_, r) = run_brute_force(&MemJournal::default(), &cat, &o, &Ctx::default()).unwrap();
+    assert_eq!((r.failed_batches, r.calls_made, r.retries), (n, 2 * n, n));
+    assert!(r.failures[0].contains("HTTP 500"), "{:?}", r.failures);
+    assert_eq!(counts(&server), (2, 2, 2 * n));
+}
+
+/// Ctrl-C while waiting stops waiting with a message saying the batch keeps
+/// running; the re-run re-attaches to it (no second upload).
+#[test]
+fn ctrl_c_stops_waiting_and_the_rerun_reattaches() {
+    let dir = tempfile::tempdir().unwrap();
+    let (cat, _, sg) = synth_mid(dir.path());
+    let server = serve(&sg);
+    server.shared.batch.delay_ms.store(600, Ordering::SeqCst);
+    let o = batch(openai(&server));
+    let ctx = Ctx {
+        cancel: Arc::new(AtomicBool::new(false)),
+        progress: Arc::new(NoProgress),
+    };
+    let (cancel, shared) = (ctx.cancel.clone(), server.shared.clone());
+    let t = std::thread::spawn(move || {
+        while shared.batch.created.load(Ordering::SeqCst) == 0 {
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        std::thread::sleep(Duration::from_millis(50));
+        cancel.store(true, Ordering::SeqCst);
+    });
+    let journal = MemJournal::default();
+    let e = run_brute_force(&journal, &cat, &o, &ctx).unwrap_err();
+    t.join().unwrap();
+    let m = format!("{e} {}", e.hint().unwrap_or_default());
+    assert!(m.contains("keeps running") && m.contains("re-run"), "{m}");
+    let (_, r) = run_brute_force(&journal, &cat, &o, &Ctx::default()).unwrap();
+    assert_eq!(counts(&server).0, 1, "one upload");
+    assert_eq!(counts(&server).1, 1, "one batch");
+    assert_eq!(r.calls_made, 0, "the re-attached batch was paid for before");
+}
+
+/// The process that gets killed while its batch runs (VALENCE_BATCH_DB).
+#[test]
+#[ignore = "child process of kill_9_while_a_batch_runs_then_rerun_reattaches"]
+fn batch_kill_child() {
+    let db = std::env::var("VALENCE_BATCH_DB").expect("run by its parent test");
+    let url = std::env::var("VALENCE_BATCH_URL").unwrap();
+    let engine = Engine::open(Path::new(&db)).unwrap();
+    let o = GenerateOptions {
+        base_url: Some(url),
+        transport: Transport::Batch,
+        batch_poll_s: 0.02,
+        backend: generate::BackendKind::OpenAi,
+        model: "test-model".into(),
+        ..GenerateOptions::default()
+    };
+    generate::generate_graph(
+        &engine,
+        "g",
+        &ObjRef::latest("c"),
+        &o,
+        "GENERATE",
+        &Ctx::default(),
+    )
+    .unwrap();
+}
+
+/// kill -9 while a batch is in progress, then re-run: the batch id was
+/// committed when it was created, so the re-run re-attaches: the server saw
+/// one upload and one batch, and the graph is the sync one.
+#[test]
+fn kill_9_while_a_batch_runs_then_rerun_reattaches() {
+    let dir = tempfile::tempdir().unwrap();
+    let (cat, csv, sg) = synth_mid(dir.path());
+    let _ = csv;
+    let db = dir.path().join("batch.vdb");
+    {
+        let engine = Engine::open(&db).unwrap();
+        engine
+            .load_catalogue("c", &dir.path().join("cat.csv"), "LOAD")
+            .unwrap();
+    }
+    let server = serve(&sg);
+    server.shared.batch.delay_ms.store(1500, Ordering::SeqCst);
+    let mut child = std::process::Command::new(std::env::current_exe().unwrap())
+        .args([
+            "--exact",
+            "--ignored",
+            "llm_batch::batch_kill_child",
+            "--test-threads",
+            "1",
+        ])
+        .env("VALENCE_BATCH_DB", &db)
+        .env("VALENCE_BATCH_URL", &server.base_url)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let t = Instant::now();
+    while server.shared.batch.polls.load(Ordering::SeqCst) == 0 {
+        assert!(
+            t.elapsed() < Duration::from_secs(60),
+            "the child never polled"
+        );
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert_eq!(counts(&server).0, 1);
+
+    let engine = Engine::open(&db).unwrap();
+    let o = GenerateOptions {
+        batch_poll_s: 0.05,
+        ..batch(openai(&server))
+    };
+    let (_, r) = generate::generate_graph(
+        &engine,
+        "g",
+        &ObjRef::latest("c"),
+        &o,
+        "GENERATE",
+        &Ctx::default(),
+    )
+    .unwrap();
+    assert_eq!(counts(&server).0, 1, "one upload");
+    assert_eq!(counts(&server).1, 1, "one batch");
+    assert_eq!(r.failed_batches, 0);
+    let sync = serve(&sg);
+    let (want, _) = run_brute_force(
+        &MemJournal::default(),
+        &cat,
+        &openai(&sync),
+        &Ctx::default(),
+    )
+    .unwrap();
+    let (_, g) = engine.graph(&ObjRef::latest("g")).unwrap();
+    assert_eq!(edges(&g), edges(&want));
+}
+
+/// The oracle has no batch API: one clear error naming the option.
+#[test]
+fn batch_needs_the_openai_backend() {
+    let db = valence::Database::in_memory().unwrap();
+    let e = db
+        .execute(
+            "LOAD CATALOGUE c FROM 'fixtures/small/catalogue.csv'; \
+             GENERATE GRAPH g FROM c USING BRUTE_FORCE WITH (reference = 'fixtures/small/edges.csv', transport = 'batch');",
+        )
+        .unwrap_err();
+    let m = e.to_string();
+    assert!(
+        m.contains("transport = 'batch' needs backend = 'openai'"),
+        "{m}"
+    );
+}
