@@ -19,6 +19,9 @@ use crate::llm::batch::{BatchApi, BatchStatus};
 use crate::llm::usage::{Reply, Usage};
 use crate::{Error, Result};
 
+/// Embedding vectors and the tokens they cost, when known.
+pub type Embedded = (Vec<Vec<f32>>, Option<Usage>);
+
 /// A boxed, sendable future (the trait must be usable as `dyn Backend`).
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
@@ -123,7 +126,7 @@ pub trait Backend: Send + Sync {
     fn embed_usage<'a>(
         &'a self,
         inputs: &'a [String],
-    ) -> BoxFuture<'a, Result<(Vec<Vec<f32>>, Option<Usage>), CallError>> {
+    ) -> BoxFuture<'a, Result<Embedded, CallError>> {
         Box::pin(async move { self.embed(inputs).await.map(|v| (v, None)) })
     }
 }
@@ -415,7 +418,7 @@ impl OpenAiBackend {
     async fn embed_call(
         &self,
         inputs: &[String],
-    ) -> Result<(Vec<Vec<f32>>, Option<Usage>), CallError> {
+    ) -> Result<Embedded, CallError> {
         let body = self
             .embed_body_of(inputs)
             .map_err(|message| CallError::Fatal { message })?;
@@ -645,7 +648,7 @@ impl Backend for OpenAiBackend {
     fn embed_usage<'a>(
         &'a self,
         inputs: &'a [String],
-    ) -> BoxFuture<'a, Result<(Vec<Vec<f32>>, Option<Usage>), CallError>> {
+    ) -> BoxFuture<'a, Result<Embedded, CallError>> {
         Box::pin(self.embed_call(inputs))
     }
 
