@@ -59,6 +59,9 @@ pub struct Shared {
     pub arrivals: Mutex<Vec<(Instant, &'static str)>>,
     /// When a `RetryAfterOnce` 429 was answered.
     pub limited_at: Mutex<Option<Instant>>,
+    /// The `response_format` of each chat request (kind, value; null when
+    /// absent).
+    pub formats: Mutex<Vec<(&'static str, Value)>>,
     /// `/v1/files` and `/v1/batches` (`llm_batch_server`).
     pub batch: crate::llm_batch_server::BatchState,
 }
@@ -278,6 +281,10 @@ async fn chat(State(st): State<Arc<Shared>>, body: String) -> Response {
         .pointer("/messages/0/content")
         .and_then(|c| c.as_str())
         .unwrap_or("");
+    st.formats
+        .lock()
+        .unwrap()
+        .push((kind_of(content), body["response_format"].clone()));
     if let Some(fault) = st.arrive(kind_of(content), content) {
         return fault;
     }

@@ -266,3 +266,66 @@ fn explain_estimates_tokens_and_dollars() {
     );
     assert!(est_out > 0.0);
 }
+
+/// `response_format = 'json_schema'` puts a strict schema per prompt kind
+/// in every chat request whose reply is JSON (classification: exactly the
+/// bracket numbers, each `+`/`-`/`0`); `text` sends none; the graph is the
+/// same (replies are parsed as strictly either way).
+#[test]
+fn structured_outputs_carry_the_schema() {
+    let dir = tempfile::tempdir().unwrap();
+    let (cat, _, sg) = synth_mid(dir.path());
+    let plain = serve(&sg);
+    let (g1, _) = run_cluster(
+        &MemJournal::default(),
+        &cat,
+        &cluster(&plain, 4),
+        &Ctx::default(),
+    )
+    .unwrap();
+    let formats = plain.shared.formats.lock().unwrap().clone();
+    assert!(!formats.is_empty() && formats.iter().all(|(_, f)| f.is_null()));
+
+    let server = serve(&sg);
+    let mut o = cluster(&server, 4);
+    o.generate.response_format = valence_engine::generate::ResponseFormat::JsonSchema;
+    let (g2, _) = run_cluster(&MemJournal::default(), &cat, &o, &Ctx::default()).unwrap();
+    assert_eq!(edges(&g1), edges(&g2));
+    let formats = server.shared.formats.lock().unwrap().clone();
+    let mut kinds = std::collections::BTreeSet::new();
+    for (kind, f) in &formats {
+        kinds.insert(*kind);
+        assert_eq!(f["type"], "json_schema", "{kind}: {f}");
+        assert_eq!(f["json_schema"]["strict"], true);
+        let s = &f["json_schema"]["schema"];
+        let props = s["properties"].as_object().unwrap();
+        match *kind {
+            "classify" => {
+                let n = props.len();
+                let want: Vec<String> = (1..=n).map(|i| i.to_string()).collect();
+                assert_eq!(s["required"], serde_json::json!(want));
+                assert_eq!(s["additionalProperties"], false);
+                assert!(
+                    props
+                        .values()
+                        .all(|p| p["enum"] == serde_json::json!(["+", "-", "0"]))
+                );
+            }
+            "score" => assert!(
+                props
+                    .values()
+                    .all(|p| p["type"] == serde_json::json!(["number", "null"]))
+            ),
+            "describe_batch" => assert!(props.values().all(|p| p["type"] == "string")),
+            "label" => assert_eq!(
+                s["required"],
+                serde_json::json!(["label", "summary", "characteristics"])
+            ),
+            other => panic!("unexpected kind {other}"),
+        }
+    }
+    assert!(
+        kinds.contains("classify") && kinds.contains("score"),
+        "{kinds:?}"
+    );
+}

@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 
 use valence_engine::generate::{
-    BackendKind, ClusterOptions, GenerateOptions, PrimaryRule, Transport,
+    BackendKind, ClusterOptions, GenerateOptions, PrimaryRule, ResponseFormat, Transport,
 };
 
 use super::{Kind, OptValue, OptionDef, Range};
@@ -277,6 +277,23 @@ pub static GENERATE: &[OptionDef<GenerateOptions>] = &[
         doc: "most requests in one batch file (also at most 200 MB)",
         get: |o| OptValue::Whole(o.batch_max_requests),
         set: |o, v| o.batch_max_requests = v.whole(),
+    },
+    OptionDef {
+        name: "response_format",
+        kind: Kind::Choice(&[
+            ("text", "no response_format: the report's prompts"),
+            ("json_object", "{\"type\": \"json_object\"} on JSON prompts"),
+            ("json_schema", "a strict schema per prompt kind"),
+        ]),
+        doc: "structured outputs requested from an openai endpoint (replies are parsed strictly either way)",
+        get: |o| OptValue::Text(o.response_format.name().into()),
+        set: |o, v| {
+            o.response_format = match v.text().as_str() {
+                "json_object" => ResponseFormat::JsonObject,
+                "json_schema" => ResponseFormat::JsonSchema,
+                _ => ResponseFormat::Text,
+            }
+        },
     },
 ];
 

@@ -308,7 +308,8 @@ pub fn build_backend(opts: &GenerateOptions) -> Result<Arc<dyn Backend>> {
         )?),
         BackendKind::OpenAi => Arc::new(
             OpenAiBackend::new(opts.base_url.as_deref(), &opts.model, opts.temperature)?
-                .with_max_reply_bytes(opts.max_reply_bytes),
+                .with_max_reply_bytes(opts.max_reply_bytes)
+                .with_response_format(opts.response_format),
         ),
     })
 }
@@ -321,7 +322,7 @@ pub(crate) fn explain_identity(opts: &GenerateOptions) -> Result<Option<String>>
         BackendKind::Oracle if opts.reference.is_none() => None,
         BackendKind::Oracle => Some(build_backend(opts)?.journal_identity()),
         BackendKind::OpenAi => crate::llm::backend::resolve_model(&opts.model)
-            .map(|m| OpenAiBackend::identity_for(&m, opts.temperature)),
+            .map(|m| OpenAiBackend::identity_for(&m, opts.temperature, opts.response_format)),
     })
 }
 

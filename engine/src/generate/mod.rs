@@ -23,6 +23,7 @@ use serde::Serialize;
 use crate::llm::prompt::Template;
 use crate::llm::runner::CallPolicy;
 pub use crate::llm::runner::Transport;
+pub use crate::llm::schema::ResponseFormat;
 use crate::llm::usage::Pricing;
 use crate::{Error, Result};
 
@@ -130,6 +131,8 @@ pub struct GenerateOptions {
     pub batch_poll_s: f64,
     /// `batch_max_requests`: most requests per batch file; default 50,000.
     pub batch_max_requests: u64,
+    /// `response_format` ('text' | 'json_object' | 'json_schema'); default text.
+    pub response_format: ResponseFormat,
 }
 
 impl Default for GenerateOptions {
@@ -163,6 +166,7 @@ impl Default for GenerateOptions {
             transport: Transport::Sync,
             batch_poll_s: 30.0,
             batch_max_requests: 50_000,
+            response_format: ResponseFormat::Text,
         }
     }
 }

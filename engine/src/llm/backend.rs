@@ -16,6 +16,7 @@ use std::pin::Pin;
 use std::time::Duration;
 
 use crate::llm::batch::{BatchApi, BatchStatus};
+use crate::llm::schema::ResponseFormat;
 use crate::llm::usage::{Reply, Usage};
 use crate::{Error, Result};
 
@@ -173,6 +174,8 @@ pub struct OpenAiBackend {
     max_reply_bytes: u64,
     /// The last error of `send()` ([`Backend::take_transport_error`]).
     last_transport: std::sync::Mutex<Option<reqwest::Error>>,
+    /// Structured outputs ([`crate::llm::schema`]).
+    response_format: ResponseFormat,
 }
 
 impl std::fmt::Debug for OpenAiBackend {
@@ -240,6 +243,7 @@ impl OpenAiBackend {
             key,
             max_reply_bytes: 1024 * 1024,
             last_transport: std::sync::Mutex::new(None),
+            response_format: ResponseFormat::Text,
         })
     }
 
@@ -276,9 +280,21 @@ impl OpenAiBackend {
         Ok(String::from_utf8_lossy(&body).into_owned())
     }
 
-    /// The journal identity of a client for `model` at `temperature`.
-    pub fn identity_for(model: &str, temperature: f64) -> String {
-        format!("openai\0{model}\0{temperature}")
+    /// Sends `response_format` with every chat request whose reply is
+    /// JSON (default `text`: none).
+    pub fn with_response_format(mut self, f: ResponseFormat) -> OpenAiBackend {
+        self.response_format = f;
+        self
+    }
+
+    /// The journal identity of a client for `model` at `temperature` with
+    /// `format` (`text` keeps the identity journals had before structured
+    /// outputs existed).
+    pub fn identity_for(model: &str, temperature: f64, format: ResponseFormat) -> String {
+        match format {
+            ResponseFormat::Text => format!("openai\0{model}\0{temperature}"),
+            f => format!("openai\0{model}\0{temperature}\0{}", f.name()),
+        }
     }
 
     /// The chat-completions URL called.
@@ -375,8 +391,8 @@ impl OpenAiBackend {
         Ok(text)
     }
 
-    async fn call(&self, prompt: &str) -> Result<Reply, CallError> {
-        let body = self.chat_body_of(prompt);
+    async fn call(&self, req: &Request) -> Result<Reply, CallError> {
+        let body = self.chat_body_of(req);
         let v = self.post_json(&self.url, &body).await?;
         self.chat_reply_of(&v)
             .map_err(|message| CallError::Transient {
@@ -385,12 +401,16 @@ impl OpenAiBackend {
             })
     }
 
-    fn chat_body_of(&self, prompt: &str) -> serde_json::Value {
-        serde_json::json!({
+    fn chat_body_of(&self, req: &Request) -> serde_json::Value {
+        let mut body = serde_json::json!({
             "model": self.model,
             "temperature": self.temperature,
-            "messages": [{"role": "user", "content": prompt}],
-        })
+            "messages": [{"role": "user", "content": req.prompt}],
+        });
+        if let Some(f) = crate::llm::schema::response_format(self.response_format, &req.task) {
+            body["response_format"] = f;
+        }
+        body
     }
 
     fn chat_reply_of(&self, v: &serde_json::Value) -> Result<Reply, String> {
@@ -415,10 +435,7 @@ impl OpenAiBackend {
         self
     }
 
-    async fn embed_call(
-        &self,
-        inputs: &[String],
-    ) -> Result<Embedded, CallError> {
+    async fn embed_call(&self, inputs: &[String]) -> Result<Embedded, CallError> {
         let body = self
             .embed_body_of(inputs)
             .map_err(|message| CallError::Fatal { message })?;
@@ -480,8 +497,8 @@ fn embed_vectors(v: &serde_json::Value, inputs: usize) -> Result<Vec<Vec<f32>>, 
 const MAX_BATCH_FILE: u64 = 1 << 30;
 
 impl BatchApi for OpenAiBackend {
-    fn chat_body(&self, prompt: &str) -> serde_json::Value {
-        self.chat_body_of(prompt)
+    fn chat_body(&self, req: &Request) -> serde_json::Value {
+        self.chat_body_of(req)
     }
 
     fn embed_body(&self, inputs: &[String]) -> Result<serde_json::Value, String> {
@@ -653,7 +670,7 @@ impl Backend for OpenAiBackend {
     }
 
     fn journal_identity(&self) -> String {
-        OpenAiBackend::identity_for(&self.model, self.temperature)
+        OpenAiBackend::identity_for(&self.model, self.temperature, self.response_format)
     }
 
     fn batch_api(&self) -> Option<&dyn BatchApi> {
@@ -668,11 +685,11 @@ impl Backend for OpenAiBackend {
     }
 
     fn complete<'a>(&'a self, req: &'a Request) -> BoxFuture<'a, Result<String, CallError>> {
-        Box::pin(async move { self.call(&req.prompt).await.map(|r| r.text) })
+        Box::pin(async move { self.call(req).await.map(|r| r.text) })
     }
 
     fn complete_reply<'a>(&'a self, req: &'a Request) -> BoxFuture<'a, Result<Reply, CallError>> {
-        Box::pin(self.call(&req.prompt))
+        Box::pin(self.call(req))
     }
 }
 

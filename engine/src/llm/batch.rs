@@ -74,8 +74,8 @@ impl BatchStatus {
 
 /// What a batch-capable backend offers.
 pub trait BatchApi: Send + Sync {
-    /// The body a chat request for `prompt` sends.
-    fn chat_body(&self, prompt: &str) -> Value;
+    /// The body a chat request sends.
+    fn chat_body(&self, req: &crate::llm::backend::Request) -> Value;
     /// The body an embeddings request for `inputs` sends; `Err` when no
     /// embedding model is set.
     fn embed_body(&self, inputs: &[String]) -> Result<Value, String>;

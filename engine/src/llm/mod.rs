@@ -12,6 +12,7 @@ pub mod prompt;
 pub mod proxy;
 pub mod rate;
 pub mod runner;
+pub mod schema;
 pub mod usage;
 
 pub use backend::{Backend, BoxFuture, CallError, OpenAiBackend, Request, Task};

@@ -292,7 +292,7 @@ impl Call for Request {
     }
 
     fn batch_line(&self, api: &dyn BatchApi) -> Result<(&'static str, serde_json::Value), String> {
-        Ok((CHAT_URL, api.chat_body(&self.prompt)))
+        Ok((CHAT_URL, api.chat_body(self)))
     }
 
     fn batch_reply(&self, api: &dyn BatchApi, body: &serde_json::Value) -> Result<Reply, String> {
