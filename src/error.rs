@@ -1,6 +1,11 @@
 //! The embedded API's error: one type for statements and typed calls.
 //!
 //! * [`Error::kind`] is a stable [`ErrorKind`] to `match` on;
+//! * [`Error::code`] is the stable fine-grained code (`"unknown_modality"`,
+//!   `"bad_option"`, `"not_found"`, ...: the engine's codes, listed on
+//!   [`valence_engine::Code`], plus `"syntax"` and `"statement"`), and
+//!   [`Error::subject`] what the error is about (an option, label, modality,
+//!   file and line, stored object);
 //! * `Display` is one line (the message, and `(at line:col)` for a
 //!   statement); [`Error::hint`] is how to fix it, [`Error::render`] the
 //!   caret rendering the shell prints;
@@ -9,6 +14,7 @@
 //!   (`reqwest::Error`) when there is one.
 
 use valence_dsl::DslError;
+pub use valence_engine::{Clause, Code, Subject};
 
 /// Result alias of the embedded API.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -108,6 +114,32 @@ impl Error {
         }
     }
 
+    /// The stable code to `match` on: an engine error's
+    /// [`valence_engine::Error::code`], else `"syntax"` (the statement does
+    /// not parse) or `"statement"` (it parses but asks for something invalid).
+    ///
+    /// ```
+    /// use valence::Database;
+    /// let db = Database::in_memory()?;
+    /// let e = db.execute("DESCRIBE GRAPH nope;").unwrap_err();
+    /// assert_eq!(e.code(), "not_found");
+    /// let e = db.execute("DIAGNOZE g TYPES (brand [1,1]);").unwrap_err();
+    /// assert_eq!(e.code(), "syntax");
+    /// # Ok::<(), valence::Error>(())
+    /// ```
+    pub fn code(&self) -> &'static str {
+        match self {
+            Error::Engine(e) => e.code(),
+            Error::Query(q) => q.code(),
+        }
+    }
+
+    /// What an engine error is about (the option, label, modality, file and
+    /// line, or stored object at fault), when one part is.
+    pub fn subject(&self) -> Option<Subject> {
+        self.engine_error()?.subject()
+    }
+
     /// How to fix it, when known.
     pub fn hint(&self) -> Option<&str> {
         match self {
@@ -172,5 +204,70 @@ impl From<DslError> for Error {
 impl From<valence_engine::Error> for Error {
     fn from(e: valence_engine::Error) -> Self {
         Error::Engine(e)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Database;
+    use std::error::Error as _;
+
+    const SMALL: &str = "LOAD CATALOGUE small FROM 'fixtures/small/catalogue.csv';
+        IMPORT GRAPH ref FROM 'fixtures/small/edges.csv' CATALOGUE small;";
+
+    #[test]
+    fn statement_errors_expose_code_subject_and_place() {
+        let db = Database::in_memory().unwrap();
+        db.execute(SMALL).unwrap();
+        let stmt = "SAMPLE 10 FROM ref TYPES (brand [1,1], channel [1,1]) WHERE pos_frac IN [0, 1] INTO d;";
+        let e = db.execute(stmt).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Invalid);
+        assert_eq!(e.code(), "unknown_modality");
+        assert_eq!(e.subject(), Some(Subject::Modality("channel".into())));
+        let col = stmt.find("channel").unwrap() + 1;
+        assert_eq!(e.position(), Some((1, col)));
+        let e = db
+            .execute("SAMPLE 4 FROM ref TYPES (brand [1,1], geo [1,1]) LABEL a COUNT 4 WHERE pos_frac IN [0.5, 1] AND neg_frac IN [0.6, 1] INTO d;")
+            .unwrap_err();
+        assert_eq!(
+            (e.code(), e.subject()),
+            ("empty_box", Some(Subject::Label("a".into())))
+        );
+        let e = db
+            .execute("DIAGNOSE ref TYPES (brand [1,1]) SAMPLES 0;")
+            .unwrap_err();
+        assert_eq!(
+            (e.code(), e.subject()),
+            ("bad_clause", Some(Subject::Clause(Clause::Samples)))
+        );
+        let e = db.execute("SHOW TABLEZ;").unwrap_err();
+        assert_eq!((e.code(), e.subject()), ("syntax", None));
+    }
+
+    #[test]
+    fn source_is_the_underlying_error_for_every_wrapper() {
+        let db = Database::in_memory().unwrap();
+        // A statement error (Query) over an engine I/O error.
+        let e = db
+            .execute("LOAD CATALOGUE c FROM 'no/such/file.csv';")
+            .unwrap_err();
+        assert!(matches!(e, Error::Query(_)));
+        assert_eq!(e.code(), "io");
+        assert!(matches!(e.subject(), Some(Subject::File(_))), "{e:?}");
+        let src = e.source().expect("the I/O error");
+        assert!(src.downcast_ref::<std::io::Error>().is_some(), "{src}");
+        // A typed call's error (Engine) over a decoder error.
+        let bad = valence_engine::SignedGraph::from_snapshot(b"junk").unwrap_err();
+        let e = Error::from(bad);
+        assert_eq!(e.code(), "storage");
+        assert!(e.source().is_some());
+        // No underlying error: no source.
+        let e = db.execute("DESCRIBE GRAPH nope;").unwrap_err();
+        assert!(e.source().is_none());
+        assert_eq!(e.code(), "not_found");
+        assert!(
+            matches!(e.subject(), Some(Subject::Object { name, version: None, .. }) if name == "nope")
+        );
     }
 }

@@ -37,7 +37,7 @@ mod typed;
 use std::path::Path;
 use std::sync::Arc;
 
-pub use error::{Error, ErrorKind, Result};
+pub use error::{Clause, Code, Error, ErrorKind, Result, Subject};
 pub use typed::ToParam;
 pub use valence_dsl::select::{Over, TABLE_FUNCTIONS, TableFn};
 pub use valence_dsl::{

@@ -494,6 +494,7 @@ fn json_document_stays_whole_when_the_run_stops_on_an_error() {
     let doc: Vec<serde_json::Value> = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(doc.len(), 3, "{}", stdout(&o));
     assert_eq!(doc[2]["error"], "graph 'nope' not found");
+    assert_eq!(doc[2]["code"], "not_found");
     let col = stmts.find("nope").unwrap() + 1;
     assert_eq!(doc[2]["location"], format!("<command>:1:{col}"));
     assert!(stderr(&o).contains("graph 'nope' not found"));

@@ -12,6 +12,7 @@ mod fixture_shapes;
 mod fuzz;
 mod hardening;
 mod hardening_llm;
+mod leaderboard;
 mod llm;
 mod llm_batch;
 mod llm_batch_server;

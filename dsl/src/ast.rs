@@ -142,6 +142,21 @@ pub struct Diagnose {
     pub options: Vec<OptionKv>,
 }
 
+/// The filters of `SHOW LEADERBOARD` / `SHOW EVALUATIONS`.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Board {
+    /// `FOR dataset[@N]`.
+    pub dataset: Option<Ref>,
+    /// `BY metric`.
+    pub metric: Option<Spanned<String>>,
+    /// `ASC` (lowest first); default `DESC`.
+    pub ascending: bool,
+    /// `WHERE TAG key = 'value'`.
+    pub tag: Option<(Spanned<String>, Spanned<String>)>,
+    /// `LIMIT n`.
+    pub limit: Option<u64>,
+}
+
 /// Every statement of the language.
 #[derive(Debug, Clone, PartialEq)]
 pub enum StatementKind {
@@ -197,6 +212,19 @@ pub enum StatementKind {
     },
     /// `SELECT ... FROM table_fn(obj)`: read-only.
     Select(Box<crate::exec::select::ast::Select>),
+    /// `IMPORT EVALUATIONS FROM 'runs.jsonl'`.
+    ImportEvaluations {
+        path: Spanned<String>,
+    },
+    /// `SHOW LEADERBOARD ...`: ranked runs.
+    ShowLeaderboard(Board),
+    /// `SHOW EVALUATIONS ...`: the runs, newest first.
+    ShowEvaluations(Board),
+    /// `DROP EVALUATION [IF EXISTS] run_id`.
+    DropEvaluation {
+        run_id: Spanned<String>,
+        if_exists: bool,
+    },
 }
 
 impl StatementKind {
@@ -211,7 +239,9 @@ impl StatementKind {
             | StatementKind::ExportDataset { .. }
             | StatementKind::Generate(_)
             | StatementKind::Sample(_)
-            | StatementKind::Drop { .. } => true,
+            | StatementKind::Drop { .. }
+            | StatementKind::ImportEvaluations { .. }
+            | StatementKind::DropEvaluation { .. } => true,
             StatementKind::ExplainGenerate(_)
             | StatementKind::CompareGraph { .. }
             | StatementKind::CheckGraph { .. }
@@ -220,7 +250,9 @@ impl StatementKind {
             | StatementKind::Show(_)
             | StatementKind::ShowVersions { .. }
             | StatementKind::Describe { .. }
-            | StatementKind::Select(_) => false,
+            | StatementKind::Select(_)
+            | StatementKind::ShowLeaderboard(_)
+            | StatementKind::ShowEvaluations(_) => false,
         }
     }
 
@@ -243,6 +275,10 @@ impl StatementKind {
             StatementKind::Describe { .. } => "DESCRIBE",
             StatementKind::Drop { .. } => "DROP",
             StatementKind::Select(_) => "SELECT",
+            StatementKind::ImportEvaluations { .. } => "IMPORT EVALUATIONS",
+            StatementKind::ShowLeaderboard(_) => "SHOW LEADERBOARD",
+            StatementKind::ShowEvaluations(_) => "SHOW EVALUATIONS",
+            StatementKind::DropEvaluation { .. } => "DROP EVALUATION",
         }
     }
 }

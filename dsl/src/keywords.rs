@@ -67,6 +67,11 @@ pub const KEYWORDS: &[&str] = &[
     "NULL",
     "LIKE",
     "DISTINCT",
+    "EVALUATIONS",
+    "EVALUATION",
+    "LEADERBOARD",
+    "FOR",
+    "TAG",
 ];
 
 /// The keywords a statement starts with (the first keyword of each

@@ -360,16 +360,19 @@ pub fn json_table(statement: &str, title: &str, t: &Table) -> String {
     )
 }
 
-/// An error as a JSON object `{"error", "location"}`. No trailing newline.
-pub fn json_error(message: &str, location: Option<&str>) -> String {
-    match location {
-        Some(l) => format!(
-            "{{\"error\": {}, \"location\": {}}}",
-            json_str(message),
-            json_str(l)
-        ),
-        None => format!("{{\"error\": {}}}", json_str(message)),
+/// An error as a JSON object `{"error", "code", "location"}` (`code` is the
+/// error's stable code, `location` `origin:line:col`; each only when known).
+/// No trailing newline.
+pub fn json_error(message: &str, location: Option<&str>, code: Option<&str>) -> String {
+    let mut s = format!("{{\"error\": {}", json_str(message));
+    if let Some(c) = code {
+        s.push_str(&format!(", \"code\": {}", json_str(c)));
     }
+    if let Some(l) = location {
+        s.push_str(&format!(", \"location\": {}", json_str(l)));
+    }
+    s.push('}');
+    s
 }
 
 fn json(t: &Table) -> String {

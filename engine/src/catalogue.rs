@@ -285,11 +285,11 @@ impl Catalogue {
     }
 
     pub(crate) fn to_bytes(&self) -> Result<Vec<u8>> {
-        serde_json::to_vec(self).map_err(Error::storage)
+        serde_json::to_vec(self).map_err(Error::storage_source)
     }
 
     pub(crate) fn from_bytes(b: &[u8]) -> Result<Catalogue> {
-        serde_json::from_slice(b).map_err(Error::storage)
+        serde_json::from_slice(b).map_err(Error::storage_source)
     }
 }
 

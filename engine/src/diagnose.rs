@@ -131,7 +131,9 @@ pub fn diagnose(
     ctx: &Ctx,
 ) -> Result<DiagnoseReport> {
     if samples == 0 || samples > MAX_SAMPLES {
-        return Err(Error::invalid_hint(
+        return Err(Error::rejected(
+            crate::Code::BadClause,
+            crate::Subject::Clause(crate::Clause::Samples),
             format!("DIAGNOSE SAMPLES {samples}: must be between 1 and {MAX_SAMPLES}"),
             "e.g. SAMPLES 4000",
         ));

@@ -3,7 +3,7 @@
 use std::io::Write;
 use std::path::PathBuf;
 
-use crate::{Catalogue, Error, Sign, read_edges_csv};
+use crate::{Catalogue, Error, Sign, Subject, read_edges_csv};
 
 fn file(dir: &tempfile::TempDir, name: &str, text: &str) -> PathBuf {
     let p = dir.path().join(name);
@@ -21,8 +21,14 @@ fn catalogue(dir: &tempfile::TempDir) -> Catalogue {
     Catalogue::from_csv(&p).unwrap()
 }
 
-/// The error's (line, message) for an input error.
+/// The error's (line, message) for an input error; its subject is that
+/// file and line, its code `input`.
 fn input_err(e: Error) -> (u64, String) {
+    assert_eq!(e.code(), "input");
+    match (e.subject(), &e) {
+        (Some(Subject::File(s)), Error::Input { loc, .. }) => assert_eq!(&s, loc),
+        other => panic!("expected a file subject, got {other:?}"),
+    }
     match e {
         Error::Input { loc, message, .. } => (loc.line, message),
         other => panic!("expected an input error, got {other:?}"),

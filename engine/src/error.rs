@@ -1,9 +1,18 @@
 //! The engine's one error type. Every variant carries the context a user needs
 //! to fix the problem: the file and line, the object name, the bounds that
 //! could not be met. `Display` is one line (the message); the advice on how to
-//! fix it is [`Error::hint`]; [`Error::kind`] is a stable, matchable code; and
-//! [`std::error::Error::source`] is the underlying I/O, storage (redb) or HTTP
-//! (reqwest) error when there is one.
+//! fix it is [`Error::hint`]; [`Error::kind`] is the broad, matchable family;
+//! [`Error::code`] the stable fine-grained code; [`Error::subject`] the part of
+//! the request or input at fault (an option, a label, a modality, a file and
+//! line, a stored object), so a caller places or handles the error without
+//! reading its message; and [`std::error::Error::source`] is the underlying
+//! I/O, storage (redb, rkyv, serde) or HTTP (reqwest) error when there is one.
+//!
+//! # Codes
+//! Every code [`Error::code`] returns is snake_case and stable (never renamed
+//! or reused): either a [`Code`] (a specific refusal, listed and documented
+//! there) or, for an error without one, its [`ErrorKind::code`] (`"io"`,
+//! `"not_found"`, `"invalid"`, ...).
 
 use std::path::PathBuf;
 
@@ -92,6 +101,161 @@ impl std::fmt::Display for ErrorKind {
     }
 }
 
+/// A specific, stable error code (see [`Error::code`]). The string of each is
+/// its [`Code::as_str`]; the docs below are the one list of what they mean.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Code {
+    /// `bad_option`: a `WITH` option's value is malformed or out of range.
+    BadOption,
+    /// `bad_clause`: a clause's value is out of range (e.g. `DIAGNOSE SAMPLES 0`).
+    BadClause,
+    /// `unknown_modality`: a modality that is not in the graph (or not in TYPES).
+    UnknownModality,
+    /// `duplicate_modality`: a modality given twice in TYPES.
+    DuplicateModality,
+    /// `bad_range`: a `[min, max]` range with min > max or outside its bounds.
+    BadRange,
+    /// `too_few_nodes`: TYPES asks for more nodes of a modality than the graph has.
+    TooFewNodes,
+    /// `duplicate_label`: two LABELs share a name.
+    DuplicateLabel,
+    /// `empty_box`: a label's pos_frac and neg_frac minimums sum to more than 1.
+    EmptyBox,
+    /// `count_mismatch`: the label COUNTs do not add up to the SAMPLE total.
+    CountMismatch,
+    /// `bad_pair`: a FAVOUR/AVOID pair names one modality twice.
+    BadPair,
+    /// `too_large`: the request exceeds a size or memory limit.
+    TooLarge,
+    /// `bad_format`: an unknown export format, or one the file name's
+    /// extension contradicts (or does not tell).
+    BadFormat,
+    /// `bad_target`: an export path that cannot take the file (a directory,
+    /// a symbolic-link loop, a non-regular file for SPLIT).
+    BadTarget,
+    /// `bad_split`: a SPLIT whose parts or fractions do not work.
+    BadSplit,
+    /// `label_no_room`: a label's box lies inside other labels' boxes (labels
+    /// are disjoint), so no row can have it.
+    LabelNoRoom,
+    /// `label_unfillable`: the sampler could not bring rows into a label's box.
+    LabelUnfillable,
+    /// `label_not_distinct`: too few distinct node sets fit a label's box.
+    LabelNotDistinct,
+}
+
+impl Code {
+    /// Every code, for tests and documentation.
+    pub const ALL: &'static [Code] = &[
+        Code::BadOption,
+        Code::BadClause,
+        Code::UnknownModality,
+        Code::DuplicateModality,
+        Code::BadRange,
+        Code::TooFewNodes,
+        Code::DuplicateLabel,
+        Code::EmptyBox,
+        Code::CountMismatch,
+        Code::BadPair,
+        Code::TooLarge,
+        Code::BadFormat,
+        Code::BadTarget,
+        Code::BadSplit,
+        Code::LabelNoRoom,
+        Code::LabelUnfillable,
+        Code::LabelNotDistinct,
+    ];
+
+    /// The stable snake_case string, e.g. `"unknown_modality"`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Code::BadOption => "bad_option",
+            Code::BadClause => "bad_clause",
+            Code::UnknownModality => "unknown_modality",
+            Code::DuplicateModality => "duplicate_modality",
+            Code::BadRange => "bad_range",
+            Code::TooFewNodes => "too_few_nodes",
+            Code::DuplicateLabel => "duplicate_label",
+            Code::EmptyBox => "empty_box",
+            Code::CountMismatch => "count_mismatch",
+            Code::BadPair => "bad_pair",
+            Code::TooLarge => "too_large",
+            Code::BadFormat => "bad_format",
+            Code::BadTarget => "bad_target",
+            Code::BadSplit => "bad_split",
+            Code::LabelNoRoom => "label_no_room",
+            Code::LabelUnfillable => "label_unfillable",
+            Code::LabelNotDistinct => "label_not_distinct",
+        }
+    }
+}
+
+impl std::fmt::Display for Code {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A clause of a statement (other than `WITH` options) an error is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Clause {
+    /// `DIAGNOSE ... SAMPLES n`.
+    Samples,
+    /// `DIAGNOSE ... SEED s`.
+    Seed,
+}
+
+/// What an error is about: the part of the request or input at fault
+/// ([`Error::subject`]). The DSL turns it into the caret's place; an
+/// embedder can act on it without reading the message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Subject {
+    /// A `WITH (...)` option, by name.
+    Option(String),
+    /// A clause of the statement.
+    Clause(Clause),
+    /// A LABEL of SAMPLE, by name.
+    Label(String),
+    /// A modality (of TYPES, FAVOUR/AVOID or the graph), by name.
+    Modality(String),
+    /// An input or output file, and the line at fault (0 = the whole file).
+    File(FileLoc),
+    /// A stored object: kind (`"graph"`...), name, and version when known.
+    Object {
+        kind: &'static str,
+        name: String,
+        version: Option<u32>,
+    },
+    /// The database file itself (locked, already open, read-only).
+    Database(PathBuf),
+}
+
+impl Subject {
+    /// A file as a whole (line 0).
+    pub fn file(path: impl Into<PathBuf>) -> Subject {
+        Subject::File(FileLoc {
+            path: path.into(),
+            line: 0,
+        })
+    }
+
+    /// A stored object from a name that may end in `@N`.
+    fn object(kind: &'static str, name: &str) -> Subject {
+        let (name, version) = match name.rsplit_once('@') {
+            Some((n, v)) if v.parse::<u32>().is_ok() => (n, v.parse().ok()),
+            _ => (name, None),
+        };
+        Subject::Object {
+            kind,
+            name: name.to_string(),
+            version,
+        }
+    }
+}
+
 /// A boxed underlying error (redb, rkyv, serde_json...).
 pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
 
@@ -134,9 +298,22 @@ pub enum Error {
         message: String,
         hint: Option<String>,
     },
-    /// The sampler could not fill a label.
+    /// A well-formed request refused because of one part of it (an option,
+    /// a label, a modality, a clause): `code` says what is wrong, `subject`
+    /// which part. Its [`ErrorKind`] is `Invalid`.
+    #[error("{message}")]
+    Rejected {
+        code: Code,
+        /// Boxed: keeps `Error` small (it travels in every `Result`).
+        subject: Option<Box<Subject>>,
+        message: String,
+        hint: Option<String>,
+    },
+    /// The sampler could not fill a label (`code`: why).
     #[error("{message}")]
     Sample {
+        code: Code,
+        label: String,
         message: String,
         hint: Option<String>,
     },
@@ -201,7 +378,7 @@ impl Error {
             Error::Input { .. } => ErrorKind::Input,
             Error::Io { .. } => ErrorKind::Io,
             Error::NotFound { .. } => ErrorKind::NotFound,
-            Error::Invalid { .. } => ErrorKind::Invalid,
+            Error::Invalid { .. } | Error::Rejected { .. } => ErrorKind::Invalid,
             Error::Sample { .. } => ErrorKind::Sample,
             Error::Llm { .. } => ErrorKind::Llm,
             Error::Http { .. } => ErrorKind::Http,
@@ -215,12 +392,53 @@ impl Error {
         }
     }
 
+    /// The stable code: the [`Code`] of a specific refusal, else the
+    /// [`ErrorKind::code`] (see the module docs).
+    pub fn code(&self) -> &'static str {
+        match self {
+            Error::Rejected { code, .. } | Error::Sample { code, .. } => code.as_str(),
+            _ => self.kind().code(),
+        }
+    }
+
+    /// What the error is about (the option, label, modality, file and line,
+    /// stored object...), when one part of the request or input is at fault.
+    pub fn subject(&self) -> Option<Subject> {
+        match self {
+            Error::Input { loc, .. } => Some(Subject::File(loc.clone())),
+            Error::Io { path, .. } => Some(Subject::file(path.clone())),
+            Error::NotFound { kind, name, .. } => Some(Subject::object(kind, name)),
+            Error::Rejected { subject, .. } => subject.as_deref().cloned(),
+            Error::Sample { label, .. } => Some(Subject::Label(label.clone())),
+            Error::Locked { path } | Error::AlreadyOpen { path } | Error::ReadOnly { path, .. } => {
+                Some(Subject::Database(path.clone()))
+            }
+            Error::Corrupt {
+                kind,
+                name,
+                version,
+                ..
+            } => Some(Subject::Object {
+                kind,
+                name: name.clone(),
+                version: Some(*version),
+            }),
+            Error::Invalid { .. }
+            | Error::Llm { .. }
+            | Error::Http { .. }
+            | Error::Cancelled
+            | Error::NotImplemented(_)
+            | Error::Storage { .. } => None,
+        }
+    }
+
     /// How to fix it, when the engine knows.
     pub fn hint(&self) -> Option<&str> {
         match self {
             Error::Input { hint, .. }
             | Error::NotFound { hint, .. }
             | Error::Invalid { hint, .. }
+            | Error::Rejected { hint, .. }
             | Error::Sample { hint, .. }
             | Error::Llm { hint, .. }
             | Error::Http { hint, .. }
@@ -267,12 +485,42 @@ impl Error {
         }
     }
 
+    /// A request refused because of `subject`, with its code and a hint.
+    pub fn rejected(
+        code: Code,
+        subject: impl Into<Option<Subject>>,
+        message: impl Into<String>,
+        hint: impl Into<String>,
+    ) -> Self {
+        Error::Rejected {
+            code,
+            subject: subject.into().map(Box::new),
+            message: message.into(),
+            hint: Some(hint.into()),
+        }
+    }
+
+    /// A refused `WITH` option (`bad_option`).
+    pub fn bad_option(
+        option: impl Into<String>,
+        message: impl Into<String>,
+        hint: impl Into<String>,
+    ) -> Self {
+        Error::rejected(
+            Code::BadOption,
+            Subject::Option(option.into()),
+            message,
+            hint,
+        )
+    }
+
     /// Adds (or replaces) the hint of an error that carries one.
     pub fn with_hint(mut self, h: impl Into<String>) -> Self {
         match &mut self {
             Error::Input { hint, .. }
             | Error::NotFound { hint, .. }
             | Error::Invalid { hint, .. }
+            | Error::Rejected { hint, .. }
             | Error::Sample { hint, .. }
             | Error::Llm { hint, .. }
             | Error::Http { hint, .. }
@@ -336,46 +584,22 @@ impl Error {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use std::error::Error as _;
-
-    #[test]
-    fn display_is_one_line_and_the_hint_is_apart() {
-        let e = Error::invalid_hint("bad quota", "use [1,2]");
-        assert_eq!(e.to_string(), "bad quota");
-        assert_eq!(e.hint(), Some("use [1,2]"));
-        assert_eq!(e.kind(), ErrorKind::Invalid);
-        let l = Error::Locked {
-            path: "x.vdb".into(),
-        };
-        assert!(!l.to_string().contains('\n'));
-        assert!(l.hint().unwrap().contains("close the other"));
-        assert_eq!(l.kind().code(), "locked");
-    }
-
-    #[test]
-    fn cancelled_fits_every_statement_and_only_the_hint_mentions_the_journal() {
-        let c = Error::Cancelled;
-        assert_eq!(
-            c.to_string(),
-            "cancelled; nothing of this statement was stored"
-        );
-        assert!(!c.to_string().contains("LLM"));
-        assert!(c.hint().unwrap().contains("GENERATE"));
-        assert_eq!(c.kind(), ErrorKind::Cancelled);
-    }
-
-    #[test]
-    fn storage_and_io_keep_their_source() {
-        let io = std::io::Error::other("disk on fire");
-        let e = Error::io("a.csv", io);
-        let src = e.source().expect("io source");
-        assert!(src.downcast_ref::<std::io::Error>().is_some());
-        let e = Error::storage_source(std::io::Error::other("page torn"));
-        assert_eq!(e.kind(), ErrorKind::Storage);
-        assert_eq!(e.source().unwrap().to_string(), "page torn");
-        assert!(Error::storage("plain").source().is_none());
+/// A GENERATE option out of range becomes a `bad_option` error about that
+/// option (other errors pass through).
+impl From<crate::generate::OptionError> for Error {
+    fn from(e: crate::generate::OptionError) -> Error {
+        match e.error {
+            Error::Invalid { message, hint } => Error::Rejected {
+                code: Code::BadOption,
+                subject: Some(Box::new(Subject::Option(e.option.to_string()))),
+                message,
+                hint,
+            },
+            other => other,
+        }
     }
 }
+
+#[cfg(test)]
+#[path = "error_tests.rs"]
+mod tests;

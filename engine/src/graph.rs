@@ -364,7 +364,7 @@ impl SignedGraph {
     pub fn to_snapshot(&self) -> Result<Vec<u8>> {
         let ser = |bm: &RoaringBitmap| -> Result<Vec<u8>> {
             let mut v = Vec::with_capacity(bm.serialized_size());
-            bm.serialize_into(&mut v).map_err(Error::storage)?;
+            bm.serialize_into(&mut v).map_err(Error::storage_source)?;
             Ok(v)
         };
         let snap = GraphSnapshot {
@@ -375,7 +375,7 @@ impl SignedGraph {
             pos: self.pos.iter().map(ser).collect::<Result<_>>()?,
             neg: self.neg.iter().map(ser).collect::<Result<_>>()?,
         };
-        let bytes = rkyv::to_bytes::<rkyv::rancor::Error>(&snap).map_err(Error::storage)?;
+        let bytes = rkyv::to_bytes::<rkyv::rancor::Error>(&snap).map_err(Error::storage_source)?;
         Ok(bytes.into_vec())
     }
 
@@ -384,7 +384,7 @@ impl SignedGraph {
         let mut aligned = rkyv::util::AlignedVec::<16>::with_capacity(bytes.len());
         aligned.extend_from_slice(bytes);
         let archived = rkyv::access::<ArchivedGraphSnapshot, rkyv::rancor::Error>(&aligned)
-            .map_err(|e| Error::storage(format!("corrupt graph snapshot: {e}")))?;
+            .map_err(|e| Error::storage_context("corrupt graph snapshot", e))?;
         let format: u32 = archived.format.to_native();
         if format != SNAPSHOT_FORMAT {
             return Err(Error::storage(format!(
@@ -393,7 +393,7 @@ impl SignedGraph {
         }
         let de = |b: &rkyv::vec::ArchivedVec<u8>| -> Result<RoaringBitmap> {
             RoaringBitmap::deserialize_from(b.as_slice())
-                .map_err(|e| Error::storage(format!("corrupt adjacency bitmap: {e}")))
+                .map_err(|e| Error::storage_context("corrupt adjacency bitmap", e))
         };
         let modalities = archived.modalities.iter().map(|s| s.to_string()).collect();
         let node_modality = archived

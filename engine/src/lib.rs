@@ -15,6 +15,7 @@ mod edges;
 #[cfg(test)]
 mod edges_tests;
 mod error;
+mod eval;
 pub mod export;
 pub mod generate;
 mod graph;
@@ -31,7 +32,8 @@ pub use ctx::{Ctx, NoProgress, Progress};
 pub use db::{Engine, Written, check_name};
 pub use diagnose::{DiagnoseReport, FractionStats, Histogram, SuggestedLabel, diagnose};
 pub use edges::{ImportStats, read_edges_csv, read_edges_csv_with};
-pub use error::{BoxError, Error, ErrorKind, FileLoc, Result};
+pub use error::{BoxError, Clause, Code, Error, ErrorKind, FileLoc, Result, Subject};
+pub use eval::{EvalRun, Leaderboard, LeaderboardQuery};
 pub use export::{
     DatasetFormat, ExportOptions, ExportReport, ExportedFile, GraphExport, GraphFormat, Split,
     write_graph,

@@ -76,7 +76,9 @@ pub fn output_target(path: &Path) -> Result<OutputTarget> {
             let temp = temp_sibling(&cur);
             return Ok(OutputTarget::Atomic { path: cur, temp });
         } else if ft.is_dir() {
-            return Err(Error::invalid_hint(
+            return Err(Error::rejected(
+                crate::Code::BadTarget,
+                crate::Subject::file(&cur),
                 format!("'{}' is a directory", cur.display()),
                 "give a file name, e.g. 'out/data.jsonl'",
             ));
@@ -84,7 +86,9 @@ pub fn output_target(path: &Path) -> Result<OutputTarget> {
             return Ok(OutputTarget::InPlace(cur));
         }
     }
-    Err(Error::invalid_hint(
+    Err(Error::rejected(
+        crate::Code::BadTarget,
+        crate::Subject::file(path),
         format!("too many levels of symbolic links at '{}'", path.display()),
         "point the link chain at a file",
     ))

@@ -21,7 +21,7 @@ static STDOUT_JSON_OPEN: AtomicBool = AtomicBool::new(false);
 pub fn close_stdout_json(message: &str) {
     if STDOUT_JSON_OPEN.swap(false, Ordering::SeqCst) {
         let mut o = std::io::stdout().lock();
-        let item = render::json_error(message, None);
+        let item = render::json_error(message, None, None);
         let _ = write!(o, ",\n{item}\n]\n").and_then(|_| o.flush());
     }
 }
@@ -181,9 +181,14 @@ impl Out {
 
     /// An error: on standard error always (by the caller); in json mode also
     /// as the document's last element.
-    pub fn error(&mut self, message: &str, location: Option<&str>) -> Result<(), WriteFailed> {
+    pub fn error(
+        &mut self,
+        message: &str,
+        location: Option<&str>,
+        code: Option<&str>,
+    ) -> Result<(), WriteFailed> {
         if self.mode == Mode::Json {
-            self.json_item(&render::json_error(message, location))?;
+            self.json_item(&render::json_error(message, location, code))?;
             if self.per_statement {
                 self.end_document()?;
             }

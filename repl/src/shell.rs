@@ -269,7 +269,7 @@ impl Shell {
     fn fail(&mut self, e: &DslError, src: &str, origin: &str) -> Stop {
         report(&e.render(src, origin));
         let loc = e.span.map(|s| format!("{origin}:{}:{}", s.line, s.col));
-        match self.out.error(&e.message, loc.as_deref()) {
+        match self.out.error(&e.message, loc.as_deref(), Some(e.code())) {
             Ok(()) => Stop::Error,
             Err(w) => w.into(),
         }
@@ -328,13 +328,14 @@ impl Shell {
                 let msg = cancelled_message(kind);
                 let line = at.map_or(0, |(l, _)| l);
                 report(&format!("interrupted: {msg}\n --> {origin}:{line}"));
-                self.out.error(&msg, Some(&format!("{origin}:{line}")))?;
+                self.out
+                    .error(&msg, Some(&format!("{origin}:{line}")), Some(e.code()))?;
                 Err(Stop::Interrupted)
             }
             Err(valence::Error::Query(e)) => Err(self.fail(&e, src, origin)),
             Err(e) => {
                 report(&e.render(src, origin));
-                self.out.error(&e.to_string(), None)?;
+                self.out.error(&e.to_string(), None, Some(e.code()))?;
                 Err(Stop::Error)
             }
         }

@@ -61,24 +61,84 @@ impl Tokens {
     }
 }
 
-/// Middleware: `Authorization: Bearer <token>` when tokens are configured.
+/// Name of the cookie a browser keeps the token in (set by opening any
+/// page once with `?token=...`).
+pub const COOKIE: &str = "valence_token";
+
+/// Middleware: `Authorization: Bearer <token>`, or the `valence_token`
+/// cookie, when tokens are configured. A GET with a valid `?token=` sets
+/// the cookie (HttpOnly, SameSite=Strict) and redirects to the same URL
+/// without the token, so a browser can open the leaderboard.
 pub async fn require_token(State(tokens): State<Tokens>, req: Request, next: Next) -> Response {
     if tokens.0.is_empty() {
         return next.run(req).await;
     }
-    let given = req
+    if let Some(resp) = token_in_query(&tokens, &req) {
+        return resp;
+    }
+    let bearer = req
         .headers()
         .get(axum::http::header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Bearer "))
         .map(str::trim);
-    match given {
+    let cookie = cookie_token(&req);
+    match bearer.or(cookie.as_deref()) {
         Some(t) if tokens.accepts(t.as_bytes()) => next.run(req).await,
         Some(_) => ApiError::unauthorized("the bearer token is not accepted").into_response(),
-        None => {
-            ApiError::unauthorized("missing `Authorization: Bearer <token>` header").into_response()
+        None => ApiError::unauthorized("missing `Authorization: Bearer <token>` header")
+            .hint("a browser opens a page once with ?token=... (the server then keeps it in a cookie)")
+            .into_response(),
+    }
+}
+
+fn cookie_token(req: &Request) -> Option<String> {
+    req.headers()
+        .get_all(axum::http::header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .find_map(|c| {
+            c.trim()
+                .strip_prefix(&format!("{COOKIE}="))
+                .map(String::from)
+        })
+}
+
+fn token_in_query(tokens: &Tokens, req: &Request) -> Option<Response> {
+    if req.method() != axum::http::Method::GET {
+        return None;
+    }
+    let query = req.uri().query()?;
+    let mut rest = Vec::new();
+    let mut given = None;
+    for part in query.split('&') {
+        match part.strip_prefix("token=") {
+            Some(t) => given = Some(t.to_string()),
+            None => rest.push(part),
         }
     }
+    let given = given?;
+    if !tokens.accepts(given.as_bytes()) {
+        return Some(ApiError::unauthorized("the token is not accepted").into_response());
+    }
+    let path = req.uri().path();
+    let to = if rest.is_empty() {
+        path.to_string()
+    } else {
+        format!("{path}?{}", rest.join("&"))
+    };
+    let cookie = format!("{COOKIE}={given}; HttpOnly; SameSite=Strict; Path=/");
+    Some(
+        (
+            axum::http::StatusCode::SEE_OTHER,
+            [
+                (axum::http::header::LOCATION, to),
+                (axum::http::header::SET_COOKIE, cookie),
+            ],
+        )
+            .into_response(),
+    )
 }
 
 #[cfg(test)]

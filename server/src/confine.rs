@@ -48,6 +48,7 @@ impl Confine {
     fn statement(&self, stmt: &mut Statement) -> Result<(), ApiError> {
         match &mut stmt.kind {
             StatementKind::LoadCatalogue { path, .. }
+            | StatementKind::ImportEvaluations { path }
             | StatementKind::ImportGraph { path, .. }
             | StatementKind::CheckGraph { path, .. } => self.path(path, "the input file"),
             StatementKind::ExportGraph { path, .. } => self.path(path, "the export target"),
@@ -66,7 +67,10 @@ impl Confine {
             | StatementKind::ShowVersions { .. }
             | StatementKind::Describe { .. }
             | StatementKind::Drop { .. }
-            | StatementKind::Select(_) => Ok(()),
+            | StatementKind::Select(_)
+            | StatementKind::ShowLeaderboard(_)
+            | StatementKind::ShowEvaluations(_)
+            | StatementKind::DropEvaluation { .. } => Ok(()),
         }
     }
 

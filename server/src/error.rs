@@ -11,7 +11,9 @@ use valence::ErrorKind;
 /// The body of an error (also stored in a failed job's record).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct ErrorBody {
-    /// Stable snake_case code, e.g. `syntax`, `not_found`, `forbidden_path`.
+    /// Stable snake_case code: the engine's (`valence::Error::code`, e.g.
+    /// `syntax`, `not_found`, `unknown_modality`) or the service's own
+    /// (`unauthorized`, `forbidden_path`, `idempotency_key_reused`, ...).
     pub code: String,
     pub message: String,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -82,7 +84,7 @@ impl ApiError {
             valence::Error::Query(q) => q.message.clone(),
             other => other.to_string(),
         };
-        let mut a = ApiError::new(status_of(kind), &code_of(kind), message);
+        let mut a = ApiError::new(status_of(kind), e.code(), message);
         if let Some((l, c)) = e.position() {
             a = a.at(l, c);
         }
@@ -107,7 +109,7 @@ impl ApiError {
             }
             other => {
                 let kind = ErrorKind::from(other.kind());
-                let mut a = ApiError::new(status_of(kind), &code_of(kind), other.to_string());
+                let mut a = ApiError::new(status_of(kind), other.code(), other.to_string());
                 if let Some(h) = other.hint() {
                     a = a.hint(h);
                 }
@@ -115,23 +117,6 @@ impl ApiError {
             }
         }
     }
-}
-
-/// `ErrorKind::NotFound` → `not_found`.
-pub fn code_of(kind: ErrorKind) -> String {
-    let name = format!("{kind:?}");
-    let mut out = String::new();
-    for (i, ch) in name.chars().enumerate() {
-        if ch.is_ascii_uppercase() {
-            if i > 0 {
-                out.push('_');
-            }
-            out.push(ch.to_ascii_lowercase());
-        } else {
-            out.push(ch);
-        }
-    }
-    out
 }
 
 fn status_of(kind: ErrorKind) -> StatusCode {
@@ -171,13 +156,6 @@ mod tests {
     use super::*;
 
     #[test]
-    fn codes_are_snake_case_kinds() {
-        assert_eq!(code_of(ErrorKind::NotFound), "not_found");
-        assert_eq!(code_of(ErrorKind::Syntax), "syntax");
-        assert_eq!(code_of(ErrorKind::AlreadyOpen), "already_open");
-    }
-
-    #[test]
     fn statement_errors_carry_line_and_column() {
         let db = valence::Database::in_memory().unwrap();
         let e = db
@@ -188,5 +166,11 @@ mod tests {
         assert_eq!(a.body.code, "syntax");
         assert_eq!((a.body.line, a.body.col), (Some(2), Some(3)));
         assert!(a.body.message.contains("DIAGNOSE"), "{}", a.body.message);
+        let e = db.execute("DESCRIBE GRAPH nope;").unwrap_err();
+        let a = ApiError::from_valence(&e);
+        assert_eq!(
+            (a.status, a.body.code.as_str()),
+            (StatusCode::NOT_FOUND, "not_found")
+        );
     }
 }

@@ -12,6 +12,8 @@
 #![forbid(unsafe_code)]
 
 mod auth;
+mod board;
+mod board_page;
 mod confine;
 mod error;
 mod jobs;

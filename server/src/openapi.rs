@@ -18,6 +18,8 @@ use utoipa::OpenApi;
         crate::transfer::upload_graph,
         crate::transfer::download_dataset,
         crate::transfer::download_edges,
+        crate::board::post_evaluations,
+        crate::board::get_leaderboard,
     ),
     modifiers(&Bearer)
 )]

@@ -100,6 +100,10 @@ pub fn router(shared: Arc<Shared>, cfg: &Config) -> Router {
         .route("/v1/datasets/{dataset}", get(transfer::download_dataset))
         .route("/v1/graphs/{graph}/edges", get(transfer::download_edges))
         .route("/v1/openapi.json", get(crate::openapi::spec))
+        .route("/v1/evaluations", post(crate::board::post_evaluations))
+        .route("/v1/leaderboard", get(crate::board::get_leaderboard))
+        .route("/leaderboard", get(crate::board::page))
+        .route("/", get(crate::board::root))
         .layer(RequestBodyLimitLayer::new(cfg.body_limit))
         .merge(uploads)
         .layer(axum::middleware::from_fn_with_state(

@@ -8,7 +8,7 @@ use valence_engine::{DatasetFormat, Engine, ExportOptions, GraphFormat, Split};
 use super::at;
 use super::opts::Given;
 use crate::ast::{OptionKv, Ref, Spanned, SplitClause, Statement, StatementKind};
-use crate::error::{DslError, Result};
+use crate::error::{DslError, Places, Result};
 use crate::options::{self, WithStatement};
 use crate::table::{QueryResult, Table};
 
@@ -32,14 +32,11 @@ pub(crate) fn execute(e: &Engine, stmt: &Statement) -> Result<QueryResult> {
     Ok(QueryResult::new(title, vec![table]))
 }
 
-/// An engine error about the object at `name`'s span, anything else (I/O)
-/// at the path's.
+/// An engine error about the object (missing, damaged) at `name`'s span,
+/// anything else (I/O, the target, the split) at the path's.
 fn located(name: &Ref, path: &Spanned<String>) -> impl Fn(valence_engine::Error) -> DslError {
-    let (n, p) = (name.span, path.span);
-    move |err| match err {
-        valence_engine::Error::NotFound { .. } => DslError::engine(err, n),
-        _ => DslError::engine(err, p),
-    }
+    let (places, fallback) = (Places::new().object(name.span).file(path.span), path.span);
+    move |err| places.error(err, fallback)
 }
 
 fn export_graph(

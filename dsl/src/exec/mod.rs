@@ -4,6 +4,7 @@
 
 mod check;
 mod compare;
+pub mod evals;
 mod export;
 mod generate;
 mod objects;
@@ -136,6 +137,12 @@ impl Session {
             }
             StatementKind::CheckDatabase => check::execute(e, stmt, ctx)?,
             StatementKind::Select(sel) => select::execute(e, sel)?,
+            StatementKind::ImportEvaluations { path } => evals::import(e, path)?,
+            StatementKind::ShowLeaderboard(b) => evals::leaderboard(e, b, stmt.span)?,
+            StatementKind::ShowEvaluations(b) => evals::evaluations(e, b, stmt.span)?,
+            StatementKind::DropEvaluation { run_id, if_exists } => {
+                evals::drop(e, run_id, *if_exists)?
+            }
         })
     }
 }

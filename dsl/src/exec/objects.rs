@@ -7,7 +7,7 @@ use valence_engine::{Ctx, Engine, Kind, Manifest};
 
 use super::at;
 use crate::ast::{Statement, StatementKind};
-use crate::error::{DslError, Result};
+use crate::error::{DslError, Places, Result};
 use crate::table::{QueryResult, Table, Value};
 
 pub(crate) fn execute(e: &Engine, stmt: &Statement, ctx: &Ctx) -> Result<QueryResult> {
@@ -35,16 +35,14 @@ pub(crate) fn execute(e: &Engine, stmt: &Statement, ctx: &Ctx) -> Result<QueryRe
             catalogue,
         } => {
             let cref = catalogue.as_ref().map(|c| &c.node);
+            // A missing or damaged catalogue: at its name; anything else: at the path.
+            let mut places = Places::new().file(path.span);
+            if let Some(c) = catalogue {
+                places = places.object(c.span);
+            }
             let (w, st) = e
                 .import_graph_with(&name.node, Path::new(&path.node), cref, &stmt.text, ctx)
-                .map_err(|err| {
-                    // Unknown catalogue: point at its name; file problems: at the path.
-                    let span = match (&err, catalogue) {
-                        (valence_engine::Error::NotFound { .. }, Some(c)) => c.span,
-                        _ => path.span,
-                    };
-                    DslError::engine(err, span)
-                })?;
+                .map_err(|err| places.error(err, path.span))?;
             let (_, g) = e
                 .graph(&valence_engine::ObjRef::at(&w.name, w.version))
                 .map_err(at(stmt.span))?;

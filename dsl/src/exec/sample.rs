@@ -1,10 +1,10 @@
 //! DIAGNOSE, SAMPLE, DESCRIBE DATASET.
 
-use valence_engine::{Ctx, Engine, LabelSpec, SampleOptions, SampleSpec, TypeQuota};
+use valence_engine::{Clause, Ctx, Engine, LabelSpec, SampleOptions, SampleSpec, TypeQuota};
 
 use super::opts::Given;
 use crate::ast::{FracMetric, Ref, Span, Statement, StatementKind, TypeRange};
-use crate::error::{DslError, Result};
+use crate::error::{Places, Result};
 use crate::options::{self, WithStatement};
 use crate::table::{QueryResult, Table, Value};
 
@@ -23,17 +23,14 @@ pub(crate) fn execute(e: &Engine, stmt: &Statement, ctx: &Ctx) -> Result<QueryRe
                 .map(|s| s.node)
                 .unwrap_or(DEFAULT_DIAGNOSE_SAMPLES);
             let seed = d.seed.as_ref().map(|s| s.node).unwrap_or(0);
+            let places = Places::new()
+                .object(d.graph.span)
+                .modalities(modalities(&d.types))
+                .clause(Clause::Samples, d.samples.as_ref().map(|x| x.span))
+                .clause(Clause::Seed, d.seed.as_ref().map(|x| x.span));
             let r = e
                 .diagnose(&d.graph.node, &types, samples, seed, ctx)
-                .map_err(|err| {
-                    let extra: Vec<(&str, Span)> = d
-                        .samples
-                        .iter()
-                        .map(|x| ("DIAGNOSE SAMPLES", x.span))
-                        .chain(d.seed.iter().map(|x| ("DIAGNOSE SEED", x.span)))
-                        .collect();
-                    locate(err, &d.graph, &d.types, &extra, stmt.span)
-                })?;
+                .map_err(|err| places.error(err, stmt.span))?;
             diagnose_tables(&r)
         }
         StatementKind::Sample(s) => {
@@ -61,32 +58,18 @@ pub(crate) fn execute(e: &Engine, stmt: &Statement, ctx: &Ctx) -> Result<QueryRe
                 avoid: s.avoid.iter().map(|p| p.node.clone()).collect(),
                 options,
             };
+            let places = Places::new()
+                .object(s.graph.span)
+                .modalities(modalities(&s.types))
+                .labels(s.labels.iter().map(|l| (l.name.node.as_str(), l.span)))
+                .options(
+                    s.options
+                        .iter()
+                        .map(|o| (o.key.node.as_str(), o.value.span)),
+                );
             let (w, r) = e
                 .sample(&s.graph.node, &spec, &s.into.node, &stmt.text, ctx)
-                .map_err(|err| {
-                    // Point at the label the error names, else at a modality, else the graph.
-                    let text = err.to_string();
-                    let label_span = s
-                        .labels
-                        .iter()
-                        .filter_map(|l| {
-                            text.find(&format!("label '{}'", l.name.node))
-                                .map(|at| (at, l.span))
-                        })
-                        .min_by_key(|&(at, _)| at)
-                        .map(|(_, sp)| sp);
-                    match label_span {
-                        Some(sp) => DslError::engine(err, sp),
-                        None => {
-                            let extra: Vec<(&str, Span)> = s
-                                .options
-                                .iter()
-                                .map(|o| (o.key.node.as_str(), o.value.span))
-                                .collect();
-                            locate(err, &s.graph, &s.types, &extra, stmt.span)
-                        }
-                    }
-                })?;
+                .map_err(|err| places.error(err, stmt.span))?;
             let in_range: f64 = r
                 .labels
                 .iter()
@@ -117,38 +100,9 @@ fn quotas(types: &[TypeRange]) -> Vec<TypeQuota> {
         .collect()
 }
 
-/// Points an engine error at the TYPES entry whose modality it names, at
-/// the graph when the graph is missing, else at the statement.
-fn locate(
-    err: valence_engine::Error,
-    graph: &Ref,
-    types: &[TypeRange],
-    extra: &[(&str, Span)],
-    stmt: Span,
-) -> DslError {
-    if matches!(err, valence_engine::Error::NotFound { .. }) {
-        return DslError::engine(err, graph.span);
-    }
-    let text = err.to_string();
-    // A message that starts by naming an option or clause points at it, else
-    // at a quoted modality of TYPES, else at the statement.
-    let span = extra
-        .iter()
-        .find(|(k, _)| {
-            let starts = text
-                .strip_prefix(k)
-                .is_some_and(|rest| rest.starts_with([' ', ':', '=']));
-            starts || text.contains(&format!("option {k} "))
-        })
-        .map(|(_, sp)| *sp)
-        .or_else(|| {
-            types
-                .iter()
-                .find(|t| text.contains(&format!("'{}'", t.modality.node)))
-                .map(|t| t.span)
-        })
-        .unwrap_or(stmt);
-    DslError::engine(err, span)
+/// The TYPES entries by modality (where an error about a modality points).
+fn modalities(types: &[TypeRange]) -> impl Iterator<Item = (&str, Span)> {
+    types.iter().map(|t| (t.modality.node.as_str(), t.span))
 }
 
 fn diagnose_tables(r: &valence_engine::DiagnoseReport) -> Vec<Table> {

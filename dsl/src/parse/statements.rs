@@ -33,6 +33,12 @@ pub(crate) fn build(p: Pair<'_>) -> Result<Statement> {
         Rule::describe => describe(inner)?,
         Rule::drop_stmt => drop_stmt(inner)?,
         Rule::select_stmt => super::select::build(inner)?,
+        Rule::import_evaluations => StatementKind::ImportEvaluations {
+            path: significant(inner).next().map(string).unwrap_or_else(empty),
+        },
+        Rule::show_leaderboard => StatementKind::ShowLeaderboard(board(inner)?),
+        Rule::show_evaluations => StatementKind::ShowEvaluations(board(inner)?),
+        Rule::drop_evaluation => drop_evaluation(inner),
         other => {
             return Err(DslError::parse(format!("unexpected {other:?}"), span));
         }
@@ -471,4 +477,58 @@ fn drop_stmt(p: Pair<'_>) -> Result<StatementKind> {
         target,
         if_exists,
     })
+}
+
+fn board(p: Pair<'_>) -> Result<Board> {
+    let mut b = Board::default();
+    let Some(filters) = significant(p).next() else {
+        return Ok(b);
+    };
+    for f in filters.into_inner() {
+        let rule = f.as_rule();
+        let mut parts = f.into_inner();
+        match rule {
+            Rule::board_for => {
+                b.dataset = parts
+                    .find(|x| x.as_rule() == Rule::obj_ref)
+                    .map(obj_ref)
+                    .transpose()?;
+            }
+            Rule::board_by => {
+                for x in parts {
+                    match x.as_rule() {
+                        Rule::ident => b.metric = Some(name(x)),
+                        Rule::kw_asc => b.ascending = true,
+                        _ => {}
+                    }
+                }
+            }
+            Rule::board_tag => {
+                let key = parts.find(|x| x.as_rule() == Rule::ident).map(name);
+                let value = parts.find(|x| x.as_rule() == Rule::string).map(string);
+                b.tag = key.zip(value);
+            }
+            Rule::board_limit => {
+                if let Some(n) = parts.find(|x| x.as_rule() == Rule::integer) {
+                    b.limit = Some(integer(&n)?);
+                }
+            }
+            _ => {}
+        }
+    }
+    Ok(b)
+}
+
+fn drop_evaluation(p: Pair<'_>) -> StatementKind {
+    let mut if_exists = false;
+    let mut run_id = empty();
+    for x in significant(p) {
+        match x.as_rule() {
+            Rule::if_exists => if_exists = true,
+            Rule::string => run_id = string(x),
+            Rule::ident => run_id = name(x),
+            _ => {}
+        }
+    }
+    StatementKind::DropEvaluation { run_id, if_exists }
 }

@@ -24,7 +24,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::store::ObjRef;
 use crate::util::write_all_or_none;
-use crate::{Dataset, Engine, Error, Result};
+use crate::{Code, Dataset, Engine, Error, Result, Subject};
 
 pub use graph::write_graph;
 pub use rows::Columns;
@@ -62,7 +62,9 @@ impl DatasetFormat {
             "jsonl" | "json" | "ndjson" => Ok(DatasetFormat::Jsonl),
             "csv" => Ok(DatasetFormat::Csv),
             "parquet" => Ok(DatasetFormat::Parquet),
-            _ => Err(Error::invalid_hint(
+            _ => Err(Error::rejected(
+                Code::BadFormat,
+                None,
                 format!("unknown dataset format '{s}'"),
                 format!("datasets export as {DATASET_FORMATS}"),
             )),
@@ -87,7 +89,9 @@ impl GraphFormat {
             "graphml" => Ok(GraphFormat::GraphMl),
             "dot" | "gv" => Ok(GraphFormat::Dot),
             "parquet" => Ok(GraphFormat::Parquet),
-            _ => Err(Error::invalid_hint(
+            _ => Err(Error::rejected(
+                Code::BadFormat,
+                None,
                 format!("unknown graph format '{s}'"),
                 format!("graphs export as {GRAPH_FORMATS}"),
             )),
@@ -121,7 +125,9 @@ fn is_known_extension(ext: &str) -> bool {
 }
 
 fn contradiction(path: &Path, ext: &str, given: &str, hint: String) -> Error {
-    Error::invalid_hint(
+    Error::rejected(
+        Code::BadFormat,
+        Subject::file(path),
         format!(
             "FORMAT {given} contradicts the extension of '{}' (.{ext})",
             path.display()
@@ -135,7 +141,9 @@ fn drop_format(implied: &str) -> String {
 }
 
 fn unknown_extension(path: &Path, formats: &str) -> Error {
-    Error::invalid_hint(
+    Error::rejected(
+        Code::BadFormat,
+        Subject::file(path),
         format!(
             "cannot tell the format of '{}' from its extension",
             path.display()
@@ -205,7 +213,9 @@ fn resolve_format<F: FileFormat>(path: &Path, format: Option<F>) -> Result<F> {
         )),
         (Some(f), _, _) => Ok(f),
         (None, Some(e), _) => Ok(e),
-        (None, None, Some(x)) if is_known_extension(x) => Err(Error::invalid_hint(
+        (None, None, Some(x)) if is_known_extension(x) => Err(Error::rejected(
+            Code::BadFormat,
+            Subject::file(path),
             format!("'.{x}' is a {} format, not a {} format", F::OTHER, F::KIND),
             format!("{}s export as {}", F::KIND, F::FORMATS),
         )),
@@ -298,7 +308,9 @@ fn write_rows(
 /// `/dev/stdout.train`, so it is refused.
 fn check_split_target(path: &Path) -> Result<()> {
     match std::fs::metadata(path) {
-        Ok(m) if !m.is_file() => Err(Error::invalid_hint(
+        Ok(m) if !m.is_file() => Err(Error::rejected(
+            Code::BadTarget,
+            Subject::file(path),
             format!(
                 "SPLIT writes one file per part beside {}, which is not a regular file",
                 crate::limits::path(path)

@@ -35,26 +35,34 @@ impl Split {
     /// in (0, 1], summing to 1 within `SPLIT_TOLERANCE` (1e-9).
     pub fn check(&self) -> Result<()> {
         if self.parts.len() < 2 {
-            return Err(Error::invalid_hint(
+            return Err(Error::rejected(
+                crate::Code::BadSplit,
+                None,
                 "SPLIT needs at least two parts",
                 "e.g. SPLIT (train 0.8, test 0.2)",
             ));
         }
         for (i, (name, f)) in self.parts.iter().enumerate() {
             crate::check_name(name).map_err(|_| {
-                Error::invalid_hint(
+                Error::rejected(
+                    crate::Code::BadSplit,
+                    None,
                     format!("split part '{name}' is not a valid name"),
                     "part names are letters, digits and `_` (they go into file names)",
                 )
             })?;
             if self.parts[..i].iter().any(|(n, _)| n == name) {
-                return Err(Error::invalid_hint(
+                return Err(Error::rejected(
+                    crate::Code::BadSplit,
+                    None,
                     format!("split part '{name}' is listed twice"),
                     "give each part its own name",
                 ));
             }
             if !(f.is_finite() && *f > 0.0 && *f <= 1.0) {
-                return Err(Error::invalid_hint(
+                return Err(Error::rejected(
+                    crate::Code::BadSplit,
+                    None,
                     format!("split part '{name}' has fraction {f}"),
                     "each fraction lies in (0, 1]",
                 ));
@@ -62,7 +70,9 @@ impl Split {
         }
         let sum: f64 = self.parts.iter().map(|(_, f)| f).sum();
         if (sum - 1.0).abs() > SPLIT_TOLERANCE {
-            return Err(Error::invalid_hint(
+            return Err(Error::rejected(
+                crate::Code::BadSplit,
+                None,
                 format!("split fractions sum to {sum}, not 1"),
                 "make the fractions add up to 1, e.g. (train 0.8, validation 0.1, test 0.1)",
             ));

@@ -244,3 +244,32 @@ fn several_files_appear_all_or_none() {
         assert_eq!(std::fs::read_to_string(p).unwrap(), format!("file {i}"));
     }
 }
+
+#[test]
+fn export_refusals_carry_a_code_and_the_path() {
+    let file = |p: &str| Some(crate::Subject::file(p));
+    let e = resolve_dataset_format(Path::new("a.csv"), Some(DatasetFormat::Jsonl)).unwrap_err();
+    assert_eq!((e.code(), e.subject()), ("bad_format", file("a.csv")));
+    let e = resolve_graph_format(Path::new("a.txt"), None).unwrap_err();
+    assert_eq!((e.code(), e.subject()), ("bad_format", file("a.txt")));
+    let e = DatasetFormat::parse("xml").unwrap_err();
+    assert_eq!((e.code(), e.subject()), ("bad_format", None));
+    let dir = tempfile::tempdir().unwrap();
+    let e = output_target(dir.path()).unwrap_err();
+    assert_eq!(e.code(), "bad_target");
+    assert!(
+        matches!(e.subject(), Some(crate::Subject::File(_))),
+        "{e:?}"
+    );
+    let one = Split {
+        parts: vec![("train".into(), 1.0)],
+        seed: 0,
+    };
+    assert_eq!(
+        (
+            one.check().unwrap_err().code(),
+            one.check().unwrap_err().subject()
+        ),
+        ("bad_split", None)
+    );
+}

@@ -213,6 +213,8 @@ fn no_room(l: &LabelSpec, others: &[&LabelSpec], lattice: bool) -> Error {
         })
         .collect();
     Error::Sample {
+        code: crate::Code::LabelNoRoom,
+        label: l.name.clone(),
         message: format!(
             "label '{}' has no room outside label {}: every fraction a row of these TYPES can take inside its box ({}) also lies in {}'s box (labels are disjoint; {})",
             l.name,

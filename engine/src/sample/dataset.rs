@@ -207,7 +207,7 @@ impl Dataset {
     /// rkyv bytes.
     pub fn to_bytes(&self) -> Result<Vec<u8>> {
         Ok(rkyv::to_bytes::<rkyv::rancor::Error>(self)
-            .map_err(Error::storage)?
+            .map_err(Error::storage_source)?
             .into_vec())
     }
 
@@ -216,7 +216,7 @@ impl Dataset {
         let mut aligned = rkyv::util::AlignedVec::<16>::with_capacity(bytes.len());
         aligned.extend_from_slice(bytes);
         let ds = rkyv::from_bytes::<Dataset, rkyv::rancor::Error>(&aligned)
-            .map_err(|e| Error::storage(format!("corrupt dataset: {e}")))?;
+            .map_err(|e| Error::storage_context("corrupt dataset", e))?;
         if ds.format != DATASET_FORMAT {
             return Err(Error::storage(format!(
                 "dataset format {} is not supported (this build reads {DATASET_FORMAT})",

@@ -47,7 +47,9 @@ fn check_against(spec: &SampleSpec, budget: u64) -> Result<()> {
     }
     let per_row = need / spec.total.max(1);
     let fits = budget / per_row.max(1);
-    Err(Error::invalid_hint(
+    Err(Error::rejected(
+        crate::Code::TooLarge,
+        None,
         format!(
             "SAMPLE {} would need about {} of memory ({} B a row at up to {} nodes), \
              more than the {} available to it",

@@ -44,6 +44,7 @@ mod dataset;
 pub mod limits;
 mod options;
 mod quality;
+mod spec;
 
 use std::collections::HashSet;
 
@@ -54,265 +55,15 @@ use serde_json::json;
 use crate::db::check_name;
 use crate::graph::NodeId;
 use crate::store::{Kind, Manifest, ObjRef};
-use crate::{Ctx, Engine, Error, Result, SignedGraph, Written};
+use crate::{Code, Ctx, Engine, Error, Result, SignedGraph, Written};
 
 pub(crate) use anneal::{Params, Problem, Scratch, Slot, TargetBox, rng_for, stream_id};
 use dataset::SampledRow;
 pub use dataset::{Dataset, DatasetDescription, DatasetRow};
 pub use options::SampleOptions;
 pub use quality::{Coverage, EDGE_BAND, Predictive, Quality, hugs_edge};
-
-/// One TYPES entry: every row has between `min` and `max` values of `modality`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct TypeQuota {
-    pub modality: String,
-    pub min: u32,
-    pub max: u32,
-}
-
-impl TypeQuota {
-    pub fn new(modality: impl Into<String>, min: u32, max: u32) -> TypeQuota {
-        TypeQuota {
-            modality: modality.into(),
-            min,
-            max,
-        }
-    }
-}
-
-/// One LABEL: `count` rows whose pos_frac and neg_frac lie in the closed
-/// intervals `pos` and `neg` (an omitted range is `[0, 1]`).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct LabelSpec {
-    pub name: String,
-    pub count: u64,
-    pub pos: (f64, f64),
-    pub neg: (f64, f64),
-}
-
-impl LabelSpec {
-    /// A label with both ranges `[0, 1]`.
-    pub fn new(name: impl Into<String>, count: u64) -> LabelSpec {
-        LabelSpec {
-            name: name.into(),
-            count,
-            pos: (0.0, 1.0),
-            neg: (0.0, 1.0),
-        }
-    }
-    pub fn pos(mut self, lo: f64, hi: f64) -> LabelSpec {
-        self.pos = (lo, hi);
-        self
-    }
-    pub fn neg(mut self, lo: f64, hi: f64) -> LabelSpec {
-        self.neg = (lo, hi);
-        self
-    }
-    fn box_text(&self) -> String {
-        format!(
-            "pos_frac IN [{}, {}] AND neg_frac IN [{}, {}]",
-            self.pos.0, self.pos.1, self.neg.0, self.neg.1
-        )
-    }
-}
-
-/// A whole SAMPLE statement.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct SampleSpec {
-    pub total: u64,
-    pub types: Vec<TypeQuota>,
-    pub labels: Vec<LabelSpec>,
-    #[serde(default)]
-    pub favour: Vec<(String, String)>,
-    #[serde(default)]
-    pub avoid: Vec<(String, String)>,
-    #[serde(default)]
-    pub options: SampleOptions,
-}
-
-impl SampleSpec {
-    /// Checks everything that does not need the graph: counts add up, boxes
-    /// can hold, options are sane. Runs before any work.
-    pub fn validate(&self) -> Result<()> {
-        validate_types(&self.types)?;
-        if self.labels.is_empty() {
-            return Err(Error::invalid_hint(
-                "SAMPLE needs at least one LABEL",
-                "e.g. LABEL pos COUNT 100 WHERE pos_frac IN [0.2, 1.0]",
-            ));
-        }
-        let mut names = HashSet::new();
-        for l in &self.labels {
-            if l.name.is_empty() {
-                return Err(Error::invalid("a label name is empty"));
-            }
-            if !names.insert(l.name.as_str()) {
-                return Err(Error::invalid_hint(
-                    format!("label '{}' appears twice", l.name),
-                    "give each LABEL a distinct name",
-                ));
-            }
-            for (what, (lo, hi)) in [("pos_frac", l.pos), ("neg_frac", l.neg)] {
-                if !(0.0..=1.0).contains(&lo) || !(0.0..=1.0).contains(&hi) {
-                    return Err(Error::invalid_hint(
-                        format!(
-                            "label '{}': {what} IN [{lo}, {hi}] is outside [0, 1]",
-                            l.name
-                        ),
-                        "fractions lie between 0 and 1",
-                    ));
-                }
-                if lo > hi {
-                    return Err(Error::invalid_hint(
-                        format!("label '{}': {what} IN [{lo}, {hi}] has min > max", l.name),
-                        "write the smaller bound first",
-                    ));
-                }
-            }
-            if l.pos.0 + l.neg.0 > 1.0 {
-                return Err(Error::invalid_hint(
-                    format!(
-                        "label '{}': pos_frac >= {} and neg_frac >= {} cannot hold together (they sum to more than 1)",
-                        l.name, l.pos.0, l.neg.0
-                    ),
-                    "lower one of the two minimums; run DIAGNOSE to see the graph's fractions",
-                ));
-            }
-        }
-        let width: u64 = self.types.iter().map(|t| t.max as u64).sum();
-        if self.total.saturating_mul(width) > u32::MAX as u64 {
-            return Err(Error::invalid(format!(
-                "{} rows of up to {width} nodes exceed the dataset size limit (2^32 values)",
-                self.total
-            )));
-        }
-        let sum: u64 = self.labels.iter().map(|l| l.count).sum();
-        if sum != self.total {
-            let parts: Vec<String> = self
-                .labels
-                .iter()
-                .map(|l| format!("{} {}", l.name, l.count))
-                .collect();
-            return Err(Error::invalid_hint(
-                format!(
-                    "label COUNTs add up to {sum} ({}) but SAMPLE asks for {} rows",
-                    parts.join(" + "),
-                    self.total
-                ),
-                "make the COUNTs add up to the SAMPLE total",
-            ));
-        }
-        for (a, b) in self.favour.iter().chain(&self.avoid) {
-            for m in [a, b] {
-                if !self.types.iter().any(|t| &t.modality == m) {
-                    return Err(Error::invalid_hint(
-                        format!("FAVOUR/AVOID names modality '{m}', which is not in TYPES"),
-                        format!(
-                            "TYPES has: {}",
-                            self.types
-                                .iter()
-                                .map(|t| t.modality.as_str())
-                                .collect::<Vec<_>>()
-                                .join(", ")
-                        ),
-                    ));
-                }
-            }
-            if a == b {
-                return Err(Error::invalid_hint(
-                    format!("FAVOUR/AVOID pair ({a}, {b}) names one modality twice"),
-                    "edges only join different modalities",
-                ));
-            }
-        }
-        if self.options.noise > 0.0 && self.labels.len() < 2 {
-            return Err(Error::invalid_hint(
-                "noise needs at least two labels (a noisy row gets another label)",
-                "add a LABEL or drop the noise option",
-            ));
-        }
-        self.options.validate()?;
-        boxes::check_room(&self.labels, &self.types)
-    }
-}
-
-pub(crate) fn validate_types(types: &[TypeQuota]) -> Result<()> {
-    if types.is_empty() {
-        return Err(Error::invalid_hint(
-            "TYPES is empty",
-            "e.g. TYPES (brand [1,1], geo [1,2])",
-        ));
-    }
-    let mut seen = HashSet::new();
-    for t in types {
-        if !seen.insert(t.modality.as_str()) {
-            return Err(Error::invalid_hint(
-                format!("modality '{}' appears twice in TYPES", t.modality),
-                "give each modality one [min, max] range",
-            ));
-        }
-        if t.min > t.max {
-            return Err(Error::invalid_hint(
-                format!(
-                    "TYPES {} [{}, {}]: min is greater than max",
-                    t.modality, t.min, t.max
-                ),
-                "write the smaller bound first",
-            ));
-        }
-    }
-    let width: u64 = types.iter().map(|t| t.max as u64).sum();
-    if width > u16::MAX as u64 {
-        return Err(Error::invalid(format!(
-            "TYPES allow rows of {width} nodes; at most {} are supported",
-            u16::MAX
-        )));
-    }
-    if types.iter().all(|t| t.max == 0) {
-        return Err(Error::invalid(
-            "every TYPES range is [0, 0]: rows would be empty",
-        ));
-    }
-    Ok(())
-}
-
-/// Resolves TYPES against a graph; a modality the graph lacks or cannot fill
-/// is an error naming it.
-pub(crate) fn resolve_types<'g>(g: &'g SignedGraph, types: &[TypeQuota]) -> Result<Vec<Slot<'g>>> {
-    validate_types(types)?;
-    let mut out = Vec::with_capacity(types.len());
-    for t in types {
-        let Some(m) = g.modality_index(&t.modality) else {
-            return Err(Error::invalid_hint(
-                format!("the graph has no modality '{}'", t.modality),
-                format!("its modalities: {}", g.modalities().join(", ")),
-            ));
-        };
-        let nodes = g.nodes_of(m);
-        if t.max as usize > nodes.len() {
-            return Err(Error::invalid_hint(
-                format!(
-                    "TYPES {} [{}, {}]: the graph has only {} node(s) of modality '{}'",
-                    t.modality,
-                    t.min,
-                    t.max,
-                    nodes.len(),
-                    t.modality
-                ),
-                format!("lower the max of {} to at most {}", t.modality, nodes.len()),
-            ));
-        }
-        out.push(Slot {
-            min: t.min,
-            max: t.max,
-            nodes,
-        });
-    }
-    if types.len() > u16::MAX as usize {
-        return Err(Error::invalid("too many TYPES entries"));
-    }
-    Ok(out)
-}
+pub(crate) use spec::resolve_types;
+pub use spec::{LabelSpec, SampleSpec, TypeQuota};
 
 /// Per-label quality report (reference §6.2), computed on the rows as
 /// sampled (before noise relabelling).
@@ -367,129 +118,11 @@ pub fn sample(g: &SignedGraph, spec: &SampleSpec, ctx: &Ctx) -> Result<(Dataset,
         }
     }
     let pb = Problem::new(g, slots, weights, spec.options.params());
-    let seed = spec.options.seed;
     let mut seen: HashSet<u64, PreHashed> = HashSet::default();
     let mut rows: Vec<SampledRow> = Vec::with_capacity(spec.total.min(1 << 20) as usize);
     let mut reports = Vec::new();
-
-    for (li, label) in spec.labels.iter().enumerate() {
-        let bx = TargetBox {
-            pos: label.pos,
-            neg: label.neg,
-            excl: boxes::exclusions(&spec.labels, li),
-            eps: 0.5 / pb.scale,
-        };
-        let stream = stream_id(&label.name);
-        ctx.progress
-            .start(&format!("sample {}", label.name), label.count);
-        let mut rep = LabelReport {
-            label: label.name.clone(),
-            count: label.count,
-            pos: label.pos,
-            neg: label.neg,
-            mean_pos_frac: 0.0,
-            mean_neg_frac: 0.0,
-            mean_deviation: 0.0,
-            in_range_rate: 0.0,
-            mean_steps: 0.0,
-            max_steps: 0,
-            retried_rows: 0,
-            duplicate_redraws: 0,
-        };
-        let (mut sp, mut sn, mut sd, mut inr, mut ss) = (0.0, 0.0, 0.0, 0u64, 0u64);
-        let mut start = 0u64;
-        let mut chunk = 256u64;
-        while start < label.count {
-            ctx.check()?;
-            let end = (start + chunk).min(label.count);
-            chunk = (chunk * 2).min(8192);
-            let run = |ids: &[u64], round: u32| -> Vec<anneal::RowOutcome> {
-                ids.par_iter()
-                    .map_init(
-                        || Scratch::new(&pb),
-                        |sc, &i| anneal::sample_row(&pb, &bx, seed, stream, i, round, sc, ctx),
-                    )
-                    .collect()
-            };
-            let ids: Vec<u64> = (start..end).collect();
-            let mut outs = run(&ids, 0);
-            ctx.check()?;
-            check_failures(spec, li, &ids, &outs)?;
-            if spec.options.distinct {
-                let mut redo: Vec<usize> = Vec::new();
-                for (j, o) in outs.iter().enumerate() {
-                    if !seen.insert(set_hash(&o.nodes)) {
-                        redo.push(j);
-                    }
-                }
-                let mut round = 0;
-                while !redo.is_empty() {
-                    round += 1;
-                    if round > MAX_DISTINCT_ROUNDS {
-                        return Err(Error::Sample {
-                            message: format!(
-                                "label '{}' ({}): cannot find {} distinct rows; redraws keep repeating earlier rows",
-                                label.name,
-                                label.box_text(),
-                                label.count
-                            ),
-                            hint: Some(
-                                "the box and TYPES admit too few distinct node sets: widen the box or TYPES, lower COUNT, or use WITH (distinct = false)".into(),
-                            ),
-                        });
-                    }
-                    rep.duplicate_redraws += redo.len() as u64;
-                    let rids: Vec<u64> = redo.iter().map(|&j| ids[j]).collect();
-                    let again = run(&rids, round);
-                    ctx.check()?;
-                    check_failures(spec, li, &rids, &again)?;
-                    let mut next = Vec::new();
-                    for (&j, o) in redo.iter().zip(again) {
-                        if seen.insert(set_hash(&o.nodes)) {
-                            let steps = outs[j].steps;
-                            outs[j] = o;
-                            outs[j].steps += steps;
-                        } else {
-                            outs[j].steps += o.steps;
-                            next.push(j);
-                        }
-                    }
-                    redo = next;
-                }
-            }
-            for o in outs {
-                let (x, y) = anneal::fractions(o.pos_edges, o.neg_edges, o.pairs);
-                let d = bx.distance(x, y);
-                sp += x;
-                sn += y;
-                sd += d;
-                inr += (d == 0.0) as u64;
-                ss += o.steps;
-                rep.max_steps = rep.max_steps.max(o.steps);
-                rep.retried_rows += (o.attempts > 1) as u64;
-                rows.push(SampledRow {
-                    label: li as u16,
-                    nodes: o.nodes,
-                    pos_edges: o.pos_edges,
-                    neg_edges: o.neg_edges,
-                    pairs: o.pairs,
-                });
-            }
-            ctx.progress.advance(end - start);
-            start = end;
-        }
-        ctx.progress.finish();
-        let n = label.count.max(1) as f64;
-        rep.mean_pos_frac = sp / n;
-        rep.mean_neg_frac = sn / n;
-        rep.mean_deviation = sd / n;
-        rep.in_range_rate = if label.count == 0 {
-            1.0
-        } else {
-            inr as f64 / n
-        };
-        rep.mean_steps = ss as f64 / n;
-        reports.push(rep);
+    for li in 0..spec.labels.len() {
+        reports.push(sample_label(&pb, spec, li, &mut seen, &mut rows, ctx)?);
     }
 
     let total = rows.len();
@@ -503,6 +136,157 @@ pub fn sample(g: &SignedGraph, spec: &SampleSpec, ctx: &Ctx) -> Result<(Dataset,
         quality: Some(quality),
     };
     Ok((ds, report))
+}
+
+/// Samples label `li`'s rows in chunks (in parallel within a chunk) into
+/// `rows`, keeping them distinct against `seen` when asked; returns the
+/// label's report.
+fn sample_label(
+    pb: &Problem,
+    spec: &SampleSpec,
+    li: usize,
+    seen: &mut HashSet<u64, PreHashed>,
+    rows: &mut Vec<SampledRow>,
+    ctx: &Ctx,
+) -> Result<LabelReport> {
+    let label = &spec.labels[li];
+    let bx = TargetBox {
+        pos: label.pos,
+        neg: label.neg,
+        excl: boxes::exclusions(&spec.labels, li),
+        eps: 0.5 / pb.scale,
+    };
+    let (seed, stream) = (spec.options.seed, stream_id(&label.name));
+    ctx.progress
+        .start(&format!("sample {}", label.name), label.count);
+    let mut rep = LabelReport {
+        label: label.name.clone(),
+        count: label.count,
+        pos: label.pos,
+        neg: label.neg,
+        mean_pos_frac: 0.0,
+        mean_neg_frac: 0.0,
+        mean_deviation: 0.0,
+        in_range_rate: 0.0,
+        mean_steps: 0.0,
+        max_steps: 0,
+        retried_rows: 0,
+        duplicate_redraws: 0,
+    };
+    let (mut sp, mut sn, mut sd, mut inr, mut ss) = (0.0, 0.0, 0.0, 0u64, 0u64);
+    let run = |ids: &[u64], round: u32| -> Vec<anneal::RowOutcome> {
+        ids.par_iter()
+            .map_init(
+                || Scratch::new(pb),
+                |sc, &i| anneal::sample_row(pb, &bx, seed, stream, i, round, sc, ctx),
+            )
+            .collect()
+    };
+    let mut start = 0u64;
+    let mut chunk = 256u64;
+    while start < label.count {
+        ctx.check()?;
+        let end = (start + chunk).min(label.count);
+        chunk = (chunk * 2).min(8192);
+        let ids: Vec<u64> = (start..end).collect();
+        let mut outs = run(&ids, 0);
+        ctx.check()?;
+        check_failures(spec, li, &ids, &outs)?;
+        if spec.options.distinct {
+            rep.duplicate_redraws += redraw_repeats(spec, li, &ids, &mut outs, seen, &run, ctx)?;
+        }
+        for o in outs {
+            let (x, y) = anneal::fractions(o.pos_edges, o.neg_edges, o.pairs);
+            let d = bx.distance(x, y);
+            sp += x;
+            sn += y;
+            sd += d;
+            inr += (d == 0.0) as u64;
+            ss += o.steps;
+            rep.max_steps = rep.max_steps.max(o.steps);
+            rep.retried_rows += (o.attempts > 1) as u64;
+            rows.push(SampledRow {
+                label: li as u16,
+                nodes: o.nodes,
+                pos_edges: o.pos_edges,
+                neg_edges: o.neg_edges,
+                pairs: o.pairs,
+            });
+        }
+        ctx.progress.advance(end - start);
+        start = end;
+    }
+    ctx.progress.finish();
+    let n = label.count.max(1) as f64;
+    rep.mean_pos_frac = sp / n;
+    rep.mean_neg_frac = sn / n;
+    rep.mean_deviation = sd / n;
+    rep.in_range_rate = if label.count == 0 {
+        1.0
+    } else {
+        inr as f64 / n
+    };
+    rep.mean_steps = ss as f64 / n;
+    Ok(rep)
+}
+
+/// Redraws (with the next `round` of seeds) every row of `outs` whose node
+/// set an earlier row already has, until all are new; returns how many
+/// redraws it took. Fails naming the label after [`MAX_DISTINCT_ROUNDS`].
+fn redraw_repeats(
+    spec: &SampleSpec,
+    li: usize,
+    ids: &[u64],
+    outs: &mut [anneal::RowOutcome],
+    seen: &mut HashSet<u64, PreHashed>,
+    run: &dyn Fn(&[u64], u32) -> Vec<anneal::RowOutcome>,
+    ctx: &Ctx,
+) -> Result<u64> {
+    let label = &spec.labels[li];
+    let mut redraws = 0;
+    let mut redo: Vec<usize> = Vec::new();
+    for (j, o) in outs.iter().enumerate() {
+        if !seen.insert(set_hash(&o.nodes)) {
+            redo.push(j);
+        }
+    }
+    let mut round = 0;
+    while !redo.is_empty() {
+        round += 1;
+        if round > MAX_DISTINCT_ROUNDS {
+            return Err(Error::Sample {
+                code: Code::LabelNotDistinct,
+                label: label.name.clone(),
+                message: format!(
+                    "label '{}' ({}): cannot find {} distinct rows; redraws keep repeating earlier rows",
+                    label.name,
+                    label.box_text(),
+                    label.count
+                ),
+                hint: Some(
+                    "the box and TYPES admit too few distinct node sets: widen the box or TYPES, lower COUNT, or use WITH (distinct = false)".into(),
+                ),
+            });
+        }
+        redraws += redo.len() as u64;
+        let rids: Vec<u64> = redo.iter().map(|&j| ids[j]).collect();
+        let again = run(&rids, round);
+        ctx.check()?;
+        check_failures(spec, li, &rids, &again)?;
+        let mut next = Vec::new();
+        for (&j, o) in redo.iter().zip(again) {
+            if seen.insert(set_hash(&o.nodes)) {
+                let steps = outs[j].steps;
+                outs[j] = o;
+                outs[j].steps += steps;
+            } else {
+                outs[j].steps += o.steps;
+                next.push(j);
+            }
+        }
+        redo = next;
+    }
+    Ok(redraws)
 }
 
 /// Noise (relabel `round(noise · total)` rows chosen by the seed) and the
@@ -584,6 +368,8 @@ fn check_failures(
         )
     };
     Err(Error::Sample {
+        code: Code::LabelUnfillable,
+        label: label.name.clone(),
         message: format!(
             "label '{}' cannot be filled: {} of {} rows tried missed {}{outside} (row {i}: closest reached pos_frac = {:.4}, neg_frac = {:.4}, distance {:.4})",
             label.name,
@@ -732,5 +518,7 @@ impl Engine {
 
 #[cfg(test)]
 mod fidelity_tests;
+#[cfg(test)]
+mod subject_tests;
 #[cfg(test)]
 mod tests;

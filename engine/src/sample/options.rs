@@ -66,18 +66,30 @@ impl Default for SampleOptions {
 
 impl SampleOptions {
     pub(super) fn validate(&self) -> Result<()> {
-        let fail = |m: String, h: &str| Err(Error::invalid_hint(m, h));
+        let fail = |option: &str, m: String, h: &str| Err(Error::bad_option(option, m, h));
         if self.max_iters == 0 {
-            return fail("max_iters must be at least 1".into(), "the default is 5000");
+            return fail(
+                "max_iters",
+                "max_iters must be at least 1".into(),
+                "the default is 5000",
+            );
         }
         if self.proposals_per_step == 0 {
             return fail(
+                "proposals_per_step",
                 "proposals_per_step must be at least 1".into(),
                 "the default is 4",
             );
         }
         if !(self.start_temp > 0.0 && self.end_temp > 0.0) {
+            // About the one that is not positive (start_temp when both).
+            let option = if self.start_temp > 0.0 {
+                "end_temp"
+            } else {
+                "start_temp"
+            };
             return fail(
+                option,
                 format!(
                     "temperatures must be positive (start_temp = {}, end_temp = {})",
                     self.start_temp, self.end_temp
@@ -87,12 +99,14 @@ impl SampleOptions {
         }
         if !(0.0..=1.0).contains(&self.noise) {
             return fail(
+                "noise",
                 format!("noise = {} is outside [0, 1]", self.noise),
                 "noise is the fraction of rows relabelled, e.g. 0.05",
             );
         }
         if self.soft_weight.is_nan() || self.soft_weight < 0.0 {
             return fail(
+                "soft_weight",
                 format!("soft_weight = {} must be >= 0", self.soft_weight),
                 "the default is 0.2",
             );

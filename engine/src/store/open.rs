@@ -7,9 +7,10 @@ use std::path::Path;
 
 use redb::{ReadableDatabase, TableDefinition, TableError, TableHandle};
 
+use super::create::{canonical_db_path, open_files};
 use super::{
     COUNTERS, FORMAT_VERSION, JOURNAL, JOURNAL_SUMS, MANIFESTS, META, MIGRATES_FROM, OBJECT_SUMS,
-    OBJECTS, Store, canonical_db_path, open_files, st,
+    OBJECTS, Store, st,
 };
 use crate::{Error, Result};
 

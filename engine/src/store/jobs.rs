@@ -9,7 +9,8 @@
 
 use redb::{ReadableTable, TableDefinition};
 
-use super::{Store, open_opt, st};
+use super::open::open_opt;
+use super::{Store, st};
 use crate::Result;
 
 /// Job id → record bytes (JSON written by the service).

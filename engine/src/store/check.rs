@@ -4,10 +4,8 @@
 
 use redb::ReadableTable;
 
-use super::{
-    Integrity, JOURNAL, JOURNAL_SUMS, Kind, MANIFESTS, OBJECT_SUMS, OBJECTS, Store, object_sums,
-    st, sum, verify_object,
-};
+use super::checksum::{Integrity, object_sums, sum, verify_object};
+use super::{JOURNAL, JOURNAL_SUMS, Kind, MANIFESTS, OBJECT_SUMS, OBJECTS, Store, st};
 use crate::Result;
 
 /// Format 1 → 2: checksums for everything already stored (inside the
@@ -58,7 +56,7 @@ impl Store {
         let manifests = txn.open_table(MANIFESTS).map_err(st)?;
         // A format-1 file opened read-only has no checksum tables: its
         // objects and journal are reported unchecked.
-        let sums = super::open_opt(&txn, OBJECT_SUMS)?;
+        let sums = super::open::open_opt(&txn, OBJECT_SUMS)?;
         let mut out = Vec::new();
         for r in objects.iter().map_err(st)? {
             let (k, v) = r.map_err(st)?;
@@ -90,7 +88,7 @@ impl Store {
             });
         }
         let journal = txn.open_table(JOURNAL).map_err(st)?;
-        let jsums = super::open_opt(&txn, JOURNAL_SUMS)?;
+        let jsums = super::open::open_opt(&txn, JOURNAL_SUMS)?;
         let (mut n, mut bad, mut unchecked) = (0u64, 0u64, 0u64);
         for r in journal.iter().map_err(st)? {
             let (k, v) = r.map_err(st)?;
