@@ -331,3 +331,174 @@ fn batch_needs_the_openai_backend() {
         "{m}"
     );
 }
+
+/// Measurement, not a check (run by hand, `--ignored --nocapture`):
+/// requests, uploads and wall time for sync against batch on the large
+/// fixture with the test server (each sync request takes `VALENCE_DELAY_MS`,
+/// default 20 ms; the batch is processed on the first poll).
+#[test]
+#[ignore = "measurement: cargo test --test tests llm_batch::measure -- --ignored --nocapture"]
+fn measure_sync_vs_batch_on_the_large_fixture() {
+    let root = crate::common::root().join("fixtures/large");
+    let cat = valence_engine::Catalogue::from_csv(&root.join("catalogue.csv")).unwrap();
+    let (g, _) = valence_engine::read_edges_csv(&root.join("edges.csv"), None).unwrap();
+    let nodes: Vec<(String, String)> = (0..g.node_count() as u32)
+        .map(|i| (g.modality_name(i).to_string(), g.value(i).to_string()))
+        .collect();
+    let sg = valence_synth::SynthGraph {
+        groups: vec![String::new(); nodes.len()],
+        edges: g
+            .edges()
+            .map(|(a, b, s)| (a.min(b), a.max(b), s == valence_engine::Sign::Pos))
+            .collect(),
+        nodes,
+    };
+    let delay: u64 = std::env::var("VALENCE_DELAY_MS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(20);
+    for strategy in ["brute_force", "cluster"] {
+        for transport in [Transport::Sync, Transport::Batch] {
+            let server = serve(&sg);
+            server.shared.delay_ms.store(delay, Ordering::SeqCst);
+            let mut o = openai(&server);
+            o.workers = 7;
+            if transport == Transport::Batch {
+                o = batch(o);
+            }
+            let t = Instant::now();
+            let (made, replies) = if strategy == "cluster" {
+                let co = ClusterOptions {
+                    embedding_model: "e".into(),
+                    ..ClusterOptions::with_generate(o)
+                };
+                let (_, r) =
+                    run_cluster(&MemJournal::default(), &cat, &co, &Ctx::default()).unwrap();
+                (r.phases.iter().map(|p| p.made).sum::<u64>(), r.phases.len())
+            } else {
+                let (_, r) =
+                    run_brute_force(&MemJournal::default(), &cat, &o, &Ctx::default()).unwrap();
+                (r.calls_made, 1)
+            };
+            let (uploads, batches, lines) = counts(&server);
+            println!(
+                "{strategy} {}: {made} requests ({} HTTP calls to the chat/embeddings endpoints), {uploads} uploads, {batches} batches, {lines} batch lines, {} polls, {:.2} s wall ({replies} phases)",
+                transport.name(),
+                server.shared.seen_total(),
+                server.shared.batch.polls.load(Ordering::SeqCst),
+                t.elapsed().as_secs_f64()
+            );
+        }
+    }
+}
+
+/// Plays `vllm run-batch` for every input file in `dir` without an output
+/// file: answers each line as the server would, in reverse order.
+fn run_batch_files(dir: &Path, server: &Server) -> usize {
+    let mut n = 0;
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        let name = path.file_name().unwrap().to_string_lossy().to_string();
+        let Some(stem) = name.strip_suffix(".input.jsonl") else {
+            continue;
+        };
+        let out = dir.join(format!("{stem}.output.jsonl"));
+        if out.exists() {
+            continue;
+        }
+        let mut lines: Vec<String> = std::fs::read_to_string(&path)
+            .unwrap()
+            .lines()
+            .map(|l| {
+                let v: serde_json::Value = serde_json::from_str(l).unwrap();
+                let body = match v["url"].as_str().unwrap() {
+                    "/v1/chat/completions" => crate::llm_cluster_server::chat_body(
+                        &server.shared,
+                        v.pointer("/body/messages/0/content")
+                            .unwrap()
+                            .as_str()
+                            .unwrap(),
+                    ),
+                    _ => crate::llm_cluster_server::embed_body(
+                        &server.shared,
+                        &v["body"].to_string(),
+                    ),
+                };
+                serde_json::json!({"id": "x", "custom_id": v["custom_id"],
+                    "response": {"status_code": 200, "body": body}, "error": null})
+                .to_string()
+            })
+            .collect();
+        lines.reverse();
+        std::fs::write(out, lines.join("\n") + "\n").unwrap();
+        n += 1;
+    }
+    n
+}
+
+/// File mode: the first run writes the request file and stops naming it and
+/// the command; the test plays the runner; the re-run reads the result file
+/// and builds the sync graph, with no HTTP request at all. Cluster-first
+/// advances one phase per round trip.
+#[test]
+fn batch_files_round_trip() {
+    let dir = tempfile::tempdir().unwrap();
+    let (cat, _, sg) = synth_mid(dir.path());
+    let sync = serve(&sg);
+    let (want, _) = run_brute_force(
+        &MemJournal::default(),
+        &cat,
+        &openai(&sync),
+        &Ctx::default(),
+    )
+    .unwrap();
+    let server = serve(&sg);
+    let files = dir.path().join("batches");
+    let o = GenerateOptions {
+        transport: Transport::BatchFiles,
+        batch_dir: Some(files.clone()),
+        base_url: None,
+        ..openai(&server)
+    };
+    let journal = MemJournal::default();
+    let e = run_brute_force(&journal, &cat, &o, &Ctx::default()).unwrap_err();
+    let m = format!("{e} {}", e.hint().unwrap_or_default());
+    assert!(
+        m.contains("vllm run-batch -i") && m.contains(".input.jsonl") && m.contains("re-run"),
+        "{m}"
+    );
+    assert_eq!(run_batch_files(&files, &server), 1);
+    let (g, r) = run_brute_force(&journal, &cat, &o, &Ctx::default()).unwrap();
+    assert_eq!(edges(&g), edges(&want));
+    assert_eq!(
+        server.shared.seen_total() + counts(&server).0,
+        0,
+        "no HTTP request"
+    );
+    assert_eq!(r.tokens_in, server.shared.usage_in.load(Ordering::SeqCst));
+
+    let co = ClusterOptions {
+        embedding_model: "e".into(),
+        ..ClusterOptions::with_generate(o)
+    };
+    let sync_c = ClusterOptions {
+        embedding_model: "e".into(),
+        ..ClusterOptions::with_generate(openai(&sync))
+    };
+    let (want, _) = run_cluster(&MemJournal::default(), &cat, &sync_c, &Ctx::default()).unwrap();
+    let journal = MemJournal::default();
+    let mut trips = 0;
+    let g = loop {
+        match run_cluster(&journal, &cat, &co, &Ctx::default()) {
+            Ok((g, _)) => break g,
+            Err(e) => {
+                assert!(e.to_string().contains("batch file"), "{e}");
+                assert!(run_batch_files(&files, &server) >= 1);
+                trips += 1;
+                assert!(trips <= 6, "{e}");
+            }
+        }
+    };
+    assert_eq!(edges(&g), edges(&want));
+    assert!(trips >= 4, "one round trip per calling phase: {trips}");
+}

@@ -247,15 +247,27 @@ pub static GENERATE: &[OptionDef<GenerateOptions>] = &[
                 "batch",
                 "provider batches: /v1/files + /v1/batches (openai)",
             ),
+            (
+                "batch_files",
+                "batch files in batch_dir for an offline runner (vllm run-batch)",
+            ),
         ]),
         doc: "how requests reach the provider (batch: about half the price, results within 24 h)",
         get: |o| OptValue::Text(o.transport.name().into()),
         set: |o, v| {
             o.transport = match v.text().as_str() {
                 "batch" => Transport::Batch,
+                "batch_files" => Transport::BatchFiles,
                 _ => Transport::Sync,
             }
         },
+    },
+    OptionDef {
+        name: "batch_dir",
+        kind: Kind::Text,
+        doc: "where transport = 'batch_files' writes request files and reads result files",
+        get: |o| path(&o.batch_dir),
+        set: |o, v| o.batch_dir = Some(PathBuf::from(v.text())),
     },
     OptionDef {
         name: "batch_poll_s",

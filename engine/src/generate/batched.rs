@@ -27,7 +27,7 @@ use serde::{Deserialize, Serialize};
 use crate::generate::journaled::{CallLoop, Job, PhaseRun};
 use crate::llm::backend::CallError;
 use crate::llm::batch::{BatchApi, BatchStatus, input_line, output_line};
-use crate::llm::runner::{Call, Parser, sleep_unless};
+use crate::llm::runner::{Call, Parser, Transport, sleep_unless};
 use crate::llm::usage;
 use crate::{Error, Result};
 
@@ -45,7 +45,7 @@ struct Record {
     done: bool,
 }
 
-fn record_key(identity: &str, phase: &str, ids: &[String]) -> [u8; 32] {
+pub(super) fn record_key(identity: &str, phase: &str, ids: &[String]) -> [u8; 32] {
     let mut h = blake3::Hasher::new();
     h.update(b"valence-batch-v1");
     for p in [identity, phase]
@@ -58,17 +58,17 @@ fn record_key(identity: &str, phase: &str, ids: &[String]) -> [u8; 32] {
     *h.finalize().as_bytes()
 }
 
-fn hex(key: &[u8; 32]) -> String {
+pub(super) fn hex(key: &[u8; 32]) -> String {
     key.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// One file of a round: the jobs (indices into the phase's jobs) and the
 /// JSONL text.
-struct File {
-    jobs: Vec<usize>,
-    ids: Vec<String>,
-    endpoint: &'static str,
-    jsonl: Vec<u8>,
+pub(super) struct File {
+    pub(super) jobs: Vec<usize>,
+    pub(super) ids: Vec<String>,
+    pub(super) endpoint: &'static str,
+    pub(super) jsonl: Vec<u8>,
 }
 
 fn http(e: CallError, doing: &str) -> Error {
@@ -93,6 +93,9 @@ impl CallLoop<'_> {
         run: &mut PhaseRun<T>,
     ) -> Result<()> {
         let backend = self.backend.clone();
+        if self.policy.transport == Transport::BatchFiles {
+            return self.call_files(phase, jobs, pending, parse, run);
+        }
         let Some(api) = backend.batch_api() else {
             return Err(Error::invalid_hint(
                 format!(
@@ -260,13 +263,6 @@ impl CallLoop<'_> {
         parse: &Parser<T, R>,
         run: &mut PhaseRun<T>,
     ) -> Result<Vec<(usize, String)>> {
-        let by_id: HashMap<&str, usize> = file
-            .ids
-            .iter()
-            .map(String::as_str)
-            .zip(file.jobs.iter().copied())
-            .collect();
-        let mut why: HashMap<usize, String> = HashMap::new();
         let mut text = String::new();
         for f in [&status.output_file_id, &status.error_file_id]
             .into_iter()
@@ -279,6 +275,30 @@ impl CallLoop<'_> {
             text.push_str(&content);
             text.push('\n');
         }
+        let source = format!("batch {} ({})", status.id, status.status);
+        self.ingest_text(api, jobs, file, &text, &source, parse, run)
+    }
+
+    /// Joins output lines (`text`) to the file's jobs on `custom_id`,
+    /// journals every usable reply; the jobs left without one, with why.
+    #[allow(clippy::too_many_arguments)]
+    pub(super) fn ingest_text<R: Call, T: Send + 'static>(
+        &mut self,
+        api: &dyn BatchApi,
+        jobs: &[Job<R>],
+        file: &File,
+        text: &str,
+        source: &str,
+        parse: &Parser<T, R>,
+        run: &mut PhaseRun<T>,
+    ) -> Result<Vec<(usize, String)>> {
+        let by_id: HashMap<&str, usize> = file
+            .ids
+            .iter()
+            .map(String::as_str)
+            .zip(file.jobs.iter().copied())
+            .collect();
+        let mut why: HashMap<usize, String> = HashMap::new();
         for line in text.lines().filter(|l| !l.trim().is_empty()) {
             let Some((id, result)) = output_line(line) else {
                 continue;
@@ -315,9 +335,9 @@ impl CallLoop<'_> {
             .iter()
             .filter(|&&i| run.values[i].is_none())
             .map(|&i| {
-                let e = why.remove(&i).unwrap_or_else(|| {
-                    format!("no result line in batch {} ({})", status.id, status.status)
-                });
+                let e = why
+                    .remove(&i)
+                    .unwrap_or_else(|| format!("no result line in {source}"));
                 (i, e)
             })
             .collect())
@@ -329,7 +349,7 @@ const UNSENT: &str = "\0unsent";
 
 /// Cuts `todo` into batch files of at most `max` lines and
 /// [`MAX_FILE_BYTES`], one endpoint per file.
-fn files<R: Call>(
+pub(super) fn files<R: Call>(
     api: &dyn BatchApi,
     jobs: &[Job<R>],
     todo: &[usize],

@@ -307,11 +307,28 @@ pub fn build_backend(opts: &GenerateOptions) -> Result<Arc<dyn Backend>> {
             std::time::Duration::from_millis(opts.oracle_latency_ms),
         )?),
         BackendKind::OpenAi => Arc::new(
-            OpenAiBackend::new(opts.base_url.as_deref(), &opts.model, opts.temperature)?
+            OpenAiBackend::new(base_url(opts).as_deref(), &opts.model, opts.temperature)?
                 .with_max_reply_bytes(opts.max_reply_bytes)
                 .with_response_format(opts.response_format),
         ),
     })
+}
+
+/// The base URL of the openai client: `base_url`, else env
+/// `OPENAI_BASE_URL`; with `transport = 'batch_files'` (no endpoint is
+/// called) a placeholder when neither is set.
+pub(crate) fn base_url(opts: &GenerateOptions) -> Option<String> {
+    opts.base_url
+        .clone()
+        .or_else(|| {
+            std::env::var("OPENAI_BASE_URL")
+                .ok()
+                .filter(|u| !u.trim().is_empty())
+        })
+        .or_else(|| {
+            (opts.transport == crate::llm::Transport::BatchFiles)
+                .then(|| "http://127.0.0.1/v1".to_string())
+        })
 }
 
 /// The journal identity the options' backend will have, without building a

@@ -155,7 +155,7 @@ impl<'a> CallLoop<'a> {
         // A provider batch costs `batch_discount` of the sync price.
         let pricing = match policy.transport {
             Transport::Sync => policy.pricing,
-            Transport::Batch => policy.pricing.map(|p| Pricing {
+            Transport::Batch | Transport::BatchFiles => policy.pricing.map(|p| Pricing {
                 price_in: p.price_in * policy.batch_discount,
                 price_out: p.price_out * policy.batch_discount,
             }),
@@ -254,7 +254,7 @@ impl<'a> CallLoop<'a> {
         let (in0, out0) = (self.meter.tokens_in(), self.meter.tokens_out());
         let result = if pending.is_empty() {
             Ok(())
-        } else if self.policy.transport == Transport::Batch {
+        } else if self.policy.transport != Transport::Sync {
             self.call_batched(phase, jobs, &pending, parse, &mut run)
         } else {
             self.call(phase, jobs, &pending, parse, &mut run)

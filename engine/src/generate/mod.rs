@@ -5,6 +5,7 @@
 //! before it is used, keyed by [`journal_key`]; a re-run replays the journal
 //! and only calls for what is missing. Bad replies are never journaled.
 
+pub mod batch_files;
 pub mod batched;
 pub mod brute_force;
 pub mod cluster;
@@ -133,6 +134,8 @@ pub struct GenerateOptions {
     pub batch_max_requests: u64,
     /// `response_format` ('text' | 'json_object' | 'json_schema'); default text.
     pub response_format: ResponseFormat,
+    /// `batch_dir`: where `transport = 'batch_files'` writes and reads.
+    pub batch_dir: Option<PathBuf>,
 }
 
 impl Default for GenerateOptions {
@@ -167,6 +170,7 @@ impl Default for GenerateOptions {
             batch_poll_s: 30.0,
             batch_max_requests: 50_000,
             response_format: ResponseFormat::Text,
+            batch_dir: None,
         }
     }
 }
@@ -301,12 +305,25 @@ impl GenerateOptions {
                 "between 1 and 50000",
             );
         }
-        if self.transport == Transport::Batch && self.backend != BackendKind::OpenAi {
+        if self.transport == Transport::BatchFiles && self.batch_dir.is_none() {
+            return Err(OptionError {
+                option: "batch_dir",
+                related: Some("transport"),
+                error: Error::invalid_hint(
+                    "transport = 'batch_files' needs batch_dir",
+                    "add batch_dir = 'some/dir': request files are written there, result files read from there",
+                ),
+            });
+        }
+        if self.transport != Transport::Sync && self.backend != BackendKind::OpenAi {
             return Err(OptionError {
                 option: "transport",
                 related: Some("backend"),
                 error: Error::invalid_hint(
-                    "transport = 'batch' needs backend = 'openai' (the oracle has no batch API)",
+                    format!(
+                        "transport = '{}' needs backend = 'openai' (the oracle has no batch API)",
+                        self.transport.name()
+                    ),
                     "add backend = 'openai' with a base_url whose server offers /v1/files and /v1/batches, or drop transport",
                 ),
             });
@@ -402,6 +419,7 @@ impl GenerateOptions {
             ),
             batch_max_requests: self.batch_max_requests.clamp(1, 50_000) as usize,
             batch_discount: self.batch_discount,
+            batch_dir: self.batch_dir.clone(),
             ..CallPolicy::default()
         }
     }

@@ -84,6 +84,8 @@ pub struct CallPolicy {
     pub batch_max_requests: usize,
     /// The share of the sync price a provider batch costs.
     pub batch_discount: f64,
+    /// Where `batch_files` writes request files and reads result files.
+    pub batch_dir: Option<std::path::PathBuf>,
 }
 
 /// How a run's requests reach the provider.
@@ -95,6 +97,9 @@ pub enum Transport {
     Sync,
     /// Each phase's requests as provider batches (`/v1/files`, `/v1/batches`).
     Batch,
+    /// Each phase's requests as batch files in `batch_dir`, run by an
+    /// offline tool (`vllm run-batch`), whose output files are read back.
+    BatchFiles,
 }
 
 impl Transport {
@@ -102,6 +107,7 @@ impl Transport {
         match self {
             Transport::Sync => "sync",
             Transport::Batch => "batch",
+            Transport::BatchFiles => "batch_files",
         }
     }
 }
@@ -124,6 +130,7 @@ impl Default for CallPolicy {
             batch_poll: Duration::from_secs(30),
             batch_max_requests: 50_000,
             batch_discount: 0.5,
+            batch_dir: None,
         }
     }
 }

@@ -314,9 +314,13 @@ pub fn build_cluster_backend(cat: &Catalogue, opts: &ClusterOptions) -> Result<A
     Ok(match g.backend {
         BackendKind::Oracle => Arc::new(super::brute_force::oracle_for(cat, g)?),
         BackendKind::OpenAi => {
-            let b = OpenAiBackend::new(g.base_url.as_deref(), &g.model, g.temperature)?
-                .with_max_reply_bytes(g.max_reply_bytes)
-                .with_response_format(g.response_format);
+            let b = OpenAiBackend::new(
+                super::brute_force::base_url(g).as_deref(),
+                &g.model,
+                g.temperature,
+            )?
+            .with_max_reply_bytes(g.max_reply_bytes)
+            .with_response_format(g.response_format);
             // Without one, the embedding phase (if any modality is large
             // enough to cluster) stops with an error naming the option.
             Arc::new(match opts.resolved_embedding_model() {
