@@ -329,3 +329,45 @@ fn structured_outputs_carry_the_schema() {
         "{kinds:?}"
     );
 }
+
+/// CLUSTER's EXPLAIN estimates tokens and dollars per phase (of the upper
+/// bound where the count is not exact) and in total, sync and batch; here
+/// the total covers what the run is billed.
+#[test]
+fn cluster_explain_estimates_tokens_and_dollars() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_, _, sg) = synth_mid(dir.path());
+    let server = serve(&sg);
+    let db = valence::Database::in_memory().unwrap();
+    let with = format!(
+        "WITH (backend = 'openai', base_url = '{}', model = 'm', embedding_model = 'e', \
+         price_in = 1, price_out = 4)",
+        server.base_url
+    );
+    let sql = format!(
+        "LOAD CATALOGUE c FROM '{}'; EXPLAIN GENERATE GRAPH g FROM c USING CLUSTER {with};",
+        dir.path().join("cat.csv").display()
+    );
+    let r = db.execute(&sql).unwrap();
+    let t = r[1].table();
+    let num = |row: usize, c: &str| -> f64 {
+        let v = t.get(row, c).unwrap();
+        v.as_f64()
+            .or_else(|| v.as_str().and_then(|s| s.parse().ok()))
+            .unwrap_or_else(|| panic!("{c}: {v:?}"))
+    };
+    let last = t.rows.len() - 1;
+    let phases_in: f64 = (0..last).map(|r| num(r, "est_tokens_in")).sum();
+    assert_eq!(phases_in, num(last, "est_tokens_in"));
+    let (tin, tout) = (num(last, "est_tokens_in"), num(last, "est_tokens_out"));
+    assert!((num(last, "est_usd") - (tin + 4.0 * tout) / 1e6).abs() < 1e-4);
+    assert!((num(last, "est_usd_batch") - num(last, "est_usd") / 2.0).abs() < 1e-4);
+    db.execute(&format!("GENERATE GRAPH g FROM c USING CLUSTER {with};"))
+        .unwrap();
+    let billed_in = server.shared.usage_in.load(Ordering::SeqCst) as f64;
+    let billed_out = server.shared.usage_out.load(Ordering::SeqCst) as f64;
+    assert!(
+        billed_in <= tin && billed_out <= tout,
+        "{billed_in}/{billed_out} vs {tin}/{tout}"
+    );
+}

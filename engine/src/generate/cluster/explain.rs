@@ -10,6 +10,7 @@ use crate::generate::brute_force::explain_identity;
 use crate::generate::journaled::count_replayable;
 use crate::generate::plan::plan_modalities;
 use crate::llm::prompt::Template;
+use crate::llm::usage::Pricing;
 use crate::{Catalogue, Result};
 
 use super::{ClusterOptions, Mod, Phase, embed, enrich, label, modalities, score};
@@ -21,6 +22,10 @@ pub struct ClusterPlan {
     pub upper_bound_calls: u64,
     /// The brute-force plan's calls on the same catalogue, for comparison.
     pub brute_force_calls: u64,
+    /// Prices, when known (the dollar columns).
+    pub pricing: Option<Pricing>,
+    /// The share of the sync price a provider batch costs.
+    pub batch_discount: f64,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -34,6 +39,29 @@ pub struct PhasePlan {
     /// for enrichment, whose prompts depend only on the catalogue).
     pub journaled: Option<u64>,
     pub note: String,
+    /// Rough prompt / completion tokens of the phase's calls (of its upper
+    /// bound when the count is not exact); see [`TOKENS`].
+    pub est_tokens_in: u64,
+    pub est_tokens_out: u64,
+}
+
+/// Rough tokens per unit the estimates assume: a description (enrichment
+/// reply, embedding input), a cluster label reply, a scoring prompt's
+/// target card, one score in a reply.
+pub const TOKENS: Tokens = Tokens {
+    description: 150,
+    label_reply: 60,
+    card: 40,
+    score_reply: 5,
+};
+
+/// See [`TOKENS`].
+#[derive(Debug, Clone, Copy)]
+pub struct Tokens {
+    pub description: u64,
+    pub label_reply: u64,
+    pub card: u64,
+    pub score_reply: u64,
 }
 
 impl ClusterPlan {
@@ -46,9 +74,26 @@ impl ClusterPlan {
             "journaled",
             "figure",
             "note",
+            "est_tokens_in",
+            "est_tokens_out",
+            "est_usd",
+            "est_usd_batch",
         ]
         .map(String::from)
         .to_vec();
+        let usd = |i: u64, o: u64, d: f64| {
+            self.pricing
+                .map(|p| format!("{:.4}", p.usd(i, o) * d))
+                .unwrap_or_default()
+        };
+        let money = |i: u64, o: u64| {
+            vec![
+                i.to_string(),
+                o.to_string(),
+                usd(i, o, 1.0),
+                usd(i, o, self.batch_discount),
+            ]
+        };
         // Which number a reader can rely on: phases that depend only on the
         // catalogue are exact; the others depend on the clustering (known
         // only by running) and show their upper bound.
@@ -65,14 +110,16 @@ impl ClusterPlan {
             .phases
             .iter()
             .map(|p| {
-                vec![
+                let mut row = vec![
                     p.phase.clone(),
                     opt(p.calls),
                     p.upper_bound.to_string(),
                     opt(p.journaled),
                     figure(p.calls.is_some()),
                     p.note.clone(),
-                ]
+                ];
+                row.extend(money(p.est_tokens_in, p.est_tokens_out));
+                row
             })
             .collect();
         rows.push(vec![
@@ -83,6 +130,12 @@ impl ClusterPlan {
             figure(false),
             format!("brute force: {} calls (exact)", self.brute_force_calls),
         ]);
+        let (i, o) = self.phases.iter().fold((0, 0), |(i, o), p| {
+            (i + p.est_tokens_in, o + p.est_tokens_out)
+        });
+        if let Some(total) = rows.last_mut() {
+            total.extend(money(i, o));
+        }
         (header, rows)
     }
 }
@@ -142,6 +195,8 @@ pub fn explain_cluster(
         upper_bound: calls,
         journaled,
         note,
+        est_tokens_in: 0,
+        est_tokens_out: 0,
     };
     let bound = |phase: Phase, upper_bound: u64, note: String| PhasePlan {
         phase: phase.name().into(),
@@ -149,8 +204,10 @@ pub fn explain_cluster(
         upper_bound,
         journaled: None,
         note,
+        est_tokens_in: 0,
+        est_tokens_out: 0,
     };
-    let phases = vec![
+    let mut phases = vec![
         exact(
             Phase::Enrichment,
             enrich_calls,
@@ -195,9 +252,42 @@ pub fn explain_cluster(
             ),
         ),
     ];
+    let tokens = |t: &str| crate::llm::prompt::estimate_tokens(t);
+    let described: u64 = mods
+        .iter()
+        .filter(|m| m.clustered)
+        .map(|m| m.values.len() as u64)
+        .sum();
+    let t = TOKENS;
+    let est = [
+        (
+            enrich_jobs.iter().map(|j| tokens(&j.request.prompt)).sum(),
+            described * t.description,
+        ),
+        (
+            texts.iter().map(|x| tokens(x)).sum::<u64>() + described * t.description,
+            0,
+        ),
+        (
+            // A label prompt: the template and up to min_cluster_size..n members.
+            label_max * (100 + 10 * opts.min_cluster_size as u64 * opts.label_batch as u64),
+            label_max * t.label_reply * opts.label_batch as u64,
+        ),
+        (
+            score_max * (150 + t.card * (1 + g.batch_size as u64)),
+            score_max * t.score_reply * g.batch_size as u64,
+        ),
+        (bf.est_prompt_tokens, bf.est_completion_tokens),
+    ];
+    for (p, (i, o)) in phases.iter_mut().zip(est) {
+        p.est_tokens_in = i;
+        p.est_tokens_out = o;
+    }
     Ok(ClusterPlan {
         upper_bound_calls: phases.iter().map(|p| p.upper_bound).sum(),
         phases,
         brute_force_calls: bf.total_calls,
+        pricing: g.pricing()?,
+        batch_discount: g.batch_discount,
     })
 }
