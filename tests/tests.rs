@@ -19,6 +19,7 @@ mod llm_batch_server;
 mod llm_cluster_server;
 mod llm_economy;
 mod llm_journaled;
+mod llm_prompts;
 mod llm_server;
 mod readonly;
 mod select_check;

@@ -263,6 +263,13 @@ pub static GENERATE: &[OptionDef<GenerateOptions>] = &[
         },
     },
     OptionDef {
+        name: "prompts",
+        kind: Kind::Text,
+        doc: "a directory of prompt files (enrich.txt, enrich_<modality>.txt, label.txt, score.txt, classify.txt)",
+        get: |o| path(&o.prompts),
+        set: |o, v| o.prompts = Some(PathBuf::from(v.text())),
+    },
+    OptionDef {
         name: "batch_dir",
         kind: Kind::Text,
         doc: "where transport = 'batch_files' writes request files and reads result files",

@@ -354,6 +354,7 @@ pub fn explain_brute_force(
     opts.validate()?;
     let mut plan = plan_brute_force(cat, opts)?;
     plan.pricing = opts.pricing()?;
+    plan.template = opts.sign_template_source()?;
     plan.batch_discount = opts.batch_discount;
     let template = opts.sign_template()?;
     if let Some(id) = explain_identity(opts)? {

@@ -21,6 +21,7 @@ use std::sync::Mutex;
 
 use serde::Serialize;
 
+use crate::llm::cluster_tasks::ClusterTemplates;
 use crate::llm::prompt::Template;
 use crate::llm::runner::CallPolicy;
 pub use crate::llm::runner::Transport;
@@ -136,6 +137,9 @@ pub struct GenerateOptions {
     pub response_format: ResponseFormat,
     /// `batch_dir`: where `transport = 'batch_files'` writes and reads.
     pub batch_dir: Option<PathBuf>,
+    /// `prompts`: a directory of prompt files overriding the built-in
+    /// templates ([`ClusterTemplates::from_dir`]).
+    pub prompts: Option<PathBuf>,
 }
 
 impl Default for GenerateOptions {
@@ -171,6 +175,7 @@ impl Default for GenerateOptions {
             batch_max_requests: 50_000,
             response_format: ResponseFormat::Text,
             batch_dir: None,
+            prompts: None,
         }
     }
 }
@@ -424,11 +429,35 @@ impl GenerateOptions {
         }
     }
 
-    /// The sign-classification template (default Appendix A, or `prompt`).
+    /// The sign-classification template: `prompt`, else `classify.txt` of
+    /// `prompts`, else Appendix A.
     pub fn sign_template(&self) -> Result<Template> {
         match &self.prompt {
             Some(p) => Template::sign_from_file(p),
-            None => Ok(Template::default_sign()),
+            None => Ok(self
+                .templates()?
+                .classify
+                .unwrap_or_else(Template::default_sign)),
+        }
+    }
+
+    /// Which file the sign-classification template comes from.
+    pub fn sign_template_source(&self) -> Result<String> {
+        Ok(match &self.prompt {
+            Some(p) => p.display().to_string(),
+            None => match self.templates()?.classify {
+                Some(_) => self.templates()?.source("classify"),
+                None => "built-in (Appendix A)".into(),
+            },
+        })
+    }
+
+    /// The templates of `prompts` (checked: a bad file is an error naming
+    /// it), or the built-in ones.
+    pub fn templates(&self) -> Result<ClusterTemplates> {
+        match &self.prompts {
+            Some(dir) => ClusterTemplates::from_dir(dir),
+            None => Ok(ClusterTemplates::default()),
         }
     }
 }

@@ -113,6 +113,8 @@ pub struct Plan {
     pub pricing: Option<crate::llm::usage::Pricing>,
     /// The share of the sync price a provider batch costs.
     pub batch_discount: f64,
+    /// Where the template comes from (EXPLAIN's `template` column).
+    pub template: String,
 }
 
 fn calls(primary: u64, other: u64, batch: u64) -> u64 {
@@ -141,6 +143,7 @@ pub fn plan_modalities(
         est_completion_tokens: 0,
         pricing: None,
         batch_discount: 0.5,
+        template: String::new(),
     };
     for i in 0..modalities.len() {
         for j in i + 1..modalities.len() {
@@ -227,6 +230,7 @@ impl Plan {
             "est_completion_tokens",
             "est_usd",
             "est_usd_batch",
+            "template",
         ]
         .map(String::from)
         .to_vec();
@@ -252,6 +256,7 @@ impl Plan {
                         p.est_completion_tokens,
                         self.batch_discount,
                     ),
+                    self.template.clone(),
                 ]
             })
             .collect();
@@ -285,6 +290,7 @@ impl Plan {
                 self.est_completion_tokens,
                 self.batch_discount,
             ),
+            self.template.clone(),
         ]);
         (header, rows)
     }

@@ -43,6 +43,8 @@ pub struct PhasePlan {
     /// bound when the count is not exact); see [`TOKENS`].
     pub est_tokens_in: u64,
     pub est_tokens_out: u64,
+    /// The template the phase's prompts use: a file of `prompts`, or built-in.
+    pub template: String,
 }
 
 /// Rough tokens per unit the estimates assume: a description (enrichment
@@ -78,6 +80,7 @@ impl ClusterPlan {
             "est_tokens_out",
             "est_usd",
             "est_usd_batch",
+            "template",
         ]
         .map(String::from)
         .to_vec();
@@ -119,6 +122,7 @@ impl ClusterPlan {
                     p.note.clone(),
                 ];
                 row.extend(money(p.est_tokens_in, p.est_tokens_out));
+                row.push(p.template.clone());
                 row
             })
             .collect();
@@ -135,6 +139,7 @@ impl ClusterPlan {
         });
         if let Some(total) = rows.last_mut() {
             total.extend(money(i, o));
+            total.push(String::new());
         }
         (header, rows)
     }
@@ -169,6 +174,7 @@ pub fn explain_cluster(
     opts: &ClusterOptions,
 ) -> Result<ClusterPlan> {
     opts.validate()?;
+    let opts = &opts.loaded()?;
     let g = &opts.generate;
     let mods = modalities(cat, opts);
     // No backend identity (EXPLAIN without backend/reference/model): the
@@ -197,6 +203,7 @@ pub fn explain_cluster(
         note,
         est_tokens_in: 0,
         est_tokens_out: 0,
+        template: String::new(),
     };
     let bound = |phase: Phase, upper_bound: u64, note: String| PhasePlan {
         phase: phase.name().into(),
@@ -206,6 +213,7 @@ pub fn explain_cluster(
         note,
         est_tokens_in: 0,
         est_tokens_out: 0,
+        template: String::new(),
     };
     let mut phases = vec![
         exact(
@@ -279,9 +287,17 @@ pub fn explain_cluster(
         ),
         (bf.est_prompt_tokens, bf.est_completion_tokens),
     ];
-    for (p, (i, o)) in phases.iter_mut().zip(est) {
+    let templates = [
+        opts.templates.source("enrich"),
+        "-".into(),
+        opts.templates.source("label"),
+        opts.templates.source("score"),
+        g.sign_template_source()?,
+    ];
+    for ((p, (i, o)), t) in phases.iter_mut().zip(est).zip(templates) {
         p.est_tokens_in = i;
         p.est_tokens_out = o;
+        p.template = t;
     }
     Ok(ClusterPlan {
         upper_bound_calls: phases.iter().map(|p| p.upper_bound).sum(),

@@ -246,6 +246,8 @@ pub fn run_cluster_with(
 ) -> Result<(SignedGraph, ClusterReport)> {
     opts.validate()?;
     let started = Instant::now();
+    // Prompt files are read and checked before any call.
+    let opts = &opts.loaded()?;
     let g = &opts.generate;
     let sign_template = g.sign_template()?;
     let mut p = Pipeline {
