@@ -371,3 +371,49 @@ fn cluster_explain_estimates_tokens_and_dollars() {
         "{billed_in}/{billed_out} vs {tin}/{tout}"
     );
 }
+
+/// CLUSTER's EXPLAIN projects the calls a run makes: within ±35% of the
+/// calls actually made on the fixtures (oracle simulator), never above the
+/// upper bound, equal to the count where the count is exact.
+#[test]
+fn cluster_explain_projection_is_within_35_percent_on_the_fixtures() {
+    for fixture in ["small", "large"] {
+        let db = valence::Database::in_memory().unwrap();
+        let root = crate::common::root().join("fixtures").join(fixture);
+        let with = format!("WITH (reference = '{}')", root.join("edges.csv").display());
+        let r = db
+            .execute(&format!(
+                "LOAD CATALOGUE c FROM '{}'; EXPLAIN GENERATE GRAPH g FROM c USING CLUSTER {with};\
+                 GENERATE GRAPH g FROM c USING CLUSTER {with};",
+                root.join("catalogue.csv").display()
+            ))
+            .unwrap();
+        let plan = r[1].table();
+        let cell = |row: usize, c: &str| -> f64 {
+            let v = plan.get(row, c).unwrap();
+            v.as_f64()
+                .or_else(|| v.as_str().and_then(|s| s.parse().ok()))
+                .unwrap_or(f64::NAN)
+        };
+        for row in 0..plan.rows.len() {
+            assert!(
+                cell(row, "projected") <= cell(row, "upper_bound"),
+                "{fixture} row {row}"
+            );
+            let calls = cell(row, "calls");
+            if calls.is_finite() {
+                assert_eq!(cell(row, "projected"), calls, "{fixture} row {row}");
+            }
+        }
+        let projected = cell(plan.rows.len() - 1, "projected");
+        let made = r[2]
+            .table()
+            .get(0, "total_calls")
+            .and_then(|v| v.as_i64())
+            .unwrap() as f64;
+        assert!(
+            (projected - made).abs() <= 0.35 * made,
+            "{fixture}: projected {projected}, made {made}"
+        );
+    }
+}
