@@ -28,12 +28,12 @@
 
 use std::path::{Path, PathBuf};
 
-use valence::engine::compare::compare_graphs;
-use valence::engine::generate::{
+use valence_engine::compare_graphs;
+use valence_engine::generate::{
     ClusterOptions, ClusterReport, GenerateOptions, MemJournal, plan_brute_force, run_brute_force,
     run_cluster,
 };
-use valence::engine::{Catalogue, Ctx, SignedGraph, read_edges_csv};
+use valence_engine::{Catalogue, Ctx, SignedGraph, read_edges_csv};
 use valence_synth as synth;
 
 fn root() -> PathBuf {
@@ -133,7 +133,7 @@ fn experiment(
         plan_brute_force(
             &cat,
             &GenerateOptions {
-                primary: valence::engine::generate::PrimaryRule::Larger,
+                primary: valence_engine::generate::PrimaryRule::Larger,
                 ..g.clone()
             }
         )

@@ -7,7 +7,7 @@ use criterion::{Criterion, criterion_group, criterion_main};
 use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use std::hint::black_box;
-use valence::engine::NodeId;
+use valence_engine::NodeId;
 use valence_synth as synth;
 
 fn sets(g: &valence::SignedGraph, k: usize, n: usize, seed: u64) -> Vec<Vec<NodeId>> {

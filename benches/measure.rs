@@ -14,10 +14,10 @@ use std::time::Instant;
 
 use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
-use valence_engine::cluster::{ClusterParams, cluster_modality};
+use valence_engine::Store;
 use valence_engine::generate::{self, GenerateOptions, MemJournal, PrimaryRule};
-use valence_engine::store::Store;
 use valence_engine::{Catalogue, Ctx};
+use valence_engine::{ClusterParams, cluster_modality};
 
 type Section = (&'static str, fn());
 

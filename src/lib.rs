@@ -26,8 +26,10 @@
 //! ```
 //!
 //! Statements are described in the README's DSL tour; every statement answers
-//! with one or more [`Table`]s. The engine's typed API is re-exported as
-//! [`engine`].
+//! with one or more [`Table`]s. The typed calls on [`Database`] take and
+//! return the engine types re-exported here (a curated list, not the whole
+//! engine: the `valence-engine` crate has the rest, for embedders that need
+//! its lower-level building blocks).
 
 #![forbid(unsafe_code)]
 
@@ -39,22 +41,30 @@ use std::sync::Arc;
 
 pub use error::{Clause, Code, Error, ErrorKind, Result, Subject};
 pub use typed::ToParam;
+
+// Statements and their results.
 pub use valence_dsl::select::{Over, TABLE_FUNCTIONS, TableFn};
 pub use valence_dsl::{
     DslError, Mode, Param, QueryResult, Session, Table, Value, is_complete, parse_script, render,
 };
-pub use valence_engine as engine;
-pub use valence_engine::compare::{CompareCounts, Comparison};
-pub use valence_engine::generate::{
-    BackendKind, ClusterOptions, ClusterReport, GenerateOptions, GenerateReport, PrimaryRule,
+
+// The engine handle ([`Database::engine`]), cancellation and progress.
+pub use valence_engine::{Ctx, Engine, Kind, Manifest, NoProgress, ObjRef, Progress};
+
+// What the typed calls take and return.
+pub use valence_engine::{
+    BackendKind, ClusterOptions, ClusterReport, CompareCounts, Comparison, GenerateOptions,
+    GenerateReport, Mismatch, PrimaryRule,
 };
 pub use valence_engine::{
-    Catalogue, Ctx, Dataset, DatasetFormat, DatasetRow, DiagnoseReport, EdgeFractions, Engine,
-    Kind, LabelSpec, NodeId, ObjRef, Progress, SampleOptions, SampleReport, SampleSpec, Sign,
-    SignedGraph, TypeQuota,
+    Catalogue, Dataset, DatasetRow, EdgeFractions, NodeId, Sign, SignedGraph,
 };
 pub use valence_engine::{
-    ExportOptions, ExportReport, ExportedFile, GraphExport, GraphFormat, Split,
+    DatasetFormat, ExportOptions, ExportReport, ExportedFile, GraphExport, GraphFormat, Split,
+};
+pub use valence_engine::{
+    DiagnoseReport, FractionStats, Histogram, LabelReport, LabelSpec, Quality, SampleOptions,
+    SampleReport, SampleSpec, SuggestedLabel, TypeQuota,
 };
 
 /// A Valence database: a file, or memory.
@@ -78,7 +88,7 @@ impl Database {
     /// a read-only mount) is opened read-only instead: see
     /// [`Database::is_read_only`].
     pub fn open(path: impl AsRef<Path>) -> Result<Database> {
-        let key = valence_engine::store::canonical_db_path(path.as_ref());
+        let key = valence_engine::canonical_db_path(path.as_ref());
         let mut open = OPEN.lock().unwrap_or_else(|p| p.into_inner());
         open.retain(|_, w| w.strong_count() > 0);
         if let Some(engine) = open.get(&key).and_then(std::sync::Weak::upgrade) {
@@ -88,7 +98,7 @@ impl Database {
         }
         let engine = Arc::new(Engine::open(path.as_ref())?);
         // Keyed by the name the file has now that it exists.
-        let key = valence_engine::store::canonical_db_path(path.as_ref());
+        let key = valence_engine::canonical_db_path(path.as_ref());
         open.insert(key, Arc::downgrade(&engine));
         Ok(Database {
             session: Session::new(engine),

@@ -3,9 +3,9 @@
 
 use std::path::{Path, PathBuf};
 
-use valence_engine::compare::{Comparison, compare_graphs};
-use valence_engine::generate::{self, ClusterOptions, ClusterReport, GenerateOptions};
-use valence_engine::{Ctx, Kind, ObjRef};
+use valence_engine::{
+    ClusterOptions, ClusterReport, Comparison, Ctx, GenerateOptions, GenerateReport, Kind, ObjRef,
+};
 
 use crate::{Database, Param, Result};
 
@@ -84,9 +84,8 @@ impl Database {
         name: &str,
         catalogue: &str,
         opts: &GenerateOptions,
-    ) -> Result<(u32, generate::GenerateReport)> {
-        let (w, r) = generate::generate_graph(
-            self.engine(),
+    ) -> Result<(u32, GenerateReport)> {
+        let (w, r) = self.engine().generate_brute_force(
             name,
             &ObjRef::from(catalogue),
             opts,
@@ -103,8 +102,7 @@ impl Database {
         catalogue: &str,
         opts: &ClusterOptions,
     ) -> Result<(u32, ClusterReport)> {
-        let (w, r) = generate::generate_graph_cluster(
-            self.engine(),
+        let (w, r) = self.engine().generate_cluster(
             name,
             &ObjRef::from(catalogue),
             opts,
@@ -117,9 +115,10 @@ impl Database {
     /// `COMPARE GRAPH a WITH b` (`"g"` or `"g@2"` each). Ratios over
     /// nothing (no common edge, an empty side) are `None`.
     pub fn compare_graphs(&self, a: &str, b: &str) -> Result<Comparison> {
-        let (_, ga) = self.engine().graph(&ObjRef::from(a))?;
-        let (_, gb) = self.engine().graph(&ObjRef::from(b))?;
-        Ok(compare_graphs(&ga, &gb))
+        Ok(self
+            .engine()
+            .compare_graphs(&ObjRef::from(a), &ObjRef::from(b))?
+            .comparison)
     }
 
     /// `DROP kind [IF EXISTS] name[@N]`: returns how many versions were

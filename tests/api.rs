@@ -164,7 +164,7 @@ fn http_errors_keep_reqwests_error_as_source() {
     // The variables come from a map, not the process environment (shared
     // by every test thread).
     let env = |k: &str| (k == "HTTPS_PROXY").then(|| "http://[::1".to_string());
-    let e = valence::engine::llm::OpenAiBackend::with_env(
+    let e = valence_engine::llm::OpenAiBackend::with_env(
         Some("https://api.example.invalid/v1"),
         "m",
         0.0,

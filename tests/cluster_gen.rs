@@ -11,14 +11,14 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
-use valence_engine::compare::{check_graph, compare_graphs};
 use valence_engine::generate::{
-    BackendKind, ClusterOptions, GenerateOptions, MemJournal, explain_cluster,
-    generate_graph_cluster, run_cluster, run_cluster_with,
+    BackendKind, ClusterOptions, GenerateOptions, MemJournal, explain_cluster, run_cluster,
+    run_cluster_with,
 };
 use valence_engine::llm::{Backend, BoxFuture, CallError, OracleBackend, Request};
-use valence_engine::store::{Kind, ObjRef};
 use valence_engine::{Catalogue, Ctx, Engine, Error, read_edges_csv};
+use valence_engine::{Kind, ObjRef};
+use valence_engine::{check_graph, compare_graphs};
 use valence_synth as synth;
 
 use crate::common::root;
@@ -272,15 +272,15 @@ fn engine_stores_the_graph_with_phases_in_the_manifest() {
     let cat_path = root().join("fixtures/small/catalogue.csv");
     engine.load_catalogue("small", &cat_path, "LOAD").unwrap();
     let opts = oracle_opts(&root().join("fixtures/small/edges.csv"));
-    let (w, r) = generate_graph_cluster(
-        &engine,
-        "g_cl",
-        &ObjRef::latest("small"),
-        &opts,
-        "GENERATE GRAPH g_cl FROM small USING CLUSTER",
-        &Ctx::default(),
-    )
-    .unwrap();
+    let (w, r) = engine
+        .generate_cluster(
+            "g_cl",
+            &ObjRef::latest("small"),
+            &opts,
+            "GENERATE GRAPH g_cl FROM small USING CLUSTER",
+            &Ctx::default(),
+        )
+        .unwrap();
     assert_eq!(w.version, 1);
     let (_, m) = engine
         .manifest(Kind::Graph, &ObjRef::latest("g_cl"))
@@ -290,15 +290,15 @@ fn engine_stores_the_graph_with_phases_in_the_manifest() {
     assert_eq!(m.details["generate"]["chat_calls"], json!(r.chat_calls));
     assert_eq!(m.details["options"]["pos_threshold"], json!(7.0));
     // A second run replays everything from the store's journal.
-    let (w2, r2) = generate_graph_cluster(
-        &engine,
-        "g_cl",
-        &ObjRef::latest("small"),
-        &opts,
-        "again",
-        &Ctx::default(),
-    )
-    .unwrap();
+    let (w2, r2) = engine
+        .generate_cluster(
+            "g_cl",
+            &ObjRef::latest("small"),
+            &opts,
+            "again",
+            &Ctx::default(),
+        )
+        .unwrap();
     assert_eq!(w2.version, 2);
     assert_eq!(r2.phases.iter().map(|p| p.made).sum::<u64>(), 0);
 }
@@ -381,15 +381,15 @@ fn cluster_kill_child() {
     engine
         .load_catalogue("cat", Path::new(&cat), "LOAD")
         .unwrap();
-    generate_graph_cluster(
-        &engine,
-        "g",
-        &ObjRef::latest("cat"),
-        &openai_opts(&url),
-        "GENERATE",
-        &Ctx::default(),
-    )
-    .unwrap();
+    engine
+        .generate_cluster(
+            "g",
+            &ObjRef::latest("cat"),
+            &openai_opts(&url),
+            "GENERATE",
+            &Ctx::default(),
+        )
+        .unwrap();
 }
 
 /// kill -9 in the middle of a CLUSTER run, then re-run: what was journaled
@@ -441,15 +441,9 @@ fn cluster_kill_mid_run_then_resume() {
     let engine = Engine::open(&db).unwrap();
     assert!(engine.list(Kind::Graph).unwrap().is_empty());
     assert!(engine.store().journal_len().unwrap() > 0);
-    let (_, r) = generate_graph_cluster(
-        &engine,
-        "g",
-        &ObjRef::latest("cat"),
-        &o,
-        "GENERATE",
-        &Ctx::default(),
-    )
-    .unwrap();
+    let (_, r) = engine
+        .generate_cluster("g", &ObjRef::latest("cat"), &o, "GENERATE", &Ctx::default())
+        .unwrap();
     let replayed: u64 = r.phases.iter().map(|p| p.replayed).sum();
     assert!(replayed > 0);
     assert_eq!(r.chat_calls, needed);

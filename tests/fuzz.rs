@@ -11,9 +11,9 @@ use std::time::{Duration, Instant};
 use proptest::prelude::*;
 use proptest::test_runner::{Config, RngSeed};
 
-use valence::engine::llm::cluster_tasks::{parse_descriptions, parse_labels, parse_scores};
-use valence::engine::llm::parse_signs;
-use valence::engine::{Catalogue, read_edges_csv};
+use valence_engine::llm::parse_signs;
+use valence_engine::llm::{parse_descriptions, parse_labels, parse_scores};
+use valence_engine::{Catalogue, read_edges_csv};
 
 /// Cases per target (env `VALENCE_FUZZ_CASES`, default 300).
 fn config() -> Config {

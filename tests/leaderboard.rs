@@ -56,6 +56,16 @@ async fn post_runs(base: &str, body: &str) -> (StatusCode, Value) {
     (s, r.json().await.unwrap())
 }
 
+/// The run ids of a JSON leaderboard, in rank order.
+fn run_ids(v: &Value) -> Vec<&str> {
+    v["runs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["run_id"].as_str().unwrap())
+        .collect()
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn evaluations_and_leaderboard_over_http() {
     let dir = tempfile::tempdir().unwrap();
@@ -84,22 +94,10 @@ async fn evaluations_and_leaderboard_over_http() {
         }
     };
     let v = get("?dataset=ds&version=1").await;
-    let ids: Vec<&str> = v["runs"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| r["run_id"].as_str().unwrap())
-        .collect();
-    assert_eq!(ids, ["gbm-1", "mlp-1", "lr-1"], "{v}");
+    assert_eq!(run_ids(&v), ["gbm-1", "mlp-1", "lr-1"], "{v}");
     assert_eq!(v["metric"], "accuracy");
     let v = get("?dataset=ds&metric=macro_f1&order=asc&tag=team%3Dgrowth").await;
-    let ids: Vec<&str> = v["runs"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| r["run_id"].as_str().unwrap())
-        .collect();
-    assert_eq!(ids, ["lr-1", "gbm-1"], "{v}");
+    assert_eq!(run_ids(&v), ["lr-1", "gbm-1"], "{v}");
     assert_eq!(v["runs"][0]["rank"], 1);
     assert!(
         v["runs"][0]["dataset_digest"]
@@ -266,4 +264,85 @@ async fn the_page_in_a_real_browser() {
         png.len()
     );
     let _ = stop.send(());
+}
+
+/// EVALUATE BASELINE on disjoint label boxes: the graph oracle classifies
+/// every test row; accuracy agrees with the per-label recalls weighted by
+/// the test part EXPORT ... SPLIT writes; the runs are deterministic.
+#[test]
+fn baseline_runs_are_consistent_and_deterministic() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = valence::Database::open(dir.path().join("b.vdb")).unwrap();
+    let r = root();
+    db.execute(&format!(
+        "LOAD CATALOGUE small FROM '{0}/fixtures/small/catalogue.csv';
+         IMPORT GRAPH ref FROM '{0}/fixtures/small/edges.csv' CATALOGUE small;
+         SAMPLE 120 FROM ref TYPES (brand [1,1], audience [1,2], geo [1,1])
+           LABEL pos COUNT 60 WHERE pos_frac IN [0.5, 1] AND neg_frac IN [0, 0]
+           LABEL neg COUNT 60 WHERE neg_frac IN [0.2, 1] WITH (seed = 3) INTO ds;",
+        r.display()
+    ))
+    .unwrap();
+    let split = "SPLIT (train 0.75, test 0.25) SEED 7";
+    db.execute(&format!("EVALUATE BASELINE ON ds {split};"))
+        .unwrap();
+    let runs = db.engine().evaluations().unwrap();
+    assert_eq!(runs.len(), 2);
+    // The test part as EXPORT writes it: rows per label.
+    let out = dir.path().join("ds.jsonl");
+    db.execute(&format!(
+        "EXPORT DATASET ds TO '{}' {split};",
+        out.display()
+    ))
+    .unwrap();
+    let test = std::fs::read_to_string(dir.path().join("ds.test.jsonl")).unwrap();
+    let mut per_label = std::collections::BTreeMap::<String, f64>::new();
+    for line in test.lines() {
+        let v: Value = serde_json::from_str(line).unwrap();
+        *per_label
+            .entry(v["label"].as_str().unwrap().to_string())
+            .or_default() += 1.0;
+    }
+    let n: f64 = per_label.values().sum();
+    for run in &runs {
+        assert_eq!(run.tags.get("baseline").map(String::as_str), Some("true"));
+        assert_eq!(run.params["test_rows"], n as u64, "{run:?}");
+        let weighted: f64 = per_label
+            .iter()
+            .map(|(l, k)| run.metrics[&format!("recall_{l}")] * k)
+            .sum::<f64>()
+            / n;
+        assert!((weighted - run.metrics["accuracy"]).abs() < 1e-5, "{run:?}");
+        assert!((0.0..=1.0).contains(&run.metrics["macro_f1"]));
+    }
+    let oracle = runs
+        .iter()
+        .find(|r| r.model == "baseline-graph-oracle")
+        .unwrap();
+    assert_eq!(
+        oracle.metrics["accuracy"], 1.0,
+        "disjoint boxes are thresholds on the fractions"
+    );
+    // Again: refused while the runs exist; the same numbers once dropped.
+    let e = db
+        .execute(&format!("EVALUATE BASELINE ON ds {split};"))
+        .unwrap_err();
+    assert!(e.to_string().contains("already exists"), "{e}");
+    for r in &runs {
+        db.execute(&format!("DROP EVALUATION '{}';", r.run_id))
+            .unwrap();
+    }
+    db.execute(&format!("EVALUATE BASELINE ON ds {split};"))
+        .unwrap();
+    let mut again = db.engine().evaluations().unwrap();
+    let mut first = runs.clone();
+    again.sort_by(|a, b| a.run_id.cmp(&b.run_id));
+    first.sort_by(|a, b| a.run_id.cmp(&b.run_id));
+    for (a, b) in first.iter().zip(&again) {
+        assert_eq!(a.metrics, b.metrics);
+    }
+    let e = db
+        .execute("EVALUATE BASELINE ON ds SPLIT (fit 0.5, holdout 0.5);")
+        .unwrap_err();
+    assert!(e.to_string().contains("train and test"), "{e}");
 }

@@ -11,8 +11,8 @@ use valence_engine::generate::{
     self, BackendKind, GenerateOptions, Journal, MemJournal, PrimaryRule,
 };
 use valence_engine::llm::parse_signs;
-use valence_engine::store::{Kind, ObjRef, Store};
 use valence_engine::{Catalogue, Ctx, Engine, Error, SignedGraph};
+use valence_engine::{Kind, ObjRef, Store};
 
 use crate::llm_server::{Fault, Node, TestServer};
 
@@ -621,15 +621,15 @@ fn generate_graph_stores_one_version_with_report() {
         reference: Some(write_reference(dir.path(), &r)),
         ..GenerateOptions::default()
     };
-    let (w, rep) = generate::generate_graph(
-        &engine,
-        "g",
-        &ObjRef::latest("cat"),
-        &o,
-        "GENERATE GRAPH g FROM cat USING BRUTE_FORCE",
-        &Ctx::default(),
-    )
-    .unwrap();
+    let (w, rep) = engine
+        .generate_brute_force(
+            "g",
+            &ObjRef::latest("cat"),
+            &o,
+            "GENERATE GRAPH g FROM cat USING BRUTE_FORCE",
+            &Ctx::default(),
+        )
+        .unwrap();
     assert_eq!((w.version, rep.calls_made), (1, 27));
     let (_, g) = engine.graph(&ObjRef::latest("g")).unwrap();
     assert_eq!(graph_edges(&g), canon(r));
@@ -660,15 +660,15 @@ fn api_key_child() {
     std::fs::write(&csv, s).unwrap();
     engine.load_catalogue("cat", &csv, "LOAD").unwrap();
     server.script(vec![Fault::Status(500)]);
-    let (_, rep) = generate::generate_graph(
-        &engine,
-        "g",
-        &ObjRef::latest("cat"),
-        &openai(&server),
-        "GENERATE",
-        &Ctx::default(),
-    )
-    .unwrap();
+    let (_, rep) = engine
+        .generate_brute_force(
+            "g",
+            &ObjRef::latest("cat"),
+            &openai(&server),
+            "GENERATE",
+            &Ctx::default(),
+        )
+        .unwrap();
     assert_eq!(rep.calls_made, 28);
     let (_, g) = engine.graph(&ObjRef::latest("g")).unwrap();
     assert_eq!(graph_edges(&g), want);
@@ -760,15 +760,15 @@ fn kill_child() {
     engine
         .load_catalogue("cat", Path::new(&cat), "LOAD")
         .unwrap();
-    generate::generate_graph(
-        &engine,
-        "g",
-        &ObjRef::latest("cat"),
-        &kill_opts(&url),
-        "GENERATE",
-        &Ctx::default(),
-    )
-    .unwrap();
+    engine
+        .generate_brute_force(
+            "g",
+            &ObjRef::latest("cat"),
+            &kill_opts(&url),
+            "GENERATE",
+            &Ctx::default(),
+        )
+        .unwrap();
 }
 
 /// kill -9 in the middle of a run, then re-run: answers journaled before
@@ -822,15 +822,9 @@ fn kill_mid_run_then_resume() {
     );
     let journaled = engine.store().journal_len().unwrap();
     assert!(journaled > 0 && journaled <= at_kill as u64);
-    let (_, rep) = generate::generate_graph(
-        &engine,
-        "g",
-        &ObjRef::latest("cat"),
-        &o,
-        "GENERATE",
-        &Ctx::default(),
-    )
-    .unwrap();
+    let (_, rep) = engine
+        .generate_brute_force("g", &ObjRef::latest("cat"), &o, "GENERATE", &Ctx::default())
+        .unwrap();
     assert_eq!(rep.calls_replayed, journaled);
     assert_eq!(rep.calls_made, planned - journaled);
     let (_, g) = engine.graph(&ObjRef::latest("g")).unwrap();

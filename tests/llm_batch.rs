@@ -232,15 +232,9 @@ fn batch_kill_child() {
         model: "test-model".into(),
         ..GenerateOptions::default()
     };
-    generate::generate_graph(
-        &engine,
-        "g",
-        &ObjRef::latest("c"),
-        &o,
-        "GENERATE",
-        &Ctx::default(),
-    )
-    .unwrap();
+    engine
+        .generate_brute_force("g", &ObjRef::latest("c"), &o, "GENERATE", &Ctx::default())
+        .unwrap();
 }
 
 /// kill -9 while a batch is in progress, then re-run: the batch id was
@@ -291,15 +285,9 @@ fn kill_9_while_a_batch_runs_then_rerun_reattaches() {
         batch_poll_s: 0.05,
         ..batch(openai(&server))
     };
-    let (_, r) = generate::generate_graph(
-        &engine,
-        "g",
-        &ObjRef::latest("c"),
-        &o,
-        "GENERATE",
-        &Ctx::default(),
-    )
-    .unwrap();
+    let (_, r) = engine
+        .generate_brute_force("g", &ObjRef::latest("c"), &o, "GENERATE", &Ctx::default())
+        .unwrap();
     assert_eq!(counts(&server).0, 1, "one upload");
     assert_eq!(counts(&server).1, 1, "one batch");
     assert_eq!(r.failed_batches, 0);

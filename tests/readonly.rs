@@ -7,7 +7,7 @@ use std::process::Command;
 use std::time::{Duration, SystemTime};
 
 use valence::{Database, ErrorKind};
-use valence_engine::store::{Kind, Manifest, Store};
+use valence_engine::{Kind, Manifest, Store};
 
 use crate::common::{stderr, stdout};
 

@@ -220,6 +220,11 @@ pub enum StatementKind {
     ShowLeaderboard(Board),
     /// `SHOW EVALUATIONS ...`: the runs, newest first.
     ShowEvaluations(Board),
+    /// `EVALUATE BASELINE ON ds[@N] [SPLIT (train f, test f) [SEED s]]`.
+    EvaluateBaseline {
+        dataset: Ref,
+        split: Option<SplitClause>,
+    },
     /// `DROP EVALUATION [IF EXISTS] run_id`.
     DropEvaluation {
         run_id: Spanned<String>,
@@ -241,7 +246,8 @@ impl StatementKind {
             | StatementKind::Sample(_)
             | StatementKind::Drop { .. }
             | StatementKind::ImportEvaluations { .. }
-            | StatementKind::DropEvaluation { .. } => true,
+            | StatementKind::DropEvaluation { .. }
+            | StatementKind::EvaluateBaseline { .. } => true,
             StatementKind::ExplainGenerate(_)
             | StatementKind::CompareGraph { .. }
             | StatementKind::CheckGraph { .. }
@@ -279,6 +285,7 @@ impl StatementKind {
             StatementKind::ShowLeaderboard(_) => "SHOW LEADERBOARD",
             StatementKind::ShowEvaluations(_) => "SHOW EVALUATIONS",
             StatementKind::DropEvaluation { .. } => "DROP EVALUATION",
+            StatementKind::EvaluateBaseline { .. } => "EVALUATE BASELINE",
         }
     }
 }

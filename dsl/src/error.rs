@@ -114,7 +114,7 @@ impl DslError {
         if let Some(sp) = self.span {
             let line_text = src.lines().nth(sp.line.saturating_sub(1)).unwrap_or("");
             // Same length: the caret stays under the fault.
-            let masked = valence_engine::limits::mask_url_secrets(line_text);
+            let masked = valence_engine::mask_url_secrets(line_text);
             let line_text = masked.as_str();
             let gutter = sp.line.to_string().len();
             let pad = " ".repeat(gutter);

@@ -72,13 +72,16 @@ pub const KEYWORDS: &[&str] = &[
     "LEADERBOARD",
     "FOR",
     "TAG",
+    "EVALUATE",
+    "BASELINE",
+    "ON",
 ];
 
 /// The keywords a statement starts with (the first keyword of each
 /// alternative of the grammar's `statement` rule, once each).
 pub const STATEMENT_KEYWORDS: &[&str] = &[
     "LOAD", "IMPORT", "EXPORT", "GENERATE", "EXPLAIN", "COMPARE", "CHECK", "DIAGNOSE", "SAMPLE",
-    "SHOW", "DESCRIBE", "DROP", "SELECT",
+    "EVALUATE", "SHOW", "DESCRIBE", "DROP", "SELECT",
 ];
 
 /// The strategies of `GENERATE ... USING` (words the grammar reads as an

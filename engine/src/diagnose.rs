@@ -39,8 +39,7 @@ use serde::{Deserialize, Serialize};
 use crate::sample::{
     LabelSpec, Params, Problem, Scratch, TypeQuota, resolve_types, rng_for, stream_id,
 };
-use crate::store::ObjRef;
-use crate::{Ctx, Engine, Error, Result, SignedGraph};
+use crate::{Ctx, Error, Result, SignedGraph};
 
 /// Mean, extremes and percentiles of one fraction.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -370,19 +369,4 @@ fn histogram(fr: &[(f64, f64)]) -> Histogram {
         neg[bin(y)] += 1;
     }
     Histogram { edges, pos, neg }
-}
-
-impl Engine {
-    /// `DIAGNOSE graph TYPES (...) SAMPLES n SEED s` (read-only).
-    pub fn diagnose(
-        &self,
-        graph: &ObjRef,
-        types: &[TypeQuota],
-        samples: u64,
-        seed: u64,
-        ctx: &Ctx,
-    ) -> Result<DiagnoseReport> {
-        let (_, g) = self.graph(graph)?;
-        diagnose(&g, types, samples, seed, ctx)
-    }
 }

@@ -164,7 +164,7 @@ fn export_then_import_round_trips() {
     );
     let (g, _) = read_edges_csv(&p, Some(&c)).unwrap();
     let out = d.path().join("out/edges.csv");
-    crate::write_graph(&g, &out, crate::GraphFormat::Csv).unwrap();
+    crate::export::write_graph(&g, &out, crate::GraphFormat::Csv).unwrap();
     let (back, _) = read_edges_csv(&out, Some(&c)).unwrap();
     assert_eq!(
         back.edges().collect::<Vec<_>>(),
@@ -172,6 +172,6 @@ fn export_then_import_round_trips() {
     );
     for f in [crate::GraphFormat::GraphMl, crate::GraphFormat::Dot] {
         let o = d.path().join("g.out");
-        assert_eq!(crate::write_graph(&g, &o, f).unwrap(), 2);
+        assert_eq!(crate::export::write_graph(&g, &o, f).unwrap(), 2);
     }
 }

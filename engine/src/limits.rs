@@ -210,8 +210,8 @@ pub fn scrub_url_secrets(text: &str, url: &str) -> String {
     t
 }
 
-/// `text` with the secrets of every URL in it (see [`url_secrets`]) masked by
-/// `*`, one per character: the statement line an error echoes keeps its
+/// `text` with the secrets of every URL in it (the userinfo and the values of
+/// secret-looking query parameters) masked by `*`, one per character: the statement line an error echoes keeps its
 /// length, so the caret under it stays aligned.
 pub fn mask_url_secrets(text: &str) -> String {
     let mut out = text.to_string();

@@ -219,24 +219,6 @@ pub fn write_output(
     Ok(counts.first().copied().unwrap_or(0))
 }
 
-/// Kept for callers of the old name: [`write_output`] for a closure
-/// returning any value.
-pub fn write_atomically<T>(
-    path: &Path,
-    f: impl FnOnce(&mut dyn Write) -> std::io::Result<T>,
-) -> Result<T> {
-    let mut f = Some(f);
-    let mut out = None;
-    write_output(path, |w| {
-        let f = f
-            .take()
-            .ok_or_else(|| std::io::Error::other("writer called twice"))?;
-        out = Some(f(w)?);
-        Ok(0)
-    })?;
-    out.ok_or_else(|| Error::invalid("nothing was written"))
-}
-
 /// Seconds since the Unix epoch.
 pub fn now_unix() -> u64 {
     std::time::SystemTime::now()

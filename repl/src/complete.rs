@@ -344,8 +344,16 @@ mod tests {
         assert!(candidates(None, line, line.len()).1.is_empty());
         let line = "SAMPLE 1 FROM g TYPES (a [1,1]) WITH (seed = 4) IN";
         assert_eq!(candidates(None, line, line.len()).1, vec!["IN", "INTO"]);
+        // COMPARE's WITH names a graph: no option names (the keyword
+        // BASELINE may still complete).
         let line = "COMPARE GRAPH a WITH ba";
-        assert!(candidates(None, line, line.len()).1.is_empty());
+        let (_, c) = candidates(None, line, line.len());
+        assert!(
+            !["backend", "batch_size", "backoff_ms"]
+                .iter()
+                .any(|o| c.iter().any(|x| x == o)),
+            "{c:?}"
+        );
         let line = "DIAGNOSE g TYPES (a [1,1]) WITH (";
         assert!(candidates(None, line, line.len()).1.is_empty());
     }

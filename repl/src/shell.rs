@@ -231,7 +231,7 @@ impl Shell {
         let progress: Arc<dyn valence::Progress> = if self.interactive {
             Arc::new(crate::progress::Bar::default())
         } else {
-            Arc::new(valence::engine::NoProgress)
+            Arc::new(valence::NoProgress)
         };
         Ctx {
             cancel: self.signals.cancel.clone(),

@@ -10,7 +10,7 @@ use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use serde::{Deserialize, Serialize};
-use valence::engine::{EvalRun, Kind, Leaderboard, LeaderboardQuery, ObjRef};
+use valence_engine::{EvalRun, Kind, Leaderboard, LeaderboardQuery, ObjRef};
 
 use crate::error::ApiError;
 use crate::routes::{Shared, blocking};
@@ -179,7 +179,7 @@ pub async fn get_leaderboard(
     }))
 }
 
-fn engine_err(e: valence::engine::Error) -> ApiError {
+fn engine_err(e: valence_engine::Error) -> ApiError {
     ApiError::from_valence(&valence::Error::from(e))
 }
 
@@ -194,7 +194,7 @@ pub(crate) struct PageData {
     pub(crate) board: Leaderboard,
     /// Best value of the metric per version of the selected dataset.
     pub(crate) trend: Vec<(u32, f64)>,
-    pub(crate) card: Option<valence::engine::DatasetDescription>,
+    pub(crate) card: Option<valence_engine::DatasetDescription>,
     pub(crate) store: String,
 }
 
@@ -212,7 +212,7 @@ pub async fn page(State(shared): State<Arc<Shared>>, Query(p): Query<BoardParams
     }
 }
 
-fn read_page(s: &Shared, q: &LeaderboardQuery) -> valence::engine::Result<PageData> {
+fn read_page(s: &Shared, q: &LeaderboardQuery) -> valence_engine::Result<PageData> {
     let e = s.db.engine();
     let mut datasets = Vec::new();
     for o in e.list(Kind::Dataset)? {

@@ -128,7 +128,7 @@ fn table(p: &BoardParams, d: &PageData) -> Markup {
                         td { (r.split.as_deref().unwrap_or("")) }
                         td { (r.tags.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join(", ")) }
                         td { (r.dataset) "@" (r.version) }
-                        td { (valence::engine::util::format_utc(r.created)) }
+                        td { (valence_engine::format_utc(r.created)) }
                     }
                 }
             }

@@ -12,8 +12,8 @@
 use std::path::{Component, Path, PathBuf};
 
 use axum::http::StatusCode;
-use valence::engine::ObjRef;
 use valence_dsl::ast::{Literal, OptionKv, Span, Spanned, Statement, StatementKind};
+use valence_engine::ObjRef;
 
 use crate::error::ApiError;
 
@@ -70,7 +70,8 @@ impl Confine {
             | StatementKind::Select(_)
             | StatementKind::ShowLeaderboard(_)
             | StatementKind::ShowEvaluations(_)
-            | StatementKind::DropEvaluation { .. } => Ok(()),
+            | StatementKind::DropEvaluation { .. }
+            | StatementKind::EvaluateBaseline { .. } => Ok(()),
         }
     }
 
@@ -173,11 +174,11 @@ pub fn object_ref(s: &str) -> Result<ObjRef, ApiError> {
     };
     match s.split_once('@') {
         None => {
-            valence::engine::check_name(s).map_err(|_| bad())?;
+            valence_engine::check_name(s).map_err(|_| bad())?;
             Ok(ObjRef::latest(s))
         }
         Some((n, v)) => {
-            valence::engine::check_name(n).map_err(|_| bad())?;
+            valence_engine::check_name(n).map_err(|_| bad())?;
             let v: u32 = v.parse().map_err(|_| bad())?;
             Ok(ObjRef::at(n, v))
         }

@@ -95,9 +95,9 @@ impl ApiError {
     }
 
     /// An engine error from an upload: an input error names the body line.
-    pub fn from_upload(e: &valence::engine::Error) -> ApiError {
+    pub fn from_upload(e: &valence_engine::Error) -> ApiError {
         match e {
-            valence::engine::Error::Input { loc, message, hint } => {
+            valence_engine::Error::Input { loc, message, hint } => {
                 let mut a = ApiError::new(StatusCode::BAD_REQUEST, "input", message.clone());
                 if loc.line > 0 {
                     a.body.line = Some(loc.line as usize);

@@ -72,7 +72,7 @@ pub struct Job {
 }
 
 fn now() -> String {
-    valence::engine::util::format_utc(valence::engine::util::now_unix())
+    valence_engine::format_utc(valence_engine::now_unix())
 }
 
 /// Live state shared by the handlers and the writer thread.
@@ -121,7 +121,7 @@ pub struct Jobs {
 }
 
 impl Jobs {
-    fn store(&self) -> &valence::engine::store::Store {
+    fn store(&self) -> &valence_engine::Store {
         self.db.engine().store()
     }
 
@@ -367,6 +367,6 @@ fn decode(bytes: &[u8]) -> Result<Job, ApiError> {
         .map_err(|e| ApiError::internal(format!("a stored job record is unreadable: {e}")))
 }
 
-fn engine_err(e: valence::engine::Error) -> ApiError {
+fn engine_err(e: valence_engine::Error) -> ApiError {
     ApiError::from_valence(&valence::Error::from(e))
 }

@@ -297,9 +297,7 @@ pub async fn cancel(
         s.jobs.live.cancel(id);
         if job.status == Status::Queued {
             job.status = Status::Cancelled;
-            job.finished = Some(valence::engine::util::format_utc(
-                valence::engine::util::now_unix(),
-            ));
+            job.finished = Some(valence_engine::format_utc(valence_engine::now_unix()));
             s.jobs.put(&job)?;
         }
         Ok(job)

@@ -18,7 +18,7 @@ use axum::response::{IntoResponse, Response};
 use futures_util::StreamExt;
 use serde::{Deserialize, Serialize};
 use tokio::io::AsyncWriteExt;
-use valence::engine::{DatasetFormat, ExportOptions, GraphFormat, ObjRef, Split};
+use valence_engine::{DatasetFormat, ExportOptions, GraphFormat, ObjRef, Split};
 
 use crate::confine::object_ref;
 use crate::error::ApiError;
@@ -68,7 +68,7 @@ pub struct Created {
     summary: String,
 }
 
-fn created(w: valence::engine::Written) -> Response {
+fn created(w: valence_engine::Written) -> Response {
     (
         StatusCode::CREATED,
         axum::Json(Created {

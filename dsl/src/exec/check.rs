@@ -9,9 +9,9 @@ use valence_engine::{Ctx, Engine, Integrity};
 use super::at;
 use crate::ast::Statement;
 use crate::error::Result;
-use crate::table::{QueryResult, Table, Value};
+use crate::table::{Table, Value};
 
-pub(crate) fn execute(e: &Engine, stmt: &Statement, ctx: &Ctx) -> Result<QueryResult> {
+pub(crate) fn check_database(e: &Engine, stmt: &Statement, ctx: &Ctx) -> Result<Vec<Table>> {
     let entries = e.check_database(ctx).map_err(at(stmt.span))?;
     let bad = entries
         .iter()
@@ -38,5 +38,5 @@ pub(crate) fn execute(e: &Engine, stmt: &Statement, ctx: &Ctx) -> Result<QueryRe
             x.detail.into(),
         ]);
     }
-    Ok(QueryResult::new(stmt.kind.title(), vec![t]))
+    Ok(vec![t])
 }

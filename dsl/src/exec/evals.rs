@@ -5,11 +5,11 @@ use std::path::Path;
 use valence_engine::{Engine, EvalRun, Leaderboard, LeaderboardQuery};
 
 use super::at;
-use crate::ast::{Board, Spanned};
+use crate::ast::{Board, Ref, Spanned, SplitClause};
 use crate::error::Result;
-use crate::table::{QueryResult, Table, Value};
+use crate::table::{Table, Value};
 
-pub(crate) fn import(e: &Engine, path: &Spanned<String>) -> Result<QueryResult> {
+pub(crate) fn import(e: &Engine, path: &Spanned<String>) -> Result<Vec<Table>> {
     let runs = e
         .import_evaluations(Path::new(&path.node))
         .map_err(at(path.span))?;
@@ -23,7 +23,7 @@ pub(crate) fn import(e: &Engine, path: &Spanned<String>) -> Result<QueryResult> 
             r.metrics.len().into(),
         ]);
     }
-    Ok(QueryResult::new("IMPORT EVALUATIONS", vec![t]))
+    Ok(vec![t])
 }
 
 /// The engine query a statement's filters ask for.
@@ -48,7 +48,7 @@ pub(crate) fn leaderboard(
     e: &Engine,
     b: &Board,
     stmt_span: crate::ast::Span,
-) -> Result<QueryResult> {
+) -> Result<Vec<Table>> {
     let board = e.leaderboard(&query_of(b)).map_err(at(stmt_span))?;
     let title = match &board.metric {
         Some(m) => format!(
@@ -61,17 +61,14 @@ pub(crate) fn leaderboard(
         ),
         None => "leaderboard (no metric)".to_string(),
     };
-    Ok(QueryResult::new(
-        "SHOW LEADERBOARD",
-        vec![runs_table(&board, true).titled(title)],
-    ))
+    Ok(vec![runs_table(&board, true).titled(title)])
 }
 
 pub(crate) fn evaluations(
     e: &Engine,
     b: &Board,
     stmt_span: crate::ast::Span,
-) -> Result<QueryResult> {
+) -> Result<Vec<Table>> {
     let mut q = query_of(b);
     let limit = q.limit.take();
     let mut board = e.leaderboard(&q).map_err(at(stmt_span))?;
@@ -81,13 +78,44 @@ pub(crate) fn evaluations(
     if let Some(n) = limit {
         board.runs.truncate(n);
     }
-    Ok(QueryResult::new(
-        "SHOW EVALUATIONS",
-        vec![runs_table(&board, false)],
-    ))
+    Ok(vec![runs_table(&board, false)])
 }
 
-pub(crate) fn drop(e: &Engine, run_id: &Spanned<String>, if_exists: bool) -> Result<QueryResult> {
+/// `EVALUATE BASELINE`: default split (train 0.8, test 0.2) seed 0.
+pub(crate) fn baseline(e: &Engine, ds: &Ref, split: Option<&SplitClause>) -> Result<Vec<Table>> {
+    let spec = match split {
+        Some(s) => valence_engine::Split {
+            parts: s
+                .parts
+                .iter()
+                .map(|q| (q.name.node.clone(), q.fraction.node))
+                .collect(),
+            seed: s.seed.as_ref().map_or(0, |x| x.node),
+        },
+        None => valence_engine::Split::new(&[("train", 0.8), ("test", 0.2)]),
+    };
+    let span = split.map_or(ds.span, |s| s.span);
+    let runs = e
+        .evaluate_baseline(&ds.node, &spec)
+        .map_err(|err| match err {
+            valence_engine::Error::NotFound { .. } => at(ds.span)(err),
+            other => at(span)(other),
+        })?;
+    let mut metrics: Vec<String> = runs
+        .iter()
+        .flat_map(|r| r.metrics.keys().cloned())
+        .collect();
+    metrics.sort();
+    metrics.dedup();
+    let board = Leaderboard {
+        metric: None,
+        metrics,
+        runs,
+    };
+    Ok(vec![runs_table(&board, false)])
+}
+
+pub(crate) fn drop(e: &Engine, run_id: &Spanned<String>, if_exists: bool) -> Result<Vec<Table>> {
     let mut t = Table::new(&["run_id", "dropped"]);
     match e.drop_evaluation(&run_id.node) {
         Ok(()) => t.push(vec![run_id.node.clone().into(), true.into()]),
@@ -96,7 +124,7 @@ pub(crate) fn drop(e: &Engine, run_id: &Spanned<String>, if_exists: bool) -> Res
         }
         Err(err) => return Err(at(run_id.span)(err)),
     }
-    Ok(QueryResult::new("DROP EVALUATION", vec![t]))
+    Ok(vec![t])
 }
 
 /// rank?, model, the metrics (the ranking one first), split, params,
@@ -137,7 +165,7 @@ fn tail(r: &EvalRun) -> Vec<Value> {
         params.into(),
         tags.join(", ").into(),
         format!("{}@{}", r.dataset, r.version).into(),
-        valence_engine::util::format_utc(r.created).into(),
+        valence_engine::format_utc(r.created).into(),
         r.run_id.clone().into(),
     ]
 }

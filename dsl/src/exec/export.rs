@@ -2,35 +2,17 @@
 
 use std::path::Path;
 
-use valence_engine::export::{resolve_dataset_format, resolve_graph_format};
-use valence_engine::{DatasetFormat, Engine, ExportOptions, GraphFormat, Split};
+use valence_engine::{
+    DatasetFormat, Engine, ExportOptions, GraphFormat, Split, resolve_dataset_format,
+    resolve_graph_format,
+};
 
 use super::at;
 use super::opts::Given;
-use crate::ast::{OptionKv, Ref, Spanned, SplitClause, Statement, StatementKind};
+use crate::ast::{OptionKv, Ref, Spanned, SplitClause};
 use crate::error::{DslError, Places, Result};
 use crate::options::{self, WithStatement};
-use crate::table::{QueryResult, Table};
-
-pub(crate) fn execute(e: &Engine, stmt: &Statement) -> Result<QueryResult> {
-    let title = stmt.kind.title();
-    let table = match &stmt.kind {
-        StatementKind::ExportGraph {
-            graph,
-            path,
-            format,
-        } => export_graph(e, graph, path, format.as_ref())?,
-        StatementKind::ExportDataset {
-            dataset,
-            path,
-            format,
-            split,
-            options,
-        } => export_dataset(e, dataset, path, format.as_ref(), split.as_ref(), options)?,
-        _ => return Err(super::not_implemented(stmt)),
-    };
-    Ok(QueryResult::new(title, vec![table]))
-}
+use crate::table::Table;
 
 /// An engine error about the object (missing, damaged) at `name`'s span,
 /// anything else (I/O, the target, the split) at the path's.
@@ -39,12 +21,13 @@ fn located(name: &Ref, path: &Spanned<String>) -> impl Fn(valence_engine::Error)
     move |err| places.error(err, fallback)
 }
 
-fn export_graph(
+/// `EXPORT GRAPH g TO 'path' [FORMAT f]`.
+pub(crate) fn export_graph(
     e: &Engine,
     graph: &Ref,
     path: &Spanned<String>,
     format: Option<&Spanned<String>>,
-) -> Result<Table> {
+) -> Result<Vec<Table>> {
     let explicit = format
         .map(|f| GraphFormat::parse(&f.node).map_err(at(f.span)))
         .transpose()?;
@@ -61,17 +44,18 @@ fn export_graph(
         r.format.name().into(),
         r.edges.into(),
     ]);
-    Ok(t)
+    Ok(vec![t])
 }
 
-fn export_dataset(
+/// `EXPORT DATASET d TO 'path' [FORMAT f] [SPLIT (...)] [WITH (...)]`.
+pub(crate) fn export_dataset(
     e: &Engine,
     dataset: &Ref,
     path: &Spanned<String>,
     format: Option<&Spanned<String>>,
     split: Option<&SplitClause>,
     options: &[OptionKv],
-) -> Result<Table> {
+) -> Result<Vec<Table>> {
     let given = Given::new(options, WithStatement::ExportDataset)?;
     let explicit = format
         .map(|f| DatasetFormat::parse(&f.node).map_err(at(f.span)))
@@ -114,5 +98,5 @@ fn export_dataset(
         row.push(f.rows.into());
         t.push(row);
     }
-    Ok(t)
+    Ok(vec![t])
 }

@@ -2,24 +2,13 @@
 
 use std::path::PathBuf;
 
-use valence_engine::generate::{self, BackendKind, ClusterOptions, GenerateOptions, OptionError};
-use valence_engine::{Ctx, Engine};
+use valence_engine::{BackendKind, ClusterOptions, Ctx, Engine, GenerateOptions, OptionError};
 
 use super::opts::Given;
-use crate::ast::{Generate, Span, Statement, StatementKind, Strategy};
+use crate::ast::{Generate, Span, Statement, Strategy};
 use crate::error::{DslError, Result};
 use crate::options::{self, WithStatement};
-use crate::table::{QueryResult, Table, Value};
-
-pub(crate) fn execute(e: &Engine, stmt: &Statement, ctx: &Ctx) -> Result<QueryResult> {
-    let title = stmt.kind.title();
-    let tables = match &stmt.kind {
-        StatementKind::Generate(g) => run(e, stmt, g, ctx)?,
-        StatementKind::ExplainGenerate(g) => explain(e, stmt, g)?,
-        _ => return Err(super::not_implemented(stmt)),
-    };
-    Ok(QueryResult::new(title, tables))
-}
+use crate::table::{Table, Value};
 
 /// What the options are for: EXPLAIN makes no call, so it needs no backend
 /// (nor the oracle's reference).
@@ -42,13 +31,10 @@ fn check_purpose(o: &GenerateOptions, given: &Given<'_>, at: Span, purpose: Purp
     }
     if purpose == Purpose::Run
         && o.backend == BackendKind::OpenAi
-        && valence_engine::llm::backend::resolve_model(&o.model).is_none()
+        && valence_engine::resolve_model(&o.model).is_none()
     {
         let span = given.span("model").or(given.span("backend")).unwrap_or(at);
-        return Err(DslError::engine(
-            valence_engine::llm::backend::missing_model(),
-            span,
-        ));
+        return Err(DslError::engine(valence_engine::missing_model(), span));
     }
     Ok(())
 }
@@ -151,13 +137,14 @@ fn gen_error(g: &Generate, stmt: &Statement) -> impl Fn(valence_engine::Error) -
     }
 }
 
-fn run(e: &Engine, stmt: &Statement, g: &Generate, ctx: &Ctx) -> Result<Vec<Table>> {
+/// `GENERATE GRAPH name FROM catalogue USING strategy [WITH (...)]`.
+pub(crate) fn run(e: &Engine, stmt: &Statement, g: &Generate, ctx: &Ctx) -> Result<Vec<Table>> {
     match g.strategy.node {
         Strategy::BruteForce => {
             let o = brute_force_options(g, Purpose::Run)?;
-            let (w, r) =
-                generate::generate_graph(e, &g.name.node, &g.catalogue.node, &o, &stmt.text, ctx)
-                    .map_err(gen_error(g, stmt))?;
+            let (w, r) = e
+                .generate_brute_force(&g.name.node, &g.catalogue.node, &o, &stmt.text, ctx)
+                .map_err(gen_error(g, stmt))?;
             let t = Table::record(vec![
                 ("graph", w.name.into()),
                 ("version", w.version.into()),
@@ -182,15 +169,9 @@ fn run(e: &Engine, stmt: &Statement, g: &Generate, ctx: &Ctx) -> Result<Vec<Tabl
         }
         Strategy::Cluster => {
             let o = cluster_options(g, Purpose::Run)?;
-            let (w, r) = generate::generate_graph_cluster(
-                e,
-                &g.name.node,
-                &g.catalogue.node,
-                &o,
-                &stmt.text,
-                ctx,
-            )
-            .map_err(gen_error(g, stmt))?;
+            let (w, r) = e
+                .generate_cluster(&g.name.node, &g.catalogue.node, &o, &stmt.text, ctx)
+                .map_err(gen_error(g, stmt))?;
             let t = Table::record(vec![
                 ("graph", w.name.into()),
                 ("version", w.version.into()),
@@ -222,25 +203,22 @@ fn usd(v: Option<f64>) -> Value {
     v.map_or(Value::Null, Value::Float)
 }
 
-fn explain(e: &Engine, stmt: &Statement, g: &Generate) -> Result<Vec<Table>> {
+/// `EXPLAIN GENERATE GRAPH ...`: the plan, no call made.
+pub(crate) fn explain(e: &Engine, stmt: &Statement, g: &Generate) -> Result<Vec<Table>> {
     match g.strategy.node {
         Strategy::BruteForce => {
             let o = brute_force_options(g, Purpose::Explain)?;
-            let (_, cat) = e
-                .catalogue(&g.catalogue.node)
-                .map_err(super::at(g.catalogue.span))?;
-            let plan =
-                generate::explain_brute_force(e.store(), &cat, &o).map_err(gen_error(g, stmt))?;
+            let plan = e
+                .explain_brute_force(&g.catalogue.node, &o)
+                .map_err(gen_error(g, stmt))?;
             let (header, rows) = plan.explain_table();
             Ok(vec![text_table(header, rows)])
         }
         Strategy::Cluster => {
             let o = cluster_options(g, Purpose::Explain)?;
-            let (_, cat) = e
-                .catalogue(&g.catalogue.node)
-                .map_err(super::at(g.catalogue.span))?;
-            let plan =
-                generate::explain_cluster(e.store(), &cat, &o).map_err(gen_error(g, stmt))?;
+            let plan = e
+                .explain_cluster(&g.catalogue.node, &o)
+                .map_err(gen_error(g, stmt))?;
             let (header, rows) = plan.explain_table();
             Ok(vec![text_table(header, rows)])
         }

@@ -1,9 +1,13 @@
-//! Execution: AST → engine calls → result tables. One file per statement
-//! family; the executor never opens redb tables (it goes through
-//! [`valence_engine::Engine`]).
+//! Execution: AST → engine calls → result tables. [`Session::dispatch`] is
+//! one exhaustive `match` over the statement kinds, each arm one function of
+//! the file for its statement family (`objects.rs`, `describe.rs`,
+//! `sample.rs`, `export.rs`, `generate.rs`, `compare.rs`, `check.rs`,
+//! `select/`); the executor never opens redb tables (it goes through
+//! [`valence_engine::Engine`], one method per operation).
 
 mod check;
 mod compare;
+mod describe;
 pub mod evals;
 mod export;
 mod generate;
@@ -20,7 +24,7 @@ use crate::ast::{Span, Statement, StatementKind};
 use crate::error::{DslError, Result};
 use crate::parse::params::{Bindings, Param};
 use crate::split::split_statements;
-use crate::table::QueryResult;
+use crate::table::{QueryResult, Table};
 
 /// A session runs statements against one engine.
 #[derive(Clone)]
@@ -116,34 +120,64 @@ impl Session {
             .map_err(|e| e.or_at(stmt.span))
     }
 
+    /// One arm per statement kind (no catch-all: a new kind fails to
+    /// compile until it is dispatched).
     fn dispatch(&self, stmt: &Statement, ctx: &Ctx) -> Result<QueryResult> {
         let e = &*self.engine;
-        Ok(match &stmt.kind {
-            StatementKind::LoadCatalogue { .. }
-            | StatementKind::ImportGraph { .. }
-            | StatementKind::Show(_)
-            | StatementKind::ShowVersions { .. }
-            | StatementKind::Describe { .. }
-            | StatementKind::Drop { .. } => objects::execute(e, stmt, ctx)?,
-            StatementKind::Diagnose(_) | StatementKind::Sample(_) => sample::execute(e, stmt, ctx)?,
-            StatementKind::ExportGraph { .. } | StatementKind::ExportDataset { .. } => {
-                export::execute(e, stmt)?
+        let tables: Vec<Table> = match &stmt.kind {
+            StatementKind::LoadCatalogue { name, path } => {
+                objects::load_catalogue(e, stmt, name, path, ctx)?
             }
-            StatementKind::Generate(_) | StatementKind::ExplainGenerate(_) => {
-                generate::execute(e, stmt, ctx)?
+            StatementKind::ImportGraph {
+                name,
+                path,
+                catalogue,
+            } => objects::import_graph(e, stmt, name, path, catalogue.as_ref(), ctx)?,
+            StatementKind::Show(kind) => objects::show(e, *kind, stmt.span)?,
+            StatementKind::ShowVersions { kind, name } => objects::show_versions(e, *kind, name)?,
+            StatementKind::Describe { kind, target } => describe::describe(e, *kind, target)?,
+            StatementKind::Drop {
+                kind,
+                target,
+                if_exists,
+            } => objects::drop(e, *kind, target, *if_exists)?,
+            StatementKind::Diagnose(d) => sample::diagnose(e, stmt, d, ctx)?,
+            StatementKind::Sample(s) => sample::sample(e, stmt, s, ctx)?,
+            StatementKind::ExportGraph {
+                graph,
+                path,
+                format,
+            } => export::export_graph(e, graph, path, format.as_ref())?,
+            StatementKind::ExportDataset {
+                dataset,
+                path,
+                format,
+                split,
+                options,
+            } => {
+                export::export_dataset(e, dataset, path, format.as_ref(), split.as_ref(), options)?
             }
-            StatementKind::CompareGraph { .. } | StatementKind::CheckGraph { .. } => {
-                compare::execute(e, stmt, ctx)?
+            StatementKind::Generate(g) => generate::run(e, stmt, g, ctx)?,
+            StatementKind::ExplainGenerate(g) => generate::explain(e, stmt, g)?,
+            StatementKind::CompareGraph { a, b, detail } => {
+                compare::compare_graphs(e, stmt, a, b, *detail, ctx)?
             }
-            StatementKind::CheckDatabase => check::execute(e, stmt, ctx)?,
+            StatementKind::CheckGraph { graph, path } => {
+                compare::check_graph(e, stmt, graph, path, ctx)?
+            }
+            StatementKind::CheckDatabase => check::check_database(e, stmt, ctx)?,
             StatementKind::Select(sel) => select::execute(e, sel)?,
             StatementKind::ImportEvaluations { path } => evals::import(e, path)?,
             StatementKind::ShowLeaderboard(b) => evals::leaderboard(e, b, stmt.span)?,
             StatementKind::ShowEvaluations(b) => evals::evaluations(e, b, stmt.span)?,
+            StatementKind::EvaluateBaseline { dataset, split } => {
+                evals::baseline(e, dataset, split.as_ref())?
+            }
             StatementKind::DropEvaluation { run_id, if_exists } => {
                 evals::drop(e, run_id, *if_exists)?
             }
-        })
+        };
+        Ok(QueryResult::new(stmt.kind.title(), tables))
     }
 }
 
@@ -152,11 +186,5 @@ pub(crate) fn at(span: Span) -> impl Fn(valence_engine::Error) -> DslError {
     move |e| DslError::engine(e, span)
 }
 
-/// "not implemented yet" for a statement, pointing at it.
-pub(crate) fn not_implemented(stmt: &Statement) -> DslError {
-    DslError::engine(
-        valence_engine::Error::NotImplemented(stmt.kind.title().to_string()),
-        stmt.span,
-    )
-    .hint("this statement is part of the language contract but this build cannot execute it yet")
-}
+#[cfg(test)]
+mod tests;

@@ -1,96 +1,98 @@
-//! DIAGNOSE, SAMPLE, DESCRIBE DATASET.
+//! DIAGNOSE and SAMPLE (and the per-label and quality tables DESCRIBE
+//! DATASET shows too).
 
 use valence_engine::{Clause, Ctx, Engine, LabelSpec, SampleOptions, SampleSpec, TypeQuota};
 
 use super::opts::Given;
-use crate::ast::{FracMetric, Ref, Span, Statement, StatementKind, TypeRange};
+use crate::ast::{Diagnose, FracMetric, Sample, Span, Statement, TypeRange};
 use crate::error::{Places, Result};
 use crate::options::{self, WithStatement};
-use crate::table::{QueryResult, Table, Value};
+use crate::table::{Table, Value};
 
 /// Default number of random node sets DIAGNOSE draws.
 pub const DEFAULT_DIAGNOSE_SAMPLES: u64 = 10_000;
 
-pub(crate) fn execute(e: &Engine, stmt: &Statement, ctx: &Ctx) -> Result<QueryResult> {
-    let title = stmt.kind.title();
-    let tables = match &stmt.kind {
-        StatementKind::Diagnose(d) => {
-            Given::new(&d.options, WithStatement::Diagnose)?;
-            let types = quotas(&d.types);
-            let samples = d
-                .samples
-                .as_ref()
-                .map(|s| s.node)
-                .unwrap_or(DEFAULT_DIAGNOSE_SAMPLES);
-            let seed = d.seed.as_ref().map(|s| s.node).unwrap_or(0);
-            let places = Places::new()
-                .object(d.graph.span)
-                .modalities(modalities(&d.types))
-                .clause(Clause::Samples, d.samples.as_ref().map(|x| x.span))
-                .clause(Clause::Seed, d.seed.as_ref().map(|x| x.span));
-            let r = e
-                .diagnose(&d.graph.node, &types, samples, seed, ctx)
-                .map_err(|err| places.error(err, stmt.span))?;
-            diagnose_tables(&r)
-        }
-        StatementKind::Sample(s) => {
-            let mut options = SampleOptions::default();
-            Given::new(&s.options, WithStatement::Sample)?.apply(options::SAMPLE, &mut options)?;
-            let labels = s
-                .labels
-                .iter()
-                .map(|l| {
-                    let mut spec = LabelSpec::new(l.name.node.clone(), l.count);
-                    for c in &l.conditions {
-                        spec = match c.metric {
-                            FracMetric::Pos => spec.pos(c.lo, c.hi),
-                            FracMetric::Neg => spec.neg(c.lo, c.hi),
-                        };
-                    }
-                    spec
-                })
-                .collect();
-            let spec = SampleSpec {
-                total: s.total.node,
-                types: quotas(&s.types),
-                labels,
-                favour: s.favour.iter().map(|p| p.node.clone()).collect(),
-                avoid: s.avoid.iter().map(|p| p.node.clone()).collect(),
-                options,
-            };
-            let places = Places::new()
-                .object(s.graph.span)
-                .modalities(modalities(&s.types))
-                .labels(s.labels.iter().map(|l| (l.name.node.as_str(), l.span)))
-                .options(
-                    s.options
-                        .iter()
-                        .map(|o| (o.key.node.as_str(), o.value.span)),
-                );
-            let (w, r) = e
-                .sample(&s.graph.node, &spec, &s.into.node, &stmt.text, ctx)
-                .map_err(|err| places.error(err, stmt.span))?;
-            let in_range: f64 = r
-                .labels
-                .iter()
-                .map(|l| l.in_range_rate * l.count as f64)
-                .sum::<f64>()
-                / r.rows.max(1) as f64;
-            let mut head = Table::new(&["dataset", "version", "rows", "in_range", "relabelled"]);
-            head.push(vec![
-                w.name.into(),
-                w.version.into(),
-                r.rows.into(),
-                Value::Float(in_range),
-                r.relabelled.into(),
-            ]);
-            let mut out = vec![head, label_report(&r.labels)];
-            out.extend(r.quality.as_ref().map(quality));
-            out
-        }
-        _ => return Err(super::not_implemented(stmt)),
+/// `DIAGNOSE graph TYPES (...) [SAMPLES n] [SEED s]`.
+pub(crate) fn diagnose(
+    e: &Engine,
+    stmt: &Statement,
+    d: &Diagnose,
+    ctx: &Ctx,
+) -> Result<Vec<Table>> {
+    Given::new(&d.options, WithStatement::Diagnose)?;
+    let types = quotas(&d.types);
+    let samples = d
+        .samples
+        .as_ref()
+        .map(|s| s.node)
+        .unwrap_or(DEFAULT_DIAGNOSE_SAMPLES);
+    let seed = d.seed.as_ref().map(|s| s.node).unwrap_or(0);
+    let places = Places::new()
+        .object(d.graph.span)
+        .modalities(modalities(&d.types))
+        .clause(Clause::Samples, d.samples.as_ref().map(|x| x.span))
+        .clause(Clause::Seed, d.seed.as_ref().map(|x| x.span));
+    let r = e
+        .diagnose(&d.graph.node, &types, samples, seed, ctx)
+        .map_err(|err| places.error(err, stmt.span))?;
+    Ok(diagnose_tables(&r))
+}
+
+/// `SAMPLE n FROM graph TYPES (...) LABEL ... [WITH (...)] INTO dataset`.
+pub(crate) fn sample(e: &Engine, stmt: &Statement, s: &Sample, ctx: &Ctx) -> Result<Vec<Table>> {
+    let mut options = SampleOptions::default();
+    Given::new(&s.options, WithStatement::Sample)?.apply(options::SAMPLE, &mut options)?;
+    let labels = s
+        .labels
+        .iter()
+        .map(|l| {
+            let mut spec = LabelSpec::new(l.name.node.clone(), l.count);
+            for c in &l.conditions {
+                spec = match c.metric {
+                    FracMetric::Pos => spec.pos(c.lo, c.hi),
+                    FracMetric::Neg => spec.neg(c.lo, c.hi),
+                };
+            }
+            spec
+        })
+        .collect();
+    let spec = SampleSpec {
+        total: s.total.node,
+        types: quotas(&s.types),
+        labels,
+        favour: s.favour.iter().map(|p| p.node.clone()).collect(),
+        avoid: s.avoid.iter().map(|p| p.node.clone()).collect(),
+        options,
     };
-    Ok(QueryResult::new(title, tables))
+    let places = Places::new()
+        .object(s.graph.span)
+        .modalities(modalities(&s.types))
+        .labels(s.labels.iter().map(|l| (l.name.node.as_str(), l.span)))
+        .options(
+            s.options
+                .iter()
+                .map(|o| (o.key.node.as_str(), o.value.span)),
+        );
+    let (w, r) = e
+        .sample(&s.graph.node, &spec, &s.into.node, &stmt.text, ctx)
+        .map_err(|err| places.error(err, stmt.span))?;
+    let in_range: f64 = r
+        .labels
+        .iter()
+        .map(|l| l.in_range_rate * l.count as f64)
+        .sum::<f64>()
+        / r.rows.max(1) as f64;
+    let mut head = Table::new(&["dataset", "version", "rows", "in_range", "relabelled"]);
+    head.push(vec![
+        w.name.into(),
+        w.version.into(),
+        r.rows.into(),
+        Value::Float(in_range),
+        r.relabelled.into(),
+    ]);
+    let mut out = vec![head, label_report(&r.labels)];
+    out.extend(r.quality.as_ref().map(quality));
+    Ok(out)
 }
 
 fn quotas(types: &[TypeRange]) -> Vec<TypeQuota> {
@@ -173,7 +175,7 @@ fn histogram(h: &valence_engine::Histogram) -> Table {
 }
 
 /// The quality section: one figure per line (see the README).
-fn quality(q: &valence_engine::Quality) -> Table {
+pub(crate) fn quality(q: &valence_engine::Quality) -> Table {
     let mut t = Table::new(&["figure", "value"]).titled("quality");
     for (k, v) in crate::reports::quality_lines(q) {
         t.push(vec![k.into(), v.into()]);
@@ -181,7 +183,7 @@ fn quality(q: &valence_engine::Quality) -> Table {
     t
 }
 
-fn label_report(labels: &[valence_engine::LabelReport]) -> Table {
+pub(crate) fn label_report(labels: &[valence_engine::LabelReport]) -> Table {
     let mut t = Table::new(&[
         "label",
         "rows",
@@ -209,71 +211,5 @@ fn label_report(labels: &[valence_engine::LabelReport]) -> Table {
             l.retried_rows.into(),
         ]);
     }
-    t
-}
-
-/// DESCRIBE DATASET.
-pub(crate) fn describe_dataset(
-    e: &Engine,
-    stmt: &Statement,
-    target: &Ref,
-    _ctx: &Ctx,
-) -> Result<QueryResult> {
-    let d = e
-        .describe_dataset(&target.node)
-        .map_err(super::at(target.span))?;
-    let mut types = Table::new(&["modality", "min", "max", "mean_per_row"]).titled("types");
-    for (q, mean) in &d.types {
-        types.push(vec![
-            q.modality.clone().into(),
-            q.min.into(),
-            q.max.into(),
-            Value::Float(*mean),
-        ]);
-    }
-    let mut labels = label_report(&d.report);
-    // Rows per label after noise relabelling, when it differs.
-    if d.relabelled > 0 {
-        labels = labels.titled(format!(
-            "per-label report (as sampled; {} rows relabelled by noise)",
-            d.relabelled
-        ));
-    }
-    let prov = super::objects::provenance(&target.node.name, d.version, &d.manifest);
-    let mut head = Table::new(&["dataset", "version", "rows", "graph", "seed"]);
-    head.push(vec![
-        d.name.clone().into(),
-        d.version.into(),
-        d.rows.into(),
-        d.graph.as_ref().map(|(g, v)| format!("{g}@{v}")).into(),
-        d.seed.into(),
-    ]);
-    let _ = stmt;
-    Ok(QueryResult::new(
-        "DESCRIBE",
-        vec![head, labels, types, quality(&d.quality), prov_short(prov)],
-    ))
-}
-
-/// The provenance table without the bulky JSON details already shown above.
-fn prov_short(mut t: Table) -> Table {
-    t.rows.retain(|r| {
-        !matches!(
-            r.first().and_then(|v| v.as_str()),
-            Some(
-                "report"
-                    | "labels"
-                    | "types"
-                    | "options"
-                    | "noise"
-                    | "favour"
-                    | "avoid"
-                    | "graph"
-                    | "rows"
-                    | "total"
-                    | "seed"
-            )
-        )
-    });
     t
 }

@@ -39,6 +39,7 @@ pub(crate) fn build(p: Pair<'_>) -> Result<Statement> {
         Rule::show_leaderboard => StatementKind::ShowLeaderboard(board(inner)?),
         Rule::show_evaluations => StatementKind::ShowEvaluations(board(inner)?),
         Rule::drop_evaluation => drop_evaluation(inner),
+        Rule::evaluate_baseline => evaluate_baseline(inner, span)?,
         other => {
             return Err(DslError::parse(format!("unexpected {other:?}"), span));
         }
@@ -531,4 +532,17 @@ fn drop_evaluation(p: Pair<'_>) -> StatementKind {
         }
     }
     StatementKind::DropEvaluation { run_id, if_exists }
+}
+
+fn evaluate_baseline(p: Pair<'_>, span: Span) -> Result<StatementKind> {
+    let (mut dataset, mut split) = (None, None);
+    for x in significant(p) {
+        match x.as_rule() {
+            Rule::obj_ref => dataset = Some(obj_ref(x)?),
+            Rule::split_clause => split = Some(split_clause(x)?),
+            _ => {}
+        }
+    }
+    let dataset = dataset.ok_or_else(|| DslError::parse("missing dataset", span))?;
+    Ok(StatementKind::EvaluateBaseline { dataset, split })
 }

@@ -21,7 +21,7 @@
 //!    it inherit a cluster score.
 //!
 //! ```
-//! use valence_engine::cluster::{ClusterParams, cluster_modality, random_projection};
+//! use valence_engine::{ClusterParams, cluster_modality, random_projection};
 //!
 //! // 30 attributes: two groups of signed adjacency-like rows, projected to a
 //! // fixed width as an oracle backend would do.

@@ -22,9 +22,8 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use crate::store::ObjRef;
 use crate::util::write_all_or_none;
-use crate::{Code, Dataset, Engine, Error, Result, Subject};
+use crate::{Code, Dataset, Error, Result, Subject};
 
 pub use graph::write_graph;
 pub use rows::Columns;
@@ -359,47 +358,6 @@ pub fn export_dataset_to(
         .map(|((part, path), rows)| ExportedFile { part, path, rows })
         .collect();
     Ok((format, files))
-}
-
-impl Engine {
-    /// `EXPORT DATASET r TO path [FORMAT f] [SPLIT (...)] [WITH (...)]`.
-    pub fn export_dataset(
-        &self,
-        r: &ObjRef,
-        path: &Path,
-        options: &ExportOptions,
-    ) -> Result<ExportReport> {
-        // Check what needs no data first, so a bad path fails fast.
-        resolve_dataset_format(path, options.format)?;
-        if let Some(s) = &options.split {
-            s.check()?;
-        }
-        let (version, ds) = self.dataset(r)?;
-        let (format, files) = export_dataset_to(&ds, path, options)?;
-        Ok(ExportReport {
-            version,
-            format,
-            files,
-        })
-    }
-
-    /// `EXPORT GRAPH g TO path [FORMAT f]`.
-    pub fn export_graph(
-        &self,
-        r: &ObjRef,
-        path: &Path,
-        format: Option<GraphFormat>,
-    ) -> Result<GraphExport> {
-        let format = resolve_graph_format(path, format)?;
-        let (version, g) = self.graph(r)?;
-        let edges = write_graph(&g, path, format)?;
-        Ok(GraphExport {
-            version,
-            format,
-            path: path.to_path_buf(),
-            edges,
-        })
-    }
 }
 
 #[cfg(test)]

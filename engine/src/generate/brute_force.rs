@@ -13,13 +13,8 @@ use crate::llm::oracle::{OracleBackend, OracleReference};
 use crate::llm::parse::{ParseError, SignLabel, parse_signs};
 use crate::llm::prompt::Template;
 use crate::llm::runner::Parser;
-use crate::store::ObjRef;
-use crate::{Catalogue, Engine, GraphBuilder, Sign, SignedGraph, Written, read_edges_csv};
+use crate::{Catalogue, GraphBuilder, Sign, SignedGraph, read_edges_csv};
 use crate::{Ctx, Error, Result};
-
-/// A run stops when this many batches failed (after their retries) before
-/// any batch succeeded: the endpoint is unusable.
-pub use super::journaled::UNUSABLE_AFTER;
 
 /// One classified pair with a sign (neutral answers are only counted).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -366,7 +361,7 @@ pub fn explain_brute_force(
 /// Runs GENERATE ... USING BRUTE_FORCE with the backend the options name.
 /// Returns the graph (every catalogue attribute is a node; `+`/`-` answers
 /// are edges) and the report. Writes only journal entries: storing the graph
-/// version (one transaction) is the caller's, e.g. [`generate_graph`].
+/// version (one transaction) is the caller's, e.g. [`Engine::generate_brute_force`](crate::Engine::generate_brute_force).
 pub fn run_brute_force(
     journal: &dyn Journal,
     cat: &Catalogue,
@@ -437,23 +432,4 @@ pub fn run_brute_force_with(
         b.add_edge(x, y, s)?;
     }
     Ok((b.build(), r.report))
-}
-
-/// GENERATE GRAPH `name` FROM `catalogue` USING BRUTE_FORCE WITH (`opts`):
-/// runs, then stores the graph as the next version of `name` in one
-/// transaction, with the options and the report in its manifest
-/// (`details.generate`, `details.options`, `details.catalogue`).
-pub fn generate_graph(
-    engine: &Engine,
-    name: &str,
-    catalogue: &ObjRef,
-    opts: &GenerateOptions,
-    statement: &str,
-    ctx: &Ctx,
-) -> Result<(Written, GenerateReport)> {
-    let allow = opts.allow_failed;
-    let statement = &super::scrub_statement(statement, opts);
-    super::generate_and_store(engine, name, catalogue, opts, allow, statement, |cat| {
-        run_brute_force(engine.store(), cat, opts, ctx)
-    })
 }

@@ -1,19 +1,16 @@
 //! GENERATE GRAPH: building a signed graph by asking an LLM backend.
 //!
-//! `BRUTE_FORCE` ([`brute_force`]) classifies every cross-modality pair in
-//! batches ([`plan`]). Every usable reply is committed to a [`Journal`]
+//! `BRUTE_FORCE` ([`run_brute_force`]) classifies every cross-modality pair
+//! in batches ([`Plan`]). Every usable reply is committed to a [`Journal`]
 //! before it is used, keyed by [`journal_key`]; a re-run replays the journal
 //! and only calls for what is missing. Bad replies are never journaled.
 
-pub mod batch_files;
-pub mod batched;
-pub mod brute_force;
-pub mod cluster;
-pub mod journaled;
-pub mod plan;
-
-/// The cluster-first strategy's old module path.
-pub use cluster as cluster_first;
+mod batch_files;
+mod batched;
+mod brute_force;
+mod cluster;
+mod journaled;
+mod plan;
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -31,14 +28,14 @@ use crate::{Error, Result};
 
 pub use brute_force::{
     BruteForceResult, PairAnswer, build_backend, catalogue_modalities, count_journaled,
-    explain_brute_force, generate_graph, oracle_reference, plan_brute_force, run_brute_force,
-    run_brute_force_with, run_plan,
+    explain_brute_force, oracle_reference, plan_brute_force, run_brute_force, run_brute_force_with,
+    run_plan,
 };
 pub use cluster::{
-    ClusterOptions, ClusterPlan, ClusterReport, explain_cluster, generate_graph_cluster,
-    run_cluster, run_cluster_with,
+    ClusterOptions, ClusterPlan, ClusterReport, ModalityClusters, PhasePlan, RouteReport,
+    Thresholds, explain_cluster, run_cluster, run_cluster_with,
 };
-pub use journaled::{CallLoop, Job, PhaseRun, PhaseStats, UNUSABLE_AFTER};
+pub use journaled::{CallLoop, Job, PhaseRun, PhaseStats, UNUSABLE_AFTER, Wording};
 pub use plan::{Batch, PairPlan, Plan, PrimaryRule, plan_modalities};
 
 /// Which backend answers the prompts.
@@ -612,7 +609,7 @@ impl Completeness for GenerateReport {
 
 /// The error of a run whose failed requests left pairs unclassified, when
 /// `allow_failed` is off: nothing is stored, the journal keeps the rest.
-fn incomplete_error(r: &dyn Completeness) -> Error {
+pub(crate) fn incomplete_error(r: &dyn Completeness) -> Error {
     let first = r
         .failure_messages()
         .first()
@@ -632,50 +629,6 @@ fn incomplete_error(r: &dyn Completeness) -> Error {
                 .into(),
         ),
     }
-}
-
-/// Runs a generation strategy on a stored catalogue and stores the graph as
-/// the next version of `name` in one transaction, with `details.catalogue`,
-/// `details.options` and `details.generate` (the strategy's report) in the
-/// manifest. Shared by BRUTE_FORCE and CLUSTER. A run with unclassified
-/// pairs stores nothing (an error) unless `allow_failed`; then the version
-/// is marked `partial` (summary and `details.partial`).
-pub(crate) fn generate_and_store<O: Serialize, R: Serialize + Completeness>(
-    engine: &crate::Engine,
-    name: &str,
-    catalogue: &crate::ObjRef,
-    opts: &O,
-    allow_failed: bool,
-    statement: &str,
-    run: impl FnOnce(&crate::Catalogue) -> Result<(crate::SignedGraph, R)>,
-) -> Result<(crate::Written, R)> {
-    crate::check_name(name)?;
-    let (cv, cat) = engine.catalogue(catalogue)?;
-    let (g, report) = run(&cat)?;
-    let partial = report.failed_requests() > 0 && report.unclassified_pairs() > 0;
-    if partial && !allow_failed {
-        return Err(incomplete_error(&report));
-    }
-    let mut details = serde_json::json!({
-        "catalogue": {"name": catalogue.name, "version": cv},
-        "options": opts,
-        "generate": report,
-    });
-    let origin = if partial {
-        details["partial"] = serde_json::json!({
-            "failed_requests": report.failed_requests(),
-            "unclassified_pairs": report.unclassified_pairs(),
-        });
-        format!(
-            "generated, PARTIAL ({} failed request(s), {} pair(s) unclassified)",
-            report.failed_requests(),
-            report.unclassified_pairs()
-        )
-    } else {
-        "generated".to_string()
-    };
-    let w = engine.store_graph(name, g, statement, &origin, details)?;
-    Ok((w, report))
 }
 
 #[cfg(test)]
@@ -700,49 +653,5 @@ mod tests {
         assert_eq!(v["backend"], BackendKind::OpenAi.name());
         let v = serde_json::to_value(GenerateOptions::default()).unwrap();
         assert_eq!(v["backend"], BackendKind::Oracle.name());
-    }
-
-    /// CLUSTER's failed requests that leave pairs unclassified store
-    /// nothing unless allow_failed; then the version is marked partial.
-    #[test]
-    fn cluster_runs_with_unclassified_pairs_are_not_stored_silently() {
-        let engine = crate::Engine::in_memory().unwrap();
-        let cat =
-            crate::Catalogue::from_rows([("brand", "Nike", None), ("audience", "Kids", None)])
-                .unwrap();
-        engine
-            .store()
-            .put(
-                crate::Kind::Catalogue,
-                "c",
-                &cat.to_bytes().unwrap(),
-                &crate::Manifest::default(),
-            )
-            .unwrap();
-        let report = || cluster::ClusterReport {
-            phases: vec![PhaseStats {
-                phase: "classify".into(),
-                failed: 2,
-                ..Default::default()
-            }],
-            pairs_unclassified: 1,
-            ..Default::default()
-        };
-        let graph = || crate::GraphBuilder::from_catalogue(&cat).build();
-        let run = |allow| {
-            generate_and_store(&engine, "g", &"c".into(), &(), allow, "GENERATE", |_| {
-                Ok((graph(), report()))
-            })
-        };
-        let e = run(false).unwrap_err().to_string();
-        assert!(
-            e.contains("2 request(s) failed") && e.contains("1 pair(s) unclassified"),
-            "{e}"
-        );
-        assert!(engine.list(crate::Kind::Graph).unwrap().is_empty());
-        let (w, _) = run(true).unwrap();
-        assert!(w.summary.contains("PARTIAL"), "{}", w.summary);
-        let (_, m) = engine.manifest(crate::Kind::Graph, &"g".into()).unwrap();
-        assert_eq!(m.details["partial"]["unclassified_pairs"], 1);
     }
 }

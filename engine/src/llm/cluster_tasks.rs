@@ -238,11 +238,13 @@ impl ClusterTemplates {
 }
 
 /// Renders an enrichment prompt for `values` (one = Appendix B verbatim).
+#[cfg(test)]
 pub fn render_describe(modality: &str, values: &[String], batched: bool) -> String {
     render_describe_with(&ClusterTemplates::default(), modality, values, batched)
 }
 
-/// [`render_describe`] with `templates`.
+/// Renders an enrichment prompt for `values` with `templates` (one value =
+/// Appendix B's form).
 pub fn render_describe_with(
     templates: &ClusterTemplates,
     modality: &str,
@@ -262,12 +264,7 @@ pub fn render_describe_with(
     ])
 }
 
-/// Renders a labelling prompt for one or several clusters.
-pub fn render_label(modality: &str, clusters: &[Vec<String>]) -> String {
-    render_label_with(&ClusterTemplates::default(), modality, clusters)
-}
-
-/// [`render_label`] with `templates` (`label.txt` serves one cluster per
+/// Renders a labelling prompt for one or several clusters with `templates` (`label.txt` serves one cluster per
 /// call; several per call use the built-in batch form).
 pub fn render_label_with(
     templates: &ClusterTemplates,
@@ -301,11 +298,12 @@ pub struct ClusterCard {
 }
 
 /// Renders a compatibility prompt: `source` against numbered `targets`.
+#[cfg(test)]
 pub fn render_score(source: &ClusterCard, targets: &[ClusterCard]) -> String {
     render_score_with(&ClusterTemplates::default(), source, targets)
 }
 
-/// [`render_score`] with `templates`.
+/// Renders a compatibility prompt with `templates`.
 pub fn render_score_with(
     templates: &ClusterTemplates,
     source: &ClusterCard,

@@ -3,19 +3,23 @@
 //! budget). Strategies (`generate`) build [`Request`]s, run them with
 //! [`run_calls`] and journal the replies.
 
-pub mod backend;
-pub mod batch;
-pub mod cluster_tasks;
-pub mod oracle;
-pub mod parse;
-pub mod prompt;
-pub mod proxy;
-pub mod rate;
-pub mod runner;
-pub mod schema;
-pub mod usage;
+pub(crate) mod backend;
+pub(crate) mod batch;
+pub(crate) mod cluster_tasks;
+pub(crate) mod oracle;
+pub(crate) mod parse;
+pub(crate) mod prompt;
+pub(crate) mod proxy;
+pub(crate) mod rate;
+pub(crate) mod runner;
+pub(crate) mod schema;
+pub(crate) mod usage;
 
 pub use backend::{Backend, BoxFuture, CallError, OpenAiBackend, Request, Task};
+pub use batch::{BatchApi, BatchStatus};
+pub use cluster_tasks::{
+    ClusterLabel, ClusterTask, ClusterTemplates, parse_descriptions, parse_labels, parse_scores,
+};
 pub use oracle::{OracleBackend, OracleReference};
 pub use parse::{ParseError, SignLabel, parse_numbered, parse_object, parse_signs};
 pub use prompt::Template;

@@ -7,7 +7,7 @@ use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
 use super::*;
-use crate::{DiagnoseReport, GraphBuilder, Sign, diagnose};
+use crate::{DiagnoseReport, Engine, GraphBuilder, ObjRef, Sign, diagnose};
 
 /// A random signed graph: modality `m` has `sizes[m]` nodes named
 /// `v{m}_{i}`; every cross-modality pair is + with `pp`, − with `pn`.

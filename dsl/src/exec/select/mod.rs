@@ -16,18 +16,18 @@ mod value;
 use valence_engine::Engine;
 
 use crate::error::Result;
-use crate::table::QueryResult;
+use crate::table::Table;
 
 pub use source::{Over, TABLE_FUNCTIONS, TableFn};
 
 /// Runs one SELECT.
-pub(crate) fn execute(e: &Engine, sel: &ast::Select) -> Result<QueryResult> {
+pub(crate) fn execute(e: &Engine, sel: &ast::Select) -> Result<Vec<Table>> {
     let loaded = source::load(e, &sel.table)?;
     let columns = loaded.columns();
     let plan = plan::Plan::build(sel, &columns)?;
     let value = sel.filter.as_ref().and_then(|f| equal_text(f, "value"));
     let table = loaded.scan(value.as_deref(), |rows| plan.run(rows));
-    Ok(QueryResult::new("SELECT", vec![table]))
+    Ok(vec![table])
 }
 
 /// `column = 'text'` when it is one of the top-level AND terms of a WHERE:

@@ -92,13 +92,12 @@ use crate::generate::{BackendKind, Journal, journal_key};
 use crate::llm::backend::{Backend, OpenAiBackend, Request, Task};
 use crate::llm::cluster_tasks::{ClusterCard, ClusterTask, templates_digest};
 use crate::llm::runner::{Call, Parser};
-use crate::store::ObjRef;
-use crate::{Catalogue, Ctx, Engine, Error, Result, SignedGraph, Written};
+use crate::{Catalogue, Ctx, Error, Result, SignedGraph};
 
 pub use explain::{ClusterPlan, PhasePlan, explain_cluster};
 pub use options::ClusterOptions;
 pub use report::{ClusterReport, ModalityClusters, Phase, PhaseStats};
-pub use route::{RouteReport, Routed, Scored, Thresholds};
+pub use route::{RouteReport, Thresholds};
 
 /// One modality of the catalogue, with what the phases learn about it.
 #[derive(Debug, Clone)]
@@ -334,7 +333,7 @@ pub fn build_cluster_backend(cat: &Catalogue, opts: &ClusterOptions) -> Result<A
 }
 
 /// Runs GENERATE ... USING CLUSTER with the backend the options name.
-/// Writes only journal entries (storing the graph is [`generate_graph_cluster`]'s).
+/// Writes only journal entries (storing the graph is [`Engine::generate_cluster`](crate::Engine::generate_cluster)'s).
 pub fn run_cluster(
     journal: &dyn Journal,
     cat: &Catalogue,
@@ -343,23 +342,4 @@ pub fn run_cluster(
 ) -> Result<(SignedGraph, ClusterReport)> {
     let backend = build_cluster_backend(cat, opts)?;
     run_cluster_with(backend, journal, cat, opts, ctx)
-}
-
-/// GENERATE GRAPH `name` FROM `catalogue` USING CLUSTER WITH (`opts`): runs,
-/// then stores the graph as the next version of `name` in one transaction
-/// with `details.catalogue`, `details.options`, `details.generate` (the
-/// [`ClusterReport`], calls per phase included).
-pub fn generate_graph_cluster(
-    engine: &Engine,
-    name: &str,
-    catalogue: &ObjRef,
-    opts: &ClusterOptions,
-    statement: &str,
-    ctx: &Ctx,
-) -> Result<(Written, ClusterReport)> {
-    let allow = opts.generate.allow_failed;
-    let statement = &super::scrub_statement(statement, &opts.generate);
-    super::generate_and_store(engine, name, catalogue, opts, allow, statement, |cat| {
-        run_cluster(engine.store(), cat, opts, ctx)
-    })
 }

@@ -171,14 +171,6 @@ pub enum Phase {
 }
 
 impl Phase {
-    pub const ALL: [Phase; 5] = [
-        Phase::Enrichment,
-        Phase::Embedding,
-        Phase::Labelling,
-        Phase::ClusterScoring,
-        Phase::AttributeClassification,
-    ];
-
     pub fn name(self) -> &'static str {
         match self {
             Phase::Enrichment => "enrichment",

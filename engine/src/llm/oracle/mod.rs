@@ -16,10 +16,6 @@ use crate::llm::backend::{Backend, BoxFuture, CallError, Request, Task};
 use crate::llm::parse::SignLabel;
 use crate::{Error, Result};
 
-pub use cluster::{
-    ORACLE_EMBED_DIMS, embed as oracle_embed, reply as oracle_reply, score as oracle_score,
-};
-
 /// The reference edges the oracle answers from, keyed by (modality, value).
 #[derive(Debug, Clone, Default)]
 pub struct OracleReference {

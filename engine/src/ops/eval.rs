@@ -208,6 +208,43 @@ impl Engine {
         }
     }
 
+    /// `EVALUATE BASELINE ON r SPLIT (...)`: the two baseline runs of
+    /// `baseline.rs`, stored (one transaction) and returned.
+    pub fn evaluate_baseline(
+        &self,
+        r: &ObjRef,
+        split: &crate::export::Split,
+    ) -> Result<Vec<EvalRun>> {
+        let stored = self.store().get(Kind::Dataset, r)?;
+        let ds = crate::sample::Dataset::from_bytes(&stored.payload)?;
+        let digest = blake3::hash(&stored.payload).to_hex().to_string();
+        let input = crate::baseline::BaselineInput {
+            ds: &ds,
+            name: &r.name,
+            version: stored.version,
+            digest: &digest,
+            split,
+        };
+        let runs = crate::baseline::baseline_runs(&input, crate::util::now_unix())?;
+        for run in &runs {
+            if self.store().eval_exists(&run.run_id)? {
+                return Err(Error::invalid_hint(
+                    format!("baseline run '{}' already exists", run.run_id),
+                    format!(
+                        "DROP EVALUATION '{}' first, or use another SEED",
+                        run.run_id
+                    ),
+                ));
+            }
+        }
+        let records: Vec<(String, Vec<u8>)> = runs
+            .iter()
+            .map(|r| (r.run_id.clone(), serde_json::to_vec(r).unwrap_or_default()))
+            .collect();
+        self.store().evals_put(&records)?;
+        Ok(runs)
+    }
+
     /// The runs `q` selects, ranked.
     pub fn leaderboard(&self, q: &LeaderboardQuery) -> Result<Leaderboard> {
         Ok(rank(self.evaluations()?, q))
