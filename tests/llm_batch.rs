@@ -490,3 +490,24 @@ fn batch_files_round_trip() {
     assert_eq!(edges(&g), edges(&want));
     assert!(trips >= 4, "one round trip per calling phase: {trips}");
 }
+
+/// `budget` counts batch lines: a file the budget cannot pay for in full
+/// is not uploaded (the error says what remains); a re-run with room sends
+/// it once.
+#[test]
+fn the_budget_counts_batch_lines() {
+    let dir = tempfile::tempdir().unwrap();
+    let (cat, _, sg) = synth_mid(dir.path());
+    let server = serve(&sg);
+    let mut o = batch(openai(&server));
+    o.budget = Some(5);
+    let journal = MemJournal::default();
+    let e = run_brute_force(&journal, &cat, &o, &Ctx::default())
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("budget of 5 calls"), "{e}");
+    assert_eq!(counts(&server), (0, 0, 0));
+    o.budget = None;
+    let (_, r) = run_brute_force(&journal, &cat, &o, &Ctx::default()).unwrap();
+    assert_eq!(counts(&server), (1, 1, r.planned_calls));
+}
