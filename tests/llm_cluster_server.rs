@@ -31,6 +31,9 @@ pub enum Fault {
     /// One HTTP 429 with `Retry-After: secs` (the first request of the
     /// kind), then none; when it was answered is `limited_at`.
     RetryAfterOnce(u64),
+    /// Like `RetryAfterOnce`, but the wait is only in OpenAI's
+    /// `x-ratelimit-reset-requests` header (`<ms>ms`).
+    ResetOnce(u64),
 }
 
 #[derive(Default)]
@@ -99,7 +102,7 @@ impl Shared {
         let fault = {
             let mut faults = self.faults.lock().unwrap();
             let f = faults.get(kind).copied()?;
-            if let Fault::RetryAfterOnce(_) = f {
+            if let Fault::RetryAfterOnce(_) | Fault::ResetOnce(_) = f {
                 faults.remove(kind);
                 *self.limited_at.lock().unwrap() = Some(Instant::now());
             }
@@ -109,6 +112,12 @@ impl Shared {
             Fault::Status(code) => (
                 StatusCode::from_u16(code).unwrap(),
                 axum::Json(json!({"error": {"message": format!("status {code}")}})),
+            )
+                .into_response(),
+            Fault::ResetOnce(ms) => (
+                StatusCode::TOO_MANY_REQUESTS,
+                [("x-ratelimit-reset-requests", format!("{ms}ms"))],
+                axum::Json(json!({"error": {"message": "rate limited"}})),
             )
                 .into_response(),
             Fault::RetryAfter(secs) | Fault::RetryAfterOnce(secs) => (

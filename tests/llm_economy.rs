@@ -47,6 +47,16 @@ fn edges(g: &SignedGraph) -> Vec<(u32, u32, bool)> {
 /// and the run then completes with every batch answered.
 #[test]
 fn one_429_pauses_every_worker() {
+    pause_test(Fault::RetryAfterOnce(1));
+}
+
+/// The same with the wait only in `x-ratelimit-reset-requests: 1000ms`.
+#[test]
+fn a_provider_reset_header_pauses_every_worker() {
+    pause_test(Fault::ResetOnce(1000));
+}
+
+fn pause_test(fault: Fault) {
     let dir = tempfile::tempdir().unwrap();
     let (cat, _, sg) = synth_mid(dir.path());
     let server = serve(&sg);
@@ -56,7 +66,7 @@ fn one_429_pauses_every_worker() {
         .faults
         .lock()
         .unwrap()
-        .insert("classify", Fault::RetryAfterOnce(1));
+        .insert("classify", fault);
     let o = openai(&server, 6);
     let (_, r) = run_brute_force(&MemJournal::default(), &cat, &o, &Ctx::default()).unwrap();
     assert_eq!(r.failed_batches, 0);
