@@ -511,3 +511,37 @@ fn the_budget_counts_batch_lines() {
     let (_, r) = run_brute_force(&journal, &cat, &o, &Ctx::default()).unwrap();
     assert_eq!(counts(&server), (1, 1, r.planned_calls));
 }
+
+/// Counts the progress steps reported.
+#[derive(Default)]
+struct Steps(std::sync::atomic::AtomicU64);
+
+impl valence_engine::Progress for Steps {
+    fn advance(&self, n: u64) {
+        self.0.fetch_add(n, Ordering::SeqCst);
+    }
+}
+
+/// The progress bar ends at the phase's request count, whether the
+/// answers came from the batch (with a follow-up for failed lines) or
+/// from the journal: nothing is counted twice.
+#[test]
+fn batch_progress_counts_each_request_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let (cat, _, sg) = synth_mid(dir.path());
+    let server = serve(&sg);
+    server.shared.batch.fail_lines.store(2, Ordering::SeqCst);
+    // Polled while it runs: request_counts move the bar before the results.
+    server.shared.batch.delay_ms.store(200, Ordering::SeqCst);
+    let steps = Arc::new(Steps::default());
+    let ctx = Ctx {
+        cancel: Arc::new(AtomicBool::new(false)),
+        progress: steps.clone(),
+    };
+    let journal = MemJournal::default();
+    let (_, r) = run_brute_force(&journal, &cat, &batch(openai(&server)), &ctx).unwrap();
+    assert_eq!(steps.0.load(Ordering::SeqCst), r.planned_calls);
+    steps.0.store(0, Ordering::SeqCst);
+    run_brute_force(&journal, &cat, &batch(openai(&server)), &ctx).unwrap();
+    assert_eq!(steps.0.load(Ordering::SeqCst), r.planned_calls);
+}

@@ -157,10 +157,25 @@ fn describe(st: &Shared, id: &str) -> Response {
     let Some(b) = batches.get(id) else {
         return (StatusCode::NOT_FOUND, "no such batch").into_response();
     };
+    let mut counts = b.counts;
+    if b.status == "in_progress" {
+        // Partial counts while it runs, in proportion to the time elapsed.
+        let total = st.batch.files.lock().unwrap()[&b.input_file_id]
+            .lines()
+            .filter(|l| !l.is_empty())
+            .count() as u64;
+        let delay = st.batch.delay_ms.load(Ordering::SeqCst).max(1) as f64;
+        let share = (b.created.elapsed().as_millis() as f64 / delay).min(1.0);
+        counts = (
+            total,
+            ((total as f64 * share) as u64).min(total.saturating_sub(1)),
+            0,
+        );
+    }
     axum::Json(json!({"id": id, "object": "batch", "status": b.status,
         "endpoint": b.endpoint, "input_file_id": b.input_file_id,
         "output_file_id": b.output_file_id, "error_file_id": b.error_file_id,
-        "request_counts": {"total": b.counts.0, "completed": b.counts.1, "failed": b.counts.2}}))
+        "request_counts": {"total": counts.0, "completed": counts.1, "failed": counts.2}}))
     .into_response()
 }
 

@@ -58,6 +58,8 @@ impl CallLoop<'_> {
                         std::fs::read_to_string(&output).map_err(|e| Error::io(&output, e))?;
                     let source = format!("{}", output.display());
                     let missed = self.ingest_text(api, jobs, &file, &text, &source, &parse, run)?;
+                    let usable = file.jobs.len() - missed.len();
+                    self.ctx.progress.advance(usable as u64);
                     next.extend(missed.into_iter().map(|(i, _)| i));
                 } else {
                     write_input(&input, &file)?;

@@ -172,7 +172,7 @@ impl CallLoop<'_> {
                 r
             }
         };
-        let status = self.wait(api, phase, &record.batch_id)?;
+        let (status, shown) = self.wait(api, phase, &record.batch_id, file.jobs.len() as u64)?;
         if status.status == "failed" {
             return Err(Error::Llm {
                 message: format!(
@@ -184,6 +184,10 @@ impl CallLoop<'_> {
             });
         }
         let missed = self.ingest(api, jobs, &file, &status, parse, run)?;
+        // The progress bar moved with the batch's request counts while it
+        // ran; the rest of the usable answers now.
+        let usable = (file.jobs.len() - missed.len()) as u64;
+        self.ctx.progress.advance(usable.saturating_sub(shown));
         self.put_record(
             &key,
             &Record {
@@ -220,14 +224,28 @@ impl CallLoop<'_> {
 
     /// Polls until the batch is done; Ctrl-C stops waiting (the batch keeps
     /// running and a re-run re-attaches).
-    fn wait(&mut self, api: &dyn BatchApi, phase: &str, id: &str) -> Result<BatchStatus> {
+    /// Also the completed lines shown on the progress bar meanwhile (from
+    /// the batch's `request_counts`, at most `lines`).
+    fn wait(
+        &mut self,
+        api: &dyn BatchApi,
+        phase: &str,
+        id: &str,
+        lines: u64,
+    ) -> Result<(BatchStatus, u64)> {
+        let mut shown = 0u64;
         let poll = self.policy.batch_poll;
         let cancel = self.ctx.cancel.clone();
         let mut failures = 0;
         loop {
             match self.runtime()?.block_on(api.status(id)) {
-                Ok(s) if s.is_done() => return Ok(s),
-                Ok(_) => failures = 0,
+                Ok(s) if s.is_done() => return Ok((s, shown)),
+                Ok(s) => {
+                    failures = 0;
+                    let done = s.completed.min(lines);
+                    self.ctx.progress.advance(done.saturating_sub(shown));
+                    shown = shown.max(done);
+                }
                 Err(e @ CallError::Fatal { .. }) => {
                     return Err(http(e, &format!("polling batch {id}")));
                 }
@@ -322,7 +340,6 @@ impl CallLoop<'_> {
                     self.journal
                         .journal_put(&job.key, &usage::encode(&r.text, r.usage))?;
                     run.values[i] = Some(value);
-                    self.ctx.progress.advance(1);
                 }
                 Ok(_) => {}
                 Err(e) => {
