@@ -1,12 +1,15 @@
 //! A test-only OpenAI-compatible server on an ephemeral 127.0.0.1 port that
 //! answers all four cluster-first prompt kinds, sign classification and
 //! `/v1/embeddings` from a synthetic graph, counts requests per kind, and
-//! can be told to fail every request of one kind (`Shared::faults`).
+//! can be told to fail every request of one kind (`Shared::faults`). Every
+//! answer carries `usage` (tokens: a quarter of the characters, plus one),
+//! summed in `usage_in`/`usage_out` unless `no_usage` is set; every
+//! arrival is timestamped (`arrivals`).
 
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use axum::Router;
 use axum::extract::State;
@@ -25,6 +28,12 @@ pub enum Fault {
     Status(u16),
     /// HTTP 429 with `Retry-After: secs`.
     RetryAfter(u64),
+    /// One HTTP 429 with `Retry-After: secs` (the first request of the
+    /// kind), then none; when it was answered is `limited_at`.
+    RetryAfterOnce(u64),
+    /// Like `RetryAfterOnce`, but the wait is only in OpenAI's
+    /// `x-ratelimit-reset-requests` header (`<ms>ms`).
+    ResetOnce(u64),
 }
 
 #[derive(Default)]
@@ -44,6 +53,20 @@ pub struct Shared {
     pub distinct: Mutex<HashMap<&'static str, HashSet<String>>>,
     /// A fault for every request of a kind.
     pub faults: Mutex<HashMap<&'static str, Fault>>,
+    /// Prompt and completion tokens of the answers given (usage sums).
+    pub usage_in: AtomicU64,
+    pub usage_out: AtomicU64,
+    /// Answer without `usage` (an older server).
+    pub no_usage: std::sync::atomic::AtomicBool,
+    /// When each request arrived, and its kind.
+    pub arrivals: Mutex<Vec<(Instant, &'static str)>>,
+    /// When a `RetryAfterOnce` 429 was answered.
+    pub limited_at: Mutex<Option<Instant>>,
+    /// The `response_format` of each chat request (kind, value; null when
+    /// absent).
+    pub formats: Mutex<Vec<(&'static str, Value)>>,
+    /// `/v1/files` and `/v1/batches` (`llm_batch_server`).
+    pub batch: crate::llm_batch_server::BatchState,
 }
 
 impl Shared {
@@ -73,16 +96,31 @@ impl Shared {
         // Counted together, so `repeats` never sees one without the other.
         let (mut seen, mut distinct) = (self.seen.lock().unwrap(), self.distinct.lock().unwrap());
         *seen.entry(kind).or_default() += 1;
+        self.arrivals.lock().unwrap().push((Instant::now(), kind));
         distinct.entry(kind).or_default().insert(body.to_string());
         drop((seen, distinct));
-        let fault = self.faults.lock().unwrap().get(kind).copied()?;
+        let fault = {
+            let mut faults = self.faults.lock().unwrap();
+            let f = faults.get(kind).copied()?;
+            if let Fault::RetryAfterOnce(_) | Fault::ResetOnce(_) = f {
+                faults.remove(kind);
+                *self.limited_at.lock().unwrap() = Some(Instant::now());
+            }
+            f
+        };
         Some(match fault {
             Fault::Status(code) => (
                 StatusCode::from_u16(code).unwrap(),
                 axum::Json(json!({"error": {"message": format!("status {code}")}})),
             )
                 .into_response(),
-            Fault::RetryAfter(secs) => (
+            Fault::ResetOnce(ms) => (
+                StatusCode::TOO_MANY_REQUESTS,
+                [("x-ratelimit-reset-requests", format!("{ms}ms"))],
+                axum::Json(json!({"error": {"message": "rate limited"}})),
+            )
+                .into_response(),
+            Fault::RetryAfter(secs) | Fault::RetryAfterOnce(secs) => (
                 StatusCode::TOO_MANY_REQUESTS,
                 [(header::RETRY_AFTER, secs.to_string())],
                 axum::Json(json!({"error": {"message": "rate limited"}})),
@@ -108,6 +146,18 @@ pub fn kind_of(content: &str) -> &'static str {
 }
 
 impl Shared {
+    /// The `usage` of an answer, counted in the sums (or `null` with
+    /// `no_usage`).
+    fn usage(&self, prompt: &str, reply: &str) -> Value {
+        if self.no_usage.load(Ordering::SeqCst) {
+            return Value::Null;
+        }
+        let (i, o) = (prompt.len() as u64 / 4 + 1, reply.len() as u64 / 4 + 1);
+        self.usage_in.fetch_add(i, Ordering::SeqCst);
+        self.usage_out.fetch_add(o, Ordering::SeqCst);
+        json!({"prompt_tokens": i, "completion_tokens": o, "total_tokens": i + o})
+    }
+
     fn sign(&self, a: &Node, b: &Node) -> char {
         let k = if a <= b {
             (a.clone(), b.clone())
@@ -240,16 +290,27 @@ async fn chat(State(st): State<Arc<Shared>>, body: String) -> Response {
         .pointer("/messages/0/content")
         .and_then(|c| c.as_str())
         .unwrap_or("");
+    st.formats
+        .lock()
+        .unwrap()
+        .push((kind_of(content), body["response_format"].clone()));
     if let Some(fault) = st.arrive(kind_of(content), content) {
         return fault;
     }
     st.chat.fetch_add(1, Ordering::SeqCst);
-    let reply = answer(&st, content);
-    axum::Json(
-        json!({"choices": [{"index": 0, "message": {"role": "assistant",
-        "content": format!("```json\n{reply}\n```")}}]}),
-    )
-    .into_response()
+    axum::Json(chat_body(&st, content)).into_response()
+}
+
+/// The answer to a chat request whose prompt is `content`.
+pub fn chat_body(st: &Shared, content: &str) -> Value {
+    let reply = format!("```json\n{}\n```", answer(st, content));
+    let usage = st.usage(content, &reply);
+    let mut v = json!({"choices": [{"index": 0, "message": {"role": "assistant",
+        "content": reply}}]});
+    if !usage.is_null() {
+        v["usage"] = usage;
+    }
+    v
 }
 
 /// Each input's signed adjacency row over every node (first line of the
@@ -259,7 +320,12 @@ async fn embeddings(State(st): State<Arc<Shared>>, body: String) -> Response {
         return fault;
     }
     st.embed.fetch_add(1, Ordering::SeqCst);
-    let (_, inputs) = crate::llm_server::embedding_inputs(&body);
+    axum::Json(embed_body(&st, &body)).into_response()
+}
+
+/// The answer to an embeddings request `body`.
+pub fn embed_body(st: &Shared, body: &str) -> Value {
+    let (_, inputs) = crate::llm_server::embedding_inputs(body);
     let data: Vec<Value> = inputs
         .iter()
         .enumerate()
@@ -280,7 +346,16 @@ async fn embeddings(State(st): State<Arc<Shared>>, body: String) -> Response {
             json!({"object": "embedding", "index": i, "embedding": row})
         })
         .collect();
-    axum::Json(json!({"object": "list", "data": data})).into_response()
+    let usage = st.usage(&inputs.concat(), "");
+    let mut v = json!({"object": "list", "data": data});
+    if let Some(u) = usage.as_object() {
+        // Embeddings are billed for their input only.
+        st.usage_out
+            .fetch_sub(u["completion_tokens"].as_u64().unwrap(), Ordering::SeqCst);
+        v["usage"] =
+            json!({"prompt_tokens": u["prompt_tokens"], "total_tokens": u["prompt_tokens"]});
+    }
+    v
 }
 
 pub struct Server {
@@ -315,6 +390,7 @@ pub fn serve(g: &synth::SynthGraph) -> Server {
         let app = Router::new()
             .route("/v1/chat/completions", post(chat))
             .route("/v1/embeddings", post(embeddings))
+            .merge(crate::llm_batch_server::routes())
             .with_state(st);
         let _ = axum::serve(listener, app).await;
     });

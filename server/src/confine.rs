@@ -18,7 +18,7 @@ use valence_engine::ObjRef;
 use crate::error::ApiError;
 
 /// GENERATE options whose value is a file path.
-const PATH_OPTIONS: &[&str] = &["reference", "prompt", "batch_dir"];
+const PATH_OPTIONS: &[&str] = &["reference", "prompt", "batch_dir", "prompts"];
 /// Options a client may not set over HTTP: they choose outbound endpoints.
 const SERVER_ONLY_OPTIONS: &[&str] = &["base_url"];
 

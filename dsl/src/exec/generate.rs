@@ -158,6 +158,9 @@ pub(crate) fn run(e: &Engine, stmt: &Statement, g: &Generate, ctx: &Ctx) -> Resu
                 ("negative", r.edges_neg.into()),
                 ("neutral_pairs", r.neutral_pairs.into()),
                 ("calls_per_edge", Value::Float(r.calls_per_edge)),
+                ("tokens_in", r.tokens_in.into()),
+                ("tokens_out", r.tokens_out.into()),
+                ("usd", usd(r.usd)),
                 ("seconds", Value::Float(r.seconds)),
             ]);
             let mut tables = vec![t];
@@ -181,6 +184,9 @@ pub(crate) fn run(e: &Engine, stmt: &Statement, g: &Generate, ctx: &Ctx) -> Resu
                 ("pairs_classified", r.pairs_classified.into()),
                 ("positive", r.edges_pos.into()),
                 ("negative", r.edges_neg.into()),
+                ("tokens_in", r.tokens_in.into()),
+                ("tokens_out", r.tokens_out.into()),
+                ("usd", usd(r.usd)),
                 ("seconds", Value::Float(r.seconds)),
             ]);
             let (h, rows) = r.phase_table();
@@ -190,6 +196,11 @@ pub(crate) fn run(e: &Engine, stmt: &Statement, g: &Generate, ctx: &Ctx) -> Resu
             Ok(tables)
         }
     }
+}
+
+/// Dollars spent, or empty when no price is known.
+fn usd(v: Option<f64>) -> Value {
+    v.map_or(Value::Null, Value::Float)
 }
 
 /// `EXPLAIN GENERATE GRAPH ...`: the plan, no call made.

@@ -3,7 +3,9 @@
 
 use std::path::PathBuf;
 
-use valence_engine::generate::{BackendKind, ClusterOptions, GenerateOptions, PrimaryRule};
+use valence_engine::generate::{
+    BackendKind, ClusterOptions, GenerateOptions, PrimaryRule, ResponseFormat, Transport,
+};
 
 use super::{Kind, OptValue, OptionDef, Range};
 
@@ -178,6 +180,139 @@ pub static GENERATE: &[OptionDef<GenerateOptions>] = &[
         doc: "store the graph (marked partial) even when batches failed",
         get: |o| OptValue::Bool(o.allow_failed),
         set: |o, v| o.allow_failed = v.bool(),
+    },
+    OptionDef {
+        name: "rpm",
+        kind: Kind::Whole { min: 1, max: ANY },
+        doc: "requests per minute for all workers together (none: no limit)",
+        get: |o| o.rpm.map_or(OptValue::Unset, OptValue::Whole),
+        set: |o, v| o.rpm = Some(v.whole()),
+    },
+    OptionDef {
+        name: "tpm",
+        kind: Kind::Whole { min: 1, max: ANY },
+        doc: "prompt tokens per minute (estimated) for all workers together (none: no limit)",
+        get: |o| o.tpm.map_or(OptValue::Unset, OptValue::Whole),
+        set: |o, v| o.tpm = Some(v.whole()),
+    },
+    OptionDef {
+        name: "price_in",
+        kind: Kind::Number(Range::Engine {
+            lo: 0.0,
+            hi: f64::INFINITY,
+            open: false,
+        }),
+        doc: "USD per million prompt tokens (none: env VALENCE_PRICE_IN; unset: no dollar figures)",
+        get: |o| o.price_in.map_or(OptValue::Unset, OptValue::Number),
+        set: |o, v| o.price_in = Some(v.number()),
+    },
+    OptionDef {
+        name: "price_out",
+        kind: Kind::Number(Range::Engine {
+            lo: 0.0,
+            hi: f64::INFINITY,
+            open: false,
+        }),
+        doc: "USD per million completion tokens (none: env VALENCE_PRICE_OUT)",
+        get: |o| o.price_out.map_or(OptValue::Unset, OptValue::Number),
+        set: |o, v| o.price_out = Some(v.number()),
+    },
+    OptionDef {
+        name: "batch_discount",
+        kind: Kind::Number(Range::Engine {
+            lo: 0.0,
+            hi: 1.0,
+            open: false,
+        }),
+        doc: "share of the sync price a provider batch costs (EXPLAIN's batch estimate)",
+        get: |o| OptValue::Number(o.batch_discount),
+        set: |o, v| o.batch_discount = v.number(),
+    },
+    OptionDef {
+        name: "budget_usd",
+        kind: Kind::Number(Range::Engine {
+            lo: 0.0,
+            hi: f64::INFINITY,
+            open: true,
+        }),
+        doc: "most dollars this run spends, by the server's usage (needs prices; none: no limit)",
+        get: |o| o.budget_usd.map_or(OptValue::Unset, OptValue::Number),
+        set: |o, v| o.budget_usd = Some(v.number()),
+    },
+    OptionDef {
+        name: "transport",
+        kind: Kind::Choice(&[
+            ("sync", "one HTTP request per call"),
+            (
+                "batch",
+                "provider batches: /v1/files + /v1/batches (openai)",
+            ),
+            (
+                "batch_files",
+                "batch files in batch_dir for an offline runner (vllm run-batch)",
+            ),
+        ]),
+        doc: "how requests reach the provider (batch: about half the price, results within 24 h)",
+        get: |o| OptValue::Text(o.transport.name().into()),
+        set: |o, v| {
+            o.transport = match v.text().as_str() {
+                "batch" => Transport::Batch,
+                "batch_files" => Transport::BatchFiles,
+                _ => Transport::Sync,
+            }
+        },
+    },
+    OptionDef {
+        name: "prompts",
+        kind: Kind::Text,
+        doc: "a directory of prompt files (enrich.txt, enrich_<modality>.txt, label.txt, score.txt, classify.txt)",
+        get: |o| path(&o.prompts),
+        set: |o, v| o.prompts = Some(PathBuf::from(v.text())),
+    },
+    OptionDef {
+        name: "batch_dir",
+        kind: Kind::Text,
+        doc: "where transport = 'batch_files' writes request files and reads result files",
+        get: |o| path(&o.batch_dir),
+        set: |o, v| o.batch_dir = Some(PathBuf::from(v.text())),
+    },
+    OptionDef {
+        name: "batch_poll_s",
+        kind: Kind::Number(Range::Engine {
+            lo: 0.0,
+            hi: 86_400.0,
+            open: true,
+        }),
+        doc: "seconds between polls of a provider batch",
+        get: |o| OptValue::Number(o.batch_poll_s),
+        set: |o, v| o.batch_poll_s = v.number(),
+    },
+    OptionDef {
+        name: "batch_max_requests",
+        kind: Kind::Whole {
+            min: 1,
+            max: 50_000,
+        },
+        doc: "most requests in one batch file (also at most 200 MB)",
+        get: |o| OptValue::Whole(o.batch_max_requests),
+        set: |o, v| o.batch_max_requests = v.whole(),
+    },
+    OptionDef {
+        name: "response_format",
+        kind: Kind::Choice(&[
+            ("text", "no response_format: the report's prompts"),
+            ("json_object", "{\"type\": \"json_object\"} on JSON prompts"),
+            ("json_schema", "a strict schema per prompt kind"),
+        ]),
+        doc: "structured outputs requested from an openai endpoint (replies are parsed strictly either way)",
+        get: |o| OptValue::Text(o.response_format.name().into()),
+        set: |o, v| {
+            o.response_format = match v.text().as_str() {
+                "json_object" => ResponseFormat::JsonObject,
+                "json_schema" => ResponseFormat::JsonSchema,
+                _ => ResponseFormat::Text,
+            }
+        },
     },
 ];
 

@@ -133,6 +133,9 @@ pub fn run_plan(
     );
     let run = calls.run("generate", &jobs, sign_parser())?;
     if run.unfinished > 0 {
+        if calls.meter().usd_exhausted() {
+            return Err(usd_spent(calls.meter(), run.unfinished, "batches"));
+        }
         return Err(budget_spent(opts, &run, calls.calls()));
     }
     let mut answers = Vec::new();
@@ -182,6 +185,9 @@ pub fn run_plan(
         } else {
             (calls_made + replayed) as f64 / edges as f64
         },
+        tokens_in: calls.meter().tokens_in(),
+        tokens_out: calls.meter().tokens_out(),
+        usd: calls.meter().usd(),
         seconds: started.elapsed().as_secs_f64(),
         failures: calls.into_failures(),
     };
@@ -193,6 +199,23 @@ pub(crate) fn report_model(opts: &GenerateOptions) -> String {
     match opts.backend {
         BackendKind::OpenAi => crate::llm::backend::resolve_model(&opts.model).unwrap_or_default(),
         BackendKind::Oracle => "oracle (simulator)".into(),
+    }
+}
+
+/// The error of a run `budget_usd` stopped: what was spent, what remains.
+pub(crate) fn usd_spent(meter: &crate::llm::Meter, unfinished: u64, what: &str) -> Error {
+    Error::Llm {
+        message: format!(
+            "budget_usd of ${:.4} spent: ${:.4} for {} prompt and {} completion tokens; {unfinished} {what} still need a call",
+            meter.budget_usd().unwrap_or(0.0),
+            meter.usd().unwrap_or(0.0),
+            meter.tokens_in(),
+            meter.tokens_out(),
+        ),
+        hint: Some(
+            "every answer received is journaled: re-run the same GENERATE with a larger budget_usd to resume without paying for them again"
+                .into(),
+        ),
     }
 }
 
@@ -279,10 +302,28 @@ pub fn build_backend(opts: &GenerateOptions) -> Result<Arc<dyn Backend>> {
             std::time::Duration::from_millis(opts.oracle_latency_ms),
         )?),
         BackendKind::OpenAi => Arc::new(
-            OpenAiBackend::new(opts.base_url.as_deref(), &opts.model, opts.temperature)?
-                .with_max_reply_bytes(opts.max_reply_bytes),
+            OpenAiBackend::new(base_url(opts).as_deref(), &opts.model, opts.temperature)?
+                .with_max_reply_bytes(opts.max_reply_bytes)
+                .with_response_format(opts.response_format),
         ),
     })
+}
+
+/// The base URL of the openai client: `base_url`, else env
+/// `OPENAI_BASE_URL`; with `transport = 'batch_files'` (no endpoint is
+/// called) a placeholder when neither is set.
+pub(crate) fn base_url(opts: &GenerateOptions) -> Option<String> {
+    opts.base_url
+        .clone()
+        .or_else(|| {
+            std::env::var("OPENAI_BASE_URL")
+                .ok()
+                .filter(|u| !u.trim().is_empty())
+        })
+        .or_else(|| {
+            (opts.transport == crate::llm::Transport::BatchFiles)
+                .then(|| "http://127.0.0.1/v1".to_string())
+        })
 }
 
 /// The journal identity the options' backend will have, without building a
@@ -293,7 +334,7 @@ pub(crate) fn explain_identity(opts: &GenerateOptions) -> Result<Option<String>>
         BackendKind::Oracle if opts.reference.is_none() => None,
         BackendKind::Oracle => Some(build_backend(opts)?.journal_identity()),
         BackendKind::OpenAi => crate::llm::backend::resolve_model(&opts.model)
-            .map(|m| OpenAiBackend::identity_for(&m, opts.temperature)),
+            .map(|m| OpenAiBackend::identity_for(&m, opts.temperature, opts.response_format)),
     })
 }
 
@@ -307,6 +348,9 @@ pub fn explain_brute_force(
 ) -> Result<Plan> {
     opts.validate()?;
     let mut plan = plan_brute_force(cat, opts)?;
+    plan.pricing = opts.pricing()?;
+    plan.template = opts.sign_template_source()?;
+    plan.batch_discount = opts.batch_discount;
     let template = opts.sign_template()?;
     if let Some(id) = explain_identity(opts)? {
         count_journaled(&mut plan, &id, &template, journal)?;

@@ -22,7 +22,12 @@ use serde::{Deserialize, Serialize};
 
 use crate::generate::Journal;
 use crate::llm::backend::{Backend, Request};
-use crate::llm::runner::{Call, CallPolicy, Meter, Outcome, Parser, new_runtime, run_calls};
+use crate::llm::rate::RateGate;
+use crate::llm::runner::{
+    Call, CallPolicy, Meter, Outcome, Parser, Transport, new_runtime, run_calls,
+};
+use crate::llm::usage;
+use crate::llm::usage::Pricing;
 use crate::{Ctx, Error, Result};
 
 /// A phase stops when this many of its requests failed (after their
@@ -64,6 +69,13 @@ pub struct PhaseStats {
     pub retries: u64,
     /// Requests with no usable answer after the last retry.
     pub failed: u64,
+    /// Prompt tokens of the replies received in this run (usable or not),
+    /// as the server reported them (0 when it did not).
+    #[serde(default)]
+    pub tokens_in: u64,
+    /// Completion tokens of the replies received in this run.
+    #[serde(default)]
+    pub tokens_out: u64,
 }
 
 impl PhaseStats {
@@ -92,16 +104,16 @@ pub enum Wording {
 
 /// The call loop of one GENERATE run (all its phases).
 pub struct CallLoop<'a> {
-    backend: Arc<dyn Backend>,
-    journal: &'a dyn Journal,
-    ctx: &'a Ctx,
-    policy: CallPolicy,
+    pub(super) backend: Arc<dyn Backend>,
+    pub(super) journal: &'a dyn Journal,
+    pub(super) ctx: &'a Ctx,
+    pub(super) policy: CallPolicy,
     budget: Option<u64>,
-    meter: Arc<Meter>,
-    rt: Option<tokio::runtime::Runtime>,
-    failures: Vec<String>,
-    last_failure: Option<String>,
-    wording: Wording,
+    pub(super) meter: Arc<Meter>,
+    pub(super) rt: Option<tokio::runtime::Runtime>,
+    pub(super) failures: Vec<String>,
+    pub(super) last_failure: Option<String>,
+    pub(super) wording: Wording,
 }
 
 /// A job's journaled answer, if the journal holds one its parser accepts.
@@ -112,8 +124,8 @@ pub fn replay<R, T>(
 ) -> Result<Option<T>> {
     Ok(journal
         .journal_get(&job.key)?
-        .and_then(|bytes| String::from_utf8(bytes).ok())
-        .and_then(|text| parse(&job.request, &text).ok()))
+        .and_then(|bytes| usage::decode(&bytes))
+        .and_then(|(text, _)| parse(&job.request, &text).ok()))
 }
 
 /// How many of `jobs` the journal answers (EXPLAIN); makes no call.
@@ -140,13 +152,24 @@ impl<'a> CallLoop<'a> {
         budget: Option<u64>,
         wording: Wording,
     ) -> CallLoop<'a> {
+        // A provider batch costs `batch_discount` of the sync price.
+        let pricing = match policy.transport {
+            Transport::Sync => policy.pricing,
+            Transport::Batch | Transport::BatchFiles => policy.pricing.map(|p| Pricing {
+                price_in: p.price_in * policy.batch_discount,
+                price_out: p.price_out * policy.batch_discount,
+            }),
+        };
+        let meter = Meter::new(budget)
+            .with_gate(RateGate::new(policy.rpm, policy.tpm))
+            .with_money(pricing, policy.budget_usd);
         CallLoop {
             backend,
             journal,
             ctx,
             policy,
             budget,
-            meter: Arc::new(Meter::new(budget)),
+            meter: Arc::new(meter),
             rt: None,
             failures: Vec::new(),
             last_failure: None,
@@ -166,6 +189,11 @@ impl<'a> CallLoop<'a> {
     /// Retries so far in this run.
     pub fn retries(&self) -> u64 {
         self.meter.retries()
+    }
+
+    /// The run's counters (tokens, dollars, budgets, rate gate).
+    pub fn meter(&self) -> &Meter {
+        &self.meter
     }
 
     /// The run's budget.
@@ -223,17 +251,43 @@ impl<'a> CallLoop<'a> {
         progress.start(phase, jobs.len() as u64);
         progress.advance(run.stats.replayed);
         let (calls0, retries0) = (self.meter.calls(), self.meter.retries());
+        let (in0, out0) = (self.meter.tokens_in(), self.meter.tokens_out());
         let result = if pending.is_empty() {
             Ok(())
+        } else if self.policy.transport != Transport::Sync {
+            self.call_batched(phase, jobs, &pending, parse, &mut run)
         } else {
             self.call(phase, jobs, &pending, parse, &mut run)
         };
         progress.finish();
         run.stats.made = self.meter.calls() - calls0;
         run.stats.retries = self.meter.retries() - retries0;
+        run.stats.tokens_in = self.meter.tokens_in() - in0;
+        run.stats.tokens_out = self.meter.tokens_out() - out0;
         result?;
         self.ctx.check()?;
         Ok(run)
+    }
+
+    /// The run's async runtime, started on first use.
+    pub(super) fn runtime(&mut self) -> Result<&tokio::runtime::Runtime> {
+        if self.rt.is_none() {
+            self.rt = Some(new_runtime()?);
+        }
+        self.rt
+            .as_ref()
+            .ok_or_else(|| Error::llm("no async runtime"))
+    }
+
+    /// Records a request that has no usable answer after its retries.
+    pub(super) fn fail(&mut self, phase: &str, what: &str, error: String) {
+        if self.failures.len() < MAX_FAILURES {
+            self.failures.push(match self.wording {
+                Wording::Batches => format!("{what}: {error}"),
+                Wording::PhaseRequests => format!("{phase}: {what}: {error}"),
+            });
+        }
+        self.last_failure = Some(error);
     }
 
     /// Calls for the `pending` jobs, journaling and folding each outcome
@@ -268,9 +322,14 @@ impl<'a> CallLoop<'a> {
             |k, outcome| {
                 let job = &jobs[pending[k]];
                 match outcome {
-                    Outcome::Done { value, reply, .. } => {
-                        // Committed before it is used.
-                        journal.journal_put(&job.key, reply.as_bytes())?;
+                    Outcome::Done {
+                        value,
+                        reply,
+                        usage,
+                        ..
+                    } => {
+                        // Committed before it is used, with its usage.
+                        journal.journal_put(&job.key, &usage::encode(&reply, usage))?;
                         run.values[pending[k]] = Some(value);
                         succeeded += 1;
                     }

@@ -5,6 +5,8 @@
 //! before it is used, keyed by [`journal_key`]; a re-run replays the journal
 //! and only calls for what is missing. Bad replies are never journaled.
 
+mod batch_files;
+mod batched;
 mod brute_force;
 mod cluster;
 mod journaled;
@@ -16,8 +18,12 @@ use std::sync::Mutex;
 
 use serde::Serialize;
 
+use crate::llm::cluster_tasks::ClusterTemplates;
 use crate::llm::prompt::Template;
 use crate::llm::runner::CallPolicy;
+pub use crate::llm::runner::Transport;
+pub use crate::llm::schema::ResponseFormat;
+use crate::llm::usage::Pricing;
 use crate::{Error, Result};
 
 pub use brute_force::{
@@ -103,6 +109,34 @@ pub struct GenerateOptions {
     /// `allow_failed`: store the graph even when failed batches leave pairs
     /// unclassified (marked partial). Default false: store nothing, error.
     pub allow_failed: bool,
+    /// `rpm`: requests per minute for all workers together; default none.
+    pub rpm: Option<u64>,
+    /// `tpm`: prompt tokens per minute (estimated); default none.
+    pub tpm: Option<u64>,
+    /// `price_in`: USD per million prompt tokens; none = env
+    /// `VALENCE_PRICE_IN` (unset: no dollar figures).
+    pub price_in: Option<f64>,
+    /// `price_out`: USD per million completion tokens; none = env
+    /// `VALENCE_PRICE_OUT`.
+    pub price_out: Option<f64>,
+    /// `batch_discount`: the share of the sync price a provider batch costs
+    /// (EXPLAIN's batch estimate); default 0.5.
+    pub batch_discount: f64,
+    /// `budget_usd`: the dollars a run may spend (needs prices); default none.
+    pub budget_usd: Option<f64>,
+    /// `transport` ('sync' | 'batch'); default sync.
+    pub transport: Transport,
+    /// `batch_poll_s`: seconds between polls of a provider batch; default 30.
+    pub batch_poll_s: f64,
+    /// `batch_max_requests`: most requests per batch file; default 50,000.
+    pub batch_max_requests: u64,
+    /// `response_format` ('text' | 'json_object' | 'json_schema'); default text.
+    pub response_format: ResponseFormat,
+    /// `batch_dir`: where `transport = 'batch_files'` writes and reads.
+    pub batch_dir: Option<PathBuf>,
+    /// `prompts`: a directory of prompt files overriding the built-in
+    /// templates ([`ClusterTemplates::from_dir`]).
+    pub prompts: Option<PathBuf>,
 }
 
 impl Default for GenerateOptions {
@@ -127,6 +161,18 @@ impl Default for GenerateOptions {
             max_wait_s: 120.0,
             max_reply_bytes: 1024 * 1024,
             allow_failed: false,
+            rpm: None,
+            tpm: None,
+            price_in: None,
+            price_out: None,
+            batch_discount: 0.5,
+            budget_usd: None,
+            transport: Transport::Sync,
+            batch_poll_s: 30.0,
+            batch_max_requests: 50_000,
+            response_format: ResponseFormat::Text,
+            batch_dir: None,
+            prompts: None,
         }
     }
 }
@@ -227,7 +273,132 @@ impl GenerateOptions {
         if self.budget == Some(0) {
             return bad("budget", "0".into(), "at least 1 (omit it for no limit)");
         }
+        self.check_money()
+    }
+
+    /// Checks the rate limits, prices and dollar budget.
+    fn check_money(&self) -> std::result::Result<(), OptionError> {
+        let bad =
+            |name: &'static str, v: String, range: &str| Err(OptionError::range(name, v, range));
+        for (name, v) in [("rpm", self.rpm), ("tpm", self.tpm)] {
+            if v == Some(0) {
+                return bad(name, "0".into(), "at least 1 (omit it for no limit)");
+            }
+        }
+        for (name, v) in [("price_in", self.price_in), ("price_out", self.price_out)] {
+            if let Some(p) = v.filter(|p| !(p.is_finite() && *p >= 0.0)) {
+                return bad(name, p.to_string(), "a number of dollars >= 0");
+            }
+        }
+        if !(self.batch_poll_s.is_finite()
+            && self.batch_poll_s > 0.0
+            && self.batch_poll_s <= 86_400.0)
+        {
+            return bad(
+                "batch_poll_s",
+                self.batch_poll_s.to_string(),
+                "a number of seconds above 0, at most 86400",
+            );
+        }
+        if !(1..=50_000).contains(&self.batch_max_requests) {
+            return bad(
+                "batch_max_requests",
+                self.batch_max_requests.to_string(),
+                "between 1 and 50000",
+            );
+        }
+        if self.transport == Transport::BatchFiles && self.batch_dir.is_none() {
+            return Err(OptionError {
+                option: "batch_dir",
+                related: Some("transport"),
+                error: Error::invalid_hint(
+                    "transport = 'batch_files' needs batch_dir",
+                    "add batch_dir = 'some/dir': request files are written there, result files read from there",
+                ),
+            });
+        }
+        if self.transport != Transport::Sync && self.backend != BackendKind::OpenAi {
+            return Err(OptionError {
+                option: "transport",
+                related: Some("backend"),
+                error: Error::invalid_hint(
+                    format!(
+                        "transport = '{}' needs backend = 'openai' (the oracle has no batch API)",
+                        self.transport.name()
+                    ),
+                    "add backend = 'openai' with a base_url whose server offers /v1/files and /v1/batches, or drop transport",
+                ),
+            });
+        }
+        if !(0.0..=1.0).contains(&self.batch_discount) {
+            return bad(
+                "batch_discount",
+                self.batch_discount.to_string(),
+                "between 0 and 1",
+            );
+        }
+        if let Some(b) = self.budget_usd {
+            if !(b.is_finite() && b > 0.0) {
+                return bad("budget_usd", b.to_string(), "a number of dollars above 0");
+            }
+            let priced = self.pricing().map_err(|error| OptionError {
+                option: "price_in",
+                related: None,
+                error,
+            })?;
+            if priced.is_none() {
+                return Err(OptionError {
+                    option: "price_in",
+                    related: Some("budget_usd"),
+                    error: Error::invalid_hint(
+                        "budget_usd needs prices: no price_in/price_out was given and env VALENCE_PRICE_IN/VALENCE_PRICE_OUT are not set",
+                        "add price_in = ..., price_out = ... (USD per million tokens) to WITH (...)",
+                    ),
+                });
+            }
+        }
         Ok(())
+    }
+
+    /// The prices: `price_in`/`price_out`, else env `VALENCE_PRICE_IN`/
+    /// `VALENCE_PRICE_OUT`; `None` when neither side is known (one known
+    /// side prices the other at 0).
+    pub fn pricing(&self) -> Result<Option<Pricing>> {
+        self.pricing_with(&|k| std::env::var(k).ok())
+    }
+
+    /// [`GenerateOptions::pricing`] reading `env` instead of the process
+    /// environment.
+    pub fn pricing_with(&self, env: &dyn Fn(&str) -> Option<String>) -> Result<Option<Pricing>> {
+        let side = |given: Option<f64>, var: &str| -> Result<Option<f64>> {
+            if given.is_some() {
+                return Ok(given);
+            }
+            match env(var)
+                .map(|v| v.trim().to_string())
+                .filter(|v| !v.is_empty())
+            {
+                None => Ok(None),
+                Some(v) => match v.parse::<f64>() {
+                    Ok(p) if p.is_finite() && p >= 0.0 => Ok(Some(p)),
+                    _ => Err(Error::invalid_hint(
+                        format!(
+                            "env {var} = '{}' is not a price",
+                            crate::limits::excerpt(&v)
+                        ),
+                        format!("set {var} to USD per million tokens, e.g. 0.4, or unset it"),
+                    )),
+                },
+            }
+        };
+        let (i, o) = (
+            side(self.price_in, "VALENCE_PRICE_IN")?,
+            side(self.price_out, "VALENCE_PRICE_OUT")?,
+        );
+        Ok((i.is_some() || o.is_some()).then(|| Pricing {
+            price_in: i.unwrap_or(0.0),
+            price_out: o.unwrap_or(0.0),
+        }))
     }
 
     /// The retry/concurrency policy these options describe.
@@ -239,15 +410,51 @@ impl GenerateOptions {
             backoff_base: std::time::Duration::from_millis(self.backoff_ms),
             retry_after_max: std::time::Duration::from_secs_f64(self.max_wait_s),
             seed: self.seed,
+            rpm: self.rpm,
+            tpm: self.tpm,
+            // Checked by `validate` when a dollar budget needs it.
+            pricing: self.pricing().ok().flatten(),
+            budget_usd: self.budget_usd,
+            transport: self.transport,
+            batch_poll: std::time::Duration::from_secs_f64(
+                self.batch_poll_s.clamp(0.001, 86_400.0),
+            ),
+            batch_max_requests: self.batch_max_requests.clamp(1, 50_000) as usize,
+            batch_discount: self.batch_discount,
+            batch_dir: self.batch_dir.clone(),
             ..CallPolicy::default()
         }
     }
 
-    /// The sign-classification template (default Appendix A, or `prompt`).
+    /// The sign-classification template: `prompt`, else `classify.txt` of
+    /// `prompts`, else Appendix A.
     pub fn sign_template(&self) -> Result<Template> {
         match &self.prompt {
             Some(p) => Template::sign_from_file(p),
-            None => Ok(Template::default_sign()),
+            None => Ok(self
+                .templates()?
+                .classify
+                .unwrap_or_else(Template::default_sign)),
+        }
+    }
+
+    /// Which file the sign-classification template comes from.
+    pub fn sign_template_source(&self) -> Result<String> {
+        Ok(match &self.prompt {
+            Some(p) => p.display().to_string(),
+            None => match self.templates()?.classify {
+                Some(_) => self.templates()?.source("classify"),
+                None => "built-in (Appendix A)".into(),
+            },
+        })
+    }
+
+    /// The templates of `prompts` (checked: a bad file is an error naming
+    /// it), or the built-in ones.
+    pub fn templates(&self) -> Result<ClusterTemplates> {
+        match &self.prompts {
+            Some(dir) => ClusterTemplates::from_dir(dir),
+            None => Ok(ClusterTemplates::default()),
         }
     }
 }
@@ -354,6 +561,15 @@ pub struct GenerateReport {
     pub neutral_pairs: u64,
     /// (calls made + replayed) / edges; 0 when there is no edge.
     pub calls_per_edge: f64,
+    /// Prompt tokens of the replies received in this run (server's usage).
+    #[serde(default)]
+    pub tokens_in: u64,
+    /// Completion tokens of the replies received in this run.
+    #[serde(default)]
+    pub tokens_out: u64,
+    /// Dollars those tokens cost, when prices are known.
+    #[serde(default)]
+    pub usd: Option<f64>,
     pub seconds: f64,
     /// The first few failure messages, one per failed batch.
     pub failures: Vec<String>,

@@ -66,6 +66,15 @@ pub struct PairPlan {
     pub journaled: u64,
     /// Rough prompt tokens of this pair's calls.
     pub est_prompt_tokens: u64,
+    /// Rough completion tokens of this pair's calls ([`est_reply_tokens`]).
+    pub est_completion_tokens: u64,
+}
+
+/// Rough completion tokens of a sign-classification reply for `targets`
+/// targets: a fenced JSON object, ~5 tokens a target (`"12": "+",`) and
+/// ~8 for the fence and braces.
+pub fn est_reply_tokens(targets: usize) -> u64 {
+    8 + 5 * targets as u64
 }
 
 /// One call: a primary attribute and up to `batch_size` targets.
@@ -98,6 +107,14 @@ pub struct Plan {
     pub journal_checked: bool,
     /// Rough prompt tokens of all calls (~4 characters per token).
     pub est_prompt_tokens: u64,
+    /// Rough completion tokens of all calls.
+    pub est_completion_tokens: u64,
+    /// Prices, when known (EXPLAIN's dollar columns).
+    pub pricing: Option<crate::llm::usage::Pricing>,
+    /// The share of the sync price a provider batch costs.
+    pub batch_discount: f64,
+    /// Where the template comes from (EXPLAIN's `template` column).
+    pub template: String,
 }
 
 fn calls(primary: u64, other: u64, batch: u64) -> u64 {
@@ -123,6 +140,10 @@ pub fn plan_modalities(
         total_pairs: 0,
         journaled_calls: 0,
         est_prompt_tokens: 0,
+        est_completion_tokens: 0,
+        pricing: None,
+        batch_discount: 0.5,
+        template: String::new(),
     };
     for i in 0..modalities.len() {
         for j in i + 1..modalities.len() {
@@ -149,6 +170,7 @@ pub fn plan_modalities(
                 pairs: np * no,
                 journaled: 0,
                 est_prompt_tokens: 0,
+                est_completion_tokens: 0,
             });
             for pv in &p.1 {
                 for chunk in o.1.chunks(bs) {
@@ -167,8 +189,10 @@ pub fn plan_modalities(
     plan.total_pairs = plan.pairs.iter().map(|p| p.pairs).sum();
     for b in &plan.batches {
         plan.pairs[b.pair].est_prompt_tokens += estimate_tokens(&render(template, b));
+        plan.pairs[b.pair].est_completion_tokens += est_reply_tokens(b.targets.len());
     }
     plan.est_prompt_tokens = plan.pairs.iter().map(|p| p.est_prompt_tokens).sum();
+    plan.est_completion_tokens = plan.pairs.iter().map(|p| p.est_completion_tokens).sum();
     plan
 }
 
@@ -176,8 +200,15 @@ impl Plan {
     /// EXPLAIN's table: one row per modality pair and a `total` row.
     /// Columns: primary, other, primary_attributes, other_attributes,
     /// batches_per_primary, pairs, calls, journaled, to_call,
-    /// est_prompt_tokens.
+    /// est_prompt_tokens, est_completion_tokens, est_usd and est_usd_batch
+    /// (of every call of the plan, journaled ones included; empty without
+    /// prices).
     pub fn explain_table(&self) -> (Vec<String>, Vec<Vec<String>>) {
+        let usd = |i: u64, o: u64, discount: f64| {
+            self.pricing
+                .map(|p| format!("{:.4}", p.usd(i, o) * discount))
+                .unwrap_or_default()
+        };
         let known = |n: u64| {
             if self.journal_checked {
                 n.to_string()
@@ -196,6 +227,10 @@ impl Plan {
             "journaled",
             "to_call",
             "est_prompt_tokens",
+            "est_completion_tokens",
+            "est_usd",
+            "est_usd_batch",
+            "template",
         ]
         .map(String::from)
         .to_vec();
@@ -214,6 +249,14 @@ impl Plan {
                     known(p.journaled),
                     known(p.calls - p.journaled.min(p.calls)),
                     p.est_prompt_tokens.to_string(),
+                    p.est_completion_tokens.to_string(),
+                    usd(p.est_prompt_tokens, p.est_completion_tokens, 1.0),
+                    usd(
+                        p.est_prompt_tokens,
+                        p.est_completion_tokens,
+                        self.batch_discount,
+                    ),
+                    self.template.clone(),
                 ]
             })
             .collect();
@@ -240,6 +283,14 @@ impl Plan {
             known(self.journaled_calls),
             known(self.total_calls - self.journaled_calls.min(self.total_calls)),
             self.est_prompt_tokens.to_string(),
+            self.est_completion_tokens.to_string(),
+            usd(self.est_prompt_tokens, self.est_completion_tokens, 1.0),
+            usd(
+                self.est_prompt_tokens,
+                self.est_completion_tokens,
+                self.batch_discount,
+            ),
+            self.template.clone(),
         ]);
         (header, rows)
     }

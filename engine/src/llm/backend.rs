@@ -15,7 +15,13 @@ use std::future::Future;
 use std::pin::Pin;
 use std::time::Duration;
 
+use crate::llm::batch::{BatchApi, BatchStatus};
+use crate::llm::schema::ResponseFormat;
+use crate::llm::usage::{Reply, Usage};
 use crate::{Error, Result};
+
+/// Embedding vectors and the tokens they cost, when known.
+pub type Embedded = (Vec<Vec<f32>>, Option<Usage>);
 
 /// A boxed, sendable future (the trait must be usable as `dyn Backend`).
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
@@ -83,6 +89,12 @@ pub trait Backend: Send + Sync {
     /// Answers one request with the reply text.
     fn complete<'a>(&'a self, req: &'a Request) -> BoxFuture<'a, Result<String, CallError>>;
 
+    /// Answers one request with the reply text and the tokens it cost, when
+    /// the backend knows them (default: [`Backend::complete`], no usage).
+    fn complete_reply<'a>(&'a self, req: &'a Request) -> BoxFuture<'a, Result<Reply, CallError>> {
+        Box::pin(async move { self.complete(req).await.map(Reply::text) })
+    }
+
     /// The transport error (connection refused, TLS, proxy...) of an HTTP
     /// backend's most recent request, if that request failed on the
     /// transport, taken out, so a run that stops because nothing
@@ -103,6 +115,20 @@ pub trait Backend: Send + Sync {
                 message: format!("the {name} backend does not provide embeddings"),
             })
         })
+    }
+
+    /// The provider batch API of this backend, if it has one.
+    fn batch_api(&self) -> Option<&dyn BatchApi> {
+        None
+    }
+
+    /// [`Backend::embed`] with the tokens it cost, when known (default: no
+    /// usage).
+    fn embed_usage<'a>(
+        &'a self,
+        inputs: &'a [String],
+    ) -> BoxFuture<'a, Result<Embedded, CallError>> {
+        Box::pin(async move { self.embed(inputs).await.map(|v| (v, None)) })
     }
 }
 
@@ -148,6 +174,8 @@ pub struct OpenAiBackend {
     max_reply_bytes: u64,
     /// The last error of `send()` ([`Backend::take_transport_error`]).
     last_transport: std::sync::Mutex<Option<reqwest::Error>>,
+    /// Structured outputs ([`crate::llm::schema`]).
+    response_format: ResponseFormat,
 }
 
 impl std::fmt::Debug for OpenAiBackend {
@@ -215,6 +243,7 @@ impl OpenAiBackend {
             key,
             max_reply_bytes: 1024 * 1024,
             last_transport: std::sync::Mutex::new(None),
+            response_format: ResponseFormat::Text,
         })
     }
 
@@ -226,8 +255,7 @@ impl OpenAiBackend {
 
     /// Reads a response body, refusing more than `max_reply_bytes` (checked
     /// against Content-Length first, then while reading).
-    async fn read_body(&self, mut resp: reqwest::Response) -> Result<String, CallError> {
-        let max = self.max_reply_bytes;
+    async fn read_body(&self, mut resp: reqwest::Response, max: u64) -> Result<String, CallError> {
         let too_big = |n: String| CallError::Transient {
             message: format!(
                 "the reply is larger than max_reply_bytes = {max} ({n}); it is dropped, not journaled"
@@ -252,9 +280,21 @@ impl OpenAiBackend {
         Ok(String::from_utf8_lossy(&body).into_owned())
     }
 
-    /// The journal identity of a client for `model` at `temperature`.
-    pub fn identity_for(model: &str, temperature: f64) -> String {
-        format!("openai\0{model}\0{temperature}")
+    /// Sends `response_format` with every chat request whose reply is
+    /// JSON (default `text`: none).
+    pub fn with_response_format(mut self, f: ResponseFormat) -> OpenAiBackend {
+        self.response_format = f;
+        self
+    }
+
+    /// The journal identity of a client for `model` at `temperature` with
+    /// `format` (`text` keeps the identity journals had before structured
+    /// outputs existed).
+    pub fn identity_for(model: &str, temperature: f64, format: ResponseFormat) -> String {
+        match format {
+            ResponseFormat::Text => format!("openai\0{model}\0{temperature}"),
+            f => format!("openai\0{model}\0{temperature}\0{}", f.name()),
+        }
     }
 
     /// The chat-completions URL called.
@@ -278,7 +318,31 @@ impl OpenAiBackend {
         url: &str,
         body: &serde_json::Value,
     ) -> Result<serde_json::Value, CallError> {
-        let mut rb = self.client.post(url).json(body);
+        let text = self
+            .send(self.client.post(url).json(body), url, self.max_reply_bytes)
+            .await?;
+        self.json(&text)
+    }
+
+    /// Reads a JSON answer.
+    fn json(&self, text: &str) -> Result<serde_json::Value, CallError> {
+        serde_json::from_str(text).map_err(|e| CallError::Transient {
+            message: self.scrub(format!(
+                "response body is not JSON ({e}): {}",
+                crate::llm::parse::excerpt(text)
+            )),
+            retry_after: None,
+        })
+    }
+
+    /// Sends a request (with the key) and returns the body of a 2xx answer
+    /// (at most `max` bytes), classifying failures.
+    async fn send(
+        &self,
+        mut rb: reqwest::RequestBuilder,
+        url: &str,
+        max: u64,
+    ) -> Result<String, CallError> {
         if let Some(k) = &self.key {
             rb = rb.bearer_auth(k);
         }
@@ -305,15 +369,8 @@ impl OpenAiBackend {
             }
         };
         let status = resp.status();
-        // Retry-After in seconds; an HTTP-date is ignored (backoff applies).
-        let retry_after = resp
-            .headers()
-            .get(reqwest::header::RETRY_AFTER)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.trim().parse::<f64>().ok())
-            .filter(|s| s.is_finite() && *s >= 0.0)
-            .map(Duration::from_secs_f64);
-        let text = self.read_body(resp).await?;
+        let retry_after = retry_after(resp.headers(), status.as_u16());
+        let text = self.read_body(resp, max).await?;
         if !status.is_success() {
             let message = self.scrub(format!(
                 "{url} answered HTTP {status}: {}",
@@ -331,34 +388,44 @@ impl OpenAiBackend {
                 CallError::Rejected { message }
             });
         }
-        serde_json::from_str(&text).map_err(|e| CallError::Transient {
-            message: self.scrub(format!(
-                "response body is not JSON ({e}): {}",
-                crate::llm::parse::excerpt(&text)
-            )),
-            retry_after: None,
-        })
+        Ok(text)
     }
 
-    async fn call(&self, prompt: &str) -> Result<String, CallError> {
-        let body = serde_json::json!({
+    async fn call(&self, req: &Request) -> Result<Reply, CallError> {
+        let body = self.chat_body_of(req);
+        let v = self.post_json(&self.url, &body).await?;
+        self.chat_reply_of(&v)
+            .map_err(|message| CallError::Transient {
+                message: self.scrub(message),
+                retry_after: None,
+            })
+    }
+
+    fn chat_body_of(&self, req: &Request) -> serde_json::Value {
+        let mut body = serde_json::json!({
             "model": self.model,
             "temperature": self.temperature,
-            "messages": [{"role": "user", "content": prompt}],
+            "messages": [{"role": "user", "content": req.prompt}],
         });
-        let v = self.post_json(&self.url, &body).await?;
+        if let Some(f) = crate::llm::schema::response_format(self.response_format, &req.task) {
+            body["response_format"] = f;
+        }
+        body
+    }
+
+    fn chat_reply_of(&self, v: &serde_json::Value) -> Result<Reply, String> {
         match v
             .pointer("/choices/0/message/content")
             .and_then(|c| c.as_str())
         {
-            Some(c) => Ok(c.to_string()),
-            None => Err(CallError::Transient {
-                message: self.scrub(format!(
-                    "response has no choices[0].message.content: {}",
-                    crate::llm::parse::excerpt(&v.to_string())
-                )),
-                retry_after: None,
+            Some(c) => Ok(Reply {
+                text: c.to_string(),
+                usage: Usage::from_response(v),
             }),
+            None => Err(format!(
+                "response has no choices[0].message.content: {}",
+                crate::llm::parse::excerpt(&v.to_string())
+            )),
         }
     }
 
@@ -368,47 +435,178 @@ impl OpenAiBackend {
         self
     }
 
-    async fn embed_call(&self, inputs: &[String]) -> Result<Vec<Vec<f32>>, CallError> {
-        let Some(model) = &self.embedding_model else {
-            return Err(CallError::Fatal {
-                message: "no embedding model: give embedding_model = '...' in WITH (...) or set env OPENAI_EMBEDDING_MODEL (e.g. 'text-embedding-3-small', 'gemini-embedding-001', 'nomic-embed-text')".into(),
-            });
-        };
-        let body = serde_json::json!({"model": model, "input": inputs});
+    async fn embed_call(&self, inputs: &[String]) -> Result<Embedded, CallError> {
+        let body = self
+            .embed_body_of(inputs)
+            .map_err(|message| CallError::Fatal { message })?;
         let v = self.post_json(&self.embeddings_url, &body).await?;
-        let bad = |m: &str| CallError::Transient {
-            message: format!("embeddings response {m}"),
+        let vectors = embed_vectors(&v, inputs.len()).map_err(|message| CallError::Transient {
+            message,
             retry_after: None,
-        };
-        let data = v
-            .get("data")
-            .and_then(|d| d.as_array())
-            .ok_or_else(|| bad("has no data array"))?;
-        if data.len() != inputs.len() {
-            return Err(bad(&format!(
-                "has {} vectors for {} inputs",
-                data.len(),
-                inputs.len()
-            )));
-        }
-        let mut out: Vec<Option<Vec<f32>>> = vec![None; inputs.len()];
-        for (pos, item) in data.iter().enumerate() {
-            let i = item
-                .get("index")
-                .and_then(|x| x.as_u64())
-                .map(|x| x as usize)
-                .unwrap_or(pos);
-            let vec: Option<Vec<f32>> = item
-                .get("embedding")
-                .and_then(|e| e.as_array())
-                .and_then(|a| a.iter().map(|x| x.as_f64().map(|f| f as f32)).collect());
-            match (out.get_mut(i), vec) {
-                (Some(slot @ None), Some(v)) if !v.is_empty() => *slot = Some(v),
-                _ => return Err(bad(&format!("has a bad or repeated vector at index {i}"))),
-            }
-        }
-        Ok(out.into_iter().flatten().collect())
+        })?;
+        Ok((vectors, Usage::from_response(&v)))
     }
+
+    fn embed_body_of(&self, inputs: &[String]) -> Result<serde_json::Value, String> {
+        match &self.embedding_model {
+            Some(model) => Ok(serde_json::json!({"model": model, "input": inputs})),
+            None => Err("no embedding model: give embedding_model = '...' in WITH (...) or set env OPENAI_EMBEDDING_MODEL (e.g. 'text-embedding-3-small', 'gemini-embedding-001', 'nomic-embed-text')".into()),
+        }
+    }
+
+    /// `base` + `tail` (e.g. `files`), the base's query string kept.
+    fn api(&self, tail: &str) -> String {
+        endpoint(&self.base, tail)
+    }
+}
+
+/// The vectors of an embeddings response, in input order.
+fn embed_vectors(v: &serde_json::Value, inputs: usize) -> Result<Vec<Vec<f32>>, String> {
+    let bad = |m: &str| format!("embeddings response {m}");
+    let data = v
+        .get("data")
+        .and_then(|d| d.as_array())
+        .ok_or_else(|| bad("has no data array"))?;
+    if data.len() != inputs {
+        return Err(bad(&format!(
+            "has {} vectors for {inputs} inputs",
+            data.len()
+        )));
+    }
+    let mut out: Vec<Option<Vec<f32>>> = vec![None; inputs];
+    for (pos, item) in data.iter().enumerate() {
+        let i = item
+            .get("index")
+            .and_then(|x| x.as_u64())
+            .map(|x| x as usize)
+            .unwrap_or(pos);
+        let vec: Option<Vec<f32>> = item
+            .get("embedding")
+            .and_then(|e| e.as_array())
+            .and_then(|a| a.iter().map(|x| x.as_f64().map(|f| f as f32)).collect());
+        match (out.get_mut(i), vec) {
+            (Some(slot @ None), Some(v)) if !v.is_empty() => *slot = Some(v),
+            _ => return Err(bad(&format!("has a bad or repeated vector at index {i}"))),
+        }
+    }
+    Ok(out.into_iter().flatten().collect())
+}
+
+/// The largest batch output or error file read (OpenAI's input limit is
+/// 200 MB; outputs are of that order).
+const MAX_BATCH_FILE: u64 = 1 << 30;
+
+impl BatchApi for OpenAiBackend {
+    fn chat_body(&self, req: &Request) -> serde_json::Value {
+        self.chat_body_of(req)
+    }
+
+    fn embed_body(&self, inputs: &[String]) -> Result<serde_json::Value, String> {
+        self.embed_body_of(inputs)
+    }
+
+    fn chat_reply(&self, body: &serde_json::Value) -> Result<Reply, String> {
+        self.chat_reply_of(body)
+    }
+
+    fn embed_reply(&self, body: &serde_json::Value, inputs: usize) -> Result<Reply, String> {
+        let vectors = embed_vectors(body, inputs)?;
+        let text = serde_json::to_string(&vectors).map_err(|e| e.to_string())?;
+        Ok(Reply {
+            text,
+            usage: Usage::from_response(body),
+        })
+    }
+
+    fn upload<'a>(&'a self, jsonl: Vec<u8>) -> BoxFuture<'a, Result<String, CallError>> {
+        Box::pin(async move {
+            let boundary = format!("valence-{}", blake3::hash(&jsonl).to_hex());
+            let (ct, body) = crate::llm::batch::multipart(&jsonl, &boundary);
+            let url = self.api("files");
+            let rb = self
+                .client
+                .post(&url)
+                .header(reqwest::header::CONTENT_TYPE, ct)
+                .body(body);
+            let v = self.json(&self.send(rb, &url, self.max_reply_bytes).await?)?;
+            v.get("id")
+                .and_then(|x| x.as_str())
+                .map(str::to_string)
+                .ok_or_else(|| CallError::Transient {
+                    message: format!("{url} answered without a file id"),
+                    retry_after: None,
+                })
+        })
+    }
+
+    fn create<'a>(
+        &'a self,
+        file_id: &'a str,
+        endpoint: &'a str,
+        metadata: serde_json::Value,
+    ) -> BoxFuture<'a, Result<BatchStatus, CallError>> {
+        Box::pin(async move {
+            let url = self.api("batches");
+            let body = serde_json::json!({"input_file_id": file_id, "endpoint": endpoint,
+                "completion_window": "24h", "metadata": metadata});
+            let v = self.post_json(&url, &body).await?;
+            self.batch_status(&url, &v)
+        })
+    }
+
+    fn status<'a>(&'a self, id: &'a str) -> BoxFuture<'a, Result<BatchStatus, CallError>> {
+        Box::pin(async move {
+            let url = self.api(&format!("batches/{id}"));
+            let text = self
+                .send(self.client.get(&url), &url, self.max_reply_bytes)
+                .await?;
+            self.batch_status(&url, &self.json(&text)?)
+        })
+    }
+
+    fn content<'a>(&'a self, file_id: &'a str) -> BoxFuture<'a, Result<String, CallError>> {
+        Box::pin(async move {
+            let url = self.api(&format!("files/{file_id}/content"));
+            self.send(self.client.get(&url), &url, MAX_BATCH_FILE).await
+        })
+    }
+}
+
+impl OpenAiBackend {
+    fn batch_status(&self, url: &str, v: &serde_json::Value) -> Result<BatchStatus, CallError> {
+        BatchStatus::from_json(v).ok_or_else(|| CallError::Transient {
+            message: self.scrub(format!(
+                "{url} answered no batch id and status: {}",
+                crate::llm::parse::excerpt(&v.to_string())
+            )),
+            retry_after: None,
+        })
+    }
+}
+
+/// How long a failed response asks every request to wait: `Retry-After` in
+/// seconds (an HTTP-date is ignored: backoff applies), and on a 429 the
+/// providers' `x-ratelimit-reset-requests` / `x-ratelimit-reset-tokens`
+/// (`1s`, `6m0s`, `20ms`); the longest of them.
+fn retry_after(headers: &reqwest::header::HeaderMap, status: u16) -> Option<Duration> {
+    let get = |name: &str| {
+        headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string)
+    };
+    let ra = get("retry-after")
+        .and_then(|v| v.trim().parse::<f64>().ok())
+        .filter(|s| s.is_finite() && *s >= 0.0)
+        .map(Duration::from_secs_f64);
+    if status != 429 {
+        return ra;
+    }
+    ["x-ratelimit-reset-requests", "x-ratelimit-reset-tokens"]
+        .iter()
+        .filter_map(|h| get(h).and_then(|v| crate::llm::rate::parse_reset(&v)))
+        .chain(ra)
+        .max()
 }
 
 /// `base` + `/tail`, keeping a query string of `base` at the end.
@@ -461,11 +659,22 @@ impl Backend for OpenAiBackend {
         &'a self,
         inputs: &'a [String],
     ) -> BoxFuture<'a, Result<Vec<Vec<f32>>, CallError>> {
+        Box::pin(async move { self.embed_call(inputs).await.map(|(v, _)| v) })
+    }
+
+    fn embed_usage<'a>(
+        &'a self,
+        inputs: &'a [String],
+    ) -> BoxFuture<'a, Result<Embedded, CallError>> {
         Box::pin(self.embed_call(inputs))
     }
 
     fn journal_identity(&self) -> String {
-        OpenAiBackend::identity_for(&self.model, self.temperature)
+        OpenAiBackend::identity_for(&self.model, self.temperature, self.response_format)
+    }
+
+    fn batch_api(&self) -> Option<&dyn BatchApi> {
+        Some(self)
     }
 
     fn take_transport_error(&self) -> Option<reqwest::Error> {
@@ -476,7 +685,11 @@ impl Backend for OpenAiBackend {
     }
 
     fn complete<'a>(&'a self, req: &'a Request) -> BoxFuture<'a, Result<String, CallError>> {
-        Box::pin(self.call(&req.prompt))
+        Box::pin(async move { self.call(req).await.map(|r| r.text) })
+    }
+
+    fn complete_reply<'a>(&'a self, req: &'a Request) -> BoxFuture<'a, Result<Reply, CallError>> {
+        Box::pin(self.call(req))
     }
 }
 

@@ -110,9 +110,148 @@ pub fn enrichment_template(modality: &str) -> Template {
     tpl(text, &["value", "attribute_type"])
 }
 
+/// The cluster-first templates a run uses: Appendix B's, or files of a
+/// `prompts` directory overriding some of them (see [`ClusterTemplates::from_dir`]).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ClusterTemplates {
+    /// Overrides: enrichment per lower-case modality, `None` key = the
+    /// fallback of every modality without its own file.
+    enrich: Vec<(Option<String>, Template)>,
+    label: Option<Template>,
+    score: Option<Template>,
+    /// The sign-classification template (`classify.txt`), if given.
+    pub classify: Option<Template>,
+    /// Which file each override came from, e.g. `("label", "dir/label.txt")`.
+    pub files: Vec<(String, std::path::PathBuf)>,
+}
+
+/// Placeholders of the enrichment, label and scoring templates.
+pub const ENRICH_VARS: &[&str] = &["value", "attribute_type"];
+pub const LABEL_VARS: &[&str] = &["modality", "members"];
+pub const SCORE_VARS: &[&str] = &["modality_a", "label_a", "desc_a", "members_a", "targets"];
+
+impl ClusterTemplates {
+    /// Reads the overrides in `dir`: `enrich.txt` (every modality without
+    /// its own file), `enrich_<modality>.txt`, `label.txt` (one cluster per
+    /// call), `score.txt` (cluster compatibility), `classify.txt` (sign
+    /// classification). Each is checked now: a placeholder it must use
+    /// (`{value}`, `{members}`, `{targets}`, `{primary_attr}` and
+    /// `{attr_list}`) or one it may not is an error naming the file; so is
+    /// any other file name ending in `.txt`.
+    pub fn from_dir(dir: &std::path::Path) -> crate::Result<ClusterTemplates> {
+        let mut t = ClusterTemplates::default();
+        let entries = std::fs::read_dir(dir).map_err(|e| crate::Error::io(dir, e))?;
+        let mut names: Vec<std::path::PathBuf> = entries
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.extension().is_some_and(|x| x == "txt"))
+            .collect();
+        names.sort();
+        for path in names {
+            let stem = path
+                .file_stem()
+                .map(|s| s.to_string_lossy().to_ascii_lowercase())
+                .unwrap_or_default();
+            let (allowed, required): (&[&str], &[&str]) = match stem.as_str() {
+                "label" => (LABEL_VARS, &["members"]),
+                "score" => (SCORE_VARS, &["targets"]),
+                "classify" => (
+                    crate::llm::prompt::SIGN_PLACEHOLDERS,
+                    &["primary_attr", "attr_list"],
+                ),
+                s if s == "enrich" || s.starts_with("enrich_") => (ENRICH_VARS, &["value"]),
+                _ => {
+                    return Err(crate::Error::invalid_hint(
+                        format!("{}: not a prompt file Valence knows", path.display()),
+                        "name the files enrich.txt, enrich_<modality>.txt, label.txt, score.txt or classify.txt",
+                    ));
+                }
+            };
+            let text = std::fs::read_to_string(&path).map_err(|e| crate::Error::io(&path, e))?;
+            let template = Template::new(text, allowed, required).map_err(|e| {
+                crate::Error::invalid_hint(
+                    format!("{}: {e}", path.display()),
+                    e.hint()
+                        .unwrap_or("see README: Every prompt is configurable")
+                        .to_string(),
+                )
+            })?;
+            match stem.as_str() {
+                "label" => t.label = Some(template),
+                "score" => t.score = Some(template),
+                "classify" => t.classify = Some(template),
+                "enrich" => t.enrich.push((None, template)),
+                s => t
+                    .enrich
+                    .push((Some(s["enrich_".len()..].to_string()), template)),
+            }
+            t.files.push((stem, path));
+        }
+        Ok(t)
+    }
+
+    /// The enrichment template of `modality` (its file, the `enrich.txt`
+    /// fallback, or Appendix B's).
+    pub fn enrichment(&self, modality: &str) -> Template {
+        let m = modality.to_ascii_lowercase();
+        let own = self
+            .enrich
+            .iter()
+            .find(|(k, _)| k.as_deref() == Some(m.as_str()));
+        let fallback = self.enrich.iter().find(|(k, _)| k.is_none());
+        match own.or(fallback) {
+            Some((_, t)) => t.clone(),
+            None => enrichment_template(modality),
+        }
+    }
+
+    /// Which template a prompt kind uses: its file, or `built-in`.
+    pub fn source(&self, kind: &str) -> String {
+        let files: Vec<String> = self
+            .files
+            .iter()
+            .filter(|(stem, _)| stem == kind || (kind == "enrich" && stem.starts_with("enrich")))
+            .map(|(_, p)| p.display().to_string())
+            .collect();
+        if files.is_empty() {
+            "built-in (Appendix B)".into()
+        } else {
+            files.join(", ")
+        }
+    }
+
+    /// A digest of the templates in use (part of the journal keys).
+    pub fn digest(&self) -> String {
+        if self.files.is_empty() {
+            return templates_digest().to_string();
+        }
+        let mut h = blake3::Hasher::new();
+        h.update(templates_digest().as_bytes());
+        for (k, t) in &self.enrich {
+            h.update(k.as_deref().unwrap_or("*").as_bytes());
+            h.update(t.text().as_bytes());
+        }
+        for t in [&self.label, &self.score].into_iter().flatten() {
+            h.update(t.text().as_bytes());
+        }
+        h.finalize().to_hex()[..16].to_string()
+    }
+}
+
 /// Renders an enrichment prompt for `values` (one = Appendix B verbatim).
+#[cfg(test)]
 pub fn render_describe(modality: &str, values: &[String], batched: bool) -> String {
-    let t = enrichment_template(modality);
+    render_describe_with(&ClusterTemplates::default(), modality, values, batched)
+}
+
+/// Renders an enrichment prompt for `values` with `templates` (one value =
+/// Appendix B's form).
+pub fn render_describe_with(
+    templates: &ClusterTemplates,
+    modality: &str,
+    values: &[String],
+    batched: bool,
+) -> String {
+    let t = templates.enrichment(modality);
     if !batched {
         let v = values.first().map(String::as_str).unwrap_or("");
         return t.render(&[("value", v), ("attribute_type", modality)]);
@@ -125,16 +264,24 @@ pub fn render_describe(modality: &str, values: &[String], batched: bool) -> Stri
     ])
 }
 
-/// Renders a labelling prompt for one or several clusters.
-pub fn render_label(modality: &str, clusters: &[Vec<String>]) -> String {
+/// Renders a labelling prompt for one or several clusters with `templates` (`label.txt` serves one cluster per
+/// call; several per call use the built-in batch form).
+pub fn render_label_with(
+    templates: &ClusterTemplates,
+    modality: &str,
+    clusters: &[Vec<String>],
+) -> String {
     if clusters.len() == 1 {
         let members = clusters[0]
             .iter()
             .map(|m| format!("- {m}"))
             .collect::<Vec<_>>()
             .join("\n");
-        return tpl(LABEL, &["modality", "members"])
-            .render(&[("modality", modality), ("members", &members)]);
+        let t = templates
+            .label
+            .clone()
+            .unwrap_or_else(|| tpl(LABEL, LABEL_VARS));
+        return t.render(&[("modality", modality), ("members", &members)]);
     }
     let groups: Vec<String> = clusters.iter().map(|c| c.join(", ")).collect();
     tpl(LABEL_BATCH, &["modality", "groups"])
@@ -151,7 +298,17 @@ pub struct ClusterCard {
 }
 
 /// Renders a compatibility prompt: `source` against numbered `targets`.
+#[cfg(test)]
 pub fn render_score(source: &ClusterCard, targets: &[ClusterCard]) -> String {
+    render_score_with(&ClusterTemplates::default(), source, targets)
+}
+
+/// Renders a compatibility prompt with `templates`.
+pub fn render_score_with(
+    templates: &ClusterTemplates,
+    source: &ClusterCard,
+    targets: &[ClusterCard],
+) -> String {
     let lines: Vec<String> = targets
         .iter()
         .map(|t| {
@@ -163,11 +320,11 @@ pub fn render_score(source: &ClusterCard, targets: &[ClusterCard]) -> String {
             s
         })
         .collect();
-    tpl(
-        COMPAT,
-        &["modality_a", "label_a", "desc_a", "members_a", "targets"],
-    )
-    .render(&[
+    let t = templates
+        .score
+        .clone()
+        .unwrap_or_else(|| tpl(COMPAT, SCORE_VARS));
+    t.render(&[
         ("modality_a", &source.modality),
         ("label_a", &source.label),
         ("desc_a", &source.summary),

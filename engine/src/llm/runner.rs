@@ -12,7 +12,14 @@
 //!   longer. A `Retry-After` above `retry_after_max` (GENERATE's
 //!   `max_wait_s`) fails the request at once: waiting is never unbounded.
 //! * Every attempt, first or retry, is a CALL for the budget: a budget of N
-//!   means at most N HTTP requests.
+//!   means at most N HTTP requests. With prices, `budget_usd` refuses new
+//!   attempts once the replies received cost that much (attempts in flight
+//!   finish: the run may exceed it by at most `workers` replies).
+//! * Every attempt first passes the run's [`RateGate`]: a 429 that says how
+//!   long to wait pauses every worker, and `rpm`/`tpm` buckets hold requests
+//!   back before the provider has to refuse them.
+//! * The `usage` of every reply received (usable or not) is added to the
+//!   [`Meter`]'s token counters.
 //! * A rejected request (other 4xx) fails its batch at once; a fatal one
 //!   (401/403/404) stops the run. A failed batch does not stop the run.
 //! * Outcomes are handed to the caller one at a time, in completion order,
@@ -28,7 +35,10 @@ use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 
 use crate::llm::backend::{Backend, BoxFuture, CallError, Request};
+use crate::llm::batch::{BatchApi, CHAT_URL, EMBEDDINGS_URL};
 use crate::llm::parse::ParseError;
+use crate::llm::rate::RateGate;
+use crate::llm::usage::{Pricing, Reply, Usage};
 use crate::{Error, Result};
 
 /// The async runtime a GENERATE run drives its calls on (2 worker threads:
@@ -58,6 +68,48 @@ pub struct CallPolicy {
     pub retry_after_max: Duration,
     /// Seeds the jitter (deterministic per request and attempt).
     pub seed: u64,
+    /// Requests per minute for the whole run (a token bucket); `None`: no limit.
+    pub rpm: Option<u64>,
+    /// Prompt tokens per minute (estimated from the prompt text).
+    pub tpm: Option<u64>,
+    /// Prices (USD per million tokens), when known.
+    pub pricing: Option<Pricing>,
+    /// Dollars the run may spend (needs `pricing`).
+    pub budget_usd: Option<f64>,
+    /// How requests travel: one HTTP call each, or provider batches.
+    pub transport: Transport,
+    /// How often a provider batch is polled.
+    pub batch_poll: Duration,
+    /// Most requests in one batch file (OpenAI: 50,000).
+    pub batch_max_requests: usize,
+    /// The share of the sync price a provider batch costs.
+    pub batch_discount: f64,
+    /// Where `batch_files` writes request files and reads result files.
+    pub batch_dir: Option<std::path::PathBuf>,
+}
+
+/// How a run's requests reach the provider.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Transport {
+    /// One HTTP request per call, at most `workers` in flight.
+    #[default]
+    Sync,
+    /// Each phase's requests as provider batches (`/v1/files`, `/v1/batches`).
+    Batch,
+    /// Each phase's requests as batch files in `batch_dir`, run by an
+    /// offline tool (`vllm run-batch`), whose output files are read back.
+    BatchFiles,
+}
+
+impl Transport {
+    pub fn name(self) -> &'static str {
+        match self {
+            Transport::Sync => "sync",
+            Transport::Batch => "batch",
+            Transport::BatchFiles => "batch_files",
+        }
+    }
 }
 
 impl Default for CallPolicy {
@@ -70,17 +122,33 @@ impl Default for CallPolicy {
             backoff_max: Duration::from_secs(30),
             retry_after_max: Duration::from_secs(120),
             seed: 0,
+            rpm: None,
+            tpm: None,
+            pricing: None,
+            budget_usd: None,
+            transport: Transport::Sync,
+            batch_poll: Duration::from_secs(30),
+            batch_max_requests: 50_000,
+            batch_discount: 0.5,
+            batch_dir: None,
         }
     }
 }
 
-/// Call counters shared by all tasks, and the budget.
+/// What a run is shared by all its tasks and phases: call and token
+/// counters, the budgets (calls, dollars) and the rate gate.
 #[derive(Debug, Default)]
 pub struct Meter {
     budget: Option<u64>,
     calls: AtomicU64,
     retries: AtomicU64,
     budget_hit: AtomicBool,
+    tokens_in: AtomicU64,
+    tokens_out: AtomicU64,
+    pricing: Option<Pricing>,
+    budget_usd: Option<f64>,
+    usd_hit: AtomicBool,
+    gate: RateGate,
 }
 
 impl Meter {
@@ -91,8 +159,66 @@ impl Meter {
         }
     }
 
-    /// Reserves one call; `false` when the budget is spent.
-    fn take(&self, retry: bool) -> bool {
+    /// Sets the rate gate (`rpm`, `tpm` limits).
+    pub fn with_gate(mut self, gate: RateGate) -> Meter {
+        self.gate = gate;
+        self
+    }
+
+    /// Sets the prices and the dollar budget (which needs prices).
+    pub fn with_money(mut self, pricing: Option<Pricing>, budget_usd: Option<f64>) -> Meter {
+        self.pricing = pricing;
+        self.budget_usd = budget_usd;
+        self
+    }
+
+    /// The run's rate gate.
+    pub fn gate(&self) -> &RateGate {
+        &self.gate
+    }
+
+    /// Counts the tokens of a reply received.
+    pub fn add_usage(&self, u: Usage) {
+        self.tokens_in.fetch_add(u.prompt_tokens, Ordering::SeqCst);
+        self.tokens_out
+            .fetch_add(u.completion_tokens, Ordering::SeqCst);
+    }
+
+    /// Prompt tokens of the replies received in this run.
+    pub fn tokens_in(&self) -> u64 {
+        self.tokens_in.load(Ordering::SeqCst)
+    }
+
+    /// Completion tokens of the replies received in this run.
+    pub fn tokens_out(&self) -> u64 {
+        self.tokens_out.load(Ordering::SeqCst)
+    }
+
+    /// Dollars the replies received cost, when prices are known.
+    pub fn usd(&self) -> Option<f64> {
+        self.pricing
+            .map(|p| p.usd(self.tokens_in(), self.tokens_out()))
+    }
+
+    /// Whether an attempt was refused because `budget_usd` was spent.
+    pub fn usd_exhausted(&self) -> bool {
+        self.usd_hit.load(Ordering::SeqCst)
+    }
+
+    /// The dollar budget.
+    pub fn budget_usd(&self) -> Option<f64> {
+        self.budget_usd
+    }
+
+    /// Reserves one call; `false` when a budget (calls or dollars) is spent.
+    pub(crate) fn take(&self, retry: bool) -> bool {
+        if let (Some(b), Some(spent)) = (self.budget_usd, self.usd())
+            && spent >= b
+        {
+            self.usd_hit.store(true, Ordering::SeqCst);
+            self.budget_hit.store(true, Ordering::SeqCst);
+            return false;
+        }
         let ok = self
             .calls
             .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |c| match self.budget {
@@ -131,10 +257,11 @@ impl Meter {
 /// What became of one request.
 #[derive(Debug)]
 pub enum Outcome<T> {
-    /// A usable reply: its parsed value and its text.
+    /// A usable reply: its parsed value, its text and usage.
     Done {
         value: T,
         reply: String,
+        usage: Option<Usage>,
         attempts: u32,
     },
     /// No usable reply after the last retry (or a rejected request).
@@ -150,12 +277,33 @@ pub type Parser<T, R = Request> = Arc<dyn Fn(&R, &str) -> Result<T, ParseError> 
 /// Something a backend can be asked: a chat [`Request`] or an
 /// [`EmbedRequest`]. The answer is text (what the journal stores).
 pub trait Call: Send + Sync + 'static {
-    fn send<'a>(&'a self, backend: &'a dyn Backend) -> BoxFuture<'a, Result<String, CallError>>;
+    fn send<'a>(&'a self, backend: &'a dyn Backend) -> BoxFuture<'a, Result<Reply, CallError>>;
+
+    /// The prompt tokens the request is estimated to take (`tpm`).
+    fn est_tokens(&self) -> u64;
+
+    /// Its line in a provider batch file: the endpoint and the body.
+    fn batch_line(&self, api: &dyn BatchApi) -> Result<(&'static str, serde_json::Value), String>;
+
+    /// Its reply from the response body of its batch output line.
+    fn batch_reply(&self, api: &dyn BatchApi, body: &serde_json::Value) -> Result<Reply, String>;
 }
 
 impl Call for Request {
-    fn send<'a>(&'a self, backend: &'a dyn Backend) -> BoxFuture<'a, Result<String, CallError>> {
-        backend.complete(self)
+    fn send<'a>(&'a self, backend: &'a dyn Backend) -> BoxFuture<'a, Result<Reply, CallError>> {
+        backend.complete_reply(self)
+    }
+
+    fn est_tokens(&self) -> u64 {
+        crate::llm::prompt::estimate_tokens(&self.prompt)
+    }
+
+    fn batch_line(&self, api: &dyn BatchApi) -> Result<(&'static str, serde_json::Value), String> {
+        Ok((CHAT_URL, api.chat_body(self)))
+    }
+
+    fn batch_reply(&self, api: &dyn BatchApi, body: &serde_json::Value) -> Result<Reply, String> {
+        api.chat_reply(body)
     }
 }
 
@@ -167,14 +315,30 @@ pub struct EmbedRequest {
 }
 
 impl Call for EmbedRequest {
-    fn send<'a>(&'a self, backend: &'a dyn Backend) -> BoxFuture<'a, Result<String, CallError>> {
+    fn send<'a>(&'a self, backend: &'a dyn Backend) -> BoxFuture<'a, Result<Reply, CallError>> {
         Box::pin(async move {
-            let vectors = backend.embed(&self.inputs).await?;
-            serde_json::to_string(&vectors).map_err(|e| CallError::Transient {
+            let (vectors, usage) = backend.embed_usage(&self.inputs).await?;
+            let text = serde_json::to_string(&vectors).map_err(|e| CallError::Transient {
                 message: format!("embeddings that cannot be written as JSON: {e}"),
                 retry_after: None,
-            })
+            })?;
+            Ok(Reply { text, usage })
         })
+    }
+
+    fn est_tokens(&self) -> u64 {
+        self.inputs
+            .iter()
+            .map(|i| crate::llm::prompt::estimate_tokens(i))
+            .sum()
+    }
+
+    fn batch_line(&self, api: &dyn BatchApi) -> Result<(&'static str, serde_json::Value), String> {
+        Ok((EMBEDDINGS_URL, api.embed_body(&self.inputs)?))
+    }
+
+    fn batch_reply(&self, api: &dyn BatchApi, body: &serde_json::Value) -> Result<Reply, String> {
+        api.embed_reply(body, self.inputs.len())
     }
 }
 
@@ -213,7 +377,7 @@ fn backoff(policy: &CallPolicy, job: usize, k: u32, retry_after: Option<Duration
 }
 
 /// Sleeps `d`, waking early (returning `false`) when `stop` is set.
-async fn sleep_unless(d: Duration, stop: &AtomicBool) -> bool {
+pub(crate) async fn sleep_unless(d: Duration, stop: &AtomicBool) -> bool {
     let step = Duration::from_millis(25);
     let deadline = tokio::time::Instant::now() + d;
     loop {
@@ -256,7 +420,11 @@ async fn one<T: Send + 'static, R: Call>(
         let Ok(permit) = sem.clone().acquire_owned().await else {
             return TaskEnd::Outcome(Outcome::Unfinished { attempts });
         };
-        if stop.load(Ordering::SeqCst) || !meter.take(attempts > 0) {
+        // Every worker waits out a pause another one's 429 set.
+        if !meter.gate().admit(req.est_tokens(), &stop).await
+            || stop.load(Ordering::SeqCst)
+            || !meter.take(attempts > 0)
+        {
             return TaskEnd::Outcome(Outcome::Unfinished { attempts });
         }
         attempts += 1;
@@ -291,6 +459,9 @@ async fn one<T: Send + 'static, R: Call>(
                         ),
                     });
                 }
+                if let Some(ra) = ra {
+                    meter.gate().pause(ra);
+                }
                 last_error = message;
                 retry_after = ra;
             }
@@ -305,16 +476,26 @@ async fn one<T: Send + 'static, R: Call>(
                 stop.store(true, Ordering::SeqCst);
                 return TaskEnd::Fatal(message);
             }
-            Ok(Ok(text)) => match parse(&req, &text) {
+            Ok(Ok(Reply { text, usage })) => match parse(&req, &text) {
                 Ok(value) => {
+                    if let Some(u) = usage {
+                        meter.add_usage(u);
+                    }
                     let done = Outcome::Done {
                         value,
                         reply: text,
+                        usage,
                         attempts,
                     };
                     return TaskEnd::Reply(done, permit);
                 }
-                Err(e) => last_error = format!("unusable reply: {e}"),
+                Err(e) => {
+                    // Paid for all the same.
+                    if let Some(u) = usage {
+                        meter.add_usage(u);
+                    }
+                    last_error = format!("unusable reply: {e}")
+                }
             },
         }
     }

@@ -178,6 +178,6 @@ mod tests {
         .unwrap();
         let rt = crate::llm::runner::new_runtime().unwrap();
         let reply = rt.block_on(req.send(&oracle)).unwrap();
-        assert_eq!(parser()(&req, &reply).unwrap().len(), 2);
+        assert_eq!(parser()(&req, &reply.text).unwrap().len(), 2);
     }
 }

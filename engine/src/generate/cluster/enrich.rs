@@ -3,7 +3,7 @@
 
 use crate::Result;
 use crate::generate::journaled::Job;
-use crate::llm::cluster_tasks::{ClusterTask, parse_descriptions, render_describe};
+use crate::llm::cluster_tasks::{ClusterTask, parse_descriptions, render_describe_with};
 use crate::llm::runner::Parser;
 
 use super::{ClusterOptions, Mod, Phase, PhaseStats, Pipeline, cluster_job, task_parser};
@@ -26,7 +26,7 @@ pub(super) fn jobs(identity: &str, mods: &[Mod], opts: &ClusterOptions) -> (Vec<
                 values: chunk.to_vec(),
                 batched,
             };
-            let prompt = render_describe(&m.name, chunk, batched);
+            let prompt = render_describe_with(&opts.templates, &m.name, chunk, batched);
             let what = format!("{} '{}'..", m.name, chunk[0]);
             jobs.push(cluster_job(identity, task, prompt, what));
             slots.push((mi, ci * opts.enrich_batch));

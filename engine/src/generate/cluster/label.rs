@@ -5,7 +5,7 @@
 use crate::Result;
 use crate::generate::journaled::Job;
 use crate::llm::cluster_tasks::{
-    ClusterCard, ClusterLabel, ClusterTask, parse_labels, render_label,
+    ClusterCard, ClusterLabel, ClusterTask, parse_labels, render_label_with,
 };
 use crate::llm::runner::Parser;
 
@@ -60,7 +60,7 @@ pub(super) fn jobs(
         for chunk in multi.chunks(opts.label_batch) {
             let clusters: Vec<Vec<String>> =
                 chunk.iter().map(|&c| m.cards[c].members.clone()).collect();
-            let prompt = render_label(&m.name, &clusters);
+            let prompt = render_label_with(&opts.templates, &m.name, &clusters);
             let what = format!("{} cluster '{}'..", m.name, clusters[0][0]);
             let task = ClusterTask::Label {
                 modality: m.name.clone(),

@@ -191,6 +191,14 @@ impl Pipeline<'_> {
     ) -> Result<(Vec<Option<T>>, PhaseStats)> {
         let calls = &mut self.calls;
         let run = calls.run(phase.name(), jobs, parse)?;
+        if run.unfinished > 0 && calls.meter().usd_exhausted() {
+            let what = format!("{} requests", phase.name());
+            return Err(super::brute_force::usd_spent(
+                calls.meter(),
+                run.unfinished,
+                &what,
+            ));
+        }
         if run.unfinished > 0 {
             let made = calls.calls();
             return Err(Error::Llm {
@@ -237,6 +245,8 @@ pub fn run_cluster_with(
 ) -> Result<(SignedGraph, ClusterReport)> {
     opts.validate()?;
     let started = Instant::now();
+    // Prompt files are read and checked before any call.
+    let opts = &opts.loaded()?;
     let g = &opts.generate;
     let sign_template = g.sign_template()?;
     let mut p = Pipeline {
@@ -288,6 +298,9 @@ pub fn run_cluster_with(
         .map(PhaseStats::total)
         .sum();
     report.total_calls = report.phases.iter().map(PhaseStats::total).sum();
+    report.tokens_in = p.calls.meter().tokens_in();
+    report.tokens_out = p.calls.meter().tokens_out();
+    report.usd = p.calls.meter().usd();
     report.failures = p.calls.into_failures();
     report.seconds = started.elapsed().as_secs_f64();
     Ok((graph, report))
@@ -302,8 +315,13 @@ pub fn build_cluster_backend(cat: &Catalogue, opts: &ClusterOptions) -> Result<A
     Ok(match g.backend {
         BackendKind::Oracle => Arc::new(super::brute_force::oracle_for(cat, g)?),
         BackendKind::OpenAi => {
-            let b = OpenAiBackend::new(g.base_url.as_deref(), &g.model, g.temperature)?
-                .with_max_reply_bytes(g.max_reply_bytes);
+            let b = OpenAiBackend::new(
+                super::brute_force::base_url(g).as_deref(),
+                &g.model,
+                g.temperature,
+            )?
+            .with_max_reply_bytes(g.max_reply_bytes)
+            .with_response_format(g.response_format);
             // Without one, the embedding phase (if any modality is large
             // enough to cluster) stops with an error naming the option.
             Arc::new(match opts.resolved_embedding_model() {

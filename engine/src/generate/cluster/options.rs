@@ -37,6 +37,9 @@ pub struct ClusterOptions {
     /// `mix_modalities` (true): one classification call may hold targets of
     /// several modalities for its primary attribute (fewer, fuller calls).
     pub mix_modalities: bool,
+    /// The templates read from `generate.prompts` ([`ClusterOptions::loaded`]).
+    #[serde(skip)]
+    pub templates: crate::llm::cluster_tasks::ClusterTemplates,
 }
 
 impl Default for ClusterOptions {
@@ -55,11 +58,20 @@ impl Default for ClusterOptions {
             enrich_batch: 25,
             label_batch: 1,
             mix_modalities: true,
+            templates: Default::default(),
         }
     }
 }
 
 impl ClusterOptions {
+    /// These options with the templates of `prompts` read and checked.
+    pub fn loaded(&self) -> Result<ClusterOptions> {
+        Ok(ClusterOptions {
+            templates: self.generate.templates()?,
+            ..self.clone()
+        })
+    }
+
     /// Defaults around the given shared options.
     pub fn with_generate(generate: GenerateOptions) -> ClusterOptions {
         ClusterOptions {

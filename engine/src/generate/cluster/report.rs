@@ -47,6 +47,15 @@ pub struct ClusterReport {
     pub edges_pos: u64,
     pub edges_neg: u64,
     pub edges_inherited: u64,
+    /// Prompt tokens of every reply received in this run (server's usage).
+    #[serde(default)]
+    pub tokens_in: u64,
+    /// Completion tokens of every reply received in this run.
+    #[serde(default)]
+    pub tokens_out: u64,
+    /// Dollars those tokens cost, when prices are known.
+    #[serde(default)]
+    pub usd: Option<f64>,
     pub seconds: f64,
     pub failures: Vec<String>,
 }
@@ -67,9 +76,18 @@ impl ClusterReport {
     /// The phase table: phase, planned, made, replayed, retries, failed, and
     /// a `total` row.
     pub fn phase_table(&self) -> (Vec<String>, Vec<Vec<String>>) {
-        let header = ["phase", "planned", "made", "replayed", "retries", "failed"]
-            .map(String::from)
-            .to_vec();
+        let header = [
+            "phase",
+            "planned",
+            "made",
+            "replayed",
+            "retries",
+            "failed",
+            "tokens_in",
+            "tokens_out",
+        ]
+        .map(String::from)
+        .to_vec();
         let mut rows: Vec<Vec<String>> = self
             .phases
             .iter()
@@ -81,6 +99,8 @@ impl ClusterReport {
                     p.replayed.to_string(),
                     p.retries.to_string(),
                     p.failed.to_string(),
+                    p.tokens_in.to_string(),
+                    p.tokens_out.to_string(),
                 ]
             })
             .collect();
@@ -92,6 +112,8 @@ impl ClusterReport {
             sum(|p| p.replayed),
             sum(|p| p.retries),
             sum(|p| p.failed),
+            sum(|p| p.tokens_in),
+            sum(|p| p.tokens_out),
         ]);
         (header, rows)
     }

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use crate::Result;
 use crate::generate::journaled::Job;
-use crate::llm::cluster_tasks::{ClusterTask, parse_scores, render_score};
+use crate::llm::cluster_tasks::{ClusterTask, ClusterTemplates, parse_scores, render_score_with};
 use crate::llm::runner::Parser;
 
 use super::route::{ClusterPair, Scored};
@@ -28,7 +28,12 @@ pub(super) fn plan_pair(ka: u64, kb: u64, bs: u64) -> (bool, u64) {
 }
 
 /// The scoring jobs over the modalities' cards.
-pub(super) fn jobs(identity: &str, mods: &[Mod], bs: usize) -> (Vec<Job>, Vec<Slot>) {
+pub(super) fn jobs(
+    identity: &str,
+    mods: &[Mod],
+    bs: usize,
+    templates: &ClusterTemplates,
+) -> (Vec<Job>, Vec<Slot>) {
     let mut jobs = Vec::new();
     let mut slots = Vec::new();
     let nm = mods.len();
@@ -45,7 +50,7 @@ pub(super) fn jobs(identity: &str, mods: &[Mod], bs: usize) -> (Vec<Job>, Vec<Sl
             };
             for (sc, card) in mods[s].cards.iter().enumerate() {
                 for (ci, chunk) in mods[t].cards.chunks(bs).enumerate() {
-                    let prompt = render_score(card, chunk);
+                    let prompt = render_score_with(templates, card, chunk);
                     let task = ClusterTask::Score {
                         source_modality: mods[s].name.clone(),
                         source_members: card.members.clone(),
@@ -81,7 +86,12 @@ pub(super) fn run(
     p: &mut Pipeline,
     mods: &[Mod],
 ) -> Result<(BTreeMap<ClusterPair, Scored>, PhaseStats)> {
-    let (jobs, slots) = jobs(&p.identity, mods, p.opts.generate.batch_size.max(1));
+    let (jobs, slots) = jobs(
+        &p.identity,
+        mods,
+        p.opts.generate.batch_size.max(1),
+        &p.opts.templates,
+    );
     let (answers, stats) = p.run(Phase::ClusterScoring, &jobs, parser())?;
     let mut scores = BTreeMap::new();
     for ((s, sc, t, first, count), a) in slots.into_iter().zip(answers) {
