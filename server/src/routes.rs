@@ -91,6 +91,8 @@ pub fn router(shared: Arc<Shared>, cfg: &Config) -> Router {
     let uploads = Router::new()
         .route("/v1/catalogues/{name}", put(transfer::upload_catalogue))
         .route("/v1/graphs/{name}", put(transfer::upload_graph))
+        // Evaluation runs arrive in bulk (JSONL): the upload limit applies.
+        .route("/v1/evaluations", post(crate::board::post_evaluations))
         .layer(RequestBodyLimitLayer::new(cfg.upload_limit));
     let api = Router::new()
         .route("/v1/jobs", post(submit).get(list))
@@ -100,7 +102,6 @@ pub fn router(shared: Arc<Shared>, cfg: &Config) -> Router {
         .route("/v1/datasets/{dataset}", get(transfer::download_dataset))
         .route("/v1/graphs/{graph}/edges", get(transfer::download_edges))
         .route("/v1/openapi.json", get(crate::openapi::spec))
-        .route("/v1/evaluations", post(crate::board::post_evaluations))
         .route("/v1/leaderboard", get(crate::board::get_leaderboard))
         .route("/leaderboard", get(crate::board::page))
         .route("/", get(crate::board::root))
