@@ -201,9 +201,9 @@ async fn leaderboard_page(http: &reqwest::Client, base: &str, db: &valence::Data
         }
         times.sort();
         println!(
-            "GET /leaderboard, {what}: median {:.1} ms over 5, {:.1} MB of HTML",
+            "GET /leaderboard, {what}: median {:.1} ms over 5, {:.0} KB of HTML",
             times[2].as_secs_f64() * 1e3,
-            size as f64 / 1e6
+            size as f64 / 1e3
         );
     }
 }
