@@ -107,6 +107,7 @@ impl CallLoop<'_> {
         };
         let mut todo = pending.to_vec();
         let mut errors: HashMap<usize, String> = HashMap::new();
+        self.progress_ahead = 0;
         for round in 0..=self.policy.retries {
             if todo.is_empty() {
                 break;
@@ -187,7 +188,11 @@ impl CallLoop<'_> {
         // The progress bar moved with the batch's request counts while it
         // ran; the rest of the usable answers now.
         let usable = (file.jobs.len() - missed.len()) as u64;
-        self.ctx.progress.advance(usable.saturating_sub(shown));
+        if shown > usable {
+            self.progress_ahead += shown - usable;
+        } else {
+            self.show(usable - shown);
+        }
         self.put_record(
             &key,
             &Record {
@@ -196,6 +201,14 @@ impl CallLoop<'_> {
             },
         )?;
         Ok(missed)
+    }
+
+    /// Moves the progress bar by `n` lines, less what earlier batches of
+    /// the phase already showed ahead of their usable answers.
+    fn show(&mut self, n: u64) {
+        let absorbed = n.min(self.progress_ahead);
+        self.progress_ahead -= absorbed;
+        self.ctx.progress.advance(n - absorbed);
     }
 
     fn put_record(&self, key: &[u8; 32], r: &Record) -> Result<()> {
@@ -243,7 +256,7 @@ impl CallLoop<'_> {
                 Ok(s) => {
                     failures = 0;
                     let done = s.completed.min(lines);
-                    self.ctx.progress.advance(done.saturating_sub(shown));
+                    self.show(done.saturating_sub(shown));
                     shown = shown.max(done);
                 }
                 Err(e @ CallError::Fatal { .. }) => {

@@ -114,6 +114,10 @@ pub struct CallLoop<'a> {
     pub(super) failures: Vec<String>,
     pub(super) last_failure: Option<String>,
     pub(super) wording: Wording,
+    /// Batch transport: lines the progress bar showed ahead of their usable
+    /// answers (a batch's request counts included lines that then failed);
+    /// absorbed by the follow-up batches' progress, so no line counts twice.
+    pub(super) progress_ahead: u64,
 }
 
 /// A job's journaled answer, if the journal holds one its parser accepts.
@@ -174,6 +178,7 @@ impl<'a> CallLoop<'a> {
             failures: Vec::new(),
             last_failure: None,
             wording,
+            progress_ahead: 0,
         }
     }
 
