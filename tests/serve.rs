@@ -330,11 +330,13 @@ async fn idempotency_keys() {
     svc.stop().await;
 }
 
-fn long_generate(reference: &str) -> String {
-    format!(
-        "GENERATE GRAPH slow FROM retail USING BRUTE_FORCE WITH (backend = 'oracle', \
-         reference = '{reference}', oracle_latency_ms = 200, workers = 1);"
-    )
+/// LOAD the large catalogue, then a GENERATE slow enough to be caught
+/// running (oracle with 200 ms a call, one worker).
+fn long_job() -> String {
+    "LOAD CATALOGUE retail FROM 'catalogue.csv';\n\
+     GENERATE GRAPH slow FROM retail USING BRUTE_FORCE WITH (backend = 'oracle', \
+     reference = 'edges.csv', oracle_latency_ms = 200, workers = 1);"
+        .to_string()
 }
 
 /// A data dir holding the large fixture's catalogue and edges.
@@ -353,12 +355,7 @@ async fn cancelling_a_long_generate_stores_nothing() {
     let mut cfg = config(dir.path());
     cfg.data_dir = Some(data_dir(dir.path()));
     let svc = Svc::start(cfg).await;
-    let id = svc
-        .submit(&format!(
-            "LOAD CATALOGUE retail FROM 'catalogue.csv';\n{}",
-            long_generate("edges.csv")
-        ))
-        .await;
+    let id = svc.submit(&long_job()).await;
     // Queued behind it: cancelled before it starts, it never runs.
     let queued = svc
         .submit("LOAD CATALOGUE other FROM 'catalogue.csv';")
@@ -480,12 +477,7 @@ async fn concurrent_clients_during_a_long_job() {
     let mut cfg = config(dir.path());
     cfg.data_dir = Some(data_dir(dir.path()));
     let svc = std::sync::Arc::new(Svc::start(cfg).await);
-    let id = svc
-        .submit(&format!(
-            "LOAD CATALOGUE retail FROM 'catalogue.csv';\n{}",
-            long_generate("edges.csv")
-        ))
-        .await;
+    let id = svc.submit(&long_job()).await;
     svc.wait_running(id).await;
     let mut tasks = Vec::new();
     for c in 0..50 {
@@ -569,12 +561,7 @@ async fn kill_9_mid_job_then_restart() {
         stop: None,
         done: None,
     };
-    let id = svc
-        .submit(&format!(
-            "LOAD CATALOGUE retail FROM 'catalogue.csv';\n{}",
-            long_generate("edges.csv")
-        ))
-        .await;
+    let id = svc.submit(&long_job()).await;
     let queued = svc
         .submit("LOAD CATALOGUE later FROM 'catalogue.csv';")
         .await;
