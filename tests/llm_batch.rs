@@ -34,6 +34,15 @@ fn openai(server: &Server) -> GenerateOptions {
     }
 }
 
+/// The reference: the same brute-force run, synchronous, on its own server.
+fn sync_brute_force(
+    cat: &valence_engine::Catalogue,
+    sg: &valence_synth::SynthGraph,
+) -> (SignedGraph, generate::GenerateReport) {
+    let sync = serve(sg);
+    run_brute_force(&MemJournal::default(), cat, &openai(&sync), &Ctx::default()).unwrap()
+}
+
 fn edges(g: &SignedGraph) -> Vec<(u32, u32, bool)> {
     let mut v: Vec<_> = g
         .edges()
@@ -59,14 +68,7 @@ fn counts(s: &Server) -> (u64, u64, u64) {
 fn batch_brute_force_equals_sync() {
     let dir = tempfile::tempdir().unwrap();
     let (cat, _, sg) = synth_mid(dir.path());
-    let sync = serve(&sg);
-    let (g1, r1) = run_brute_force(
-        &MemJournal::default(),
-        &cat,
-        &openai(&sync),
-        &Ctx::default(),
-    )
-    .unwrap();
+    let (g1, r1) = sync_brute_force(&cat, &sg);
     let server = serve(&sg);
     server.shared.batch.delay_ms.store(50, Ordering::SeqCst);
     let mut o = batch(openai(&server));
@@ -135,14 +137,7 @@ fn batch_cluster_equals_sync() {
 fn failed_and_expired_lines_are_retried_in_a_follow_up_batch() {
     let dir = tempfile::tempdir().unwrap();
     let (cat, _, sg) = synth_mid(dir.path());
-    let sync = serve(&sg);
-    let (want, r0) = run_brute_force(
-        &MemJournal::default(),
-        &cat,
-        &openai(&sync),
-        &Ctx::default(),
-    )
-    .unwrap();
+    let (want, r0) = sync_brute_force(&cat, &sg);
     let n = r0.planned_calls;
 
     let server = serve(&sg);
@@ -291,14 +286,7 @@ fn kill_9_while_a_batch_runs_then_rerun_reattaches() {
     assert_eq!(counts(&server).0, 1, "one upload");
     assert_eq!(counts(&server).1, 1, "one batch");
     assert_eq!(r.failed_batches, 0);
-    let sync = serve(&sg);
-    let (want, _) = run_brute_force(
-        &MemJournal::default(),
-        &cat,
-        &openai(&sync),
-        &Ctx::default(),
-    )
-    .unwrap();
+    let (want, _) = sync_brute_force(&cat, &sg);
     let (_, g) = engine.graph(&ObjRef::latest("g")).unwrap();
     assert_eq!(edges(&g), edges(&want));
 }
@@ -432,14 +420,7 @@ fn run_batch_files(dir: &Path, server: &Server) -> usize {
 fn batch_files_round_trip() {
     let dir = tempfile::tempdir().unwrap();
     let (cat, _, sg) = synth_mid(dir.path());
-    let sync = serve(&sg);
-    let (want, _) = run_brute_force(
-        &MemJournal::default(),
-        &cat,
-        &openai(&sync),
-        &Ctx::default(),
-    )
-    .unwrap();
+    let (want, _) = sync_brute_force(&cat, &sg);
     let server = serve(&sg);
     let files = dir.path().join("batches");
     let o = GenerateOptions {
@@ -469,6 +450,7 @@ fn batch_files_round_trip() {
         embedding_model: "e".into(),
         ..ClusterOptions::with_generate(o)
     };
+    let sync = serve(&sg);
     let sync_c = ClusterOptions {
         embedding_model: "e".into(),
         ..ClusterOptions::with_generate(openai(&sync))
