@@ -11,6 +11,12 @@ use serde::{Deserialize, Serialize};
 
 use crate::{Error, Result};
 
+mod builder;
+mod dense;
+
+pub use builder::{EdgeRejection, GraphBuilder};
+pub use dense::DenseAdjacency;
+
 /// Dense node id, `0..node_count`.
 pub type NodeId = u32;
 
@@ -39,7 +45,12 @@ impl Sign {
 }
 
 /// The sign of (a, b) in per-node adjacency bitmaps.
-fn sign_in(pos: &[RoaringBitmap], neg: &[RoaringBitmap], a: NodeId, b: NodeId) -> Option<Sign> {
+pub(super) fn sign_in(
+    pos: &[RoaringBitmap],
+    neg: &[RoaringBitmap],
+    a: NodeId,
+    b: NodeId,
+) -> Option<Sign> {
     if pos[a as usize].contains(b) {
         Some(Sign::Pos)
     } else if neg[a as usize].contains(b) {
@@ -94,76 +105,6 @@ pub fn candidate_pairs(counts: impl IntoIterator<Item = u32>) -> u64 {
     (total * total - sq) / 2
 }
 
-/// Dense adjacency: for each node a row of `words` u64 for positive edges then
-/// `words` u64 for negative edges. 2·n²/8 bytes (746 nodes: 140 KB; 20,000
-/// nodes: 100 MB). Built lazily from the bitmaps on first use.
-#[derive(Debug)]
-pub struct DenseAdjacency {
-    words: usize,
-    bits: Vec<u64>,
-}
-
-impl DenseAdjacency {
-    fn build(pos: &[RoaringBitmap], neg: &[RoaringBitmap]) -> DenseAdjacency {
-        let n = pos.len();
-        let words = n.div_ceil(64).max(1);
-        let mut bits = vec![0u64; n * words * 2];
-        for (i, (p, q)) in pos.iter().zip(neg).enumerate() {
-            let row = i * words * 2;
-            for j in p {
-                bits[row + (j as usize >> 6)] |= 1 << (j & 63);
-            }
-            for j in q {
-                bits[row + words + (j as usize >> 6)] |= 1 << (j & 63);
-            }
-        }
-        DenseAdjacency { words, bits }
-    }
-
-    /// Words per half-row (positive or negative).
-    pub fn words(&self) -> usize {
-        self.words
-    }
-
-    /// True when a and b share a positive edge.
-    #[inline]
-    pub fn is_pos(&self, a: NodeId, b: NodeId) -> bool {
-        let w = self.bits[a as usize * self.words * 2 + (b as usize >> 6)];
-        (w >> (b & 63)) & 1 == 1
-    }
-
-    /// True when a and b share a negative edge.
-    #[inline]
-    pub fn is_neg(&self, a: NodeId, b: NodeId) -> bool {
-        let w = self.bits[a as usize * self.words * 2 + self.words + (b as usize >> 6)];
-        (w >> (b & 63)) & 1 == 1
-    }
-
-    /// Positive and negative bit rows of a node.
-    #[inline]
-    pub fn rows(&self, a: NodeId) -> (&[u64], &[u64]) {
-        let s = a as usize * self.words * 2;
-        (
-            &self.bits[s..s + self.words],
-            &self.bits[s + self.words..s + 2 * self.words],
-        )
-    }
-
-    /// (positive, negative) edges between `a` and the nodes in `others`.
-    #[inline]
-    pub fn count_to(&self, a: NodeId, others: &[NodeId]) -> (u32, u32) {
-        let s = a as usize * self.words * 2;
-        let (mut p, mut q) = (0u32, 0u32);
-        for &b in others {
-            let wi = b as usize >> 6;
-            let sh = b & 63;
-            p += ((self.bits[s + wi] >> sh) & 1) as u32;
-            q += ((self.bits[s + self.words + wi] >> sh) & 1) as u32;
-        }
-        (p, q)
-    }
-}
-
 /// A signed graph over catalogue attributes. Immutable once built.
 #[derive(Debug)]
 pub struct SignedGraph {
@@ -179,7 +120,7 @@ pub struct SignedGraph {
 }
 
 impl SignedGraph {
-    fn from_parts(
+    pub(super) fn from_parts(
         modalities: Vec<String>,
         node_modality: Vec<u16>,
         node_value: Vec<String>,
@@ -451,163 +392,6 @@ struct GraphSnapshot {
     /// `RoaringBitmap::serialize_into` bytes per node.
     pos: Vec<Vec<u8>>,
     neg: Vec<Vec<u8>>,
-}
-
-/// Why an edge was refused by [`GraphBuilder::add_edge`].
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum EdgeRejection {
-    SelfLoop,
-    SameModality,
-    /// The pair already has the other sign.
-    Conflict(Sign),
-}
-
-/// Builds a [`SignedGraph`] node by node and edge by edge.
-#[derive(Debug, Default)]
-pub struct GraphBuilder {
-    modalities: Vec<String>,
-    node_modality: Vec<u16>,
-    node_value: Vec<String>,
-    index: HashMap<(u16, String), NodeId>,
-    /// Modality name → index (a linear search made 65,535 modalities quadratic).
-    modality_ids: HashMap<String, u16>,
-    pos: Vec<RoaringBitmap>,
-    neg: Vec<RoaringBitmap>,
-}
-
-impl GraphBuilder {
-    pub fn new() -> GraphBuilder {
-        GraphBuilder::default()
-    }
-
-    /// A builder whose nodes are every attribute of the catalogue, in order.
-    pub fn from_catalogue(cat: &crate::Catalogue) -> GraphBuilder {
-        let mut b = GraphBuilder {
-            modalities: cat.modalities().to_vec(),
-            modality_ids: (cat.modalities().iter().enumerate())
-                .map(|(i, m)| (m.clone(), i as u16))
-                .collect(),
-            ..Default::default()
-        };
-        for a in cat.attributes() {
-            b.push_node(a.modality, &a.value);
-        }
-        b
-    }
-
-    fn push_node(&mut self, m: u16, value: &str) -> NodeId {
-        if let Some(&id) = self.index.get(&(m, value.to_string())) {
-            return id;
-        }
-        let id = self.node_value.len() as NodeId;
-        self.node_modality.push(m);
-        self.node_value.push(value.to_string());
-        self.index.insert((m, value.to_string()), id);
-        self.pos.push(RoaringBitmap::new());
-        self.neg.push(RoaringBitmap::new());
-        id
-    }
-
-    /// Adds a node (idempotent) and returns its id.
-    pub fn add_node(&mut self, modality: &str, value: &str) -> NodeId {
-        let m = match self.modality_ids.get(modality) {
-            Some(&i) => i,
-            None => {
-                self.modalities.push(modality.to_string());
-                let i = (self.modalities.len() - 1) as u16;
-                self.modality_ids.insert(modality.to_string(), i);
-                i
-            }
-        };
-        self.push_node(m, value)
-    }
-
-    /// Whether the builder already has a modality of this name.
-    pub fn has_modality(&self, modality: &str) -> bool {
-        self.modality_ids.contains_key(modality)
-    }
-
-    /// An existing node's id.
-    pub fn find(&self, modality: &str, value: &str) -> Option<NodeId> {
-        let m = *self.modality_ids.get(modality)?;
-        self.index.get(&(m, value.to_string())).copied()
-    }
-
-    pub fn modalities(&self) -> &[String] {
-        &self.modalities
-    }
-
-    pub fn node_count(&self) -> usize {
-        self.node_value.len()
-    }
-
-    /// Current sign of a pair.
-    pub fn sign(&self, a: NodeId, b: NodeId) -> Option<Sign> {
-        sign_in(&self.pos, &self.neg, a, b)
-    }
-
-    /// Adds an undirected edge. Re-adding the same sign is a no-op; the other
-    /// sign, a self-loop or a same-modality pair is refused.
-    pub fn try_add_edge(
-        &mut self,
-        a: NodeId,
-        b: NodeId,
-        sign: Sign,
-    ) -> std::result::Result<(), EdgeRejection> {
-        if a == b {
-            return Err(EdgeRejection::SelfLoop);
-        }
-        if self.node_modality[a as usize] == self.node_modality[b as usize] {
-            return Err(EdgeRejection::SameModality);
-        }
-        if let Some(s) = self.sign(a, b)
-            && s != sign
-        {
-            return Err(EdgeRejection::Conflict(s));
-        }
-        let bits = match sign {
-            Sign::Pos => &mut self.pos,
-            Sign::Neg => &mut self.neg,
-        };
-        bits[a as usize].insert(b);
-        bits[b as usize].insert(a);
-        Ok(())
-    }
-
-    /// [`Self::try_add_edge`] with the rejection as an engine error.
-    pub fn add_edge(&mut self, a: NodeId, b: NodeId, sign: Sign) -> Result<()> {
-        self.try_add_edge(a, b, sign).map_err(|r| {
-            let an = format!(
-                "{}:{}",
-                self.modalities[self.node_modality[a as usize] as usize],
-                self.node_value[a as usize]
-            );
-            let bn = format!(
-                "{}:{}",
-                self.modalities[self.node_modality[b as usize] as usize],
-                self.node_value[b as usize]
-            );
-            match r {
-                EdgeRejection::SelfLoop => Error::invalid(format!("self-loop on {an}")),
-                EdgeRejection::SameModality => Error::invalid(format!(
-                    "edge {an} -- {bn} joins two values of the same modality"
-                )),
-                EdgeRejection::Conflict(s) => {
-                    Error::invalid(format!("edge {an} -- {bn} already has sign {}", s.symbol()))
-                }
-            }
-        })
-    }
-
-    pub fn build(self) -> SignedGraph {
-        SignedGraph::from_parts(
-            self.modalities,
-            self.node_modality,
-            self.node_value,
-            self.pos,
-            self.neg,
-        )
-    }
 }
 
 #[cfg(test)]
