@@ -37,7 +37,7 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::sample::{
-    LabelSpec, Params, Problem, Scratch, TypeQuota, resolve_types, rng_for, stream_id,
+    LabelSpec, Params, Problem, Scratch, TypeQuota, resolve_types, rng_for, stream_id, with_problem,
 };
 use crate::{Ctx, Error, Result, SignedGraph};
 
@@ -139,30 +139,9 @@ pub fn diagnose(
     }
     let slots = resolve_types(g, types)?;
     let params = Params::random_draw();
-    let pb = Problem::new(g, slots, Vec::new(), params);
-    let stream = stream_id("\0diagnose");
-    ctx.progress.start("diagnose", samples);
-    let mut draws: Vec<(u64, u64, u64)> = Vec::with_capacity(samples as usize);
-    let mut start = 0u64;
-    while start < samples {
-        ctx.check()?;
-        let end = (start + 16_384).min(samples);
-        let part: Vec<(u64, u64, u64)> = (start..end)
-            .into_par_iter()
-            .map_init(
-                || Scratch::new(&pb),
-                |sc, i| {
-                    let mut rng = rng_for(seed, stream, i, 0);
-                    sc.init_random(&pb, &mut rng);
-                    (sc.tot_p, sc.tot_q, sc.pairs)
-                },
-            )
-            .collect();
-        draws.extend(part);
-        ctx.progress.advance(end - start);
-        start = end;
-    }
-    ctx.progress.finish();
+    let draws = with_problem!(g, slots, Vec::new(), params, |pb| draw_sets(
+        pb, samples, seed, ctx
+    )?);
 
     let fr: Vec<(f64, f64)> = draws
         .iter()
@@ -193,6 +172,39 @@ pub fn diagnose(
         suggested,
         histogram,
     })
+}
+
+/// `samples` random sets under the quotas: (pos edges, neg edges, pairs) each.
+fn draw_sets<A: crate::graph::Adjacency>(
+    pb: &Problem<'_, A>,
+    samples: u64,
+    seed: u64,
+    ctx: &Ctx,
+) -> Result<Vec<(u64, u64, u64)>> {
+    let stream = stream_id("\0diagnose");
+    ctx.progress.start("diagnose", samples);
+    let mut draws: Vec<(u64, u64, u64)> = Vec::with_capacity(samples as usize);
+    let mut start = 0u64;
+    while start < samples {
+        ctx.check()?;
+        let end = (start + 16_384).min(samples);
+        let part: Vec<(u64, u64, u64)> = (start..end)
+            .into_par_iter()
+            .map_init(
+                || Scratch::new(pb),
+                |sc, i| {
+                    let mut rng = rng_for(seed, stream, i, 0);
+                    sc.init_random(pb, &mut rng);
+                    (sc.tot_p, sc.tot_q, sc.pairs)
+                },
+            )
+            .collect();
+        draws.extend(part);
+        ctx.progress.advance(end - start);
+        start = end;
+    }
+    ctx.progress.finish();
+    Ok(draws)
 }
 
 /// Rounds away float noise so bounds print as written (0.3, not 0.30000000000000004).

@@ -6,7 +6,8 @@ use super::NodeId;
 
 /// Dense adjacency: for each node a row of `words` u64 for positive edges then
 /// `words` u64 for negative edges. 2·n²/8 bytes (746 nodes: 140 KB; 20,000
-/// nodes: 100 MB). Built lazily from the bitmaps on first use.
+/// nodes: 100 MB). Built lazily from the bitmaps on first use, and only where
+/// the rule in `adjacency.rs` allows it.
 #[derive(Debug)]
 pub struct DenseAdjacency {
     words: usize,
@@ -14,10 +15,18 @@ pub struct DenseAdjacency {
 }
 
 impl DenseAdjacency {
-    pub(super) fn build(pos: &[RoaringBitmap], neg: &[RoaringBitmap]) -> DenseAdjacency {
+    /// Builds the matrix; `None` when its memory cannot be reserved
+    /// (`try_reserve`: an allocation failure is reported, never an abort).
+    pub(super) fn try_build(
+        pos: &[RoaringBitmap],
+        neg: &[RoaringBitmap],
+    ) -> Option<DenseAdjacency> {
         let n = pos.len();
         let words = n.div_ceil(64).max(1);
-        let mut bits = vec![0u64; n * words * 2];
+        let len = n.checked_mul(words)?.checked_mul(2)?;
+        let mut bits: Vec<u64> = Vec::new();
+        bits.try_reserve_exact(len).ok()?;
+        bits.resize(len, 0);
         for (i, (p, q)) in pos.iter().zip(neg).enumerate() {
             let row = i * words * 2;
             for j in p {
@@ -27,7 +36,7 @@ impl DenseAdjacency {
                 bits[row + words + (j as usize >> 6)] |= 1 << (j & 63);
             }
         }
-        DenseAdjacency { words, bits }
+        Some(DenseAdjacency { words, bits })
     }
 
     /// Words per half-row (positive or negative).

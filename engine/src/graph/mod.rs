@@ -1,7 +1,8 @@
 //! The signed graph: nodes are (modality, value) with dense ids; positive and
-//! negative adjacency per node as roaring bitmaps, plus a derived dense bit
-//! matrix that makes edge-fraction evaluation (the hot path of DIAGNOSE and
-//! SAMPLE) a handful of bit lookups.
+//! negative adjacency per node as roaring bitmaps, plus, where it fits, a
+//! derived dense bit matrix that makes edge-fraction evaluation (the hot path
+//! of DIAGNOSE and SAMPLE) a handful of bit lookups (`adjacency.rs` has the
+//! rule; larger graphs use the bitmaps directly).
 
 use std::collections::HashMap;
 use std::sync::OnceLock;
@@ -11,11 +12,17 @@ use serde::{Deserialize, Serialize};
 
 use crate::{Error, Result};
 
+mod adjacency;
 mod builder;
 mod dense;
+#[cfg(test)]
+mod evaluator_tests;
 
+pub use adjacency::{
+    AdjRow, Adjacency, DENSE_CAP_BYTES, DenseAdjacency, DenseRow, Evaluator, HotPath,
+    RoaringAdjacency, RoaringRow, dense_bytes, dense_fits, mem_available,
+};
 pub use builder::{EdgeRejection, GraphBuilder};
-pub use dense::DenseAdjacency;
 
 /// Dense node id, `0..node_count`.
 pub type NodeId = u32;
@@ -115,8 +122,11 @@ pub struct SignedGraph {
     neg: Vec<RoaringBitmap>,
     // Derived state (never stored).
     by_modality: Vec<Vec<NodeId>>,
-    index: HashMap<(u16, String), NodeId>,
-    dense: OnceLock<DenseAdjacency>,
+    /// (modality, value) → id, built on the first [`Self::find`].
+    index: OnceLock<HashMap<(u16, String), NodeId>>,
+    /// The dense matrix: `None` inside when the rule chose the sparse path.
+    dense: OnceLock<Option<DenseAdjacency>>,
+    evaluator: Evaluator,
 }
 
 impl SignedGraph {
@@ -128,10 +138,8 @@ impl SignedGraph {
         neg: Vec<RoaringBitmap>,
     ) -> SignedGraph {
         let mut by_modality = vec![Vec::new(); modalities.len()];
-        let mut index = HashMap::with_capacity(node_value.len());
-        for (i, (&m, v)) in node_modality.iter().zip(&node_value).enumerate() {
+        for (i, &m) in node_modality.iter().enumerate() {
             by_modality[m as usize].push(i as NodeId);
-            index.insert((m, v.clone()), i as NodeId);
         }
         SignedGraph {
             modalities,
@@ -140,8 +148,9 @@ impl SignedGraph {
             pos,
             neg,
             by_modality,
-            index,
+            index: OnceLock::new(),
             dense: OnceLock::new(),
+            evaluator: Evaluator::Auto,
         }
     }
 
@@ -174,7 +183,14 @@ impl SignedGraph {
 
     pub fn find(&self, modality: &str, value: &str) -> Option<NodeId> {
         let m = self.modality_index(modality)?;
-        self.index.get(&(m, value.to_string())).copied()
+        let index = self.index.get_or_init(|| {
+            let mut index = HashMap::with_capacity(self.node_value.len());
+            for (i, (&m, v)) in self.node_modality.iter().zip(&self.node_value).enumerate() {
+                index.insert((m, v.clone()), i as NodeId);
+            }
+            index
+        });
+        index.get(&(m, value.to_string())).copied()
     }
 
     /// Node ids of one modality, ascending.
@@ -221,19 +237,66 @@ impl SignedGraph {
         candidate_pairs(self.by_modality.iter().map(|v| v.len() as u32))
     }
 
-    /// The dense bit matrix (built on first use, then shared).
-    pub fn dense(&self) -> &DenseAdjacency {
-        self.dense
-            .get_or_init(|| DenseAdjacency::build(&self.pos, &self.neg))
+    /// Forces the hot path's evaluator (tests and benchmarks; normal use
+    /// keeps [`Evaluator::Auto`]).
+    #[doc(hidden)]
+    pub fn set_evaluator(&mut self, evaluator: Evaluator) {
+        self.evaluator = evaluator;
+        self.dense = OnceLock::new();
     }
 
-    /// Edge fractions of a set of distinct nodes, from the dense bit matrix:
-    /// one bit lookup per pair, no allocation for sets up to 64 modalities.
+    /// The dense bit matrix, built on first use and shared, or `None` when
+    /// the rule (see [`Evaluator::Auto`]) or the allocator says no.
+    pub fn dense(&self) -> Option<&DenseAdjacency> {
+        self.dense
+            .get_or_init(|| {
+                let n = self.node_count();
+                let wanted = match self.evaluator {
+                    Evaluator::Auto => dense_fits(n, mem_available()),
+                    Evaluator::Dense => true,
+                    Evaluator::Sparse => false,
+                };
+                if wanted {
+                    DenseAdjacency::try_build(&self.pos, &self.neg)
+                } else {
+                    None
+                }
+            })
+            .as_ref()
+    }
+
+    /// The evaluator DIAGNOSE and SAMPLE run on: the dense matrix where it
+    /// fits, else the roaring bitmaps. Identical counts either way.
+    pub fn hot_path(&self) -> HotPath<'_> {
+        match self.dense() {
+            Some(d) => HotPath::Dense(d),
+            None => HotPath::Sparse(self.sparse()),
+        }
+    }
+
+    /// The sparse evaluator over the roaring bitmaps (always available).
+    pub fn sparse(&self) -> RoaringAdjacency<'_> {
+        RoaringAdjacency {
+            pos: &self.pos,
+            neg: &self.neg,
+        }
+    }
+
+    /// Edge fractions of a set of distinct nodes on the hot path's
+    /// evaluator: one lookup per pair, no allocation for sets up to 64
+    /// modalities.
     pub fn edge_fractions(&self, set: &[NodeId]) -> EdgeFractions {
-        let d = self.dense();
+        match self.hot_path() {
+            HotPath::Dense(d) => self.edge_fractions_on(d, set),
+            HotPath::Sparse(s) => self.edge_fractions_on(s, set),
+        }
+    }
+
+    /// Edge fractions of a set on a given evaluator.
+    pub fn edge_fractions_on<A: Adjacency>(&self, adj: A, set: &[NodeId]) -> EdgeFractions {
         let (mut p, mut q) = (0u64, 0u64);
         for (i, &a) in set.iter().enumerate() {
-            let (pp, qq) = d.count_to(a, &set[i + 1..]);
+            let (pp, qq) = adj.count_to(a, &set[i + 1..]);
             p += pp as u64;
             q += qq as u64;
         }
@@ -460,7 +523,9 @@ mod tests {
             set.sort_unstable();
             set.dedup();
             let (p, n, pairs) = naive(&g, &kept, &set);
-            for f in [g.edge_fractions(&set), g.edge_fractions_roaring(&set)] {
+            let dense = g.edge_fractions_on(g.dense().unwrap(), &set);
+            let sparse = g.edge_fractions_on(g.sparse(), &set);
+            for f in [g.edge_fractions(&set), dense, sparse, g.edge_fractions_roaring(&set)] {
                 prop_assert_eq!((f.pos_edges, f.neg_edges, f.pairs), (p, n, pairs));
                 if pairs > 0 {
                     prop_assert!((f.pos - p as f64 / pairs as f64).abs() < 1e-12);

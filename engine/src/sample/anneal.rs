@@ -6,8 +6,10 @@
 //! positive/negative edges to the rest of S (and `r[i]` = its weighted
 //! FAVOUR/AVOID edges when soft terms exist), plus the totals P = Σp/2,
 //! Q = Σq/2. A move changes one node, so its effect on the totals follows from
-//! the removed node's stored counts and one `count_to` pass (k bit lookups in
-//! the dense matrix) for the added node: no recount of all pairs.
+//! the removed node's stored counts and one `count_to` pass (k lookups in the
+//! graph's [`Adjacency`]: the dense matrix or the roaring bitmaps, chosen by
+//! `SignedGraph::hot_path` and monomorphised here) for the added node: no
+//! recount of all pairs.
 //!
 //! Search energy (in "edge units" so that the temperature scale is
 //! meaningful): `E = scale · d` where `d` is the distance of (pos_frac,
@@ -27,7 +29,7 @@ use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
 use super::boxes::Exclusion;
-use crate::graph::{DenseAdjacency, NodeId, candidate_pairs};
+use crate::graph::{AdjRow, Adjacency, NodeId, candidate_pairs};
 use crate::{Ctx, SignedGraph};
 
 /// One TYPES entry resolved against a graph.
@@ -116,9 +118,10 @@ pub(crate) fn fractions(p: u64, q: u64, pairs: u64) -> (f64, f64) {
     }
 }
 
-/// A graph plus resolved quota and soft weights: everything a row needs.
-pub(crate) struct Problem<'g> {
-    pub dense: &'g DenseAdjacency,
+/// A graph's adjacency plus resolved quota and soft weights: everything a
+/// row needs.
+pub(crate) struct Problem<'g, A> {
+    pub adj: A,
     pub node_count: usize,
     pub slots: Vec<Slot<'g>>,
     /// `slots × slots` weights (+1 favour, −1 avoid); empty without soft terms.
@@ -127,9 +130,10 @@ pub(crate) struct Problem<'g> {
     pub scale: f64,
 }
 
-impl<'g> Problem<'g> {
+impl<'g, A: Adjacency> Problem<'g, A> {
     pub fn new(
         g: &'g SignedGraph,
+        adj: A,
         slots: Vec<Slot<'g>>,
         weights: Vec<i32>,
         mut params: Params,
@@ -144,7 +148,7 @@ impl<'g> Problem<'g> {
             weights
         };
         Problem {
-            dense: g.dense(),
+            adj,
             node_count: g.node_count(),
             slots,
             weights,
@@ -157,6 +161,25 @@ impl<'g> Problem<'g> {
         !self.weights.is_empty()
     }
 }
+
+/// Binds `$pb` to a `&Problem` over `$g`'s hot-path evaluator (dense matrix
+/// or roaring bitmaps, see `SignedGraph::hot_path`) and evaluates `$body`,
+/// which is monomorphised once per evaluator.
+macro_rules! with_problem {
+    ($g:expr, $slots:expr, $weights:expr, $params:expr, |$pb:ident| $body:expr) => {
+        match $g.hot_path() {
+            $crate::graph::HotPath::Dense(adj) => {
+                let $pb = &$crate::sample::Problem::new($g, adj, $slots, $weights, $params);
+                $body
+            }
+            $crate::graph::HotPath::Sparse(adj) => {
+                let $pb = &$crate::sample::Problem::new($g, adj, $slots, $weights, $params);
+                $body
+            }
+        }
+    };
+}
+pub(crate) use with_problem;
 
 /// How one row (all attempts) ended.
 #[derive(Debug, Clone)]
@@ -216,7 +239,7 @@ pub(crate) struct Scratch {
 }
 
 impl Scratch {
-    pub fn new(pb: &Problem<'_>) -> Scratch {
+    pub fn new<A: Adjacency>(pb: &Problem<'_, A>) -> Scratch {
         let cap: usize = pb.slots.iter().map(|s| s.max as usize).sum();
         Scratch {
             set: Vec::with_capacity(cap),
@@ -266,7 +289,7 @@ impl Scratch {
     /// Draws a fresh random set: each slot's size uniform in [min, max], its
     /// nodes uniform without replacement (Floyd's algorithm). Then computes
     /// the per-member counts and the totals.
-    pub fn init_random(&mut self, pb: &Problem<'_>, rng: &mut ChaCha8Rng) {
+    pub fn init_random<A: Adjacency>(&mut self, pb: &Problem<'_, A>, rng: &mut ChaCha8Rng) {
         self.clear();
         for (si, s) in pb.slots.iter().enumerate() {
             let c = if s.min == s.max {
@@ -293,7 +316,7 @@ impl Scratch {
 
     /// Recomputes every member's counts and the totals from scratch (one
     /// bit lookup per unordered pair).
-    pub fn recount(&mut self, pb: &Problem<'_>) {
+    pub fn recount<A: Adjacency>(&mut self, pb: &Problem<'_, A>) {
         let n = self.set.len();
         self.p.clear();
         self.p.resize(n, 0);
@@ -305,14 +328,10 @@ impl Scratch {
         let soft = pb.soft();
         let (mut tp, mut tq, mut ts) = (0u64, 0u64, 0i64);
         for i in 0..n {
-            let (prow, nrow) = pb.dense.rows(self.set[i]);
+            let row = pb.adj.row(self.set[i]);
             let si = self.slot[i] as usize;
             for j in i + 1..n {
-                let y = self.set[j];
-                let wi = y as usize >> 6;
-                let sh = y & 63;
-                let pe = ((prow[wi] >> sh) & 1) as u32;
-                let ne = ((nrow[wi] >> sh) & 1) as u32;
+                let (pe, ne) = row.test(self.set[j]);
                 self.p[i] += pe;
                 self.p[j] += pe;
                 self.q[i] += ne;
@@ -336,20 +355,17 @@ impl Scratch {
     /// (pos, neg, weighted soft) edges between `b` (of slot `s`) and the
     /// current set. Same-slot members never share an edge (same modality).
     #[inline]
-    fn contrib(&self, pb: &Problem<'_>, b: NodeId, s: u16) -> (u32, u32, i32) {
+    fn contrib<A: Adjacency>(&self, pb: &Problem<'_, A>, b: NodeId, s: u16) -> (u32, u32, i32) {
         if !pb.soft() {
-            let (p, q) = pb.dense.count_to(b, &self.set);
+            let (p, q) = pb.adj.count_to(b, &self.set);
             return (p, q, 0);
         }
-        let (prow, nrow) = pb.dense.rows(b);
+        let row = pb.adj.row(b);
         let k = pb.slots.len();
         let w = &pb.weights[s as usize * k..(s as usize + 1) * k];
         let (mut p, mut q, mut r) = (0u32, 0u32, 0i32);
         for (&x, &sx) in self.set.iter().zip(&self.slot) {
-            let wi = x as usize >> 6;
-            let sh = x & 63;
-            let pe = ((prow[wi] >> sh) & 1) as u32;
-            let ne = ((nrow[wi] >> sh) & 1) as u32;
+            let (pe, ne) = row.test(x);
             p += pe;
             q += ne;
             r += w[sx as usize] * (pe | ne) as i32;
@@ -360,14 +376,26 @@ impl Scratch {
     /// (distance to the region, search energy = scale · distance). Soft
     /// terms do not enter the search: they tilt the in-region mixing.
     #[inline]
-    fn energy(&self, pb: &Problem<'_>, bx: &TargetBox, p: u64, q: u64, pairs: u64) -> (f64, f64) {
+    fn energy<A: Adjacency>(
+        &self,
+        pb: &Problem<'_, A>,
+        bx: &TargetBox,
+        p: u64,
+        q: u64,
+        pairs: u64,
+    ) -> (f64, f64) {
         let (x, y) = fractions(p, q, pairs);
         let d = bx.distance(x, y);
         (d, pb.scale * d)
     }
 
     /// A uniformly random node of slot `s` not in the set, if any.
-    fn pick_free(&self, pb: &Problem<'_>, s: usize, rng: &mut ChaCha8Rng) -> Option<NodeId> {
+    fn pick_free<A: Adjacency>(
+        &self,
+        pb: &Problem<'_, A>,
+        s: usize,
+        rng: &mut ChaCha8Rng,
+    ) -> Option<NodeId> {
         let nodes = pb.slots[s].nodes;
         let n = nodes.len();
         let free = n - self.counts[s] as usize;
@@ -399,7 +427,12 @@ impl Scratch {
     }
 
     /// Draws one random move and evaluates it incrementally.
-    fn propose(&self, pb: &Problem<'_>, bx: &TargetBox, rng: &mut ChaCha8Rng) -> Option<Proposal> {
+    fn propose<A: Adjacency>(
+        &self,
+        pb: &Problem<'_, A>,
+        bx: &TargetBox,
+        rng: &mut ChaCha8Rng,
+    ) -> Option<Proposal> {
         let kind = if pb.params.resize_moves {
             rng.random_range(0..10u32)
         } else {
@@ -493,18 +526,21 @@ impl Scratch {
 
     /// Adds (`sign = 1`) or removes (`-1`) node `x`'s edges from every
     /// member's counts, skipping position `skip`.
-    fn spread(&mut self, pb: &Problem<'_>, x: NodeId, sx: u16, skip: usize, add: bool) {
-        let (prow, nrow) = pb.dense.rows(x);
+    fn spread<A: Adjacency>(
+        &mut self,
+        pb: &Problem<'_, A>,
+        x: NodeId,
+        sx: u16,
+        skip: usize,
+        add: bool,
+    ) {
+        let row = pb.adj.row(x);
         let k = pb.slots.len();
         for j in 0..self.set.len() {
             if j == skip {
                 continue;
             }
-            let y = self.set[j];
-            let wi = y as usize >> 6;
-            let sh = y & 63;
-            let pe = ((prow[wi] >> sh) & 1) as u32;
-            let ne = ((nrow[wi] >> sh) & 1) as u32;
+            let (pe, ne) = row.test(self.set[j]);
             let re = if pb.soft() {
                 pb.weights[sx as usize * k + self.slot[j] as usize] * (pe | ne) as i32
             } else {
@@ -522,7 +558,7 @@ impl Scratch {
         }
     }
 
-    fn apply(&mut self, pb: &Problem<'_>, pr: &Proposal) {
+    fn apply<A: Adjacency>(&mut self, pb: &Problem<'_, A>, pr: &Proposal) {
         match pr.mv {
             Move::Swap { i, b } => {
                 let a = self.set[i];
@@ -567,7 +603,7 @@ impl Scratch {
 
     /// Applies a random legal move unconditionally (for tests).
     #[cfg(test)]
-    pub fn random_move(&mut self, pb: &Problem<'_>, rng: &mut ChaCha8Rng) -> bool {
+    pub fn random_move<A: Adjacency>(&mut self, pb: &Problem<'_, A>, rng: &mut ChaCha8Rng) -> bool {
         let bx = TargetBox::plain((0.0, 1.0), (0.0, 1.0));
         for _ in 0..8 {
             if let Some(pr) = self.propose(pb, &bx, rng) {
@@ -588,9 +624,9 @@ impl Scratch {
     /// One run from a fresh random set: anneal until the row is inside its
     /// region, then mix inside it. Returns (in region, steps, closest
     /// (x, y, d)); on success `self.best` holds the row.
-    fn attempt(
+    fn attempt<A: Adjacency>(
         &mut self,
-        pb: &Problem<'_>,
+        pb: &Problem<'_, A>,
         bx: &TargetBox,
         rng: &mut ChaCha8Rng,
         ctx: &Ctx,
@@ -649,7 +685,12 @@ impl Scratch {
     /// (each modality's count uniform in its range, nodes uniform) restricted
     /// to the region stationary, tilted by `exp(soft_weight · ΔS)` where S is
     /// the row's FAVOUR-pair edges minus its AVOID-pair edges.
-    fn mix(&mut self, pb: &Problem<'_>, bx: &TargetBox, rng: &mut ChaCha8Rng) -> u64 {
+    fn mix<A: Adjacency>(
+        &mut self,
+        pb: &Problem<'_, A>,
+        bx: &TargetBox,
+        rng: &mut ChaCha8Rng,
+    ) -> u64 {
         let w = if pb.soft() {
             pb.params.soft_weight
         } else {
@@ -709,8 +750,8 @@ pub(crate) fn stream_id(name: &str) -> u64 {
 /// Samples one row: up to `1 + retries` annealing attempts, each from its own
 /// derived seed. `round` distinguishes redraws made for distinctness.
 #[allow(clippy::too_many_arguments)]
-pub(crate) fn sample_row(
-    pb: &Problem<'_>,
+pub(crate) fn sample_row<A: Adjacency>(
+    pb: &Problem<'_, A>,
     bx: &TargetBox,
     seed: u64,
     stream: u64,

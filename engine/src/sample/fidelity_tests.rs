@@ -80,7 +80,13 @@ fn random_and_keep(
     draws: u64,
 ) -> Vec<(u64, f64)> {
     let params = Params::random_draw();
-    let pb = Problem::new(g, resolve_types(g, types).unwrap(), Vec::new(), params);
+    let pb = Problem::new(
+        g,
+        g.dense().unwrap(),
+        resolve_types(g, types).unwrap(),
+        Vec::new(),
+        params,
+    );
     let mut sc = Scratch::new(&pb);
     let mut acc = vec![(0u64, 0u64); labels.len()];
     for i in 0..draws {

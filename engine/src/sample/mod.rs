@@ -54,7 +54,9 @@ use serde::{Deserialize, Serialize};
 use crate::graph::NodeId;
 use crate::{Code, Ctx, Error, Result, SignedGraph};
 
-pub(crate) use anneal::{Params, Problem, Scratch, Slot, TargetBox, rng_for, stream_id};
+pub(crate) use anneal::{
+    Params, Problem, Scratch, Slot, TargetBox, rng_for, stream_id, with_problem,
+};
 use dataset::SampledRow;
 pub use dataset::{Dataset, DatasetDescription, DatasetRow};
 pub use options::SampleOptions;
@@ -116,13 +118,14 @@ pub fn sample(g: &SignedGraph, spec: &SampleSpec, ctx: &Ctx) -> Result<(Dataset,
             weights[j * k + i] += w;
         }
     }
-    let pb = Problem::new(g, slots, weights, spec.options.params());
     let mut seen: HashSet<u64, PreHashed> = HashSet::default();
     let mut rows: Vec<SampledRow> = Vec::with_capacity(spec.total.min(1 << 20) as usize);
     let mut reports = Vec::new();
-    for li in 0..spec.labels.len() {
-        reports.push(sample_label(&pb, spec, li, &mut seen, &mut rows, ctx)?);
-    }
+    with_problem!(g, slots, weights, spec.options.params(), |pb| {
+        for li in 0..spec.labels.len() {
+            reports.push(sample_label(pb, spec, li, &mut seen, &mut rows, ctx)?);
+        }
+    });
 
     let total = rows.len();
     let (rows, emitted, flips) = relabel_and_shuffle(spec, rows);
@@ -140,8 +143,8 @@ pub fn sample(g: &SignedGraph, spec: &SampleSpec, ctx: &Ctx) -> Result<(Dataset,
 /// Samples label `li`'s rows in chunks (in parallel within a chunk) into
 /// `rows`, keeping them distinct against `seen` when asked; returns the
 /// label's report.
-fn sample_label(
-    pb: &Problem,
+fn sample_label<A: crate::graph::Adjacency>(
+    pb: &Problem<'_, A>,
     spec: &SampleSpec,
     li: usize,
     seen: &mut HashSet<u64, PreHashed>,

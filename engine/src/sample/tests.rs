@@ -117,7 +117,7 @@ proptest! {
         }
         let params = Params { max_iters: 10, start_temp: 1.0, end_temp: 0.1,
             proposals_per_step: 2, soft_weight: 0.2, resize_moves: resize, retries: 0, mix_steps: 4 };
-        let pb = Problem::new(&g, slots, w.clone(), params);
+        let pb = Problem::new(&g, g.sparse(), slots, w.clone(), params);
         let mut sc = Scratch::new(&pb);
         let mut rng = rng_for(seed, 1, 2, 3);
         sc.init_random(&pb, &mut rng);
@@ -129,7 +129,7 @@ proptest! {
             prop_assert_eq!(sc.pairs, f.pairs);
             let mut naive_s = 0i64;
             for i in 0..sc.set.len() {
-                let (p, q) = g.dense().count_to(sc.set[i], &sc.set);
+                let (p, q) = g.dense().unwrap().count_to(sc.set[i], &sc.set);
                 prop_assert_eq!((sc.p[i], sc.q[i]), (p, q));
                 let mut r = 0i32;
                 for j in 0..sc.set.len() {
