@@ -383,11 +383,34 @@ impl SignedGraph {
         Ok(bytes.into_vec())
     }
 
-    /// Loads a graph from [`Self::to_snapshot`] bytes.
+    /// Loads a graph from [`Self::to_snapshot`] bytes. Cheap for large
+    /// graphs: the bytes are read in place when they are already 16-byte
+    /// aligned (redb's payload buffers are), the per-node bitmaps are
+    /// decoded in parallel, and nothing else is derived until asked for
+    /// (the value index on the first [`Self::find`], the dense matrix on the
+    /// first statement that uses it).
     pub fn from_snapshot(bytes: &[u8]) -> Result<SignedGraph> {
-        let mut aligned = rkyv::util::AlignedVec::<16>::with_capacity(bytes.len());
-        aligned.extend_from_slice(bytes);
-        let archived = rkyv::access::<ArchivedGraphSnapshot, rkyv::rancor::Error>(&aligned)
+        if (bytes.as_ptr() as usize).is_multiple_of(16) {
+            return Self::from_aligned_snapshot(bytes);
+        }
+        // An aligned copy, reserved with `try_reserve` (u128 words are
+        // 16-byte aligned on the platforms we build for; rkyv re-checks).
+        let mut words: Vec<u128> = Vec::new();
+        let len = bytes.len();
+        words.try_reserve_exact(len.div_ceil(16)).map_err(|_| {
+            Error::storage(format!(
+                "out of memory: loading a graph snapshot needs {len} more bytes"
+            ))
+        })?;
+        words.resize(len.div_ceil(16), 0);
+        let buf: &mut [u8] = bytemuck::cast_slice_mut(&mut words);
+        buf[..len].copy_from_slice(bytes);
+        Self::from_aligned_snapshot(&buf[..len])
+    }
+
+    fn from_aligned_snapshot(bytes: &[u8]) -> Result<SignedGraph> {
+        use rayon::prelude::*;
+        let archived = rkyv::access::<ArchivedGraphSnapshot, rkyv::rancor::Error>(bytes)
             .map_err(|e| Error::storage_context("corrupt graph snapshot", e))?;
         let format: u32 = archived.format.to_native();
         if format != SNAPSHOT_FORMAT {
@@ -399,15 +422,23 @@ impl SignedGraph {
             RoaringBitmap::deserialize_from(b.as_slice())
                 .map_err(|e| Error::storage_context("corrupt adjacency bitmap", e))
         };
-        let modalities = archived.modalities.iter().map(|s| s.to_string()).collect();
-        let node_modality = archived
+        let modalities: Vec<String> = archived.modalities.iter().map(|s| s.to_string()).collect();
+        let node_modality: Vec<u16> = archived
             .node_modality
             .iter()
             .map(|m| m.to_native())
             .collect();
-        let node_value = archived.node_value.iter().map(|s| s.to_string()).collect();
-        let pos = archived.pos.iter().map(de).collect::<Result<Vec<_>>>()?;
-        let neg = archived.neg.iter().map(de).collect::<Result<Vec<_>>>()?;
+        let (node_value, (pos, neg)): (Vec<String>, _) = rayon::join(
+            || archived.node_value.iter().map(|s| s.to_string()).collect(),
+            || {
+                rayon::join(
+                    || archived.pos.par_iter().map(de).collect::<Result<Vec<_>>>(),
+                    || archived.neg.par_iter().map(de).collect::<Result<Vec<_>>>(),
+                )
+            },
+        );
+        let (pos, neg) = (pos?, neg?);
+        check_shape(&modalities, &node_modality, node_value.len(), &pos, &neg)?;
         Ok(SignedGraph::from_parts(
             modalities,
             node_modality,
@@ -416,6 +447,36 @@ impl SignedGraph {
             neg,
         ))
     }
+}
+
+/// A decoded snapshot's parts fit together: one modality and two bitmaps per
+/// node, every modality and neighbour id in range (so no lookup can go out
+/// of bounds later).
+fn check_shape(
+    modalities: &[String],
+    node_modality: &[u16],
+    values: usize,
+    pos: &[RoaringBitmap],
+    neg: &[RoaringBitmap],
+) -> Result<()> {
+    let n = node_modality.len();
+    let bad = values != n
+        || pos.len() != n
+        || neg.len() != n
+        || node_modality
+            .iter()
+            .any(|&m| m as usize >= modalities.len())
+        || pos
+            .iter()
+            .chain(neg)
+            .any(|b| b.max().is_some_and(|x| x as usize >= n));
+    if bad {
+        return Err(Error::storage(format!(
+            "corrupt graph snapshot: its {n} nodes, {} modalities and adjacency bitmaps do not fit together",
+            modalities.len()
+        )));
+    }
+    Ok(())
 }
 
 /// Edge statistics of one modality pair.
@@ -550,6 +611,61 @@ mod tests {
                 prop_assert_eq!(back.value(id), g.value(id));
                 prop_assert_eq!(back.modality_of(id), g.modality_of(id));
             }
+        }
+    }
+
+    #[test]
+    fn snapshot_loads_from_aligned_and_unaligned_bytes() {
+        let (g, _) = random_graph(&[4, 5, 3], &[(0, 5, true), (1, 9, false), (2, 11, true)]);
+        let bytes = g.to_snapshot().unwrap();
+        let mut aligned = rkyv::util::AlignedVec::<16>::new();
+        aligned.extend_from_slice(&bytes);
+        let mut shifted = rkyv::util::AlignedVec::<16>::new();
+        shifted.extend_from_slice(&[0u8]);
+        shifted.extend_from_slice(&bytes);
+        let (aligned, unaligned) = (&aligned[..], &shifted[1..]);
+        assert!((aligned.as_ptr() as usize).is_multiple_of(16));
+        assert!(!(unaligned.as_ptr() as usize).is_multiple_of(16));
+        for slice in [aligned, unaligned] {
+            let back = SignedGraph::from_snapshot(slice).unwrap();
+            assert_eq!(
+                back.edges().collect::<Vec<_>>(),
+                g.edges().collect::<Vec<_>>()
+            );
+            assert_eq!(back.find("m1", "v2"), g.find("m1", "v2"));
+            assert_eq!(back.find("m1", "v2"), Some(6));
+            assert_eq!(back.find("m1", "nope"), None);
+        }
+    }
+
+    #[test]
+    fn snapshot_with_out_of_range_ids_is_an_error() {
+        let bm = |ids: &[u32]| {
+            let b: RoaringBitmap = ids.iter().copied().collect();
+            let mut v = Vec::new();
+            b.serialize_into(&mut v).unwrap();
+            v
+        };
+        let snap = |node_modality: Vec<u16>, pos: Vec<Vec<u8>>| GraphSnapshot {
+            format: SNAPSHOT_FORMAT,
+            modalities: vec!["a".into(), "b".into()],
+            node_modality,
+            node_value: vec!["x".into(), "y".into()],
+            neg: vec![bm(&[]), bm(&[])],
+            pos,
+        };
+        let ok = snap(vec![0, 1], vec![bm(&[1]), bm(&[0])]);
+        let far = snap(vec![0, 1], vec![bm(&[7]), bm(&[0])]);
+        let bad_mod = snap(vec![0, 2], vec![bm(&[1]), bm(&[0])]);
+        let short = snap(vec![0, 1], vec![bm(&[1])]);
+        let load = |s: &GraphSnapshot| {
+            let b = rkyv::to_bytes::<rkyv::rancor::Error>(s).unwrap();
+            SignedGraph::from_snapshot(&b).map(|g| g.edge_counts())
+        };
+        assert_eq!(load(&ok).unwrap(), (1, 0));
+        for s in [&far, &bad_mod, &short] {
+            let e = load(s).unwrap_err().to_string();
+            assert!(e.contains("corrupt graph snapshot"), "{e}");
         }
     }
 
