@@ -40,6 +40,12 @@ fn edge_fractions(c: &mut Criterion) {
             black_box(g.edge_fractions(black_box(&sets[i])))
         })
     });
+    group.bench_function("sparse_contains", |b| {
+        b.iter(|| {
+            i = (i + 1) & 1023;
+            black_box(g.edge_fractions_on(g.sparse(), black_box(&sets[i])))
+        })
+    });
     group.bench_function("roaring_intersections", |b| {
         b.iter(|| {
             i = (i + 1) & 1023;

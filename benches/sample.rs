@@ -137,6 +137,20 @@ fn benches(c: &mut Criterion) {
             b.iter(|| pl.install(|| black_box(sample(&g, &sp, &ctx).unwrap())))
         });
     }
+    // The same statement on the sparse evaluator (roaring bitmaps), forced:
+    // what graphs past the dense matrix's budget run on.
+    let mut gs = to_graph(&synth::generate(&synth::report_like_746(
+        synth::REAL746_SEED,
+    )));
+    gs.set_evaluator(valence_engine::Evaluator::Sparse);
+    let sp = spec_from(&d, 13_000, 42);
+    let pl2 = pool(2);
+    gr.throughput(Throughput::Elements(13_000));
+    gr.bench_function("sample_13k_746_2t_sparse", |b| {
+        b.iter(|| pl2.install(|| black_box(sample(&gs, &sp, &ctx).unwrap())))
+    });
+    drop(gs);
+
     // FAVOUR/AVOID tilt the in-box mixing (every row mixes `mix_steps`
     // steps, soft terms evaluated incrementally): benched at the defaults.
     let mut sp = spec_from(&d, 13_000, 42);
@@ -200,7 +214,7 @@ fn benches(c: &mut Criterion) {
     if std::env::var_os("SAMPLE_BENCH_SMALL").is_some() {
         return;
     }
-    let big = to_graph(&synth::generate(&synth::scaled(
+    let mut big = to_graph(&synth::generate(&synth::scaled(
         20_000,
         synth::REAL746_SEED,
     )));
@@ -231,6 +245,10 @@ fn benches(c: &mut Criterion) {
     }
     gr.throughput(Throughput::Elements(13_000));
     gr.bench_function("sample_13k_20000_2t", |b| {
+        b.iter(|| pl.install(|| black_box(sample(&big, &sp, &ctx).unwrap())))
+    });
+    big.set_evaluator(valence_engine::Evaluator::Sparse);
+    gr.bench_function("sample_13k_20000_2t_sparse", |b| {
         b.iter(|| pl.install(|| black_box(sample(&big, &sp, &ctx).unwrap())))
     });
     gr.finish();
