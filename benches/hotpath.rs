@@ -86,8 +86,24 @@ fn run(n: usize, ev: Evaluator) {
         },
     };
     let t2 = Instant::now();
-    let (ds, _) = sample(&g, &spec, &ctx).expect("sample");
+    let (ds, rep) = sample(&g, &spec, &ctx).expect("sample");
     let t_sample = t2.elapsed().as_secs_f64();
+    let steps: f64 = rep
+        .labels
+        .iter()
+        .map(|l| l.mean_steps * l.count as f64)
+        .sum();
+    for (l, s) in rep.labels.iter().zip(&d.suggested) {
+        println!(
+            "  {} pos {:?} neg {:?} (hit rate {:.3}): mean steps/row {:.1}, max {}, retried {}",
+            l.label, l.pos, l.neg, s.hit_rate, l.mean_steps, l.max_steps, l.retried_rows
+        );
+    }
+    println!(
+        "  {:.0} steps in all, {:.0} ns a step",
+        steps,
+        t_sample * 1e9 / steps
+    );
     let t3 = Instant::now();
     let (ds2, _) = sample(&g, &spec, &ctx).expect("sample");
     let t_sample2 = t3.elapsed().as_secs_f64();
