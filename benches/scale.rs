@@ -238,7 +238,7 @@ fn run_case(bin: &Path, root: &Path, case: &Case) {
             db_s,
             "-c",
             &format!(
-                "SAMPLE 13000 FROM g {} {labels} WITH (seed = 1);",
+                "SAMPLE 13000 FROM g {} {labels} WITH (seed = 1) INTO d;",
                 types_clause()
             ),
         ],
