@@ -428,15 +428,18 @@ impl SignedGraph {
             .iter()
             .map(|m| m.to_native())
             .collect();
-        let (node_value, (pos, neg)): (Vec<String>, _) = rayon::join(
-            || archived.node_value.iter().map(|s| s.to_string()).collect(),
-            || {
+        let values = || archived.node_value.iter().map(|s| s.to_string()).collect();
+        let (node_value, (pos, neg)): (Vec<String>, _) = if bytes.len() < PARALLEL_DECODE_BYTES {
+            let bitmaps = |v: &[rkyv::vec::ArchivedVec<u8>]| v.iter().map(de).collect();
+            (values(), (bitmaps(&archived.pos), bitmaps(&archived.neg)))
+        } else {
+            rayon::join(values, || {
                 rayon::join(
                     || archived.pos.par_iter().map(de).collect::<Result<Vec<_>>>(),
                     || archived.neg.par_iter().map(de).collect::<Result<Vec<_>>>(),
                 )
-            },
-        );
+            })
+        };
         let (pos, neg) = (pos?, neg?);
         check_shape(&modalities, &node_modality, node_value.len(), &pos, &neg)?;
         Ok(SignedGraph::from_parts(
@@ -506,6 +509,10 @@ impl RelStats {
 }
 
 const SNAPSHOT_FORMAT: u32 = 1;
+
+/// Snapshots at least this large decode their bitmaps in parallel (below
+/// it, the threads cost more than they save).
+const PARALLEL_DECODE_BYTES: usize = 4 << 20;
 
 #[derive(rkyv::Archive, rkyv::Serialize, rkyv::Deserialize)]
 struct GraphSnapshot {
