@@ -12,6 +12,7 @@ mod fixture_shapes;
 mod fuzz;
 mod hardening;
 mod hardening_llm;
+mod import_memory;
 mod leaderboard;
 mod llm;
 mod llm_batch;

@@ -98,6 +98,8 @@ impl Catalogue {
             let m = rec.get(mi).unwrap_or("");
             let v = rec.get(vi).unwrap_or("");
             let d = di.and_then(|i| rec.get(i));
+            b.reserve()
+                .map_err(|bytes| out_of_memory(path, line, bytes, b.cat.attributes.len()))?;
             b.push(m, v, d, line).map_err(|(msg, hint)| Error::Input {
                 loc: crate::FileLoc {
                     path: path.to_path_buf(),
@@ -178,6 +180,23 @@ pub(crate) fn too_many_modalities(modality: &str) -> (String, String) {
     )
 }
 
+/// A `too_large` error: a catalogue that could not get memory at `line`.
+fn out_of_memory(path: &Path, line: u64, bytes: usize, read: usize) -> Error {
+    let loc = crate::FileLoc {
+        path: path.to_path_buf(),
+        line,
+    };
+    Error::rejected(
+        crate::Code::TooLarge,
+        crate::Subject::File(loc.clone()),
+        format!(
+            "{loc}: not enough memory to load the catalogue: {} more was needed after {read} attributes",
+            crate::limits::human_bytes(bytes)
+        ),
+        "free memory or raise the process's memory limit (`ulimit -v`)",
+    )
+}
+
 #[derive(Default)]
 struct CatalogueBuilder {
     cat: Catalogue,
@@ -185,6 +204,25 @@ struct CatalogueBuilder {
 }
 
 impl CatalogueBuilder {
+    /// Room for one more attribute, grown without aborting when memory is
+    /// short (`Err`: the bytes that could not be had).
+    fn reserve(&mut self) -> std::result::Result<(), usize> {
+        let attrs = &mut self.cat.attributes;
+        if attrs.len() == attrs.capacity() {
+            let more = attrs.len().max(1024);
+            attrs
+                .try_reserve(more)
+                .map_err(|_| more * std::mem::size_of::<Attribute>())?;
+        }
+        if self.seen.len() == self.seen.capacity() {
+            let more = self.seen.len().max(1024);
+            self.seen
+                .try_reserve(more)
+                .map_err(|_| more * std::mem::size_of::<((u16, String), u64)>())?;
+        }
+        Ok(())
+    }
+
     fn push(
         &mut self,
         modality: &str,
