@@ -51,7 +51,7 @@ impl Store {
     /// Verifies every stored checksum: one entry per object version, one per
     /// damaged journal entry, and one for the journal as a whole.
     pub fn check(&self) -> Result<Vec<CheckEntry>> {
-        let txn = self.db.begin_read().map_err(st)?;
+        let txn = self.read_txn()?;
         let objects = txn.open_table(OBJECTS).map_err(st)?;
         let manifests = txn.open_table(MANIFESTS).map_err(st)?;
         // A format-1 file opened read-only has no checksum tables: its

@@ -171,7 +171,7 @@ pub struct ObjectInfo {
 
 /// The redb-backed store.
 pub struct Store {
-    db: Handle,
+    db: std::sync::RwLock<Handle>,
     path: Option<PathBuf>,
     /// The key of this file in the registry of open files (`create.rs`;
     /// file stores only).
