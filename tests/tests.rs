@@ -25,3 +25,4 @@ mod readonly;
 mod select_check;
 mod serve;
 mod shell;
+mod storage;

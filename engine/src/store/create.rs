@@ -288,8 +288,10 @@ impl Store {
                     meta.insert("format_version", FORMAT_VERSION).map_err(st)?;
                 }
                 Some(v) if v == FORMAT_VERSION => {}
-                Some(v) if v == MIGRATES_FROM => {
-                    migrate_from_1(&txn)?;
+                Some(v) if MIGRATES_FROM.contains(&v.as_str()) => {
+                    if v == "1" {
+                        migrate_from_1(&txn)?;
+                    }
                     meta.insert("format_version", FORMAT_VERSION).map_err(st)?;
                 }
                 Some(v) => return Err(unsupported(&v)),
@@ -300,6 +302,7 @@ impl Store {
             txn.open_table(JOURNAL).map_err(st)?;
             txn.open_table(OBJECT_SUMS).map_err(st)?;
             txn.open_table(JOURNAL_SUMS).map_err(st)?;
+            txn.open_table(super::chunks::OBJECT_CHUNKS).map_err(st)?;
         }
         txn.commit().map_err(st)
     }

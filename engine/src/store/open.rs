@@ -221,7 +221,7 @@ impl Store {
     fn check_format(&self) -> Result<()> {
         let txn = self.read_txn()?;
         match Store::stored_format(&txn)? {
-            Some(v) if v == FORMAT_VERSION || v == MIGRATES_FROM => Ok(()),
+            Some(v) if v == FORMAT_VERSION || MIGRATES_FROM.contains(&v.as_str()) => Ok(()),
             Some(v) => Err(unsupported(&v)),
             None => Err(Error::Storage {
                 message: format!(
@@ -253,6 +253,7 @@ impl Store {
             JOURNAL.name(),
             OBJECT_SUMS.name(),
             JOURNAL_SUMS.name(),
+            super::chunks::chunks_table_name(),
         ];
         Ok(need.iter().all(|n| have.iter().any(|h| h == n)))
     }
@@ -261,8 +262,9 @@ impl Store {
 pub(super) fn unsupported(v: &str) -> Error {
     Error::storage(format!(
         "database format {} is not supported by this build (reads formats \
-         {MIGRATES_FROM} and {FORMAT_VERSION})",
-        crate::limits::excerpt(v)
+         {} and {FORMAT_VERSION})",
+        crate::limits::excerpt(v),
+        MIGRATES_FROM.join(", ")
     ))
 }
 

@@ -86,7 +86,7 @@ impl Store {
         let objects = txn.open_table(OBJECTS).map_err(st)?;
         let manifests = txn.open_table(MANIFESTS).map_err(st)?;
         let key = (kind.as_str(), r.name.as_str(), version);
-        let payload = objects
+        let inline = objects
             .get(key)
             .map_err(st)?
             .map(|v| v.value().to_vec())
@@ -97,6 +97,8 @@ impl Store {
                     r.name
                 ))
             })?;
+        let payload =
+            super::chunks::payload(&inline, super::chunks::chunks_table(&txn)?.as_ref(), key)?;
         let manifest_bytes = manifests
             .get(key)
             .map_err(st)?
