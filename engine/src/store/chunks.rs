@@ -32,14 +32,14 @@ pub(super) const CHUNK: usize = 65_000;
 
 /// A write transaction that changed at least this many payload bytes checks
 /// whether the file should be compacted.
-pub const COMPACT_AFTER: u64 = 256 << 10;
+pub const COMPACT_AFTER: u64 = 128 << 10;
 
 /// The largest file size, as a multiple of the payload, left uncompacted.
 pub const MAX_RATIO: f64 = 1.25;
 
 /// Files smaller than this are never compacted automatically (the fixed
 /// overhead of a small database is most of it).
-const MIN_COMPACT_FILE: u64 = 2 << 20;
+const MIN_COMPACT_FILE: u64 = 1 << 20;
 
 /// Stores a payload under `key`: inline when small, else chunked.
 pub(super) fn put_payload(txn: &redb::WriteTransaction, key: ObjKey, payload: &[u8]) -> Result<()> {

@@ -32,7 +32,8 @@ impl Bits {
         let width = (32 - max.leading_zeros()) as usize;
         let len = values.len();
         let mut words = vec![0u64; (len * width).div_ceil(64)];
-        for (i, v) in values.enumerate() {
+        // Width 0 (every value 0): no words at all.
+        for (i, v) in values.enumerate().filter(|_| width > 0) {
             let bit = i * width;
             let (w, o) = (bit / 64, bit % 64);
             words[w] |= u64::from(v) << o;
@@ -57,6 +58,10 @@ impl Bits {
         let mut out = Vec::new();
         out.try_reserve_exact(len)
             .map_err(|_| corrupt("column length"))?;
+        if width == 0 {
+            out.resize(len, 0);
+            return Ok(out);
+        }
         for i in 0..len {
             let bit = i * width;
             let (w, o) = (bit / 64, bit % 64);
@@ -253,6 +258,15 @@ mod tests {
         assert!(Dataset::from_bytes(&ds.to_bytes().unwrap()).is_err());
         let ok = dataset().to_bytes().unwrap();
         assert!(Dataset::from_bytes(&ok[..ok.len() - 9]).is_err());
+    }
+
+    #[test]
+    fn a_column_of_zeros_takes_no_words() {
+        for len in [0usize, 1, 1000] {
+            let b = Bits::pack(std::iter::repeat_n(0u32, len));
+            assert_eq!((b.width, b.words.len()), (0, 0));
+            assert_eq!(b.unpack().unwrap(), vec![0; len]);
+        }
     }
 
     #[test]
