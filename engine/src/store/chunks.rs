@@ -140,14 +140,20 @@ impl Store {
 
     /// Compacts the file (redb's `compact`, until it moves nothing more):
     /// waits for this store's reads, and does nothing on a store that has
-    /// not been written (read-only or not yet reopened for writing) or in
-    /// memory. Returns whether it ran.
+    /// not been written (read-only or not yet reopened for writing), in
+    /// memory, or while another thread begins a write. Returns whether it
+    /// ran; a write transaction live in another thread is an error (redb's
+    /// "transaction in progress"), the file unchanged.
     pub fn compact(&self) -> Result<bool> {
         if self.path.is_none() {
             return Ok(false);
         }
         let mut handle = self.db.write().unwrap_or_else(|p| p.into_inner());
         let Handle::Rw(db) = &mut *handle else {
+            return Ok(false);
+        };
+        // Another thread is beginning a write transaction: not now.
+        let Some(db) = std::sync::Arc::get_mut(db) else {
             return Ok(false);
         };
         while db.compact().map_err(st)? {}

@@ -251,7 +251,7 @@ impl Store {
         registry.insert(key.clone());
         drop(registry);
         let s = Store {
-            db: std::sync::RwLock::new(Handle::Rw(db)),
+            db: std::sync::RwLock::new(Handle::Rw(std::sync::Arc::new(db))),
             path: Some(path.to_path_buf()),
             open_key: Some(key),
         };
@@ -267,7 +267,7 @@ impl Store {
             .create_with_backend(redb::backends::InMemoryBackend::new())
             .map_err(st)?;
         let s = Store {
-            db: std::sync::RwLock::new(Handle::Rw(db)),
+            db: std::sync::RwLock::new(Handle::Rw(std::sync::Arc::new(db))),
             path: None,
             open_key: None,
         };

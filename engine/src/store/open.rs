@@ -25,7 +25,9 @@ use crate::{Error, Result};
 
 /// The redb handle of a store.
 pub(super) enum Handle {
-    Rw(redb::Database),
+    /// Shared so that `begin_write` can wait for redb's write lock without
+    /// holding the handle lock (a reader must never wait behind it).
+    Rw(std::sync::Arc<redb::Database>),
     /// `forced`: opened read-only because the file or its mount is not
     /// writable, not because the caller asked.
     Ro {
@@ -164,14 +166,19 @@ impl Store {
     /// handle is reopened read-write first.
     pub(super) fn begin_write(&self) -> Result<redb::WriteTransaction> {
         self.reopen_for_writing()?;
-        match &*self.handle() {
-            Handle::Rw(db) => db.begin_write().map_err(st),
-            Handle::Ro { forced, .. } => Err(Error::ReadOnly {
-                path: self.path.clone().unwrap_or_default(),
-                forced: *forced,
-            }),
-            Handle::Lazy(_) | Handle::Closed => Err(closed(self.path.as_deref())),
-        }
+        let db = match &*self.handle() {
+            Handle::Rw(db) => db.clone(),
+            Handle::Ro { forced, .. } => {
+                return Err(Error::ReadOnly {
+                    path: self.path.clone().unwrap_or_default(),
+                    forced: *forced,
+                });
+            }
+            Handle::Lazy(_) | Handle::Closed => return Err(closed(self.path.as_deref())),
+        };
+        // Blocks while another thread's write transaction is live: without
+        // the handle lock, so that thread's reads go on.
+        db.begin_write().map_err(st)
     }
 
     /// Swaps a lazy read-only handle for a read-write one. redb locks a file
@@ -193,7 +200,7 @@ impl Store {
         *handle = Handle::Closed;
         match redb::Database::open(&path) {
             Ok(db) => {
-                *handle = Handle::Rw(db);
+                *handle = Handle::Rw(std::sync::Arc::new(db));
                 Ok(())
             }
             Err(e) => {
