@@ -63,6 +63,8 @@ fn after_a_sizable_run_the_file_is_at_most_1_3_times_its_payload() {
     );
     // CHECK DATABASE shows the same figures on its last line.
     let db = Database::open_read_only(&path).unwrap();
+    assert_eq!(db.storage_stats().unwrap(), stats);
+    assert!(!db.compact().unwrap(), "nothing to compact read-only");
     let rows = check_rows(&db);
     let (kind, name, status, detail) = rows.last().unwrap();
     assert_eq!(
@@ -80,6 +82,20 @@ fn after_a_sizable_run_the_file_is_at_most_1_3_times_its_payload() {
     let n = db.query("SELECT COUNT(*) AS n FROM rows(ds@4)").unwrap();
     assert_eq!(n.get(0, "n").and_then(|v| v.as_i64()), Some(25000));
     assert!(db.execute("DESCRIBE DATASET ds@2;").is_err());
+    drop(db);
+    // An explicit compaction after a write in a later session.
+    let db = Database::open(&path).unwrap();
+    assert!(
+        !db.compact().unwrap(),
+        "nothing written yet in this session"
+    );
+    db.execute("DROP DATASET ds@3;").unwrap();
+    assert!(db.compact().unwrap());
+    let after = db.storage_stats().unwrap();
+    assert!(
+        after.payload_bytes < stats.payload_bytes && after.ratio() <= 1.3,
+        "{after:?}"
+    );
 }
 
 #[test]
