@@ -26,3 +26,4 @@ mod readonly;
 mod select_check;
 mod serve;
 mod shell;
+mod storage;

@@ -32,18 +32,6 @@ pub struct Session {
     engine: Arc<Engine>,
 }
 
-/// Parses one statement chunk of a larger script, keeping absolute
-/// positions (line/col in the whole script) by blanking what precedes it.
-fn parse_chunk(src: &str, start: usize, end: usize, b: &Bindings) -> Result<Vec<Statement>> {
-    // Blank each byte (not char) so byte offsets stay those of `src`.
-    let prefix: String = src[..start]
-        .bytes()
-        .map(|c| if c == b'\n' { '\n' } else { ' ' })
-        .collect();
-    let text = format!("{prefix}{}", &src[start..end]);
-    crate::parse::parse_bound(&text, b)
-}
-
 impl Session {
     pub fn new(engine: Arc<Engine>) -> Session {
         Session { engine }
@@ -77,8 +65,9 @@ impl Session {
         mut on_result: impl FnMut(&Statement, QueryResult) -> bool,
     ) -> Result<()> {
         let bindings = Bindings::new(src, params)?;
+        let script = crate::parse::Script::new(src);
         for chunk in split_statements(src) {
-            for stmt in parse_chunk(src, chunk.start, chunk.end, &bindings)? {
+            for stmt in script.parse_chunk(chunk, &bindings)? {
                 let r = self.execute_statement(&stmt, ctx)?;
                 if !on_result(&stmt, r) {
                     return Ok(());

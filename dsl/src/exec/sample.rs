@@ -195,6 +195,7 @@ pub(crate) fn label_report(labels: &[valence_engine::LabelReport]) -> Table {
         "in_range",
         "mean_steps",
         "retried_rows",
+        "escalated_rows",
     ])
     .titled("per-label report");
     for l in labels {
@@ -209,6 +210,7 @@ pub(crate) fn label_report(labels: &[valence_engine::LabelReport]) -> Table {
             Value::Float(l.in_range_rate),
             Value::Float(l.mean_steps),
             l.retried_rows.into(),
+            l.escalated_rows.into(),
         ]);
     }
     t

@@ -50,7 +50,7 @@ pub(crate) fn obj_ref(p: Pair<'_>) -> Result<Ref> {
 
 /// The byte offset of `p` when it is a `?` placeholder.
 fn placeholder(p: &Pair<'_>) -> Option<usize> {
-    (p.as_str() == "?").then(|| p.as_span().start())
+    (p.as_str() == "?").then(|| super::origin::offset(p.as_span().start()))
 }
 
 /// The text of a `'...'` string with `''` unescaped (or a parameter's).

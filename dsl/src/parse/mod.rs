@@ -2,6 +2,7 @@
 //! `grammar/valence.pest`.
 
 mod clauses;
+pub(crate) mod origin;
 pub(crate) mod params;
 mod select;
 mod statements;
@@ -19,16 +20,10 @@ pub(crate) struct ValenceParser;
 
 pub(crate) type Pair<'i> = pest::iterators::Pair<'i, Rule>;
 
-/// The span of a pair, with its line and column.
+/// The span of a pair, with its line and column in the whole script.
 pub(crate) fn span_of(p: &Pair<'_>) -> Span {
     let s = p.as_span();
-    let (line, col) = s.start_pos().line_col();
-    Span {
-        start: s.start(),
-        end: s.end(),
-        line,
-        col,
-    }
+    origin::span(s.get_input(), s.start(), s.end())
 }
 
 /// Parses a whole script into statements. A `?` placeholder is an error
@@ -40,24 +35,50 @@ pub fn parse_script(src: &str) -> Result<Vec<Statement>> {
 /// Parses a script whose `?` placeholders take `params`, in order.
 pub fn parse_script_with_params(src: &str, params: &[params::Param]) -> Result<Vec<Statement>> {
     let b = params::Bindings::new(src, params)?;
-    parse_bound(src, &b)
+    let script = Script::new(src);
+    let mut out = Vec::new();
+    for chunk in crate::split::split_statements(src) {
+        out.extend(script.parse_chunk(chunk, &b)?);
+    }
+    Ok(out)
 }
 
-/// Parses `src` with placeholders read from `b` (already count-checked
-/// against the whole script `src` is part of; offsets are absolute).
-pub(crate) fn parse_bound(src: &str, b: &params::Bindings) -> Result<Vec<Statement>> {
-    params::with_bindings(b, || parse_unbound(src)).map(|stmts| {
-        stmts
+/// A script being parsed statement by statement, in time linear in its
+/// length (see `origin.rs`).
+pub(crate) struct Script<'s> {
+    src: &'s str,
+    lines: std::rc::Rc<origin::LineIndex>,
+}
+
+impl<'s> Script<'s> {
+    pub(crate) fn new(src: &'s str) -> Script<'s> {
+        Script {
+            src,
+            lines: std::rc::Rc::new(origin::LineIndex::new(src)),
+        }
+    }
+
+    /// Parses one chunk of the script with placeholders read from `b`
+    /// (count-checked against the whole script; offsets are the script's).
+    pub(crate) fn parse_chunk(
+        &self,
+        chunk: crate::split::Chunk,
+        b: &params::Bindings,
+    ) -> Result<Vec<Statement>> {
+        let piece = &self.src[chunk.start..chunk.end];
+        let stmts = origin::within(&self.lines, chunk.start, || {
+            params::with_bindings(b, || parse_unbound(piece))
+        })?;
+        Ok(stmts
             .into_iter()
             .map(|mut s| {
                 // Stored statements show the values they ran with.
-                let start = s.span.start;
-                let raw = &src[start..s.span.end.min(src.len())];
-                s.text = b.substitute(raw, start).trim().to_string();
+                let raw = &self.src[s.span.start..s.span.end.min(self.src.len())];
+                s.text = b.substitute(raw, s.span.start).trim().to_string();
                 s
             })
-            .collect()
-    })
+            .collect())
+    }
 }
 
 fn parse_unbound(src: &str) -> Result<Vec<Statement>> {

@@ -304,7 +304,7 @@ fn literal(p: Pair<'_>) -> Result<Expr> {
         .next()
         .ok_or_else(|| DslError::parse("empty literal", span))?;
     let lit = if x.as_str() == "?" {
-        match params::value_at(x.as_span().start(), span)? {
+        match params::value_at(super::origin::offset(x.as_span().start()), span)? {
             Param::Str(s) => Lit::Text(s),
             Param::Int(i) => Lit::Int(i),
             Param::Float(f) => Lit::Float(f),

@@ -4,7 +4,7 @@
 //! `;` between two statements (caret where the `;` belongs), and a
 //! misspelled keyword inside a statement.
 
-use pest::error::{ErrorVariant, InputLocation, LineColLocation};
+use pest::error::{ErrorVariant, InputLocation};
 
 use super::Rule;
 use crate::ast::Span;
@@ -103,14 +103,6 @@ fn closest<'a>(word: &str, candidates: &[&'a str]) -> Option<&'a str> {
         .map(|(_, c)| c)
 }
 
-/// 1-based line and column of byte offset `pos`.
-fn line_col(src: &str, pos: usize) -> (usize, usize) {
-    let before = &src[..pos];
-    let line = before.matches('\n').count() + 1;
-    let line_start = before.rfind('\n').map(|i| i + 1).unwrap_or(0);
-    (line, before[line_start..].chars().count() + 1)
-}
-
 /// True when `pos` is where a statement starts: only whitespace, comments
 /// and complete statements (ending in `;`) come before it.
 fn at_statement_start(src: &str, pos: usize) -> bool {
@@ -134,13 +126,7 @@ fn token_len(rest: &str) -> usize {
 }
 
 fn span_at(src: &str, start: usize, len: usize) -> Span {
-    let (line, col) = line_col(src, start);
-    Span {
-        start,
-        end: start + len.max(1),
-        line,
-        col,
-    }
+    super::origin::span(src, start, start + len.max(1))
 }
 
 /// Converts a pest error into the DSL's syntax error.
@@ -150,13 +136,9 @@ pub(crate) fn from_pest(src: &str, e: pest::error::Error<Rule>) -> DslError {
         InputLocation::Span((s, _)) => s,
     }
     .min(src.len());
-    let (mut line, mut col) = match e.line_col {
-        LineColLocation::Pos(lc) | LineColLocation::Span(lc, _) => lc,
-    };
     if src[start..].trim().is_empty() {
         // Incomplete input: point just after the last word, not at the void.
         start = src.trim_end().len();
-        (line, col) = line_col(src, start);
     }
     let rest = &src[start..];
     let tok_len = token_len(rest);
@@ -171,12 +153,7 @@ pub(crate) fn from_pest(src: &str, e: pest::error::Error<Rule>) -> DslError {
         ErrorVariant::ParsingError { positives, .. } => positives.clone(),
         ErrorVariant::CustomError { .. } => vec![],
     };
-    let span = Span {
-        start,
-        end: start + tok_len.max(1),
-        line,
-        col,
-    };
+    let span = span_at(src, start, tok_len);
     // 1. A statement that does not start with a statement keyword.
     if is_word && at_statement_start(src, start) {
         let list = STATEMENT_KEYWORDS.join(", ");

@@ -161,7 +161,8 @@ impl<'g> Problem<'g> {
 /// How one row (all attempts) ended.
 #[derive(Debug, Clone)]
 pub(crate) struct RowOutcome {
-    /// The node set, sorted by (slot, node id); empty on failure.
+    /// The node set, sorted by (slot, node id); on failure the closest set
+    /// seen (unsorted).
     pub nodes: Vec<(u16, NodeId)>,
     pub pos_edges: u64,
     pub neg_edges: u64,
@@ -173,6 +174,8 @@ pub(crate) struct RowOutcome {
     pub ok: bool,
     /// Closest (pos_frac, neg_frac) reached, and its distance to the box.
     pub closest: (f64, f64, f64),
+    /// Whether the row went through [`escalate_row`].
+    pub escalated: bool,
 }
 
 /// A proposed move and the totals it would produce.
@@ -213,6 +216,10 @@ pub(crate) struct Scratch {
     pub pairs: u64,
     best: Vec<(u16, NodeId)>,
     best_counts: (u64, u64, u64),
+    /// The closest set to the region seen over a row's attempts (slot,
+    /// node) and its distance: where an escalated attempt restarts.
+    near: Vec<(u16, NodeId)>,
+    near_d: f64,
 }
 
 impl Scratch {
@@ -232,6 +239,8 @@ impl Scratch {
             pairs: 0,
             best: Vec::with_capacity(cap),
             best_counts: (0, 0, 0),
+            near: Vec::with_capacity(cap),
+            near_d: f64::INFINITY,
         }
     }
 
@@ -289,6 +298,26 @@ impl Scratch {
             self.counts[si] = c;
         }
         self.recount(pb);
+    }
+
+    /// Makes `self.near` the current set (an escalated attempt's start).
+    fn load_near(&mut self, pb: &Problem<'_>) {
+        self.clear();
+        for i in 0..self.near.len() {
+            let (si, node) = self.near[i];
+            self.set_member(node, true);
+            self.set.push(node);
+            self.slot.push(si);
+            self.counts[si as usize] += 1;
+        }
+        self.recount(pb);
+    }
+
+    fn save_near(&mut self, d: f64) {
+        self.near_d = d;
+        self.near.clear();
+        self.near
+            .extend(self.slot.iter().copied().zip(self.set.iter().copied()));
     }
 
     /// Recomputes every member's counts and the totals from scratch (one
@@ -585,28 +614,37 @@ impl Scratch {
         self.best_counts = (self.tot_p, self.tot_q, self.pairs);
     }
 
-    /// One run from a fresh random set: anneal until the row is inside its
-    /// region, then mix inside it. Returns (in region, steps, closest
-    /// (x, y, d)); on success `self.best` holds the row.
+    /// One run of `iters` annealing steps from a fresh random set (or, for
+    /// an escalated attempt, from the closest set seen so far): anneal until
+    /// the row is inside its region, then mix inside it. Returns (in region,
+    /// steps, closest (x, y, d)); on success `self.best` holds the row.
     fn attempt(
         &mut self,
         pb: &Problem<'_>,
         bx: &TargetBox,
         rng: &mut ChaCha8Rng,
         ctx: &Ctx,
+        (iters, from_near): (u32, bool),
     ) -> (bool, u64, (f64, f64, f64)) {
-        self.init_random(pb, rng);
+        if from_near {
+            self.load_near(pb);
+        } else {
+            self.init_random(pb, rng);
+        }
         let prm = pb.params;
         let (mut d, mut e) = self.energy(pb, bx, self.tot_p, self.tot_q, self.pairs);
         let (x0, y0) = fractions(self.tot_p, self.tot_q, self.pairs);
         let mut closest = (x0, y0, d);
+        if d < self.near_d {
+            self.save_near(d);
+        }
         // A random draw already inside is a draw of the natural distribution
         // restricted to the region: without soft terms it needs no mixing.
-        let started_inside = d == 0.0;
-        let ratio = (prm.end_temp / prm.start_temp).powf(1.0 / prm.max_iters as f64);
+        let started_inside = d == 0.0 && !from_near;
+        let ratio = (prm.end_temp / prm.start_temp).powf(1.0 / iters as f64);
         let mut temp = prm.start_temp;
         let mut steps = 0u64;
-        while d != 0.0 && steps < prm.max_iters as u64 {
+        while d != 0.0 && steps < iters as u64 {
             steps += 1;
             if steps & 255 == 255 && ctx.cancelled() {
                 break;
@@ -630,6 +668,9 @@ impl Scratch {
                     if d < closest.2 {
                         let (x, y) = fractions(pr.p, pr.q, pr.pairs);
                         closest = (x, y, d);
+                    }
+                    if d < self.near_d {
+                        self.save_near(d);
                     }
                 }
             }
@@ -706,8 +747,14 @@ pub(crate) fn stream_id(name: &str) -> u64 {
     h
 }
 
+/// How many escalations a tail row gets: attempt `retries + 1 + k` runs
+/// `max_iters · 2^k` steps from the closest set seen (k = 1..=4, so at most
+/// 30 times the steps of a normal attempt).
+pub(crate) const ESCALATIONS: u32 = 4;
+
 /// Samples one row: up to `1 + retries` annealing attempts, each from its own
-/// derived seed. `round` distinguishes redraws made for distinctness.
+/// derived seed. `round` distinguishes redraws made for distinctness. A
+/// failed row's outcome carries the closest set seen, for [`escalate_row`].
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn sample_row(
     pb: &Problem<'_>,
@@ -719,30 +766,84 @@ pub(crate) fn sample_row(
     sc: &mut Scratch,
     ctx: &Ctx,
 ) -> RowOutcome {
-    let mut steps = 0;
-    let mut closest = (0.0, 0.0, f64::INFINITY);
+    sc.near_d = f64::INFINITY;
     let tries = pb.params.retries + 1;
-    for attempt in 0..tries {
+    let plan = (0..tries).map(|a| (a, pb.params.max_iters, false));
+    run_attempts(pb, bx, (seed, stream, row, round), plan, 0, sc, ctx)
+}
+
+/// Escalates a row that [`sample_row`] could not fill: [`ESCALATIONS`]
+/// attempts with doubling step budgets, each restarting from the closest set
+/// seen (`failed.nodes`), on seeds of their own (attempt numbers after the
+/// normal ones), so the result still depends only on the seed.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn escalate_row(
+    pb: &Problem<'_>,
+    bx: &TargetBox,
+    (seed, stream, row, round): (u64, u64, u64, u32),
+    failed: &RowOutcome,
+    sc: &mut Scratch,
+    ctx: &Ctx,
+) -> RowOutcome {
+    sc.near.clear();
+    sc.near.extend_from_slice(&failed.nodes);
+    sc.near_d = failed.closest.2;
+    let tries = pb.params.retries + 1;
+    let plan = (1..=ESCALATIONS).map(|k| {
+        let iters = pb.params.max_iters.saturating_mul(1 << k);
+        (tries + k - 1, iters, true)
+    });
+    let mut out = run_attempts(
+        pb,
+        bx,
+        (seed, stream, row, round),
+        plan,
+        failed.steps,
+        sc,
+        ctx,
+    );
+    if out.closest.2 > failed.closest.2 {
+        out.closest = failed.closest;
+    }
+    out.escalated = true;
+    out
+}
+
+/// Runs attempts `(attempt number, steps, from the closest set)` until one
+/// lands in the region.
+fn run_attempts(
+    pb: &Problem<'_>,
+    bx: &TargetBox,
+    (seed, stream, row, round): (u64, u64, u64, u32),
+    plan: impl Iterator<Item = (u32, u32, bool)>,
+    mut steps: u64,
+    sc: &mut Scratch,
+    ctx: &Ctx,
+) -> RowOutcome {
+    let mut closest = (0.0, 0.0, f64::INFINITY);
+    let mut attempts = 0;
+    for (attempt, iters, from_near) in plan {
         let mut rng = rng_for(seed, stream, row, ((round as u64) << 32) | attempt as u64);
-        let (ok, st, cl) = sc.attempt(pb, bx, &mut rng, ctx);
+        let (ok, st, cl) = sc.attempt(pb, bx, &mut rng, ctx, (iters, from_near));
         steps += st;
+        attempts = attempt + 1;
         if cl.2 < closest.2 {
             closest = cl;
         }
         if ok {
             sc.best
                 .sort_unstable_by_key(|&(s, n)| ((s as u64) << 32) | n as u64);
-            let nodes = sc.best.clone();
             let (p, q, pairs) = sc.best_counts;
             return RowOutcome {
-                nodes,
+                nodes: sc.best.clone(),
                 pos_edges: p,
                 neg_edges: q,
                 pairs,
                 steps,
-                attempts: attempt + 1,
+                attempts,
                 ok: true,
                 closest,
+                escalated: false,
             };
         }
         if ctx.cancelled() {
@@ -750,13 +851,14 @@ pub(crate) fn sample_row(
         }
     }
     RowOutcome {
-        nodes: Vec::new(),
+        nodes: sc.near.clone(),
         pos_edges: 0,
         neg_edges: 0,
         pairs: 0,
         steps,
-        attempts: tries,
+        attempts,
         ok: false,
         closest,
+        escalated: false,
     }
 }

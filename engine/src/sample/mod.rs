@@ -29,8 +29,15 @@
 //!   `exp(soft_weight · S)` with FAVOUR/AVOID), not a point on its edge. A
 //!   random start already inside needs no mixing without soft terms.
 //! * **Retry**: a row still outside its box is redrawn from a fresh derived
-//!   seed up to `retries` times; then the statement fails naming the label,
-//!   its box and the closest fractions reached. Nothing is stored.
+//!   seed up to `retries` times.
+//! * **Escalation** (tails): when at most one row in eight of a parallel run
+//!   (or a single row) is still outside, each such row gets
+//!   `anneal::ESCALATIONS` more attempts, with `max_iters` doubled each time
+//!   and restarting from the closest set it reached, on seeds of their own.
+//!   A row still outside then fails the statement naming the label, its box,
+//!   the shortfall, the closest fractions reached, what was tried and the
+//!   options that would help. Nothing is stored. Rows that landed without
+//!   escalation are unchanged by it (same seeds, same steps).
 //! * **Distinct** (default): a row whose node set equals an earlier row's
 //!   (labels in spec order, rows in index order) is redrawn with the next
 //!   `round` of seeds, up to 64 rounds.
@@ -83,6 +90,10 @@ pub struct LabelReport {
     pub max_steps: u64,
     /// Rows that needed more than one attempt.
     pub retried_rows: u64,
+    /// Tail rows that needed escalated attempts (longer runs from the
+    /// closest set seen; absent in manifests written before them).
+    #[serde(default)]
+    pub escalated_rows: u64,
     /// Rows redrawn because they repeated an earlier row.
     pub duplicate_redraws: u64,
 }
@@ -170,16 +181,20 @@ fn sample_label(
         mean_steps: 0.0,
         max_steps: 0,
         retried_rows: 0,
+        escalated_rows: 0,
         duplicate_redraws: 0,
     };
     let (mut sp, mut sn, mut sd, mut inr, mut ss) = (0.0, 0.0, 0.0, 0u64, 0u64);
     let run = |ids: &[u64], round: u32| -> Vec<anneal::RowOutcome> {
-        ids.par_iter()
+        let mut outs: Vec<anneal::RowOutcome> = ids
+            .par_iter()
             .map_init(
                 || Scratch::new(pb),
                 |sc, &i| anneal::sample_row(pb, &bx, seed, stream, i, round, sc, ctx),
             )
-            .collect()
+            .collect();
+        escalate_tail(pb, &bx, (seed, stream, round), ids, &mut outs, ctx);
+        outs
     };
     let mut start = 0u64;
     let mut chunk = 256u64;
@@ -190,7 +205,7 @@ fn sample_label(
         let ids: Vec<u64> = (start..end).collect();
         let mut outs = run(&ids, 0);
         ctx.check()?;
-        check_failures(spec, li, &ids, &outs)?;
+        check_failures(spec, li, start, &ids, &outs)?;
         if spec.options.distinct {
             rep.duplicate_redraws += redraw_repeats(spec, li, &ids, &mut outs, seen, &run, ctx)?;
         }
@@ -204,6 +219,7 @@ fn sample_label(
             ss += o.steps;
             rep.max_steps = rep.max_steps.max(o.steps);
             rep.retried_rows += (o.attempts > 1) as u64;
+            rep.escalated_rows += o.escalated as u64;
             rows.push(SampledRow {
                 label: li as u16,
                 nodes: o.nodes,
@@ -271,7 +287,8 @@ fn redraw_repeats(
         let rids: Vec<u64> = redo.iter().map(|&j| ids[j]).collect();
         let again = run(&rids, round);
         ctx.check()?;
-        check_failures(spec, li, &rids, &again)?;
+        let filled = ids[0] + (ids.len() - rids.len()) as u64;
+        check_failures(spec, li, filled, &rids, &again)?;
         let mut next = Vec::new();
         for (&j, o) in redo.iter().zip(again) {
             if seen.insert(set_hash(&o.nodes)) {
@@ -340,15 +357,52 @@ fn relabel_and_shuffle(
     (rows, emitted, flips)
 }
 
+/// Escalates the rows of one parallel run that missed their region when
+/// they are a tail: at most an eighth of the run (or one row). A run where
+/// more missed fails at once instead (check_failures): its box is out of
+/// reach for this TYPES, and longer runs would only make the refusal slow.
+fn escalate_tail(
+    pb: &Problem,
+    bx: &TargetBox,
+    (seed, stream, round): (u64, u64, u32),
+    ids: &[u64],
+    outs: &mut [anneal::RowOutcome],
+    ctx: &Ctx,
+) {
+    let failed: Vec<usize> = (0..outs.len()).filter(|&j| !outs[j].ok).collect();
+    if failed.is_empty() || failed.len() > (ids.len() / 8).max(1) || ctx.cancelled() {
+        return;
+    }
+    let again: Vec<anneal::RowOutcome> = failed
+        .par_iter()
+        .map_init(
+            || Scratch::new(pb),
+            |sc, &j| anneal::escalate_row(pb, bx, (seed, stream, ids[j], round), &outs[j], sc, ctx),
+        )
+        .collect();
+    for (j, o) in failed.into_iter().zip(again) {
+        outs[j] = o;
+    }
+}
+
+/// Fails the statement when rows of `outs` missed their region: the error
+/// names the label and its box, the shortfall, the closest fractions reached,
+/// what was tried and the options that would help.
 fn check_failures(
     spec: &SampleSpec,
     li: usize,
+    filled: u64,
     ids: &[u64],
     outs: &[anneal::RowOutcome],
 ) -> Result<()> {
     let label = &spec.labels[li];
     let failed = outs.iter().filter(|o| !o.ok).count();
-    let Some((i, o)) = ids.iter().zip(outs).find(|(_, o)| !o.ok) else {
+    let Some((i, o)) = ids
+        .iter()
+        .zip(outs)
+        .filter(|(_, o)| !o.ok)
+        .min_by(|a, b| a.1.closest.2.total_cmp(&b.1.closest.2))
+    else {
         return Ok(());
     };
     let others: Vec<String> = spec
@@ -366,23 +420,41 @@ fn check_failures(
             others.join(" and ")
         )
     };
+    let o_ = &spec.options;
+    let tried = if outs.iter().any(|o| o.escalated) {
+        format!(
+            "{} attempts of {} steps, then {} from the closest row with up to {} steps",
+            o_.retries + 1,
+            o_.max_iters,
+            anneal::ESCALATIONS,
+            o_.max_iters.saturating_mul(1 << anneal::ESCALATIONS)
+        )
+    } else {
+        format!(
+            "{} attempts of {} steps (not escalated: more than one row in eight missed)",
+            o_.retries + 1,
+            o_.max_iters
+        )
+    };
     Err(Error::Sample {
         code: Code::LabelUnfillable,
         label: label.name.clone(),
         message: format!(
-            "label '{}' cannot be filled: {} of {} rows tried missed {}{outside} (row {i}: closest reached pos_frac = {:.4}, neg_frac = {:.4}, distance {:.4})",
+            "label '{}' cannot be filled: {} of {} rows tried missed {}{outside} after {tried}; {} of its {} rows were filled (closest reached pos_frac = {:.4}, neg_frac = {:.4}, distance {:.4}, by row {i})",
             label.name,
             failed,
             outs.len(),
             label.box_text(),
+            filled + (outs.len() - failed) as u64,
+            label.count,
             o.closest.0,
             o.closest.1,
             o.closest.2
         ),
-        hint: Some(
-            "run DIAGNOSE with the same TYPES to see which fractions the graph offers, then widen the box (or raise max_iters / retries)"
-                .into(),
-        ),
+        hint: Some(format!(
+            "widen the box to take in the closest fractions reached, or raise max_iters (now {}) or retries (now {}); DIAGNOSE with the same TYPES shows which fractions the graph offers",
+            o_.max_iters, o_.retries
+        )),
     })
 }
 
