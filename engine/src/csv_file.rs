@@ -8,8 +8,8 @@
 //! each run of bytes that are not line breaks still ahead of the current
 //! record, its offset and line. A record's position (the byte after the
 //! previous record, which may sit on blank lines before it) maps to the first
-//! such run at or after it. The queue only holds the runs of the csv buffer
-//! and of the record being read, which is bounded by [`MAX_RECORD_BYTES`].
+//! such run at or after it. The queue only holds the start of the record
+//! being read and the runs of the csv buffer (at most 32,768 of them).
 
 use std::collections::VecDeque;
 use std::fs::File;
@@ -19,10 +19,11 @@ use std::path::{Path, PathBuf};
 use crate::{Error, Result};
 
 /// The longest row (from its first character to its end) a CSV input may
-/// have: a value is at most 64 KB (`limits::MAX_VALUE_BYTES`), so this is
-/// only ever reached by a quote that is never closed, which would otherwise
-/// pull the rest of the file into one record.
-pub(crate) const MAX_RECORD_BYTES: u64 = 1 << 20;
+/// have. A value is at most 64 KB (`limits::MAX_VALUE_BYTES`), refused with
+/// its size by the readers; a row past this bound (a quote that is never
+/// closed pulls the rest of the file into one record) is refused while it is
+/// read, so no row holds more memory than this.
+pub(crate) const MAX_RECORD_BYTES: u64 = 64 << 20;
 
 /// The csv reader's buffer.
 const BUFFER: usize = 1 << 16;
@@ -38,6 +39,11 @@ pub(crate) struct CsvFile {
 impl CsvFile {
     /// Opens `path` and reads its header row.
     pub(crate) fn open(path: &Path) -> Result<CsvFile> {
+        Self::open_limited(path, MAX_RECORD_BYTES)
+    }
+
+    /// [`Self::open`] with another bound on a row's length.
+    pub(crate) fn open_limited(path: &Path, max_record: u64) -> Result<CsvFile> {
         let file = File::open(path).map_err(|e| Error::io(path, e))?;
         let tracked = Tracked {
             file,
@@ -48,6 +54,7 @@ impl CsvFile {
             last_newline: None,
             eof: false,
             record_start: 0,
+            max_record,
         };
         let mut rdr = csv::ReaderBuilder::new()
             .has_headers(true)
@@ -89,7 +96,7 @@ impl CsvFile {
         let at_end = tracked.eof && tracked.last_newline.is_none_or(|n| n < content);
         tracked.set_record_start(next);
         check_multiline(&self.path, &self.rec, line)?;
-        if at_end && open_quote_at_end(&self.path, content)? {
+        if at_end && open_quote_at_end(&self.path, content, tracked.max_record)? {
             return Err(Error::input(
                 &self.path,
                 line,
@@ -128,14 +135,14 @@ fn check_multiline(path: &Path, rec: &csv::StringRecord, line: u64) -> Result<()
 }
 
 /// Whether the file, read from `start` (a row on the file's last line, so
-/// at most [`MAX_RECORD_BYTES`] long) to its end, ends inside a quoted field
+/// at most `max` bytes long) to its end, ends inside a quoted field
 /// (RFC 4180: a quote opens a field only at its start).
-fn open_quote_at_end(path: &Path, start: u64) -> Result<bool> {
+fn open_quote_at_end(path: &Path, start: u64, max: u64) -> Result<bool> {
     let mut f = File::open(path).map_err(|e| Error::io(path, e))?;
     f.seek(SeekFrom::Start(start))
         .map_err(|e| Error::io(path, e))?;
     let mut d = Vec::new();
-    f.take(MAX_RECORD_BYTES + 1)
+    f.take(max + 1)
         .read_to_end(&mut d)
         .map_err(|e| Error::io(path, e))?;
     let (mut in_quote, mut field_start) = (false, true);
@@ -170,9 +177,10 @@ fn read_error(path: &Path, tracked: &mut Tracked, e: csv::Error) -> Error {
                 path,
                 line,
                 format!(
-                    "a row longer than {} (a quoted field opened on line {line} that is never \
-                     closed, an unterminated quote?)",
-                    crate::limits::human_bytes(MAX_RECORD_BYTES as usize)
+                    "a row longer than {}: values are at most {} (a quote opened on line {line} \
+                     and never closed, an unterminated quote?)",
+                    crate::limits::human_bytes(tracked.max_record as usize),
+                    crate::limits::human_bytes(crate::limits::MAX_VALUE_BYTES)
                 ),
             )
             .with_hint(QUOTE_HINT)
@@ -186,13 +194,13 @@ fn read_error(path: &Path, tracked: &mut Tracked, e: csv::Error) -> Error {
     }
 }
 
-/// The `io::Error` payload of a row over [`MAX_RECORD_BYTES`].
+/// The `io::Error` payload of a row over its bound.
 #[derive(Debug)]
 struct RowTooLong;
 
 impl std::fmt::Display for RowTooLong {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "a row longer than {MAX_RECORD_BYTES} bytes")
+        f.write_str("a row longer than the bound")
     }
 }
 
@@ -214,6 +222,8 @@ struct Tracked {
     eof: bool,
     /// Where the record being read starts.
     record_start: u64,
+    /// The longest row (bytes from its first character).
+    max_record: u64,
 }
 
 impl Tracked {
@@ -242,9 +252,12 @@ impl Tracked {
 impl Read for Tracked {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
         // The csv reader reads only once its buffer is used up, so every
-        // byte handed out since the record's first character belongs to it.
-        if let Some(&(s, _)) = self.starts.iter().find(|s| s.0 >= self.record_start)
-            && self.offset - s > MAX_RECORD_BYTES
+        // byte handed out since the record's first character belongs to it:
+        // only where that record starts is still needed (the queue holds at
+        // most one buffer's runs), and its length so far is known.
+        self.starts.truncate(1);
+        if let Some(&(s, _)) = self.starts.front()
+            && self.offset - s > self.max_record
         {
             return Err(std::io::Error::other(RowTooLong));
         }
