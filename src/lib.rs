@@ -49,7 +49,7 @@ pub use valence_dsl::{
 };
 
 // The engine handle ([`Database::engine`]), cancellation and progress.
-pub use valence_engine::{Ctx, Engine, Kind, Manifest, NoProgress, ObjRef, Progress};
+pub use valence_engine::{Ctx, Engine, Kind, Manifest, NoProgress, ObjRef, Progress, StorageStats};
 
 // What the typed calls take and return.
 pub use valence_engine::{
@@ -258,6 +258,19 @@ impl Database {
             .import_graph(name, path.as_ref(), c.as_ref(), &stmt)?
             .0
             .version)
+    }
+
+    /// The file's size against the keys and values it stores (the last
+    /// row of `CHECK DATABASE`); reads only.
+    pub fn storage_stats(&self) -> Result<StorageStats> {
+        Ok(self.engine().storage_stats()?)
+    }
+
+    /// Compacts the file now. Large writes already compact a file that has
+    /// grown over 1.25× its payload; `false` when nothing ran (nothing was
+    /// written in this session, or in memory).
+    pub fn compact(&self) -> Result<bool> {
+        Ok(self.engine().compact()?)
     }
 
     /// A graph version (`"g"` or `"g@2"`).

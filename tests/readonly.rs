@@ -144,7 +144,12 @@ fn format_1_database_opened_read_only_reads_back_without_migrating() {
     // Not migrated: no checksums, so every object is reported unchecked.
     let r = db.execute("CHECK DATABASE;").unwrap();
     let t = r[0].table();
-    let statuses: Vec<(String, String)> = (0..t.rows.len())
+    // The last line is the file's size (CHECK DATABASE on a file database).
+    assert_eq!(
+        t.get(t.rows.len() - 1, "kind").and_then(|v| v.as_str()),
+        Some("file")
+    );
+    let statuses: Vec<(String, String)> = (0..t.rows.len() - 1)
         .map(|i| {
             let s = |c: &str| {
                 t.get(i, c)
@@ -274,4 +279,173 @@ fn database_on_a_read_only_mount_opens_read_only() {
         std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
     }
     drop(mount);
+}
+
+// ---- Read statements on a normally opened database never write (issue 14) ----
+
+const SMALL_CAT: &str = "fixtures/small/catalogue.csv";
+const SMALL_EDGES: &str = "fixtures/small/edges.csv";
+const TYPES: &str = "TYPES (brand [1,1], audience [1,2], platform [1,1])";
+
+/// A database with a catalogue, two graphs and a dataset, closed and aged.
+fn make_rich_db(path: &Path) {
+    let db = Database::open(path).unwrap();
+    db.execute(&format!(
+        "LOAD CATALOGUE c FROM '{SMALL_CAT}';
+         IMPORT GRAPH g FROM '{SMALL_EDGES}' CATALOGUE c;
+         IMPORT GRAPH g2 FROM '{SMALL_EDGES}' CATALOGUE c;
+         SAMPLE 60 FROM g {TYPES} WHERE pos_frac IN [0.0, 1.0] WITH (seed = 3) INTO ds;"
+    ))
+    .unwrap();
+    drop(db);
+    age(path);
+}
+
+/// Every kind of read statement, EXPORTs writing outside the database.
+fn read_statements(out: &Path) -> String {
+    format!(
+        "SHOW CATALOGUES; SHOW GRAPHS; SHOW DATASETS; SHOW VERSIONS OF GRAPH g;
+         DESCRIBE CATALOGUE c; DESCRIBE GRAPH g; DESCRIBE DATASET ds;
+         DIAGNOSE g {TYPES} SAMPLES 200 SEED 1;
+         EXPLAIN GENERATE GRAPH x FROM c USING BRUTE_FORCE;
+         COMPARE GRAPH g WITH g2; CHECK DATABASE;
+         CHECK GRAPH g AGAINST 'fixtures/small/expectations.csv';
+         SELECT COUNT(*) AS n FROM edges(g);
+         SELECT label, COUNT(*) AS n FROM rows(ds) GROUP BY label;
+         EXPORT DATASET ds TO '{}'; EXPORT GRAPH g TO '{}';",
+        out.join("ds.jsonl").display(),
+        out.join("g.csv").display()
+    )
+}
+
+#[test]
+fn read_statements_through_database_open_leave_the_file_untouched() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("db.vdb");
+    make_rich_db(&path);
+    let before = snapshot(&path);
+    let out = tempfile::tempdir().unwrap();
+    let db = Database::open(&path).unwrap();
+    assert!(!db.is_read_only());
+    let results = db.execute(&read_statements(out.path())).unwrap();
+    assert_eq!(results.len(), 16);
+    assert!(
+        std::fs::read_to_string(out.path().join("ds.jsonl"))
+            .unwrap()
+            .lines()
+            .count()
+            == 60
+    );
+    // A second handle of the same file shares it and reads too.
+    let again = Database::open(&path).unwrap();
+    assert_eq!(
+        again.execute("SHOW GRAPHS;").unwrap()[0].table().rows.len(),
+        2
+    );
+    drop(again);
+    drop(db);
+    assert_untouched(&path, &before);
+}
+
+#[test]
+fn a_write_after_reads_in_the_same_session_still_works() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("db.vdb");
+    make_rich_db(&path);
+    let before = snapshot(&path);
+    let out = tempfile::tempdir().unwrap();
+    let db = Database::open(&path).unwrap();
+    db.execute(&read_statements(out.path())).unwrap();
+    let r = db
+        .execute(&format!(
+            "LOAD CATALOGUE c2 FROM '{CAT}'; DROP GRAPH g2; SHOW CATALOGUES;"
+        ))
+        .unwrap();
+    assert_eq!(r[2].table().rows.len(), 2);
+    // Reads after the write see it, in this handle and after a reopen.
+    assert_eq!(db.execute("SHOW GRAPHS;").unwrap()[0].table().rows.len(), 1);
+    drop(db);
+    let after = snapshot(&path);
+    assert_ne!(after.1, before.1, "a write must reach the file");
+    let db = Database::open(&path).unwrap();
+    assert_eq!(
+        db.execute("SHOW CATALOGUES;").unwrap()[0]
+            .table()
+            .rows
+            .len(),
+        2
+    );
+}
+
+#[test]
+fn read_statements_through_the_cli_leave_the_file_untouched() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("db.vdb");
+    make_rich_db(&path);
+    let before = snapshot(&path);
+    let out = tempfile::tempdir().unwrap();
+    let p = path.to_str().unwrap();
+    let o = crate::common::valence(&[p, "-c", &read_statements(out.path())]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stdout(&o).contains("60 rows"), "{}", stdout(&o));
+    assert!(!stderr(&o).contains("read-only"), "{}", stderr(&o));
+    // A script file and standard input take the same path.
+    let script = out.path().join("reads.vql");
+    std::fs::write(&script, "SHOW GRAPHS; DESCRIBE DATASET ds;").unwrap();
+    let o = crate::common::valence(&[p, script.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_untouched(&path, &before);
+    // Then a write in the same process works and reaches the file.
+    let o = crate::common::valence(&[
+        p,
+        "-c",
+        &format!("SHOW GRAPHS; LOAD CATALOGUE c2 FROM '{CAT}'; SHOW CATALOGUES;"),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stdout(&o).contains("c2"), "{}", stdout(&o));
+    assert_ne!(snapshot(&path).1, before.1);
+}
+
+#[test]
+fn a_write_while_another_process_reads_is_locked_then_works() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("db.vdb");
+    make_db(&path);
+    let db = Database::open(&path).unwrap();
+    assert_eq!(db.execute("SHOW GRAPHS;").unwrap()[0].table().rows.len(), 1);
+    // Another process can open it meanwhile: this one has only read.
+    let mut other = std::process::Command::new(crate::common::valence_bin())
+        .current_dir(crate::common::root())
+        .arg(&path)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    {
+        use std::io::{BufRead, Write};
+        let stdin = other.stdin.as_mut().unwrap();
+        stdin.write_all(b".mode csv\nSHOW GRAPHS;\n").unwrap();
+        stdin.flush().unwrap();
+        // Its answer says it has the file open.
+        let mut lines = std::io::BufReader::new(other.stdout.as_mut().unwrap()).lines();
+        let first = lines.next().unwrap().unwrap();
+        assert!(first.starts_with("name"), "{first}");
+    }
+    let stmt = format!("LOAD CATALOGUE c2 FROM '{CAT}';");
+    let e = db.execute(&stmt).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Locked, "{e}");
+    assert!(e.to_string().contains("database is locked"), "{e}");
+    // Still usable for reads, and the write works once the other is gone.
+    assert_eq!(db.execute("SHOW GRAPHS;").unwrap()[0].table().rows.len(), 1);
+    drop(other.stdin.take());
+    assert!(other.wait().unwrap().success());
+    db.execute(&stmt).unwrap();
+    assert_eq!(
+        db.execute("SHOW CATALOGUES;").unwrap()[0]
+            .table()
+            .rows
+            .len(),
+        2
+    );
 }

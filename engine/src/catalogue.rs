@@ -11,6 +11,11 @@ use serde::{Deserialize, Serialize};
 
 use crate::{Error, Result};
 
+#[path = "csv_file.rs"]
+mod csv_file;
+
+pub(crate) use csv_file::CsvFile;
+
 /// One attribute value of a modality.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Attribute {
@@ -37,141 +42,10 @@ pub(crate) fn column(headers: &csv::StringRecord, name: &str) -> Option<usize> {
     })
 }
 
-/// A CSV file read into memory, with a byte-offset → line map (the csv
-/// crate's own line counter skips blank lines).
-pub(crate) struct CsvFile {
-    data: Vec<u8>,
-    line_starts: Vec<usize>,
-}
-
-impl CsvFile {
-    pub(crate) fn open(path: &Path) -> Result<CsvFile> {
-        let data = std::fs::read(path).map_err(|e| Error::io(path, e))?;
-        let mut line_starts = vec![0];
-        line_starts.extend(
-            data.iter()
-                .enumerate()
-                .filter(|(_, b)| **b == b'\n')
-                .map(|(i, _)| i + 1),
-        );
-        Ok(CsvFile { data, line_starts })
-    }
-
-    /// Refuses an unterminated quote: a field that runs over a line break
-    /// (it swallowed the rows after it) or a quote still open at the end of
-    /// the file. `line` is the record's first line.
-    pub(crate) fn check_quotes(
-        &self,
-        path: &Path,
-        rec: &csv::StringRecord,
-        line: u64,
-    ) -> Result<()> {
-        let hint = "close the quote; inside a quoted field write a quote as `\"\"`; \
-                    fields cannot span lines";
-        for f in rec.iter() {
-            let breaks = f.bytes().filter(|b| *b == b'\n').count() as u64;
-            if breaks > 0 || f.contains('\r') {
-                return Err(Error::input(
-                    path,
-                    line,
-                    format!(
-                        "a quoted field opened on line {line} runs over {} line(s), to line {}: \
-                         {} (an unterminated quote?)",
-                        breaks + 1,
-                        line + breaks,
-                        crate::limits::quote(f)
-                    ),
-                )
-                .with_hint(hint));
-            }
-        }
-        if let Some(pos) = rec.position() {
-            let end = self.record_end(pos.byte() as usize);
-            if end == self.data.len() && self.open_quote_at_end(pos.byte() as usize) {
-                return Err(Error::input(
-                    path,
-                    line,
-                    "a quote opened on this line is never closed (the file ends inside it)",
-                )
-                .with_hint(hint));
-            }
-        }
-        Ok(())
-    }
-
-    /// Where the line holding `start` ends (its newline, or the file's end).
-    fn record_end(&self, start: usize) -> usize {
-        let p = self.line_starts.partition_point(|&s| s <= start);
-        self.line_starts
-            .get(p)
-            .map(|&s| s - 1)
-            .unwrap_or(self.data.len())
-    }
-
-    /// Whether the text from `start` to the end of the file ends inside a
-    /// quoted field (RFC 4180: a quote opens a field only at its start).
-    fn open_quote_at_end(&self, start: usize) -> bool {
-        let (mut in_quote, mut field_start) = (false, true);
-        let d = &self.data[start..];
-        let mut i = 0;
-        while i < d.len() {
-            let c = d[i];
-            if in_quote {
-                if c == b'"' {
-                    if d.get(i + 1) == Some(&b'"') {
-                        i += 1;
-                    } else {
-                        in_quote = false;
-                    }
-                }
-            } else if c == b'"' && field_start {
-                in_quote = true;
-            }
-            field_start = !in_quote && matches!(c, b',' | b'\n' | b'\r');
-            i += 1;
-        }
-        in_quote
-    }
-
-    pub(crate) fn reader(&self) -> csv::Reader<&[u8]> {
-        csv::ReaderBuilder::new()
-            .has_headers(true)
-            .flexible(true)
-            .from_reader(&self.data[..])
-    }
-
-    /// 1-based line of a record.
-    pub(crate) fn line_of(&self, rec: &csv::StringRecord) -> u64 {
-        match rec.position() {
-            Some(p) => {
-                // A record's position may start at blank lines before it.
-                let mut b = p.byte() as usize;
-                while b < self.data.len() && matches!(self.data[b], b'\n' | b'\r') {
-                    b += 1;
-                }
-                self.line_starts.partition_point(|&s| s <= b) as u64
-            }
-            None => 0,
-        }
-    }
-}
-
 /// A blank line (no field, or one field of spaces): skipped. A row of
 /// several empty fields (`,,,`) is not blank: it is an error.
 pub(crate) fn is_blank_line(rec: &csv::StringRecord) -> bool {
     rec.len() <= 1 && rec.iter().all(|f| f.trim().is_empty())
-}
-
-/// Converts a csv error into an input error at the right line.
-pub(crate) fn csv_error(path: &Path, e: csv::Error) -> Error {
-    let line = e.position().map(|p| p.line()).unwrap_or(0);
-    match e.into_kind() {
-        csv::ErrorKind::Io(io) => Error::io(path, io),
-        csv::ErrorKind::Utf8 { .. } => {
-            Error::input(path, line, "invalid UTF-8 text").with_hint("save the file as UTF-8")
-        }
-        other => Error::input(path, line, format!("malformed CSV: {other:?}")),
-    }
 }
 
 impl Catalogue {
@@ -197,10 +71,9 @@ impl Catalogue {
     /// [`Catalogue::from_csv`], stopping with `Error::Cancelled` once `ctx`
     /// is cancelled (Ctrl-C during LOAD CATALOGUE).
     pub fn from_csv_with(path: &Path, ctx: &crate::Ctx) -> Result<Catalogue> {
-        let file = CsvFile::open(path)?;
-        let mut rdr = file.reader();
-        let headers = rdr.headers().map_err(|e| csv_error(path, e))?.clone();
-        let (Some(mi), Some(vi)) = (column(&headers, "modality"), column(&headers, "value")) else {
+        let mut file = CsvFile::open(path)?;
+        let headers = file.headers();
+        let (Some(mi), Some(vi)) = (column(headers, "modality"), column(headers, "value")) else {
             return Err(Error::input(
                 path,
                 1,
@@ -211,14 +84,11 @@ impl Catalogue {
             )
             .with_hint("a catalogue CSV starts with the header `modality,value[,description]`"));
         };
-        let di = column(&headers, "description");
+        let di = column(headers, "description");
         let mut b = CatalogueBuilder::default();
-        for rec in rdr.records() {
+        while let Some((rec, line)) = file.next_record()? {
             ctx.check()?;
-            let rec = rec.map_err(|e| csv_error(path, e))?;
-            let line = file.line_of(&rec);
-            file.check_quotes(path, &rec, line)?;
-            if is_blank_line(&rec) {
+            if is_blank_line(rec) {
                 continue;
             }
             if rec.iter().all(|f| f.trim().is_empty()) {
@@ -228,6 +98,8 @@ impl Catalogue {
             let m = rec.get(mi).unwrap_or("");
             let v = rec.get(vi).unwrap_or("");
             let d = di.and_then(|i| rec.get(i));
+            b.reserve()
+                .map_err(|bytes| out_of_memory(path, line, bytes, b.cat.attributes.len()))?;
             b.push(m, v, d, line).map_err(|(msg, hint)| Error::Input {
                 loc: crate::FileLoc {
                     path: path.to_path_buf(),
@@ -308,6 +180,23 @@ pub(crate) fn too_many_modalities(modality: &str) -> (String, String) {
     )
 }
 
+/// A `too_large` error: a catalogue that could not get memory at `line`.
+fn out_of_memory(path: &Path, line: u64, bytes: usize, read: usize) -> Error {
+    let loc = crate::FileLoc {
+        path: path.to_path_buf(),
+        line,
+    };
+    Error::rejected(
+        crate::Code::TooLarge,
+        crate::Subject::File(loc.clone()),
+        format!(
+            "{loc}: not enough memory to load the catalogue: {} more was needed after {read} attributes",
+            crate::limits::human_bytes(bytes)
+        ),
+        "free memory or raise the process's memory limit (`ulimit -v`)",
+    )
+}
+
 #[derive(Default)]
 struct CatalogueBuilder {
     cat: Catalogue,
@@ -315,6 +204,25 @@ struct CatalogueBuilder {
 }
 
 impl CatalogueBuilder {
+    /// Room for one more attribute, grown without aborting when memory is
+    /// short (`Err`: the bytes that could not be had).
+    fn reserve(&mut self) -> std::result::Result<(), usize> {
+        let attrs = &mut self.cat.attributes;
+        if attrs.len() == attrs.capacity() {
+            let more = attrs.len().max(1024);
+            attrs
+                .try_reserve(more)
+                .map_err(|_| more * std::mem::size_of::<Attribute>())?;
+        }
+        if self.seen.len() == self.seen.capacity() {
+            let more = self.seen.len().max(1024);
+            self.seen
+                .try_reserve(more)
+                .map_err(|_| more * std::mem::size_of::<((u16, String), u64)>())?;
+        }
+        Ok(())
+    }
+
     fn push(
         &mut self,
         modality: &str,

@@ -291,12 +291,8 @@ pub fn check_graph(g: &SignedGraph, path: &Path) -> Result<CheckReport> {
         "target",
         "expected",
     ];
-    let file = CsvFile::open(path)?;
-    let mut rdr = file.reader();
-    let headers = rdr
-        .headers()
-        .map_err(|e| Error::input(path, 1, format!("malformed CSV: {e}")))?
-        .clone();
+    let mut file = CsvFile::open(path)?;
+    let headers = file.headers().clone();
     let idx: Vec<Option<usize>> = COLS.iter().map(|c| column(&headers, c)).collect();
     let Some(idx) = idx.into_iter().collect::<Option<Vec<usize>>>() else {
         return Err(Error::input(
@@ -318,12 +314,7 @@ pub fn check_graph(g: &SignedGraph, path: &Path) -> Result<CheckReport> {
         })
         .collect();
     let mut misses = Vec::new();
-    for rec in rdr.records() {
-        let rec = rec.map_err(|e| {
-            let line = e.position().map_or(0, |p| p.line());
-            Error::input(path, line, format!("malformed CSV: {e}"))
-        })?;
-        let line = file.line_of(&rec);
+    while let Some((rec, line)) = file.next_record()? {
         if rec.iter().all(|f| f.trim().is_empty()) {
             continue;
         }

@@ -13,9 +13,15 @@ use std::path::Path;
 
 use serde::Serialize;
 
-use crate::catalogue::{CsvFile, column, csv_error, is_blank_line};
+#[path = "edge_keys.rs"]
+pub(crate) mod edge_keys;
+
+use self::edge_keys::{EdgeKeys, OutOfMemory, SortedKeys};
+use crate::catalogue::{CsvFile, column, is_blank_line};
 use crate::limits::quote;
-use crate::{Catalogue, Error, GraphBuilder, NodeId, Result, Sign, SignedGraph};
+use crate::{
+    Catalogue, Code, Error, FileLoc, GraphBuilder, NodeId, Result, Sign, SignedGraph, Subject,
+};
 
 /// What an edge import read.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
@@ -59,25 +65,31 @@ pub fn read_edges_csv(
 
 /// [`read_edges_csv`], stopping with `Error::Cancelled` once `ctx` is
 /// cancelled (Ctrl-C during IMPORT GRAPH).
+///
+/// Streams: one record at a time, names looked up without allocating, and
+/// each edge kept as an 8-byte key until the end (see `edge_keys.rs`); an
+/// allocation that fails is a `too_large` error at the line reached.
 pub fn read_edges_csv_with(
     path: &Path,
     catalogue: Option<&Catalogue>,
     ctx: &crate::Ctx,
 ) -> Result<(SignedGraph, ImportStats)> {
-    let file = CsvFile::open(path)?;
-    let mut rdr = file.reader();
-    let headers = rdr.headers().map_err(|e| csv_error(path, e))?.clone();
-    let cols = edge_columns(path, &headers)?;
-    let mut import = Import::new(path, catalogue);
-    for rec in rdr.records() {
+    let mut file = CsvFile::open(path)?;
+    let cols = edge_columns(path, file.headers())?;
+    let mut import = Import::new(path, catalogue, cols);
+    loop {
+        let (rec, line) = match file.next_record() {
+            Ok(Some(r)) => r,
+            Ok(None) => break,
+            Err(e) => return Err(import.first_error(e)),
+        };
         ctx.check()?;
-        let rec = rec.map_err(|e| csv_error(path, e))?;
-        let line = file.line_of(&rec);
-        file.check_quotes(path, &rec, line)?;
-        if is_blank_line(&rec) {
+        if is_blank_line(rec) {
             continue;
         }
-        import.row(&rec, cols, line)?;
+        if let Err(e) = import.row(rec, line) {
+            return Err(import.first_error(e));
+        }
     }
     import.finish()
 }
@@ -123,34 +135,68 @@ fn parse_sign(path: &Path, line: u64, sign: &str) -> Result<Option<Sign>> {
     }
 }
 
-/// An edge import in progress: the graph so far, the counts, and the line
-/// where each pair was first seen (to name both lines of a conflict).
+/// One edge row, resolved to nodes.
+struct Edge<'r> {
+    a: NodeId,
+    t: NodeId,
+    sign: Sign,
+    src: &'r str,
+    tgt: &'r str,
+}
+
+/// An edge import in progress: the nodes so far (in the builder), each edge
+/// as a key (duplicates and conflicts are found once all are read), the
+/// counts, and how each `rel` value splits.
 struct Import<'a> {
     path: &'a Path,
     catalogue: Option<&'a Catalogue>,
     known: Option<Vec<String>>,
+    cols: [usize; 4],
     b: GraphBuilder,
     stats: ImportStats,
-    first_line: HashMap<(NodeId, NodeId), u64>,
+    keys: EdgeKeys,
+    /// `rel` → the byte index of the `_to_` it splits at (`None`: no split).
+    rels: HashMap<Box<str>, Option<usize>>,
+    /// The last line read.
+    line: u64,
 }
 
+/// Most distinct `rel` values whose split is remembered.
+const REL_CACHE: usize = 1 << 16;
+
 impl<'a> Import<'a> {
-    fn new(path: &'a Path, catalogue: Option<&'a Catalogue>) -> Import<'a> {
+    fn new(path: &'a Path, catalogue: Option<&'a Catalogue>, cols: [usize; 4]) -> Import<'a> {
         Import {
             path,
             catalogue,
             known: catalogue.map(|c| c.modalities().to_vec()),
+            cols,
             b: match catalogue {
                 Some(c) => GraphBuilder::from_catalogue(c),
                 None => GraphBuilder::new(),
             },
             stats: ImportStats::default(),
-            first_line: HashMap::new(),
+            keys: EdgeKeys::default(),
+            rels: HashMap::new(),
+            line: 0,
         }
     }
 
     /// Reads one data row (not blank) at `line`.
-    fn row(&mut self, rec: &csv::StringRecord, cols: [usize; 4], line: u64) -> Result<()> {
+    fn row(&mut self, rec: &csv::StringRecord, line: u64) -> Result<()> {
+        self.line = line;
+        if let Some(e) = self.resolve(rec, line)? {
+            let (a, t, sign) = (e.a, e.t, e.sign);
+            self.keys
+                .push(a, t, sign)
+                .map_err(|e| self.out_of_memory(e, line))?;
+        }
+        Ok(())
+    }
+
+    /// The edge of a data row (`None` for a neutral one), or the error that
+    /// names its line.
+    fn resolve<'r>(&mut self, rec: &'r csv::StringRecord, line: u64) -> Result<Option<Edge<'r>>> {
         let path = self.path;
         let err = |msg: String, hint: &str| line_error(path, line, msg, hint);
         if rec.iter().all(|f| f.trim().is_empty()) {
@@ -160,7 +206,7 @@ impl<'a> Import<'a> {
             ));
         }
         self.stats.rows += 1;
-        let field = |i: usize, name: &str| -> Result<String> {
+        let field = |i: usize, name: &str| -> Result<&'r str> {
             let v = rec.get(i).unwrap_or("").trim();
             if v.is_empty() {
                 Err(err(
@@ -168,36 +214,37 @@ impl<'a> Import<'a> {
                     "every row needs source, target, rel and sign",
                 ))
             } else {
-                Ok(v.to_string())
+                Ok(v)
             }
         };
-        let [si, ti, ri, gi] = cols;
+        let [si, ti, ri, gi] = self.cols;
         let (src, tgt, rel, sign) = (
             field(si, "source")?,
             field(ti, "target")?,
             field(ri, "rel")?,
             field(gi, "sign")?,
         );
-        for (what, v) in [("source", &src), ("target", &tgt), ("rel", &rel)] {
+        for (what, v) in [("source", src), ("target", tgt), ("rel", rel)] {
             crate::limits::check_value_len(what, v).map_err(|(m, h)| err(m, &h))?;
         }
-        let sign = parse_sign(path, line, &sign)?;
-        let Some((sm, tm)) = split_rel(&rel, self.known.as_deref()) else {
+        let sign = parse_sign(path, line, sign)?;
+        let Some(at) = self.split(rel) else {
             return Err(err(
                 format!(
                     "rel {} does not match `<source_modality>_to_<target_modality>`",
-                    quote(&rel)
+                    quote(rel)
                 ),
                 "write rel as e.g. `audience_to_brand`",
             ));
         };
+        let (sm, tm) = (&rel[..at], &rel[at + 4..]);
         if sm == tm {
             return Err(err(
                 format!(
                     "same-modality edge ({}): {} and {} are both {}",
-                    quote(&rel),
-                    quote(&src),
-                    quote(&tgt),
+                    quote(rel),
+                    quote(src),
+                    quote(tgt),
                     quote(sm)
                 ),
                 "edges join values of different modalities; remove this row",
@@ -205,11 +252,45 @@ impl<'a> Import<'a> {
         }
         let Some(sign) = sign else {
             self.stats.neutral += 1;
-            return Ok(());
+            return Ok(None);
         };
-        let a = self.node(sm, &src, "source", &rel, line)?;
-        let t = self.node(tm, &tgt, "target", &rel, line)?;
-        self.edge((a, &src), (t, &tgt), sign, line)
+        let a = self.node(sm, src, "source", rel, line)?;
+        let t = self.node(tm, tgt, "target", rel, line)?;
+        if a == t {
+            return Err(err(
+                format!("self-loop: {} is paired with itself", quote(src)),
+                "remove this row",
+            ));
+        }
+        if self.b.modality_of(a) == self.b.modality_of(t) {
+            return Err(err(
+                format!(
+                    "same-modality edge between {} and {}",
+                    quote(src),
+                    quote(tgt)
+                ),
+                "edges join values of different modalities; remove this row",
+            ));
+        }
+        Ok(Some(Edge {
+            a,
+            t,
+            sign,
+            src,
+            tgt,
+        }))
+    }
+
+    /// Where `rel` splits into its two modalities (remembered per value).
+    fn split(&mut self, rel: &str) -> Option<usize> {
+        if let Some(&at) = self.rels.get(rel) {
+            return at;
+        }
+        let at = split_rel(rel, self.known.as_deref()).map(|(a, _)| a.len());
+        if self.rels.len() < REL_CACHE {
+            self.rels.insert(rel.into(), at);
+        }
+        at
     }
 
     /// The node of value `v` of modality `m`: from the catalogue (which must
@@ -217,14 +298,18 @@ impl<'a> Import<'a> {
     fn node(&mut self, m: &str, v: &str, role: &str, rel: &str, line: u64) -> Result<NodeId> {
         let err = |msg: String, hint: &str| line_error(self.path, line, msg, hint);
         let Some(c) = self.catalogue else {
-            let new_modality = !self.b.has_modality(m);
-            if new_modality && self.b.modalities().len() >= crate::catalogue::MAX_MODALITIES {
-                let (msg, hint) = crate::catalogue::too_many_modalities(m);
-                return Err(err(msg, &hint));
-            }
-            return Ok(self.b.add_node(m, v));
+            let mi = match self.b.modality_id(m) {
+                Some(mi) => mi,
+                None if self.b.modalities().len() >= crate::catalogue::MAX_MODALITIES => {
+                    let (msg, hint) = crate::catalogue::too_many_modalities(m);
+                    return Err(err(msg, &hint));
+                }
+                None => self.b.add_modality(m),
+            };
+            return Ok(self.b.add_node_in(mi, v));
         };
-        if c.modality_index(m).is_none() {
+        // The builder's modalities are the catalogue's (indexed by name).
+        let Some(mi) = self.b.modality_id(m) else {
             return Err(err(
                 format!(
                     "{role} modality {} (from rel {}) is not in the catalogue",
@@ -236,8 +321,8 @@ impl<'a> Import<'a> {
                     crate::limits::excerpt(&c.modalities().join(", "))
                 ),
             ));
-        }
-        self.b.find(m, v).ok_or_else(|| {
+        };
+        self.b.find_in(mi, v).ok_or_else(|| {
             err(
                 format!(
                     "{role} {} is not a {} value of the catalogue",
@@ -249,55 +334,90 @@ impl<'a> Import<'a> {
         })
     }
 
-    /// Adds the edge read at `line`, counting duplicates and refusing a
-    /// pair given two signs.
-    fn edge(&mut self, a: (NodeId, &str), t: (NodeId, &str), sign: Sign, line: u64) -> Result<()> {
-        let ((a, src), (t, tgt)) = (a, t);
-        let err = |msg: String, hint: &str| line_error(self.path, line, msg, hint);
-        let key = (a.min(t), a.max(t));
-        match self.b.try_add_edge(a, t, sign) {
-            Ok(()) => {
-                if let std::collections::hash_map::Entry::Vacant(v) = self.first_line.entry(key) {
-                    v.insert(line);
-                    match sign {
-                        Sign::Pos => self.stats.pos += 1,
-                        Sign::Neg => self.stats.neg += 1,
-                    }
-                } else {
-                    self.stats.duplicates += 1;
-                }
-                Ok(())
-            }
-            Err(crate::EdgeRejection::Conflict(prev)) => {
-                let first = self.first_line.get(&key).copied().unwrap_or(0);
-                Err(err(
-                    format!(
-                        "conflicting signs for the pair {} / {}: line {first} says {}, line {line} says {}",
-                        quote(src),
-                        quote(tgt),
-                        prev.symbol(),
-                        sign.symbol()
-                    ),
-                    "edges are undirected; keep one sign per pair",
-                ))
-            }
-            Err(crate::EdgeRejection::SelfLoop) => Err(err(
-                format!("self-loop: {} is paired with itself", quote(src)),
-                "remove this row",
-            )),
-            Err(crate::EdgeRejection::SameModality) => Err(err(
-                format!(
-                    "same-modality edge between {} and {}",
-                    quote(src),
-                    quote(tgt)
-                ),
-                "edges join values of different modalities; remove this row",
-            )),
-        }
+    /// A `too_large` error: the memory an import could not get, at `line`.
+    fn out_of_memory(&self, e: OutOfMemory, line: u64) -> Error {
+        let loc = FileLoc {
+            path: self.path.to_path_buf(),
+            line,
+        };
+        let human = crate::limits::human_bytes;
+        Error::rejected(
+            Code::TooLarge,
+            Subject::File(loc.clone()),
+            format!(
+                "{loc}: not enough memory to import the edges: {} more was needed, \
+                 holding {} for the {} edges read so far",
+                human(e.bytes),
+                human(self.keys.bytes()),
+                self.keys.len()
+            ),
+            "free memory or raise the process's memory limit (`ulimit -v`); an import holds \
+             8 bytes an edge while reading, then about 12 more an edge to build the graph",
+        )
     }
 
-    /// The graph, unless the file gave nothing to build one from.
-    fn finish(self) -> Result<(SignedGraph, ImportStats)> {
+    /// The error to report for `e`: an earlier line whose sign contradicts
+    /// an earlier row comes first (rows are checked in file order, pairs
+    /// only once all are read).
+    fn first_error(&mut self, e: Error) -> Error {
+        let line = match (&e, e.subject()) {
+            (Error::Input { .. }, Some(Subject::File(loc))) => loc.line,
+            _ => return e,
+        };
+        let conflicts = std::mem::take(&mut self.keys).sort().conflicts();
+        if conflicts.is_empty() {
+            return e;
+        }
+        self.conflict_error(&conflicts, line).unwrap_or(e)
+    }
+
+    /// Second pass over the file, only when some pairs have two signs: the
+    /// first line before `before` that contradicts an earlier one, as the
+    /// error naming both lines.
+    fn conflict_error(&mut self, conflicts: &[u64], before: u64) -> Option<Error> {
+        let mut file = CsvFile::open(self.path).ok()?;
+        let mut first: HashMap<u64, (u64, Sign)> = HashMap::new();
+        while let Ok(Some((rec, line))) = file.next_record() {
+            if line >= before {
+                break;
+            }
+            if is_blank_line(rec) {
+                continue;
+            }
+            let Ok(Some(e)) = self.resolve(rec, line) else {
+                continue;
+            };
+            let k = edge_keys::key(e.a, e.t);
+            if conflicts.binary_search(&k).is_err() {
+                continue;
+            }
+            match first.get(&k) {
+                None => {
+                    first.insert(k, (line, e.sign));
+                }
+                Some(&(l, s)) if s != e.sign => {
+                    return Some(line_error(
+                        self.path,
+                        line,
+                        format!(
+                            "conflicting signs for the pair {} / {}: line {l} says {}, line {line} says {}",
+                            quote(e.src),
+                            quote(e.tgt),
+                            s.symbol(),
+                            e.sign.symbol()
+                        ),
+                        "edges are undirected; keep one sign per pair",
+                    ));
+                }
+                Some(_) => {}
+            }
+        }
+        None
+    }
+
+    /// The graph, unless the file gave nothing to build one from or gave a
+    /// pair two signs.
+    fn finish(mut self) -> Result<(SignedGraph, ImportStats)> {
         if self.b.node_count() == 0 {
             return Err(Error::input(
                 self.path,
@@ -306,6 +426,31 @@ impl<'a> Import<'a> {
             )
             .with_hint("add rows below the header, or import with CATALOGUE <name>"));
         }
-        Ok((self.b.build(), self.stats))
+        let sorted = std::mem::take(&mut self.keys).sort();
+        let conflicts = sorted.conflicts();
+        if !conflicts.is_empty() {
+            drop(sorted);
+            return Err(self
+                .conflict_error(&conflicts, u64::MAX)
+                .unwrap_or_else(|| {
+                    Error::input(self.path, 0, "a pair is given both signs")
+                        .with_hint("edges are undirected; keep one sign per pair")
+                }));
+        }
+        self.stats.pos = sorted.pos.len() as u64;
+        self.stats.neg = sorted.neg.len() as u64;
+        self.stats.duplicates = sorted.duplicates;
+        let n = self.b.node_count();
+        let (line, edges) = (self.line, sorted.pos.len() + sorted.neg.len());
+        // The transposed copy of the larger sign, then both signs' bitmaps.
+        let need =
+            sorted.pos.len().max(sorted.neg.len()) * 4 + edge_keys::adjacency_bytes(edges, n);
+        edge_keys::probe(need).map_err(|e| self.out_of_memory(e, line))?;
+        let SortedKeys { pos, neg, .. } = sorted;
+        let pos_bits = edge_keys::adjacency(&pos, n).map_err(|e| self.out_of_memory(e, line))?;
+        drop(pos);
+        let neg_bits = edge_keys::adjacency(&neg, n).map_err(|e| self.out_of_memory(e, line))?;
+        drop(neg);
+        Ok((self.b.build_with(pos_bits, neg_bits), self.stats))
     }
 }

@@ -175,3 +175,102 @@ fn export_then_import_round_trips() {
         assert_eq!(crate::export::write_graph(&g, &o, f).unwrap(), 2);
     }
 }
+
+#[test]
+fn conflict_names_both_lines_even_with_a_later_error_and_crlf() {
+    let d = tempfile::tempdir().unwrap();
+    let c = catalogue(&d);
+    // CRLF, quoted fields, blank lines; the conflict (line 6 against line 3)
+    // comes before the bad sign of line 7, so it is the error reported.
+    let text = "source,target,rel,sign\r\n\r\n\"Nike\",Athletes,brand_to_audience,+\r\n\
+                Rolex,\"Budget Shoppers\",brand_to_audience,-\r\n\r\n\
+                Athletes,Nike,audience_to_brand,-\r\nNike,Athletes,brand_to_audience,?\r\n";
+    let p = file(&d, "crlf.csv", text);
+    let (l, msg) = input_err(read_edges_csv(&p, Some(&c)).unwrap_err());
+    assert_eq!(l, 6, "{msg}");
+    assert!(
+        msg.contains("'Athletes' / 'Nike': line 3 says +, line 6 says -"),
+        "{msg}"
+    );
+    // Without the conflict the bad sign is reported at its own line.
+    let p = file(
+        &d,
+        "crlf2.csv",
+        &text.replace("Nike,audience_to_brand,-", "Nike,audience_to_brand,+"),
+    );
+    let (l, msg) = input_err(read_edges_csv(&p, Some(&c)).unwrap_err());
+    assert_eq!((l, msg.contains("unknown sign '?'")), (7, true), "{msg}");
+}
+
+#[test]
+fn duplicates_and_conflicts_are_found_far_apart_without_a_catalogue() {
+    let d = tempfile::tempdir().unwrap();
+    let mut text = String::from("source,target,rel,sign\n");
+    for i in 0..3000 {
+        text.push_str(&format!(
+            "a{},b{},x_to_y,{}\n",
+            i % 50,
+            i / 50,
+            if i % 7 == 0 { '-' } else { '+' }
+        ));
+    }
+    // Line 3002: a duplicate of line 2 (a0,b0 is `-`), seen from the other side.
+    text.push_str("b0,a0,y_to_x,-\n");
+    let p = file(&d, "many.csv", &text);
+    let (g, st) = read_edges_csv(&p, None).unwrap();
+    let neg = (0..3000).filter(|i| i % 7 == 0).count() as u64;
+    assert_eq!(
+        (st.rows, st.pos, st.neg, st.duplicates),
+        (3001, 3000 - neg, neg, 1)
+    );
+    assert_eq!(g.edge_counts(), (3000 - neg, neg));
+    assert_eq!(g.node_count(), 110);
+    // Every edge is where the file put it (independent recount).
+    for i in 0..3000 {
+        let a = g.find("x", &format!("a{}", i % 50)).unwrap();
+        let b = g.find("y", &format!("b{}", i / 50)).unwrap();
+        let want = if i % 7 == 0 { Sign::Neg } else { Sign::Pos };
+        assert_eq!((g.sign(a, b), g.sign(b, a)), (Some(want), Some(want)));
+    }
+    // Now contradict line 2 at the end: both lines named.
+    text.push_str("a0,b0,x_to_y,+\n");
+    let p = file(&d, "conflict.csv", &text);
+    let (l, msg) = input_err(read_edges_csv(&p, None).unwrap_err());
+    assert_eq!(l, 3003, "{msg}");
+    assert!(
+        msg.contains("'a0' / 'b0': line 2 says -, line 3003 says +"),
+        "{msg}"
+    );
+}
+
+proptest::proptest! {
+    /// The adjacency built from sorted keys equals edges added one by one.
+    #[test]
+    fn keys_build_the_same_adjacency_as_incremental_adds(
+        edges in proptest::collection::vec((0u32..40, 0u32..40, proptest::bool::ANY), 0..400),
+    ) {
+        use crate::edges::edge_keys::{EdgeKeys, adjacency};
+        let mut b = crate::GraphBuilder::new();
+        for i in 0..40 {
+            b.add_node(if i % 2 == 0 { "even" } else { "odd" }, &format!("v{i}"));
+        }
+        let mut keys = EdgeKeys::default();
+        for &(x, y, pos) in &edges {
+            let s = if pos { Sign::Pos } else { Sign::Neg };
+            if x % 2 != y % 2 && b.sign(x, y).is_none() {
+                b.try_add_edge(x, y, s).unwrap();
+                keys.push(x, y, s).unwrap();
+                keys.push(y, x, s).unwrap(); // a duplicate, seen from the other side
+            }
+        }
+        let sorted = keys.sort();
+        proptest::prop_assert!(sorted.conflicts().is_empty());
+        proptest::prop_assert_eq!(sorted.duplicates as usize, sorted.pos.len() + sorted.neg.len());
+        let (pos, neg) = (adjacency(&sorted.pos, 40).unwrap(), adjacency(&sorted.neg, 40).unwrap());
+        let want = b.build();
+        for x in 0..40u32 {
+            proptest::prop_assert_eq!(&pos[x as usize], want.pos(x));
+            proptest::prop_assert_eq!(&neg[x as usize], want.neg(x));
+        }
+    }
+}

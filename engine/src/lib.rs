@@ -89,8 +89,8 @@ pub use sample::{
     SampleOptions, SampleReport, SampleSpec, TypeQuota,
 };
 pub use store::{
-    CheckEntry, Integrity, Kind, Manifest, ObjRef, ObjectInfo, Store, Stored, Writer,
-    canonical_db_path,
+    COMPACT_AFTER, CheckEntry, Integrity, Kind, MAX_RATIO, Manifest, ObjRef, ObjectInfo,
+    StorageStats, Store, Stored, Writer, canonical_db_path,
 };
 pub use util::{format_utc, now_unix};
 

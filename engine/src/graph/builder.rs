@@ -22,7 +22,8 @@ pub struct GraphBuilder {
     modalities: Vec<String>,
     node_modality: Vec<u16>,
     node_value: Vec<String>,
-    index: HashMap<(u16, String), NodeId>,
+    /// Per modality: value → node (looked up by `&str`, no allocation).
+    index: Vec<HashMap<Box<str>, NodeId>>,
     /// Modality name → index (a linear search made 65,535 modalities quadratic).
     modality_ids: HashMap<String, u16>,
     pos: Vec<RoaringBitmap>,
@@ -38,6 +39,7 @@ impl GraphBuilder {
     pub fn from_catalogue(cat: &crate::Catalogue) -> GraphBuilder {
         let mut b = GraphBuilder {
             modalities: cat.modalities().to_vec(),
+            index: vec![HashMap::new(); cat.modalities().len()],
             modality_ids: (cat.modalities().iter().enumerate())
                 .map(|(i, m)| (m.clone(), i as u16))
                 .collect(),
@@ -50,13 +52,13 @@ impl GraphBuilder {
     }
 
     fn push_node(&mut self, m: u16, value: &str) -> NodeId {
-        if let Some(&id) = self.index.get(&(m, value.to_string())) {
+        if let Some(&id) = self.index[m as usize].get(value) {
             return id;
         }
         let id = self.node_value.len() as NodeId;
         self.node_modality.push(m);
         self.node_value.push(value.to_string());
-        self.index.insert((m, value.to_string()), id);
+        self.index[m as usize].insert(value.into(), id);
         self.pos.push(RoaringBitmap::new());
         self.neg.push(RoaringBitmap::new());
         id
@@ -64,16 +66,36 @@ impl GraphBuilder {
 
     /// Adds a node (idempotent) and returns its id.
     pub fn add_node(&mut self, modality: &str, value: &str) -> NodeId {
-        let m = match self.modality_ids.get(modality) {
-            Some(&i) => i,
-            None => {
-                self.modalities.push(modality.to_string());
-                let i = (self.modalities.len() - 1) as u16;
-                self.modality_ids.insert(modality.to_string(), i);
-                i
-            }
-        };
+        let m = self.add_modality(modality);
         self.push_node(m, value)
+    }
+
+    /// The index of a modality, added if new.
+    pub(crate) fn add_modality(&mut self, modality: &str) -> u16 {
+        if let Some(&i) = self.modality_ids.get(modality) {
+            return i;
+        }
+        self.modalities.push(modality.to_string());
+        self.index.push(HashMap::new());
+        let i = (self.modalities.len() - 1) as u16;
+        self.modality_ids.insert(modality.to_string(), i);
+        i
+    }
+
+    /// Adds a node of modality `m` (an index from [`Self::modality_id`] or
+    /// [`Self::add_modality`]), idempotent.
+    pub(crate) fn add_node_in(&mut self, m: u16, value: &str) -> NodeId {
+        self.push_node(m, value)
+    }
+
+    /// The index of a modality, if the builder has it.
+    pub(crate) fn modality_id(&self, modality: &str) -> Option<u16> {
+        self.modality_ids.get(modality).copied()
+    }
+
+    /// An existing node of modality `m`, looked up without allocating.
+    pub(crate) fn find_in(&self, m: u16, value: &str) -> Option<NodeId> {
+        self.index.get(m as usize)?.get(value).copied()
     }
 
     /// Whether the builder already has a modality of this name.
@@ -83,12 +105,16 @@ impl GraphBuilder {
 
     /// An existing node's id.
     pub fn find(&self, modality: &str, value: &str) -> Option<NodeId> {
-        let m = *self.modality_ids.get(modality)?;
-        self.index.get(&(m, value.to_string())).copied()
+        self.find_in(self.modality_id(modality)?, value)
     }
 
     pub fn modalities(&self) -> &[String] {
         &self.modalities
+    }
+
+    /// The modality index of a node.
+    pub(crate) fn modality_of(&self, id: NodeId) -> u16 {
+        self.node_modality[id as usize]
     }
 
     pub fn node_count(&self) -> usize {
@@ -151,6 +177,27 @@ impl GraphBuilder {
                 }
             }
         })
+    }
+
+    /// The graph with these nodes and the given per-node adjacency (from
+    /// the edge import: one bitmap per node and sign, symmetric, checked),
+    /// instead of the edges added one by one.
+    pub(crate) fn build_with(
+        self,
+        pos: Vec<RoaringBitmap>,
+        neg: Vec<RoaringBitmap>,
+    ) -> SignedGraph {
+        debug_assert_eq!(
+            (pos.len(), neg.len()),
+            (self.node_count(), self.node_count())
+        );
+        SignedGraph::from_parts(
+            self.modalities,
+            self.node_modality,
+            self.node_value,
+            pos,
+            neg,
+        )
     }
 
     pub fn build(self) -> SignedGraph {

@@ -46,6 +46,34 @@ impl GraphDescription {
     }
 }
 
+/// Storing a graph serialises it (roaring bytes per node, the rkyv
+/// snapshot) and hands the bytes to redb, code that cannot report an
+/// allocation failure: the room for about three copies of the snapshot is
+/// checked first, so an import that cannot be stored is an error, not an abort.
+fn check_room_to_store(path: &Path, g: &SignedGraph) -> Result<()> {
+    let snapshot: usize = (0..g.node_count() as crate::NodeId)
+        .map(|x| g.pos(x).serialized_size() + g.neg(x).serialized_size() + g.value(x).len() + 32)
+        .sum();
+    let need = snapshot.saturating_mul(3);
+    crate::edges::edge_keys::probe(need).map_err(|e| {
+        let loc = crate::FileLoc {
+            path: path.to_path_buf(),
+            line: 0,
+        };
+        crate::Error::rejected(
+            crate::Code::TooLarge,
+            crate::Subject::File(loc.clone()),
+            format!(
+                "{loc}: not enough memory to store the imported graph: {} was needed \
+                 ({} of snapshot, written and copied)",
+                crate::limits::human_bytes(e.bytes),
+                crate::limits::human_bytes(snapshot)
+            ),
+            "free memory or raise the process's memory limit (`ulimit -v`)",
+        )
+    })
+}
+
 impl Engine {
     /// `IMPORT GRAPH name FROM 'path' [CATALOGUE c]`.
     pub fn import_graph(
@@ -72,6 +100,7 @@ impl Engine {
         let (g, stats) =
             crate::edges::read_edges_csv_with(path, cat.as_ref().map(|(_, c)| c), ctx)?;
         ctx.check()?;
+        check_room_to_store(path, &g)?;
         let mut details = json!({
             "source": path.display().to_string(),
             "import": stats,

@@ -80,6 +80,19 @@ impl Engine {
         Ok(Engine::with_store(Store::open_read_only(path)?))
     }
 
+    /// The file's size against the bytes it stores (CHECK DATABASE's last
+    /// line); reads only.
+    pub fn storage_stats(&self) -> Result<crate::StorageStats> {
+        self.store.storage_stats()
+    }
+
+    /// Compacts the file now (done after large writes when the file is
+    /// over [`crate::MAX_RATIO`] its payload). Does nothing, and returns
+    /// `false`, when nothing was written in this session or in memory.
+    pub fn compact(&self) -> Result<bool> {
+        self.store.compact()
+    }
+
     /// Whether writes are refused (opened read-only, or a read-only file).
     pub fn is_read_only(&self) -> bool {
         self.store.is_read_only()

@@ -7,6 +7,13 @@
 //! row `r` is `items[starts[r]..starts[r+1]]`, ascending, so grouped by
 //! modality. Per row: the label it was sampled under, the label it carries
 //! (differs only for `noise` rows) and its edge counts.
+//!
+//! Stored bytes: format 2 (`packed.rs`: the per-row columns bit-packed);
+//! format 1 (the rkyv archive of this struct) is still read. Both are
+//! checked for consistency when loaded, so a bad payload is an error, never
+//! a panic on a row access.
+
+mod packed;
 
 use serde::Serialize;
 
@@ -15,7 +22,8 @@ use crate::graph::{EdgeFractions, NodeId};
 use crate::store::Manifest;
 use crate::{Error, Result, SignedGraph};
 
-const DATASET_FORMAT: u32 = 1;
+/// The format written; format 1 is still read.
+const DATASET_FORMAT: u32 = 2;
 
 /// One sampled row before storage: label index, nodes sorted by (slot, id),
 /// edge counts.
@@ -204,26 +212,70 @@ impl Dataset {
         &self.values[i as usize]
     }
 
-    /// rkyv bytes.
+    /// The stored bytes (format 2, bit-packed columns).
     pub fn to_bytes(&self) -> Result<Vec<u8>> {
-        Ok(rkyv::to_bytes::<rkyv::rancor::Error>(self)
-            .map_err(Error::storage_source)?
-            .into_vec())
+        packed::encode(self)
     }
 
-    /// Loads [`Self::to_bytes`] output (validated).
+    /// Loads stored bytes of format 2 or 1 (validated).
     pub fn from_bytes(bytes: &[u8]) -> Result<Dataset> {
+        let ds = match bytes.strip_prefix(packed::MAGIC) {
+            Some(archive) => packed::decode(archive, DATASET_FORMAT)?,
+            None => Dataset::from_format_1(bytes)?,
+        };
+        ds.validate()?;
+        Ok(ds)
+    }
+
+    fn from_format_1(bytes: &[u8]) -> Result<Dataset> {
         let mut aligned = rkyv::util::AlignedVec::<16>::with_capacity(bytes.len());
         aligned.extend_from_slice(bytes);
         let ds = rkyv::from_bytes::<Dataset, rkyv::rancor::Error>(&aligned)
             .map_err(|e| Error::storage_context("corrupt dataset", e))?;
-        if ds.format != DATASET_FORMAT {
+        if ds.format != 1 {
             return Err(Error::storage(format!(
-                "dataset format {} is not supported (this build reads {DATASET_FORMAT})",
+                "dataset format {} is not supported (this build reads 1 and {DATASET_FORMAT})",
                 ds.format
             )));
         }
         Ok(ds)
+    }
+
+    /// The columns agree with each other (lengths, offsets, indices).
+    fn validate(&self) -> Result<()> {
+        let n = self.sampled.len();
+        let rows_ok = [
+            self.emitted.len(),
+            self.pos_edges.len(),
+            self.neg_edges.len(),
+        ]
+        .iter()
+        .chain([self.pairs.len()].iter())
+        .all(|&l| l == n)
+            && self.starts.len() == n + 1
+            && self.starts[0] == 0
+            && self.starts.windows(2).all(|w| w[0] <= w[1])
+            && self.starts[n] as usize == self.items.len();
+        let dict_ok = self.types.len() == self.modalities.len()
+            && self.value_start.len() == self.modalities.len() + 1
+            && self.value_start.first() == Some(&0)
+            && self.value_start.windows(2).all(|w| w[0] <= w[1])
+            && self.value_start.last().map(|&l| l as usize) == Some(self.values.len());
+        let nv = self.values.len();
+        let nl = self.labels.len();
+        let refs_ok = self.items.iter().all(|&i| (i as usize) < nv)
+            && self
+                .sampled
+                .iter()
+                .chain(&self.emitted)
+                .all(|&l| (l as usize) < nl);
+        if rows_ok && dict_ok && refs_ok {
+            Ok(())
+        } else {
+            Err(Error::storage(
+                "corrupt dataset: its columns do not agree (lengths, offsets or indices)",
+            ))
+        }
     }
 }
 

@@ -39,7 +39,8 @@ pub(super) fn migrate_from_1(txn: &redb::WriteTransaction) -> Result<()> {
 /// One line of `CHECK DATABASE`: an object version, or the journal.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CheckEntry {
-    /// `catalogue`, `graph`, `dataset` or `journal`.
+    /// `catalogue`, `graph`, `dataset`, `journal`, or `file` (the last
+    /// line of a file database: its size against the bytes it stores).
     pub kind: &'static str,
     pub name: String,
     pub version: Option<u32>,
@@ -51,12 +52,13 @@ impl Store {
     /// Verifies every stored checksum: one entry per object version, one per
     /// damaged journal entry, and one for the journal as a whole.
     pub fn check(&self) -> Result<Vec<CheckEntry>> {
-        let txn = self.db.begin_read().map_err(st)?;
+        let txn = self.read_txn()?;
         let objects = txn.open_table(OBJECTS).map_err(st)?;
         let manifests = txn.open_table(MANIFESTS).map_err(st)?;
         // A format-1 file opened read-only has no checksum tables: its
         // objects and journal are reported unchecked.
         let sums = super::open::open_opt(&txn, OBJECT_SUMS)?;
+        let chunks = super::chunks::chunks_table(&txn)?;
         let mut out = Vec::new();
         for r in objects.iter().map_err(st)? {
             let (k, v) = r.map_err(st)?;
@@ -72,7 +74,8 @@ impl Store {
                 Some(t) => t.get(k.value()).map_err(st)?,
                 None => None,
             };
-            let status = verify_object(s.as_ref().map(|s| s.value()), v.value(), m);
+            let payload = super::chunks::payload(v.value(), chunks.as_ref(), k.value())?;
+            let status = verify_object(s.as_ref().map(|s| s.value()), &payload, m);
             let detail = match status {
                 Integrity::Ok => String::new(),
                 Integrity::Unchecked => "no checksum stored".into(),
@@ -124,6 +127,27 @@ impl Store {
             },
             detail: format!("{n} entries, {bad} damaged, {unchecked} without checksum"),
         });
+        if let Some(path) = &self.path {
+            let s = self.stats_in(&txn)?;
+            let h = |b: u64| crate::limits::human_bytes(b as usize);
+            out.push(CheckEntry {
+                kind: "file",
+                name: path
+                    .file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_default(),
+                version: None,
+                status: Integrity::Ok,
+                detail: format!(
+                    "{} bytes ({}) holding {} bytes ({}) of keys and values: {:.2}x",
+                    s.file_bytes,
+                    h(s.file_bytes),
+                    s.payload_bytes,
+                    h(s.payload_bytes),
+                    s.ratio()
+                ),
+            });
+        }
         Ok(out)
     }
 }

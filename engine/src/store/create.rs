@@ -57,7 +57,11 @@ impl Store {
     pub fn open(path: &Path) -> Result<Store> {
         let existed = std::fs::symlink_metadata(path).is_ok();
         let opened = if existed {
-            Store::open_or_create(path)
+            match Store::open_lazy(path) {
+                Ok(Some(s)) => Ok(s),
+                Ok(None) => Store::open_or_create(path),
+                Err(e) => Err(e),
+            }
         } else {
             Store::create_atomically(path)
         };
@@ -147,6 +151,55 @@ impl Store {
         }
     }
 
+    /// Opens an existing, initialised, current-format file without writing
+    /// to it: held read-only until the first write transaction (see
+    /// `open.rs`). `None` when the file needs the read-write open now (a
+    /// repair after a crash, initialisation, a migration), or when that open
+    /// reports the problem better (not a redb file...).
+    fn open_lazy(path: &Path) -> Result<Option<Store>> {
+        // Opening a descriptor for writing changes nothing in the file; a
+        // file that refuses it is opened read-only by the caller.
+        if let Err(e) = std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .open(path)
+        {
+            return if is_not_writable(&e) {
+                Err(Error::io(path, e))
+            } else {
+                Ok(None)
+            };
+        }
+        let mut registry = open_files();
+        let key = canonical_db_path(path);
+        if registry.contains(&key) {
+            return Err(Error::AlreadyOpen {
+                path: path.to_path_buf(),
+            });
+        }
+        let db = match redb::ReadOnlyDatabase::open(path) {
+            Ok(db) => db,
+            Err(redb::DatabaseError::DatabaseAlreadyOpen) => {
+                return Err(Error::Locked {
+                    path: path.to_path_buf(),
+                });
+            }
+            Err(_) => return Ok(None),
+        };
+        let mut s = Store {
+            db: std::sync::RwLock::new(Handle::Lazy(db)),
+            path: Some(path.to_path_buf()),
+            open_key: None,
+        };
+        // Dropped unregistered (the registry is locked here) when not.
+        if !s.is_initialised().unwrap_or(false) {
+            return Ok(None);
+        }
+        registry.insert(key.clone());
+        s.open_key = Some(key);
+        Ok(Some(s))
+    }
+
     fn open_or_create(path: &Path) -> Result<Store> {
         // Held until the file is registered, so two threads opening one
         // file cannot both miss the registry.
@@ -198,7 +251,7 @@ impl Store {
         registry.insert(key.clone());
         drop(registry);
         let s = Store {
-            db: Handle::Rw(db),
+            db: std::sync::RwLock::new(Handle::Rw(std::sync::Arc::new(db))),
             path: Some(path.to_path_buf()),
             open_key: Some(key),
         };
@@ -214,7 +267,7 @@ impl Store {
             .create_with_backend(redb::backends::InMemoryBackend::new())
             .map_err(st)?;
         let s = Store {
-            db: Handle::Rw(db),
+            db: std::sync::RwLock::new(Handle::Rw(std::sync::Arc::new(db))),
             path: None,
             open_key: None,
         };
@@ -235,8 +288,10 @@ impl Store {
                     meta.insert("format_version", FORMAT_VERSION).map_err(st)?;
                 }
                 Some(v) if v == FORMAT_VERSION => {}
-                Some(v) if v == MIGRATES_FROM => {
-                    migrate_from_1(&txn)?;
+                Some(v) if MIGRATES_FROM.contains(&v.as_str()) => {
+                    if v == "1" {
+                        migrate_from_1(&txn)?;
+                    }
                     meta.insert("format_version", FORMAT_VERSION).map_err(st)?;
                 }
                 Some(v) => return Err(unsupported(&v)),
@@ -247,6 +302,7 @@ impl Store {
             txn.open_table(JOURNAL).map_err(st)?;
             txn.open_table(OBJECT_SUMS).map_err(st)?;
             txn.open_table(JOURNAL_SUMS).map_err(st)?;
+            txn.open_table(super::chunks::OBJECT_CHUNKS).map_err(st)?;
         }
         txn.commit().map_err(st)
     }

@@ -34,7 +34,7 @@ impl Store {
 
     /// Every stored run's record.
     pub fn evals_all(&self) -> Result<Vec<Vec<u8>>> {
-        let txn = self.db.begin_read().map_err(st)?;
+        let txn = self.read_txn()?;
         let Some(t) = open_opt(&txn, EVALUATIONS)? else {
             return Ok(Vec::new());
         };
@@ -47,7 +47,7 @@ impl Store {
 
     /// Whether a run id is stored.
     pub fn eval_exists(&self, id: &str) -> Result<bool> {
-        let txn = self.db.begin_read().map_err(st)?;
+        let txn = self.read_txn()?;
         let Some(t) = open_opt(&txn, EVALUATIONS)? else {
             return Ok(false);
         };

@@ -56,7 +56,7 @@ impl Store {
 
     /// A job's record.
     pub fn job_get(&self, id: u64) -> Result<Option<Vec<u8>>> {
-        let txn = self.db.begin_read().map_err(st)?;
+        let txn = self.read_txn()?;
         let Some(jobs) = open_opt(&txn, JOBS)? else {
             return Ok(None);
         };
@@ -71,7 +71,7 @@ impl Store {
         limit: usize,
         keep: &dyn Fn(&[u8]) -> bool,
     ) -> Result<Vec<(u64, Vec<u8>)>> {
-        let txn = self.db.begin_read().map_err(st)?;
+        let txn = self.read_txn()?;
         let Some(jobs) = open_opt(&txn, JOBS)? else {
             return Ok(Vec::new());
         };

@@ -23,6 +23,7 @@ use crate::{Error, Result};
 
 mod check;
 mod checksum;
+mod chunks;
 mod create;
 mod evals;
 mod jobs;
@@ -34,6 +35,7 @@ mod tests;
 pub use check::CheckEntry;
 pub use checksum::Integrity;
 use checksum::{object_sums, sum};
+pub use chunks::{COMPACT_AFTER, MAX_RATIO, StorageStats};
 pub use create::canonical_db_path;
 use open::Handle;
 
@@ -50,11 +52,13 @@ const OBJECT_SUMS: TableDefinition<ObjKey, &[u8]> = TableDefinition::new("object
 const JOURNAL_SUMS: TableDefinition<&[u8], &[u8]> = TableDefinition::new("journal_checksums");
 
 /// On-disk format version written to the `meta` table. Format 2 added the
-/// checksum tables; a format-1 file is migrated when it is opened read-write
-/// (read as is when opened read-only).
-pub const FORMAT_VERSION: &str = "2";
+/// checksum tables, format 3 chunked payloads (`chunks.rs`); older files
+/// are migrated when opened read-write (read as is when opened read-only):
+/// 1 → 3 adds the checksums, 2 → 3 only the chunk table (payloads stored
+/// whole stay readable as they are).
+pub const FORMAT_VERSION: &str = "3";
 /// Older formats this build reads (and migrates on open).
-const MIGRATES_FROM: &str = "1";
+const MIGRATES_FROM: [&str; 2] = ["1", "2"];
 
 /// The kinds of stored objects.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -171,7 +175,7 @@ pub struct ObjectInfo {
 
 /// The redb-backed store.
 pub struct Store {
-    db: Handle,
+    db: std::sync::RwLock<Handle>,
     path: Option<PathBuf>,
     /// The key of this file in the registry of open files (`create.rs`;
     /// file stores only).
@@ -186,6 +190,8 @@ fn st(e: impl std::error::Error + Send + Sync + 'static) -> Error {
 /// Writes within one transaction; see [`Store::write`].
 pub struct Writer<'t> {
     txn: &'t redb::WriteTransaction,
+    /// Payload bytes put or dropped (whether to consider compacting).
+    changed: u64,
 }
 
 impl Writer<'_> {
@@ -207,10 +213,8 @@ impl Writer<'_> {
         counters
             .insert((kind.as_str(), name), version)
             .map_err(st)?;
-        let mut objects = self.txn.open_table(OBJECTS).map_err(st)?;
-        objects
-            .insert((kind.as_str(), name, version), payload)
-            .map_err(st)?;
+        chunks::put_payload(self.txn, (kind.as_str(), name, version), payload)?;
+        self.changed += payload.len() as u64;
         let mut manifests = self.txn.open_table(MANIFESTS).map_err(st)?;
         let m = serde_json::to_vec(manifest).map_err(st)?;
         manifests
@@ -241,7 +245,10 @@ impl Writer<'_> {
             .collect::<std::result::Result<_, _>>()
             .map_err(st)?;
         for v in &keys {
-            objects.remove((kind.as_str(), name, *v)).map_err(st)?;
+            self.changed += chunks::drop_chunks(self.txn, (kind.as_str(), name, *v))?;
+            if let Some(old) = objects.remove((kind.as_str(), name, *v)).map_err(st)? {
+                self.changed += old.value().len() as u64;
+            }
             manifests.remove((kind.as_str(), name, *v)).map_err(st)?;
             sums.remove((kind.as_str(), name, *v)).map_err(st)?;
         }
@@ -268,13 +275,16 @@ impl Store {
     /// On a read-only store it is [`Error::ReadOnly`] and `f` does not run.
     pub fn write<T>(&self, f: impl FnOnce(&mut Writer<'_>) -> Result<T>) -> Result<T> {
         let txn = self.begin_write()?;
-        let out = {
-            let mut w = Writer { txn: &txn };
-            f(&mut w)
+        let mut w = Writer {
+            txn: &txn,
+            changed: 0,
         };
+        let out = f(&mut w);
+        let changed = w.changed;
         match out {
             Ok(v) => {
                 txn.commit().map_err(st)?;
+                self.compact_if_wasteful(changed);
                 Ok(v)
             }
             Err(e) => {

@@ -14,7 +14,7 @@ use crate::{Error, Result};
 impl Store {
     /// All versions of a name, ascending.
     pub fn versions(&self, kind: Kind, name: &str) -> Result<Vec<(u32, Manifest)>> {
-        let txn = self.db.begin_read().map_err(st)?;
+        let txn = self.read_txn()?;
         let t = txn.open_table(MANIFESTS).map_err(st)?;
         let sums = open_opt(&txn, OBJECT_SUMS)?;
         let mut out = Vec::new();
@@ -32,7 +32,7 @@ impl Store {
     /// The version numbers of a name, ascending (manifests not read, so a
     /// damaged manifest does not stop `DROP`).
     fn version_numbers(&self, kind: Kind, name: &str) -> Result<Vec<u32>> {
-        let txn = self.db.begin_read().map_err(st)?;
+        let txn = self.read_txn()?;
         let t = txn.open_table(MANIFESTS).map_err(st)?;
         let mut out = Vec::new();
         for r in t
@@ -82,11 +82,11 @@ impl Store {
     /// Reads one version (the latest when `r.version` is `None`).
     pub fn get(&self, kind: Kind, r: &ObjRef) -> Result<Stored> {
         let version = self.resolve(kind, r)?;
-        let txn = self.db.begin_read().map_err(st)?;
+        let txn = self.read_txn()?;
         let objects = txn.open_table(OBJECTS).map_err(st)?;
         let manifests = txn.open_table(MANIFESTS).map_err(st)?;
         let key = (kind.as_str(), r.name.as_str(), version);
-        let payload = objects
+        let inline = objects
             .get(key)
             .map_err(st)?
             .map(|v| v.value().to_vec())
@@ -97,6 +97,8 @@ impl Store {
                     r.name
                 ))
             })?;
+        let payload =
+            super::chunks::payload(&inline, super::chunks::chunks_table(&txn)?.as_ref(), key)?;
         let manifest_bytes = manifests
             .get(key)
             .map_err(st)?
@@ -129,7 +131,7 @@ impl Store {
 
     /// Every name of a kind with its latest version, sorted by name.
     pub fn list(&self, kind: Kind) -> Result<Vec<ObjectInfo>> {
-        let txn = self.db.begin_read().map_err(st)?;
+        let txn = self.read_txn()?;
         let t = txn.open_table(MANIFESTS).map_err(st)?;
         let sums = open_opt(&txn, OBJECT_SUMS)?;
         let mut out: Vec<ObjectInfo> = Vec::new();
@@ -161,7 +163,7 @@ impl Store {
     /// treated as absent: the call is made again and its new reply replaces
     /// the damaged one (CHECK DATABASE reports it meanwhile).
     pub fn journal_get(&self, key: &[u8]) -> Result<Option<Vec<u8>>> {
-        let txn = self.db.begin_read().map_err(st)?;
+        let txn = self.read_txn()?;
         let t = txn.open_table(JOURNAL).map_err(st)?;
         let Some(value) = t.get(key).map_err(st)?.map(|v| v.value().to_vec()) else {
             return Ok(None);
@@ -177,7 +179,7 @@ impl Store {
 
     /// Number of journal entries.
     pub fn journal_len(&self) -> Result<u64> {
-        let txn = self.db.begin_read().map_err(st)?;
+        let txn = self.read_txn()?;
         let t = txn.open_table(JOURNAL).map_err(st)?;
         t.len().map_err(st)
     }
