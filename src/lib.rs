@@ -45,7 +45,8 @@ pub use typed::ToParam;
 // Statements and their results.
 pub use valence_dsl::select::{Over, TABLE_FUNCTIONS, TableFn};
 pub use valence_dsl::{
-    DslError, Mode, Param, QueryResult, Session, Table, Value, is_complete, parse_script, render,
+    Chunk, DslError, Mode, Param, QueryResult, Script, Session, Table, Value, is_complete,
+    parse_script, render,
 };
 
 // The engine handle ([`Database::engine`]), cancellation and progress.
@@ -175,6 +176,19 @@ impl Database {
         on_result: impl FnMut(&valence_dsl::ast::Statement, QueryResult) -> bool,
     ) -> Result<()> {
         Ok(self.session.run_script(script, ctx, on_result)?)
+    }
+
+    /// Runs one chunk of a prepared [`Script`] (a front-end running a long
+    /// input statement by statement, like the shell: linear time, errors at
+    /// the input's lines). Returns false when `on_result` asked to stop.
+    pub fn execute_chunk(
+        &self,
+        script: &Script<'_>,
+        chunk: Chunk,
+        ctx: &Ctx,
+        on_result: impl FnMut(&valence_dsl::ast::Statement, QueryResult) -> bool,
+    ) -> Result<bool> {
+        Ok(self.session.run_chunk(script, chunk, ctx, on_result)?)
     }
 
     /// Runs one `SELECT` and returns its result table (typed cells:

@@ -110,9 +110,19 @@ impl DslError {
     ///   = hint: ...
     /// ```
     pub fn render(&self, src: &str, origin: &str) -> String {
+        self.render_from(src, 1, origin)
+    }
+
+    /// [`Self::render`] for an error of a [`crate::Script`] whose text
+    /// starts on line `first_line` of its source (spans carry the source's
+    /// lines and byte offsets into `src`).
+    pub fn render_from(&self, src: &str, first_line: usize, origin: &str) -> String {
         let mut out = format!("error: {}", self.message);
         if let Some(sp) = self.span {
-            let line_text = src.lines().nth(sp.line.saturating_sub(1)).unwrap_or("");
+            let line_text = src
+                .lines()
+                .nth(sp.line.saturating_sub(first_line.max(1)))
+                .unwrap_or("");
             // Same length: the caret stays under the fault.
             let masked = valence_engine::mask_url_secrets(line_text);
             let line_text = masked.as_str();

@@ -20,7 +20,7 @@ pub use exec::Session;
 /// SELECT: its AST and the table functions it reads (`TABLE_FUNCTIONS`).
 pub use exec::select;
 pub use parse::params::Param;
-pub use parse::{parse_script, parse_script_with_params};
+pub use parse::{Script, parse_script, parse_script_with_params};
 pub use render::Mode;
 pub use split::{Chunk, is_complete, split_statements};
 pub use table::{QueryResult, Table, Value, format_float};

@@ -47,22 +47,6 @@ pub struct Shell {
     buffer_line: usize,
 }
 
-/// `src` with everything before byte `start` blanked (newlines kept, every
-/// other byte a space), so positions stay those of the whole source.
-fn blank_before(src: &str, start: usize, end: usize) -> String {
-    let prefix: String = src[..start]
-        .chars()
-        .map(|c| {
-            if c == '\n' {
-                "\n".to_string()
-            } else {
-                " ".repeat(c.len_utf8())
-            }
-        })
-        .collect();
-    format!("{prefix}{}", &src[start..end])
-}
-
 /// The first invalid UTF-8 line of `bytes`: (line number, column in bytes).
 fn invalid_utf8_at(bytes: &[u8]) -> Option<(usize, usize)> {
     let e = std::str::from_utf8(bytes).err()?;
@@ -209,20 +193,15 @@ impl Shell {
 
     fn run_buffer(&mut self, origin: &str) -> Result<(), Stop> {
         let text = std::mem::take(&mut self.buffer);
-        // Pad so that reported lines are those of the source.
-        let src = format!(
-            "{}{}",
-            "\n".repeat(self.buffer_line.saturating_sub(1)),
-            text
-        );
-        for chunk in valence_dsl::split_statements(&src) {
-            // Keep the `;`: it is part of the statement.
-            let end = if src[chunk.end..].starts_with(';') {
-                chunk.end + 1
-            } else {
-                chunk.end
-            };
-            self.run_statement(&src, chunk.start, end, origin)?;
+        // The buffer starts on line `buffer_line` of its source: errors
+        // report that source's lines, and each statement is parsed alone
+        // (linear in the input, however many statements a buffer holds).
+        let script = match valence::Script::new(&text, self.buffer_line) {
+            Ok(s) => s,
+            Err(e) => return Err(self.fail(&e, (&text, self.buffer_line), origin)),
+        };
+        for chunk in script.chunks() {
+            self.run_statement(&script, chunk, origin)?;
         }
         Ok(())
     }
@@ -242,7 +221,7 @@ impl Shell {
     /// Checks done before a statement runs: `-readonly`, `-echo`.
     fn before(
         &mut self,
-        src: &str,
+        script: &valence::Script<'_>,
         text: &str,
         parsed: &[Statement],
         origin: &str,
@@ -258,7 +237,7 @@ impl Shell {
                 st.span,
             )
             .hint("run valence without -readonly to change the database");
-            return Err(self.fail(&e, src, origin));
+            return Err(self.fail(&e, (script.src(), script.first_line()), origin));
         }
         if self.echo {
             self.out.text(&format!("{}\n", text.trim()))?;
@@ -266,8 +245,10 @@ impl Shell {
         Ok(())
     }
 
-    fn fail(&mut self, e: &DslError, src: &str, origin: &str) -> Stop {
-        report(&e.render(src, origin));
+    /// Reports `e`, whose spans are in `src` (a text starting on line
+    /// `first_line` of `origin`).
+    fn fail(&mut self, e: &DslError, (src, first_line): (&str, usize), origin: &str) -> Stop {
+        report(&e.render_from(src, first_line, origin));
         let loc = e.span.map(|s| format!("{origin}:{}:{}", s.line, s.col));
         match self.out.error(&e.message, loc.as_deref(), Some(e.code())) {
             Ok(()) => Stop::Error,
@@ -275,33 +256,41 @@ impl Shell {
         }
     }
 
-    /// Runs the statement at `src[start..end]`, reporting positions in `src`.
+    /// Runs one statement of `script`, reporting positions in its source.
     fn run_statement(
         &mut self,
-        src: &str,
-        start: usize,
-        end: usize,
+        script: &valence::Script<'_>,
+        chunk: valence::Chunk,
         origin: &str,
     ) -> Result<(), Stop> {
-        let text = blank_before(src, start, end);
-        let parsed = valence::parse_script(&text).unwrap_or_default();
-        self.before(src, &src[start..end], &parsed, origin)?;
+        let src = script.src();
+        // Keep the `;` in the echo: it is part of the statement.
+        let end = if src[chunk.end..].starts_with(';') {
+            chunk.end + 1
+        } else {
+            chunk.end
+        };
+        let parsed = script.parse_chunk(chunk).unwrap_or_default();
+        self.before(script, &src[chunk.start..end], &parsed, origin)?;
         let ctx = self.ctx();
         self.signals.begin();
         let started = Instant::now();
         let mut write_failed = false;
         let (out, written, timer) = (&mut self.out, &mut self.written, self.timer);
-        let r = self.db.execute_with(&text, &ctx, |stmt, result| {
-            ctx.progress.finish();
-            written.record(stmt, &result);
-            let mut ok = out.result(&stmt.text, &result).is_ok();
-            if ok && timer {
-                let t = format!("Run Time: {:.3}s\n", started.elapsed().as_secs_f64());
-                ok = out.text(&t).is_ok();
-            }
-            write_failed |= !ok;
-            ok
-        });
+        let r = self
+            .db
+            .execute_chunk(script, chunk, &ctx, |stmt, result| {
+                ctx.progress.finish();
+                written.record(stmt, &result);
+                let mut ok = out.result(&stmt.text, &result).is_ok();
+                if ok && timer {
+                    let t = format!("Run Time: {:.3}s\n", started.elapsed().as_secs_f64());
+                    ok = out.text(&t).is_ok();
+                }
+                write_failed |= !ok;
+                ok
+            })
+            .map(|_| ());
         self.signals.end();
         ctx.progress.finish();
         if self.interactive && self.out.per_statement {
@@ -332,7 +321,7 @@ impl Shell {
                     .error(&msg, Some(&format!("{origin}:{line}")), Some(e.code()))?;
                 Err(Stop::Interrupted)
             }
-            Err(valence::Error::Query(e)) => Err(self.fail(&e, src, origin)),
+            Err(valence::Error::Query(e)) => Err(self.fail(&e, (src, script.first_line()), origin)),
             Err(e) => {
                 report(&e.render(src, origin));
                 self.out.error(&e.to_string(), None, Some(e.code()))?;
@@ -352,7 +341,7 @@ impl Shell {
             line: line_no,
             col: indent + 1,
         };
-        self.fail(&DslError::semantic(msg, span), &src, origin)
+        self.fail(&DslError::semantic(msg, span), (&src, 1), origin)
     }
 
     fn dot(&mut self, line: &str, line_no: usize, origin: &str) -> Result<(), Stop> {

@@ -22,8 +22,7 @@ use valence_engine::{Ctx, Engine};
 
 use crate::ast::{Span, Statement, StatementKind};
 use crate::error::{DslError, Result};
-use crate::parse::params::{Bindings, Param};
-use crate::split::split_statements;
+use crate::parse::params::Param;
 use crate::table::{QueryResult, Table};
 
 /// A session runs statements against one engine.
@@ -64,17 +63,32 @@ impl Session {
         ctx: &Ctx,
         mut on_result: impl FnMut(&Statement, QueryResult) -> bool,
     ) -> Result<()> {
-        let bindings = Bindings::new(src, params)?;
-        let script = crate::parse::Script::new(src);
-        for chunk in split_statements(src) {
-            for stmt in script.parse_chunk(chunk, &bindings)? {
-                let r = self.execute_statement(&stmt, ctx)?;
-                if !on_result(&stmt, r) {
-                    return Ok(());
-                }
+        let script = crate::parse::Script::with_params(src, params, 1)?;
+        for chunk in script.chunks() {
+            if !self.run_chunk(&script, chunk, ctx, &mut on_result)? {
+                break;
             }
         }
         Ok(())
+    }
+
+    /// Runs the statements of one chunk of `script`, calling `on_result`
+    /// after each; returns false when `on_result` asked to stop. Errors
+    /// carry the script's places (its lines, byte offsets into its text).
+    pub fn run_chunk(
+        &self,
+        script: &crate::parse::Script<'_>,
+        chunk: crate::split::Chunk,
+        ctx: &Ctx,
+        mut on_result: impl FnMut(&Statement, QueryResult) -> bool,
+    ) -> Result<bool> {
+        for stmt in script.parse_chunk(chunk)? {
+            let r = self.execute_statement(&stmt, ctx)?;
+            if !on_result(&stmt, r) {
+                return Ok(false);
+            }
+        }
+        Ok(true)
     }
 
     /// Runs a script and collects every result; stops at the first error.

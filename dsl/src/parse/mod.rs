@@ -34,38 +34,68 @@ pub fn parse_script(src: &str) -> Result<Vec<Statement>> {
 
 /// Parses a script whose `?` placeholders take `params`, in order.
 pub fn parse_script_with_params(src: &str, params: &[params::Param]) -> Result<Vec<Statement>> {
-    let b = params::Bindings::new(src, params)?;
-    let script = Script::new(src);
+    let script = Script::with_params(src, params, 1)?;
     let mut out = Vec::new();
-    for chunk in crate::split::split_statements(src) {
-        out.extend(script.parse_chunk(chunk, &b)?);
+    for chunk in script.chunks() {
+        out.extend(script.parse_chunk(chunk)?);
     }
     Ok(out)
 }
 
-/// A script being parsed statement by statement, in time linear in its
-/// length (see `origin.rs`).
-pub(crate) struct Script<'s> {
+/// A script prepared for parsing statement by statement in time linear in
+/// its length (see `origin.rs`): its line index and placeholder bindings
+/// are built once, then each [`Chunk`](crate::Chunk) is parsed alone with
+/// spans placed in the script. A front-end that runs a long input piece by
+/// piece (the shell) makes one `Script` per piece and says which line of
+/// its source the piece starts on.
+pub struct Script<'s> {
     src: &'s str,
+    first_line: usize,
     lines: std::rc::Rc<origin::LineIndex>,
+    bindings: params::Bindings,
 }
 
 impl<'s> Script<'s> {
-    pub(crate) fn new(src: &'s str) -> Script<'s> {
-        Script {
-            src,
-            lines: std::rc::Rc::new(origin::LineIndex::new(src)),
-        }
+    /// `src` with no parameters: a `?` placeholder in it is an error.
+    pub fn new(src: &'s str, first_line: usize) -> Result<Script<'s>> {
+        Script::with_params(src, &[], first_line)
     }
 
-    /// Parses one chunk of the script with placeholders read from `b`
-    /// (count-checked against the whole script; offsets are the script's).
-    pub(crate) fn parse_chunk(
-        &self,
-        chunk: crate::split::Chunk,
-        b: &params::Bindings,
-    ) -> Result<Vec<Statement>> {
+    /// `src` whose first line is line `first_line` of its source, with
+    /// `params` bound to its `?` placeholders in order (counts must match).
+    pub fn with_params(
+        src: &'s str,
+        params: &[params::Param],
+        first_line: usize,
+    ) -> Result<Script<'s>> {
+        Ok(Script {
+            src,
+            first_line: first_line.max(1),
+            lines: std::rc::Rc::new(origin::LineIndex::starting_at(src, first_line)),
+            bindings: params::Bindings::new(src, params)?,
+        })
+    }
+
+    /// The text.
+    pub fn src(&self) -> &'s str {
+        self.src
+    }
+
+    /// The line of its source the text starts on.
+    pub fn first_line(&self) -> usize {
+        self.first_line
+    }
+
+    /// The statements' byte ranges (`split_statements`).
+    pub fn chunks(&self) -> Vec<crate::split::Chunk> {
+        crate::split::split_statements(self.src)
+    }
+
+    /// Parses one chunk; spans are the script's (byte offsets into `src`,
+    /// lines of its source).
+    pub fn parse_chunk(&self, chunk: crate::split::Chunk) -> Result<Vec<Statement>> {
         let piece = &self.src[chunk.start..chunk.end];
+        let b = &self.bindings;
         let stmts = origin::within(&self.lines, chunk.start, || {
             params::with_bindings(b, || parse_unbound(piece))
         })?;

@@ -19,6 +19,9 @@ use crate::ast::Span;
 #[derive(Debug)]
 pub(crate) struct LineIndex {
     text: Rc<str>,
+    /// The line number of the text's first line in its source (1 for a
+    /// whole script; the shell runs a file's statements buffer by buffer).
+    first_line: usize,
     /// Byte offset of each line's first byte.
     starts: Vec<usize>,
     /// Whether each line is pure ASCII (column = byte distance + 1).
@@ -27,6 +30,12 @@ pub(crate) struct LineIndex {
 
 impl LineIndex {
     pub(crate) fn new(text: &str) -> LineIndex {
+        LineIndex::starting_at(text, 1)
+    }
+
+    /// The index of `text` whose first line is line `first_line` of its
+    /// source.
+    pub(crate) fn starting_at(text: &str, first_line: usize) -> LineIndex {
         let mut starts = vec![0];
         let mut ascii = Vec::new();
         let mut line_ascii = true;
@@ -42,6 +51,7 @@ impl LineIndex {
         ascii.push(line_ascii);
         LineIndex {
             text: text.into(),
+            first_line: first_line.max(1),
             starts,
             ascii,
         }
@@ -57,7 +67,7 @@ impl LineIndex {
         } else {
             self.text[start..pos].chars().count()
         };
-        (line + 1, col + 1)
+        (line + self.first_line, col + 1)
     }
 }
 
