@@ -10,7 +10,7 @@ use crate::{Catalogue, diagnose, read_edges_csv};
 /// The checked-in fixture, imported. The files are what `valence_synth` generates, and
 /// importing them gives the generator's graph byte for byte (both checked by the
 /// `valence-synth` crate's tests); the engine does not depend on the generator.
-fn fixture(name: &str) -> SignedGraph {
+pub(super) fn fixture(name: &str) -> SignedGraph {
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("../fixtures")
         .join(name);
@@ -29,7 +29,7 @@ const LARGE_QUOTAS: [(&str, usize, usize); 4] = [
 ];
 
 /// `valence_synth::REAL746_QUOTAS`.
-const REAL746_QUOTAS: [(&str, usize, usize); 10] = [
+pub(super) const REAL746_QUOTAS: [(&str, usize, usize); 10] = [
     ("brand", 1, 1),
     ("campaign-objective", 1, 1),
     ("campaign-buying-type", 1, 1),
@@ -42,7 +42,7 @@ const REAL746_QUOTAS: [(&str, usize, usize); 10] = [
     ("media-buy-cost-model", 1, 1),
 ];
 
-fn quotas(q: &[(&str, usize, usize)]) -> Vec<TypeQuota> {
+pub(super) fn quotas(q: &[(&str, usize, usize)]) -> Vec<TypeQuota> {
     q.iter()
         .map(|&(m, a, b)| TypeQuota::new(m, a as u32, b as u32))
         .collect()

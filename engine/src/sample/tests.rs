@@ -441,13 +441,12 @@ fn tail_boxes_still_fill() {
     check_independently(&ds, &labels, &types, &edges);
 }
 
-/// The real746 fixture's graph and its edges by name, read from the CSV
+/// The real746 fixture's graph, and its edges by name read from the CSV
 /// without the engine (for [`check_independently`]).
 fn real746() -> (SignedGraph, Vec<(String, String, bool)>) {
+    let g = super::fidelity_tests::fixture("real746");
     let path =
         std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures/real746/edges.csv");
-    let cat = crate::Catalogue::from_csv(&path.with_file_name("catalogue.csv")).unwrap();
-    let (g, _) = crate::read_edges_csv(&path, Some(&cat)).unwrap();
     let mut rdr = csv::Reader::from_path(&path).unwrap();
     let edges = rdr
         .records()
@@ -465,21 +464,7 @@ fn real746() -> (SignedGraph, Vec<(String, String, bool)>) {
 }
 
 fn real746_types() -> Vec<TypeQuota> {
-    [
-        ("brand", 1, 1),
-        ("campaign-objective", 1, 1),
-        ("campaign-buying-type", 1, 1),
-        ("platform", 1, 1),
-        ("device", 1, 1),
-        ("geo", 1, 3),
-        ("gender-generation", 4, 8),
-        ("interest-and-other-attributes", 3, 7),
-        ("media-buy-billing-event", 1, 1),
-        ("media-buy-cost-model", 1, 1),
-    ]
-    .iter()
-    .map(|&(m, a, b)| TypeQuota::new(m, a, b))
-    .collect()
+    super::fidelity_tests::quotas(&super::fidelity_tests::REAL746_QUOTAS)
 }
 
 /// Issue 14: `pos_frac >= 0.80, neg_frac = 0` on the 746-node fixture left a
