@@ -22,7 +22,7 @@
 //!   before any work.
 //! * **Energy** (edge units): `scale · d`, where `d` is the L1 distance of
 //!   (pos_frac, neg_frac) to the label's box plus the depth inside any other
-//!   label's box. See `anneal.rs`.
+//!   label's box. See `anneal/`.
 //! * **Mixing**: once inside its region, a row takes `mix_steps`
 //!   Metropolis–Hastings steps that never leave it, so it is a draw of the
 //!   natural distribution restricted to the region (tilted by
