@@ -139,7 +139,7 @@ pub fn diagnose(
     }
     let slots = resolve_types(g, types)?;
     let params = Params::random_draw();
-    let draws = with_problem!(g, slots, Vec::new(), params, |pb| draw_sets(
+    let draws = with_problem!(g.hot_path(), g, slots, Vec::new(), params, |pb| draw_sets(
         pb, samples, seed, ctx
     )?);
 

@@ -18,6 +18,7 @@ mod dense;
 #[cfg(test)]
 mod evaluator_tests;
 
+use adjacency::Signatures;
 pub use adjacency::{
     AdjRow, Adjacency, DENSE_CAP_BYTES, DenseAdjacency, DenseRow, Evaluator, HotPath,
     RoaringAdjacency, RoaringRow, dense_bytes, dense_fits, mem_available,
@@ -126,6 +127,8 @@ pub struct SignedGraph {
     index: OnceLock<HashMap<(u16, String), NodeId>>,
     /// The dense matrix: `None` inside when the rule chose the sparse path.
     dense: OnceLock<Option<DenseAdjacency>>,
+    /// Neighbour signatures for the sparse path, built on its first use.
+    signatures: OnceLock<Option<Signatures>>,
     evaluator: Evaluator,
 }
 
@@ -150,6 +153,7 @@ impl SignedGraph {
             by_modality,
             index: OnceLock::new(),
             dense: OnceLock::new(),
+            signatures: OnceLock::new(),
             evaluator: Evaluator::Auto,
         }
     }
@@ -279,6 +283,24 @@ impl SignedGraph {
         RoaringAdjacency {
             pos: &self.pos,
             neg: &self.neg,
+            sig: None,
+        }
+    }
+
+    /// The evaluator SAMPLE's search runs on: [`Self::hot_path`], with the
+    /// neighbour signatures (built on first use, `O(edges)`) in front of the
+    /// sparse path's lookups. DIAGNOSE's few lookups a draw do not pay for
+    /// building them.
+    pub fn search_path(&self) -> HotPath<'_> {
+        match self.hot_path() {
+            HotPath::Sparse(s) => HotPath::Sparse(RoaringAdjacency {
+                sig: self
+                    .signatures
+                    .get_or_init(|| Signatures::build(&self.pos, &self.neg))
+                    .as_ref(),
+                ..s
+            }),
+            dense => dense,
         }
     }
 

@@ -132,11 +132,18 @@ pub fn sample(g: &SignedGraph, spec: &SampleSpec, ctx: &Ctx) -> Result<(Dataset,
     let mut seen: HashSet<u64, PreHashed> = HashSet::default();
     let mut rows: Vec<SampledRow> = Vec::with_capacity(spec.total.min(1 << 20) as usize);
     let mut reports = Vec::new();
-    with_problem!(g, slots, weights, spec.options.params(), |pb| {
-        for li in 0..spec.labels.len() {
-            reports.push(sample_label(pb, spec, li, &mut seen, &mut rows, ctx)?);
+    with_problem!(
+        g.search_path(),
+        g,
+        slots,
+        weights,
+        spec.options.params(),
+        |pb| {
+            for li in 0..spec.labels.len() {
+                reports.push(sample_label(pb, spec, li, &mut seen, &mut rows, ctx)?);
+            }
         }
-    });
+    );
 
     let total = rows.len();
     let (rows, emitted, flips) = relabel_and_shuffle(spec, rows);

@@ -166,12 +166,13 @@ impl<'g, A: Adjacency> Problem<'g, A> {
     }
 }
 
-/// Binds `$pb` to a `&Problem` over `$g`'s hot-path evaluator (dense matrix
-/// or roaring bitmaps, see `SignedGraph::hot_path`) and evaluates `$body`,
+/// Binds `$pb` to a `&Problem` over `$g` on the evaluator `$path` (a
+/// `HotPath`: `SignedGraph::hot_path` for DIAGNOSE's draws,
+/// `SignedGraph::search_path` for SAMPLE's search) and evaluates `$body`,
 /// which is monomorphised once per evaluator.
 macro_rules! with_problem {
-    ($g:expr, $slots:expr, $weights:expr, $params:expr, |$pb:ident| $body:expr) => {
-        match $g.hot_path() {
+    ($path:expr, $g:expr, $slots:expr, $weights:expr, $params:expr, |$pb:ident| $body:expr) => {
+        match $path {
             $crate::graph::HotPath::Dense(adj) => {
                 let $pb = &$crate::sample::Problem::new($g, adj, $slots, $weights, $params);
                 $body
