@@ -20,8 +20,8 @@ mod evaluator_tests;
 
 use adjacency::Signatures;
 pub use adjacency::{
-    AdjRow, Adjacency, DENSE_CAP_BYTES, DenseAdjacency, DenseRow, Evaluator, HotPath,
-    RoaringAdjacency, RoaringRow, dense_bytes, dense_fits, mem_available,
+    Adjacency, DENSE_CAP_BYTES, DenseAdjacency, Evaluator, HotPath, RoaringAdjacency, RoaringKey,
+    dense_bytes, dense_fits, mem_available,
 };
 pub use builder::{EdgeRejection, GraphBuilder};
 

@@ -29,7 +29,7 @@ use rand::RngExt;
 use rand_chacha::ChaCha8Rng;
 
 use super::boxes::Exclusion;
-use crate::graph::{AdjRow, Adjacency, NodeId, candidate_pairs};
+use crate::graph::{Adjacency, NodeId, candidate_pairs};
 use crate::{Ctx, SignedGraph};
 
 mod rows;
@@ -361,24 +361,27 @@ impl Scratch {
         let k = pb.slots.len();
         let soft = pb.soft();
         let (mut tp, mut tq, mut ts) = (0u64, 0u64, 0i64);
-        for i in 0..n {
-            let row = pb.adj.row(self.set[i]);
-            let si = self.slot[i] as usize;
-            for j in i + 1..n {
-                let (pe, ne) = row.test(self.set[j]);
-                self.p[i] += pe;
-                self.p[j] += pe;
-                self.q[i] += ne;
-                self.q[j] += ne;
-                tp += pe as u64;
-                tq += ne as u64;
+        for j in 1..n {
+            let kj = pb.adj.key(self.set[j]);
+            let sj = self.slot[j] as usize;
+            let (p, q, r, slot) = (&mut self.p, &mut self.q, &mut self.r, &self.slot);
+            pb.adj.for_each_edge(&self.set[..j], kj, |i, pos| {
+                if pos {
+                    p[i] += 1;
+                    p[j] += 1;
+                    tp += 1;
+                } else {
+                    q[i] += 1;
+                    q[j] += 1;
+                    tq += 1;
+                }
                 if soft {
-                    let re = pb.weights[si * k + self.slot[j] as usize] * (pe | ne) as i32;
-                    self.r[i] += re;
-                    self.r[j] += re;
+                    let re = pb.weights[slot[i] as usize * k + sj];
+                    r[i] += re;
+                    r[j] += re;
                     ts += re as i64;
                 }
-            }
+            });
         }
         self.tot_p = tp;
         self.tot_q = tq;
@@ -394,16 +397,18 @@ impl Scratch {
             let (p, q) = pb.adj.count_to(b, &self.set);
             return (p, q, 0);
         }
-        let row = pb.adj.row(b);
+        let kb = pb.adj.key(b);
         let k = pb.slots.len();
         let w = &pb.weights[s as usize * k..(s as usize + 1) * k];
         let (mut p, mut q, mut r) = (0u32, 0u32, 0i32);
-        for (&x, &sx) in self.set.iter().zip(&self.slot) {
-            let (pe, ne) = row.test(x);
-            p += pe;
-            q += ne;
-            r += w[sx as usize] * (pe | ne) as i32;
-        }
+        pb.adj.for_each_edge(&self.set, kb, |j, pos| {
+            if pos {
+                p += 1;
+            } else {
+                q += 1;
+            }
+            r += w[self.slot[j] as usize];
+        });
         (p, q, r)
     }
 
@@ -568,28 +573,29 @@ impl Scratch {
         skip: usize,
         add: bool,
     ) {
-        let row = pb.adj.row(x);
         let k = pb.slots.len();
-        for j in 0..self.set.len() {
+        let soft = pb.soft();
+        let (p, q, r, slot) = (&mut self.p, &mut self.q, &mut self.r, &self.slot);
+        // Looked up on the members' side: a row's members stay in cache
+        // across its steps, where `x`'s adjacency would be a fresh miss.
+        pb.adj.for_each_edge(&self.set, pb.adj.key(x), |j, pos| {
             if j == skip {
-                continue;
+                return;
             }
-            let (pe, ne) = row.test(self.set[j]);
-            let re = if pb.soft() {
-                pb.weights[sx as usize * k + self.slot[j] as usize] * (pe | ne) as i32
+            let c = if pos { &mut p[j] } else { &mut q[j] };
+            let re = if soft {
+                pb.weights[sx as usize * k + slot[j] as usize]
             } else {
                 0
             };
             if add {
-                self.p[j] += pe;
-                self.q[j] += ne;
-                self.r[j] += re;
+                *c += 1;
+                r[j] += re;
             } else {
-                self.p[j] -= pe;
-                self.q[j] -= ne;
-                self.r[j] -= re;
+                *c -= 1;
+                r[j] -= re;
             }
-        }
+        });
     }
 
     fn apply<A: Adjacency>(&mut self, pb: &Problem<'_, A>, pr: &Proposal) {
@@ -597,8 +603,14 @@ impl Scratch {
             Move::Swap { i, b } => {
                 let a = self.set[i];
                 let s = self.slot[i];
-                self.spread(pb, a, s, i, false);
-                self.spread(pb, b, s, i, true);
+                // A node without edges to the set changes no member's counts
+                // (the common case in a sparse graph): no lookups.
+                if self.p[i] + self.q[i] > 0 {
+                    self.spread(pb, a, s, i, false);
+                }
+                if pr.pb + pr.qb > 0 {
+                    self.spread(pb, b, s, i, true);
+                }
                 self.set_member(a, false);
                 self.set_member(b, true);
                 self.set[i] = b;
@@ -607,7 +619,9 @@ impl Scratch {
                 self.r[i] = pr.rb;
             }
             Move::Add { s, b } => {
-                self.spread(pb, b, s, usize::MAX, true);
+                if pr.pb + pr.qb > 0 {
+                    self.spread(pb, b, s, usize::MAX, true);
+                }
                 self.set_member(b, true);
                 self.set.push(b);
                 self.slot.push(s);
@@ -619,7 +633,9 @@ impl Scratch {
             Move::Remove { i } => {
                 let a = self.set[i];
                 let s = self.slot[i];
-                self.spread(pb, a, s, i, false);
+                if self.p[i] + self.q[i] > 0 {
+                    self.spread(pb, a, s, i, false);
+                }
                 self.set_member(a, false);
                 self.set.swap_remove(i);
                 self.slot.swap_remove(i);
