@@ -176,8 +176,8 @@ impl Probe {
         h = (h ^ (h >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
         h ^= h >> 31;
         Probe {
-            h: h >> 16,
-            mask: (1 << (h & 63)) | (1 << ((h >> 6) & 63)),
+            h: h >> 18,
+            mask: (1 << (h & 63)) | (1 << ((h >> 6) & 63)) | (1 << ((h >> 12) & 63)),
         }
     }
 }
@@ -455,3 +455,4 @@ mod tests {
         assert!(mem_available().is_some_and(|m| m > 0));
     }
 }
+

@@ -393,21 +393,36 @@ impl Scratch {
     /// current set. Same-slot members never share an edge (same modality).
     #[inline]
     fn contrib<A: Adjacency>(&self, pb: &Problem<'_, A>, b: NodeId, s: u16) -> (u32, u32, i32) {
+        // Only the members of other slots can share an edge with `b` (the
+        // graph has no edge within a modality): skip the lookups of its own
+        // slot, the member a swap replaces included.
+        let (mut nodes, mut slots) = ([0 as NodeId; 64], [0u16; 64]);
+        let (others, oslots) = if self.set.len() <= 64 {
+            let mut n = 0;
+            for (&x, &sx) in self.set.iter().zip(&self.slot) {
+                nodes[n] = x;
+                slots[n] = sx;
+                n += (sx != s) as usize;
+            }
+            (&nodes[..n], &slots[..n])
+        } else {
+            (&self.set[..], &self.slot[..])
+        };
         if !pb.soft() {
-            let (p, q) = pb.adj.count_to(b, &self.set);
+            let (p, q) = pb.adj.count_to(b, others);
             return (p, q, 0);
         }
         let kb = pb.adj.key(b);
         let k = pb.slots.len();
         let w = &pb.weights[s as usize * k..(s as usize + 1) * k];
         let (mut p, mut q, mut r) = (0u32, 0u32, 0i32);
-        pb.adj.for_each_edge(&self.set, kb, |j, pos| {
+        pb.adj.for_each_edge(others, kb, |j, pos| {
             if pos {
                 p += 1;
             } else {
                 q += 1;
             }
-            r += w[self.slot[j] as usize];
+            r += w[oslots[j] as usize];
         });
         (p, q, r)
     }
