@@ -68,6 +68,15 @@ pub trait Adjacency: Sync {
         }
     }
 
+    /// Calls `f(i, j, positive)` for every edge between `set[i]` and
+    /// `set[j]`, `i < j`, in the order of `j` then `i`.
+    #[inline]
+    fn for_each_edge_within(&self, set: &[NodeId], mut f: impl FnMut(usize, usize, bool)) {
+        for j in 1..set.len() {
+            self.for_each_edge(&set[..j], self.key(set[j]), |i, pos| f(i, j, pos));
+        }
+    }
+
     /// (positive, negative) edges between `a` and the nodes in `others`.
     #[inline]
     fn count_to(&self, a: NodeId, others: &[NodeId]) -> (u32, u32) {
@@ -99,6 +108,11 @@ impl<T: Adjacency> Adjacency for &T {
     #[inline]
     fn for_each_edge(&self, members: &[NodeId], b: T::Key, f: impl FnMut(usize, bool)) {
         (**self).for_each_edge(members, b, f)
+    }
+
+    #[inline]
+    fn for_each_edge_within(&self, set: &[NodeId], f: impl FnMut(usize, usize, bool)) {
+        (**self).for_each_edge_within(set, f)
     }
 
     #[inline]
@@ -249,7 +263,12 @@ impl Signatures {
     /// Node `a`'s (positive, negative) words at `b`'s probe.
     #[inline]
     fn words(&self, a: NodeId, pr: Probe) -> (u64, u64) {
-        let meta = self.index[a as usize];
+        self.words_at(self.index[a as usize], pr)
+    }
+
+    /// The words at a probe in the block of index entry `meta`.
+    #[inline]
+    fn words_at(&self, meta: u64, pr: Probe) -> (u64, u64) {
         let at = (meta >> 6) as usize + 2 * (pr.h & ((1 << (meta & 63)) - 1)) as usize;
         (self.bits[at], self.bits[at + 1])
     }
@@ -323,9 +342,63 @@ impl<'g> Adjacency for RoaringAdjacency<'g> {
             }
         }
     }
+
+    #[inline]
+    fn for_each_edge_within(&self, set: &[NodeId], mut f: impl FnMut(usize, usize, bool)) {
+        match self.sig {
+            Some(s) if set.len() <= WITHIN_MAX => self.within_gathered(s, set, f),
+            _ => {
+                for j in 1..set.len() {
+                    self.for_each_edge(&set[..j], self.key(set[j]), |i, pos| f(i, j, pos));
+                }
+            }
+        }
+    }
 }
 
+/// The largest set [`RoaringAdjacency::within_gathered`] takes (its pair
+/// words live on the stack: 496 pairs, 8 KB).
+const WITHIN_MAX: usize = 32;
+
 impl RoaringAdjacency<'_> {
+    /// [`Adjacency::for_each_edge_within`] for a set of up to [`WITHIN_MAX`]
+    /// nodes with signatures: every pair's words are loaded before any is
+    /// tested, so a fresh set's misses (one per pair, its nodes are cold)
+    /// overlap.
+    fn within_gathered(&self, s: &Signatures, set: &[NodeId], mut f: impl FnMut(usize, usize, bool)) {
+        let n = set.len();
+        let mut probes = [Probe { h: 0, mask: 0 }; WITHIN_MAX];
+        let mut metas = [0u64; WITHIN_MAX];
+        for (i, &x) in set.iter().enumerate() {
+            probes[i] = Probe::of(x);
+            metas[i] = s.index[x as usize];
+        }
+        let mut words = [(0u64, 0u64); WITHIN_MAX * (WITHIN_MAX - 1) / 2];
+        let mut t = 0;
+        for j in 1..n {
+            for i in 0..j {
+                words[t] = s.words_at(metas[i], probes[j]);
+                t += 1;
+            }
+        }
+        let mut t = 0;
+        for j in 1..n {
+            let m = probes[j].mask;
+            for i in 0..j {
+                let (wp, wn) = words[t];
+                t += 1;
+                let (maybe_p, maybe_n) = (wp & m == m, wn & m == m);
+                if maybe_p || maybe_n {
+                    match self.exact(set[i], set[j], maybe_p, maybe_n) {
+                        (1, _) => f(i, j, true),
+                        (_, 1) => f(i, j, false),
+                        _ => {}
+                    }
+                }
+            }
+        }
+    }
+
     /// The bitmaps' answer for (a, b), asking only the signs that may hold it.
     #[inline]
     fn exact(&self, a: NodeId, b: NodeId, maybe_p: bool, maybe_n: bool) -> (u32, u32) {

@@ -361,28 +361,24 @@ impl Scratch {
         let k = pb.slots.len();
         let soft = pb.soft();
         let (mut tp, mut tq, mut ts) = (0u64, 0u64, 0i64);
-        for j in 1..n {
-            let kj = pb.adj.key(self.set[j]);
-            let sj = self.slot[j] as usize;
-            let (p, q, r, slot) = (&mut self.p, &mut self.q, &mut self.r, &self.slot);
-            pb.adj.for_each_edge(&self.set[..j], kj, |i, pos| {
-                if pos {
-                    p[i] += 1;
-                    p[j] += 1;
-                    tp += 1;
-                } else {
-                    q[i] += 1;
-                    q[j] += 1;
-                    tq += 1;
-                }
-                if soft {
-                    let re = pb.weights[slot[i] as usize * k + sj];
-                    r[i] += re;
-                    r[j] += re;
-                    ts += re as i64;
-                }
-            });
-        }
+        let (p, q, r, slot) = (&mut self.p, &mut self.q, &mut self.r, &self.slot);
+        pb.adj.for_each_edge_within(&self.set, |i, j, pos| {
+            if pos {
+                p[i] += 1;
+                p[j] += 1;
+                tp += 1;
+            } else {
+                q[i] += 1;
+                q[j] += 1;
+                tq += 1;
+            }
+            if soft {
+                let re = pb.weights[slot[i] as usize * k + slot[j] as usize];
+                r[i] += re;
+                r[j] += re;
+                ts += re as i64;
+            }
+        });
         self.tot_p = tp;
         self.tot_q = tq;
         self.tot_s = ts;
