@@ -196,15 +196,17 @@ impl Probe {
     }
 }
 
-/// log2 of the word pairs for a node of `degree` neighbours: 16 bits a
-/// neighbour (one pair is 64 bits a sign), at most 2^16 pairs.
-fn block_bits(degree: u64) -> u32 {
-    degree
-        .div_ceil(8)
-        .max(1)
-        .next_power_of_two()
-        .trailing_zeros()
-        .min(16)
+/// Word pairs for a node of `degree` neighbours: 16 bits a neighbour (a
+/// pair is 64 bits a sign), at least one, at most 2^20.
+fn block_pairs(degree: u64) -> u64 {
+    (degree * 16).div_ceil(128).clamp(1, 1 << 20)
+}
+
+/// Which pair of a block of `pairs` holds a probe (multiply-shift: uniform
+/// over any block size).
+#[inline]
+fn pair_of(h: u64, pairs: u64) -> usize {
+    (((h & 0xFFFF_FFFF) * pairs) >> 32) as usize
 }
 
 impl Signatures {
@@ -216,9 +218,9 @@ impl Signatures {
         index.try_reserve_exact(pos.len()).ok()?;
         let mut total = 0u64;
         for (p, q) in pos.iter().zip(neg) {
-            let wbits = block_bits(p.len() + q.len());
-            index.push(total << 6 | wbits as u64);
-            total += 2 << wbits;
+            let pairs = block_pairs(p.len() + q.len());
+            index.push(total << 20 | (pairs - 1));
+            total += 2 * pairs;
         }
         // Probe with `try_reserve` (a failure is an answer, not an abort),
         // then allocate zeroed (calloc: the pages are faulted in by the
@@ -233,7 +235,7 @@ impl Signatures {
         blocks.try_reserve_exact(pos.len()).ok()?;
         let mut rest = bits.as_mut_slice();
         for &meta in &index {
-            let (block, tail) = rest.split_at_mut(2 << (meta & 63));
+            let (block, tail) = rest.split_at_mut(2 * ((meta & 0xF_FFFF) + 1) as usize);
             blocks.push(block);
             rest = tail;
         }
@@ -241,7 +243,7 @@ impl Signatures {
             .into_par_iter()
             .zip(pos.par_iter().zip(neg))
             .for_each(|(block, (p, q))| {
-                let pairs_mask = (block.len() / 2 - 1) as u64;
+                let pairs = (block.len() / 2) as u64;
                 let mut buf = [0u32; 256];
                 for (side, map) in [(0, p), (1, q)] {
                     let mut it = map.iter();
@@ -252,7 +254,7 @@ impl Signatures {
                         }
                         for &b in got.iter() {
                             let pr = Probe::of(b);
-                            block[2 * (pr.h & pairs_mask) as usize + side] |= pr.mask;
+                            block[2 * pair_of(pr.h, pairs) + side] |= pr.mask;
                         }
                     }
                 }
@@ -269,7 +271,7 @@ impl Signatures {
     /// The words at a probe in the block of index entry `meta`.
     #[inline]
     fn words_at(&self, meta: u64, pr: Probe) -> (u64, u64) {
-        let at = (meta >> 6) as usize + 2 * (pr.h & ((1 << (meta & 63)) - 1)) as usize;
+        let at = (meta >> 20) as usize + 2 * pair_of(pr.h, (meta & 0xF_FFFF) + 1);
         (self.bits[at], self.bits[at + 1])
     }
 }
