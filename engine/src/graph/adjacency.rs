@@ -381,15 +381,15 @@ impl RoaringAdjacency<'_> {
         }
         let mut words = [(0u64, 0u64); WITHIN_MAX * (WITHIN_MAX - 1) / 2];
         let mut t = 0;
-        for j in 1..n {
-            for i in 0..j {
-                words[t] = s.words_at(metas[i], probes[j]);
+        for (j, &pj) in probes.iter().enumerate().take(n).skip(1) {
+            for &meta in &metas[..j] {
+                words[t] = s.words_at(meta, pj);
                 t += 1;
             }
         }
         let mut t = 0;
-        for j in 1..n {
-            let m = probes[j].mask;
+        for (j, pj) in probes.iter().enumerate().take(n).skip(1) {
+            let m = pj.mask;
             for i in 0..j {
                 let (wp, wn) = words[t];
                 t += 1;
