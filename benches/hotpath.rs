@@ -7,7 +7,15 @@
 //! ```text
 //! cargo bench --bench hotpath -- gen 100000          # writes target/hotpath-100000.snap (slow, once)
 //! cargo bench --bench hotpath -- run 100000 [auto|dense|sparse]
+//! PREBUILD=1 cargo bench --bench hotpath -- run 100000   # time the search structures apart
+//! cargo bench --bench hotpath -- stats 100000        # nodes and degrees per modality
+//! cargo bench --bench hotpath -- rel 100000          # edges per modality pair
 //! ```
+//!
+//! `run` prints the first SAMPLE of the process (which builds the sparse
+//! path's signatures unless `PREBUILD` built them first) and the median and
+//! minimum of five more (warm). The machine's noise is ±15%: compare two
+//! builds by alternating their runs.
 
 use std::time::Instant;
 
