@@ -68,6 +68,11 @@ pub trait Adjacency: Sync {
         }
     }
 
+    /// Brings `a`'s adjacency into cache ahead of the lookups a new member
+    /// of a row will get (a hint: no effect on any answer).
+    #[inline]
+    fn warm(&self, _a: NodeId) {}
+
     /// Calls `f(i, j, positive)` for every edge between `set[i]` and
     /// `set[j]`, `i < j`, in the order of `j` then `i`.
     #[inline]
@@ -113,6 +118,11 @@ impl<T: Adjacency> Adjacency for &T {
     #[inline]
     fn for_each_edge_within(&self, set: &[NodeId], f: impl FnMut(usize, usize, bool)) {
         (**self).for_each_edge_within(set, f)
+    }
+
+    #[inline]
+    fn warm(&self, a: NodeId) {
+        (**self).warm(a)
     }
 
     #[inline]
@@ -341,6 +351,23 @@ impl<'g> Adjacency for RoaringAdjacency<'g> {
                     }
                 }
             }
+        }
+    }
+
+    /// Touches one word of every cache line of `a`'s signature block: the
+    /// loads are independent, so the block's misses overlap now instead of
+    /// stalling the proposals that would probe it one line at a time.
+    #[inline]
+    fn warm(&self, a: NodeId) {
+        if let Some(s) = self.sig {
+            let meta = s.index[a as usize];
+            let start = (meta >> 20) as usize;
+            let len = 2 * ((meta & 0xF_FFFF) + 1) as usize;
+            let mut x = 0u64;
+            for w in s.bits[start..start + len].iter().step_by(8) {
+                x ^= w;
+            }
+            std::hint::black_box(x);
         }
     }
 

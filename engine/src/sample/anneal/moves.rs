@@ -166,6 +166,7 @@ impl Scratch {
     pub(super) fn apply<A: Adjacency>(&mut self, pb: &Problem<'_, A>, pr: &Proposal) {
         match pr.mv {
             Move::Swap { i, b } => {
+                pb.adj.warm(b);
                 let a = self.set[i];
                 let s = self.slot[i];
                 // A node without edges to the set changes no member's counts
@@ -184,6 +185,7 @@ impl Scratch {
                 self.r[i] = pr.rb;
             }
             Move::Add { s, b } => {
+                pb.adj.warm(b);
                 if pr.pb + pr.qb > 0 {
                     self.spread(pb, b, s, usize::MAX, true);
                 }
