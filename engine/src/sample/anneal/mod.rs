@@ -306,6 +306,9 @@ impl Scratch {
             }
             self.counts[si] = c;
         }
+        for &m in &self.set {
+            pb.adj.warm(m);
+        }
         self.recount(pb);
     }
 
