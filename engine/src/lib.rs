@@ -74,9 +74,9 @@ pub use generate::{
     OptionError, Plan, PrimaryRule,
 };
 pub use graph::{
-    Adjacency, DENSE_CAP_BYTES, DenseAdjacency, EdgeFractions, EdgeRejection, Evaluator,
-    GraphBuilder, HotPath, NodeId, RelStats, RoaringAdjacency, RoaringKey, Sign, SignedGraph,
-    dense_bytes, dense_fits,
+    Adjacency, DENSE_ALWAYS_BYTES, DENSE_CAP_BYTES, DenseAdjacency, EdgeFractions, EdgeRejection,
+    Evaluator, GraphBuilder, HotPath, NodeId, RelStats, RoaringAdjacency, RoaringKey, Sign,
+    SignedGraph, dense_bytes, dense_fits,
 };
 pub use limits::mask_url_secrets;
 pub use llm::backend::{missing_model, resolve_model};

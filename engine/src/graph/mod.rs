@@ -20,8 +20,8 @@ mod evaluator_tests;
 
 use adjacency::Signatures;
 pub use adjacency::{
-    Adjacency, DENSE_CAP_BYTES, DenseAdjacency, Evaluator, HotPath, RoaringAdjacency, RoaringKey,
-    dense_bytes, dense_fits, mem_available,
+    Adjacency, DENSE_ALWAYS_BYTES, DENSE_CAP_BYTES, DenseAdjacency, Evaluator, HotPath,
+    RoaringAdjacency, RoaringKey, dense_bytes, dense_fits, mem_available,
 };
 pub use builder::{EdgeRejection, GraphBuilder};
 
@@ -256,7 +256,10 @@ impl SignedGraph {
             .get_or_init(|| {
                 let n = self.node_count();
                 let wanted = match self.evaluator {
-                    Evaluator::Auto => dense_fits(n, mem_available()),
+                    Evaluator::Auto => {
+                        let (p, q) = self.edge_counts();
+                        dense_fits(n, p + q, mem_available())
+                    }
                     Evaluator::Dense => true,
                     Evaluator::Sparse => false,
                 };
