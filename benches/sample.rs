@@ -243,8 +243,11 @@ fn benches(c: &mut Criterion) {
             l.label, l.in_range_rate, l.mean_steps, l.max_steps
         );
     }
+    // Auto (DIAGNOSE above) is the sparse path at this size and density
+    // (`dense_fits`); SAMPLE on each evaluator, forced.
     gr.throughput(Throughput::Elements(13_000));
-    gr.bench_function("sample_13k_20000_2t", |b| {
+    big.set_evaluator(valence_engine::Evaluator::Dense);
+    gr.bench_function("sample_13k_20000_2t_dense", |b| {
         b.iter(|| pl.install(|| black_box(sample(&big, &sp, &ctx).unwrap())))
     });
     big.set_evaluator(valence_engine::Evaluator::Sparse);
