@@ -73,11 +73,7 @@ pub trait Adjacency: Sync {
     #[inline]
     fn for_each_edge(&self, members: &[NodeId], b: Self::Key, mut f: impl FnMut(usize, bool)) {
         for (i, &x) in members.iter().enumerate() {
-            match self.test(x, b) {
-                (1, _) => f(i, true),
-                (_, 1) => f(i, false),
-                _ => {}
-            }
+            emit(self.test(x, b), |pos| f(i, pos));
         }
     }
 
@@ -89,10 +85,8 @@ pub trait Adjacency: Sync {
     /// Calls `f(i, j, positive)` for every edge between `set[i]` and
     /// `set[j]`, `i < j`, in the order of `j` then `i`.
     #[inline]
-    fn for_each_edge_within(&self, set: &[NodeId], mut f: impl FnMut(usize, usize, bool)) {
-        for j in 1..set.len() {
-            self.for_each_edge(&set[..j], self.key(set[j]), |i, pos| f(i, j, pos));
-        }
+    fn for_each_edge_within(&self, set: &[NodeId], f: impl FnMut(usize, usize, bool)) {
+        within_by_rows(self, set, f)
     }
 
     /// (positive, negative) edges between `a` and the nodes in `others`.
@@ -107,6 +101,29 @@ pub trait Adjacency: Sync {
             },
         );
         (p, q)
+    }
+}
+
+/// Hands a lookup's answer to a `for_each_edge` callback: `f(true)` for a
+/// positive edge, `f(false)` for a negative one, nothing without an edge.
+#[inline]
+fn emit((pe, ne): (u32, u32), f: impl FnOnce(bool)) {
+    if pe == 1 {
+        f(true)
+    } else if ne == 1 {
+        f(false)
+    }
+}
+
+/// [`Adjacency::for_each_edge_within`] by one `for_each_edge` per node.
+#[inline]
+fn within_by_rows<A: Adjacency + ?Sized>(
+    adj: &A,
+    set: &[NodeId],
+    mut f: impl FnMut(usize, usize, bool),
+) {
+    for j in 1..set.len() {
+        adj.for_each_edge(&set[..j], adj.key(set[j]), |i, pos| f(i, j, pos));
     }
 }
 
@@ -340,11 +357,7 @@ impl<'g> Adjacency for RoaringAdjacency<'g> {
     fn for_each_edge(&self, members: &[NodeId], k: RoaringKey, mut f: impl FnMut(usize, bool)) {
         let (Some(s), Some(pr)) = (self.sig, k.probe) else {
             for (i, &x) in members.iter().enumerate() {
-                match self.exact(x, k.b, true, true) {
-                    (1, _) => f(i, true),
-                    (_, 1) => f(i, false),
-                    _ => {}
-                }
+                emit(self.exact(x, k.b, true, true), |pos| f(i, pos));
             }
             return;
         };
@@ -357,11 +370,9 @@ impl<'g> Adjacency for RoaringAdjacency<'g> {
             for (t, (&(wp, wn), &x)) in words.iter().zip(chunk).enumerate() {
                 let (maybe_p, maybe_n) = (wp & pr.mask == pr.mask, wn & pr.mask == pr.mask);
                 if maybe_p || maybe_n {
-                    match self.exact(x, k.b, maybe_p, maybe_n) {
-                        (1, _) => f(c * CHUNK + t, true),
-                        (_, 1) => f(c * CHUNK + t, false),
-                        _ => {}
-                    }
+                    emit(self.exact(x, k.b, maybe_p, maybe_n), |pos| {
+                        f(c * CHUNK + t, pos)
+                    });
                 }
             }
         }
@@ -385,14 +396,10 @@ impl<'g> Adjacency for RoaringAdjacency<'g> {
     }
 
     #[inline]
-    fn for_each_edge_within(&self, set: &[NodeId], mut f: impl FnMut(usize, usize, bool)) {
+    fn for_each_edge_within(&self, set: &[NodeId], f: impl FnMut(usize, usize, bool)) {
         match self.sig {
             Some(s) if set.len() <= WITHIN_MAX => self.within_gathered(s, set, f),
-            _ => {
-                for j in 1..set.len() {
-                    self.for_each_edge(&set[..j], self.key(set[j]), |i, pos| f(i, j, pos));
-                }
-            }
+            _ => within_by_rows(self, set, f),
         }
     }
 }
@@ -435,11 +442,9 @@ impl RoaringAdjacency<'_> {
                 t += 1;
                 let (maybe_p, maybe_n) = (wp & m == m, wn & m == m);
                 if maybe_p || maybe_n {
-                    match self.exact(set[i], set[j], maybe_p, maybe_n) {
-                        (1, _) => f(i, j, true),
-                        (_, 1) => f(i, j, false),
-                        _ => {}
-                    }
+                    emit(self.exact(set[i], set[j], maybe_p, maybe_n), |pos| {
+                        f(i, j, pos)
+                    });
                 }
             }
         }
