@@ -139,9 +139,9 @@ pub fn diagnose(
     }
     let slots = resolve_types(g, types)?;
     let params = Params::random_draw();
-    let draws = with_problem!(g.hot_path(), g, slots, Vec::new(), params, |pb| draw_sets(
-        pb, samples, seed, ctx
-    )?);
+    let draws = with_problem!(g.search_path(), g, slots, Vec::new(), params, |pb| {
+        draw_sets(pb, samples, seed, ctx)?
+    });
 
     let fr: Vec<(f64, f64)> = draws
         .iter()
