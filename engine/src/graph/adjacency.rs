@@ -204,7 +204,7 @@ pub struct RoaringAdjacency<'g> {
 /// one cache line answers both signs, sized to its degree: 16 bits a
 /// neighbour (a hub of 4,000 neighbours gets 8 KB, a node of 8 neighbours
 /// 16 bytes), so that about 0.5% of non-edges fall through to a bitmap
-/// whatever the node's degree (three bits a neighbour let 1.3% through).
+/// whatever the node's degree (with three bits instead of six, 1.3%).
 /// 41 MB for the 10.4M edges of `scaled(100000)`, in huge pages where the
 /// kernel has them ([`Words`]).
 #[derive(Debug)]
@@ -294,17 +294,22 @@ impl Signatures {
     /// lookups then go to the bitmaps directly).
     pub(crate) fn build(pos: &[RoaringBitmap], neg: &[RoaringBitmap]) -> Option<Signatures> {
         use rayon::prelude::*;
+        // Block sizes in parallel (a bitmap's `len` walks its containers),
+        // then their offsets.
         let mut index = Vec::new();
         index.try_reserve_exact(pos.len()).ok()?;
+        pos.par_iter()
+            .zip(neg)
+            .map(|(p, q)| block_pairs(p.len() + q.len()))
+            .collect_into_vec(&mut index);
         let mut total = 0u64;
-        for (p, q) in pos.iter().zip(neg) {
-            let pairs = block_pairs(p.len() + q.len());
-            index.push(total << 20 | (pairs - 1));
+        for meta in &mut index {
+            let pairs = *meta;
+            *meta = total << 20 | (pairs - 1);
             total += 2 * pairs;
         }
-        // Probe with `try_reserve` (a failure is an answer, not an abort),
-        // then allocate zeroed (calloc: the pages are faulted in by the
-        // parallel workers below, not zero-filled here on one thread).
+        // Zeroed pages, faulted in by the parallel workers below (a failed
+        // map is an answer, not an abort).
         let total = usize::try_from(total).ok()?;
         let mut bits = Words::zeroed(total)?;
         // Split the words into per-node blocks, in parallel.
