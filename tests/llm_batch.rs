@@ -206,6 +206,10 @@ fn ctrl_c_stops_waiting_and_the_rerun_reattaches() {
     t.join().unwrap();
     let m = format!("{e} {}", e.hint().unwrap_or_default());
     assert!(m.contains("keeps running") && m.contains("re-run"), "{m}");
+    // A cancellation (exit 130 in the shell, a cancelled job in the
+    // service), not an LLM failure.
+    assert_eq!(e.kind(), valence_engine::ErrorKind::Cancelled, "{m}");
+    assert!(e.left_running().is_some(), "{m}");
     let (_, r) = run_brute_force(&journal, &cat, &o, &Ctx::default()).unwrap();
     assert_eq!(counts(&server).0, 1, "one upload");
     assert_eq!(counts(&server).1, 1, "one batch");
@@ -526,4 +530,79 @@ fn batch_progress_counts_each_request_once() {
     steps.0.store(0, Ordering::SeqCst);
     run_brute_force(&journal, &cat, &batch(openai(&server)), &ctx).unwrap();
     assert_eq!(steps.0.load(Ordering::SeqCst), r.planned_calls);
+}
+
+/// Ctrl-C in the shell while a GENERATE waits for its batch: exit 130 like
+/// any cancelled statement (not an LLM failure), the batch named with how a
+/// re-run picks it up, nothing after it run, no graph stored.
+#[test]
+fn sigint_while_waiting_for_a_batch_exits_130_naming_the_batch() {
+    use std::process::{Command, Stdio};
+    let dir = tempfile::tempdir().unwrap();
+    let (_, _, sg) = synth_mid(dir.path());
+    let server = serve(&sg);
+    server.shared.batch.delay_ms.store(60_000, Ordering::SeqCst);
+    let db = dir.path().join("x.vdb");
+    let script = dir.path().join("gen.vql");
+    std::fs::write(
+        &script,
+        format!(
+            "LOAD CATALOGUE c FROM '{}';\n\
+             GENERATE GRAPH g FROM c USING BRUTE_FORCE WITH (backend = 'openai', \
+             model = 'test-model', transport = 'batch', batch_poll_s = 0.02);\n\
+             SHOW GRAPHS;\n",
+            dir.path().join("cat.csv").display()
+        ),
+    )
+    .unwrap();
+    let mut child = Command::new(crate::common::valence_bin())
+        .arg(&db)
+        .arg("-csv")
+        .arg(&script)
+        .env("OPENAI_BASE_URL", &server.base_url)
+        .env("OPENAI_API_KEY", "test-key")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let t = Instant::now();
+    while server.shared.batch.polls.load(Ordering::SeqCst) == 0 {
+        if t.elapsed() > Duration::from_secs(60) {
+            let _ = child.kill();
+            panic!("the shell never polled its batch");
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    let sent = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(sent.success());
+    let t = Instant::now();
+    while child.try_wait().unwrap().is_none() {
+        if t.elapsed() > Duration::from_secs(30) {
+            let _ = child.kill();
+            panic!("the shell did not stop after SIGINT");
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let o = child.wait_with_output().unwrap();
+    let err = crate::common::stderr(&o);
+    assert_eq!(o.status.code(), Some(130), "{err}");
+    assert!(err.contains("GENERATE GRAPH cancelled"), "{err}");
+    assert!(
+        err.contains("keeps running at the provider") && err.contains("re-run the same statement"),
+        "{err}"
+    );
+    assert!(
+        !crate::common::stdout(&o).contains("name,version,versions"),
+        "SHOW GRAPHS ran after the interrupt"
+    );
+    assert_eq!(counts(&server).1, 1, "one batch");
+    let engine = Engine::open(&db).unwrap();
+    assert!(
+        engine.graph(&ObjRef::latest("g")).is_err(),
+        "no graph stored"
+    );
 }

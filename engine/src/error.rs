@@ -346,6 +346,12 @@ pub enum Error {
     /// A statement was cancelled (Ctrl-C); nothing was written.
     #[error("cancelled; nothing of this statement was stored")]
     Cancelled,
+    /// A statement was cancelled while it waited for work that keeps
+    /// running elsewhere (a provider's batch): nothing of it was stored,
+    /// and `hint` says how a re-run picks the work up. Kind
+    /// [`ErrorKind::Cancelled`], like [`Error::Cancelled`].
+    #[error("{message}")]
+    CancelledWaiting { message: String, hint: String },
     /// Not implemented yet (named statement or feature).
     #[error("{0} is not implemented yet")]
     NotImplemented(String),
@@ -385,7 +391,7 @@ impl Error {
             Error::Locked { .. } => ErrorKind::Locked,
             Error::AlreadyOpen { .. } => ErrorKind::AlreadyOpen,
             Error::ReadOnly { .. } => ErrorKind::ReadOnly,
-            Error::Cancelled => ErrorKind::Cancelled,
+            Error::Cancelled | Error::CancelledWaiting { .. } => ErrorKind::Cancelled,
             Error::NotImplemented(_) => ErrorKind::NotImplemented,
             Error::Corrupt { .. } => ErrorKind::Corrupt,
             Error::Storage { .. } => ErrorKind::Storage,
@@ -427,6 +433,7 @@ impl Error {
             | Error::Llm { .. }
             | Error::Http { .. }
             | Error::Cancelled
+            | Error::CancelledWaiting { .. }
             | Error::NotImplemented(_)
             | Error::Storage { .. } => None,
         }
@@ -453,6 +460,17 @@ impl Error {
             ),
             Error::Corrupt { .. } => Some(CORRUPT_HINT),
             Error::Cancelled => Some(CANCELLED_HINT),
+            Error::CancelledWaiting { hint, .. } => Some(hint),
+            _ => None,
+        }
+    }
+
+    /// For a cancellation that left work running elsewhere
+    /// ([`Error::CancelledWaiting`]): what keeps running, and how a re-run
+    /// picks it up.
+    pub fn left_running(&self) -> Option<(&str, &str)> {
+        match self {
+            Error::CancelledWaiting { message, hint } => Some((message, hint)),
             _ => None,
         }
     }

@@ -28,6 +28,28 @@ fn cancelled_fits_every_statement_and_only_the_hint_mentions_the_journal() {
     assert!(!c.to_string().contains("LLM"));
     assert!(c.hint().unwrap().contains("GENERATE"));
     assert_eq!(c.kind(), ErrorKind::Cancelled);
+    assert_eq!(c.left_running(), None);
+}
+
+#[test]
+fn a_cancelled_wait_is_a_cancellation_that_names_what_keeps_running() {
+    let e = Error::CancelledWaiting {
+        message:
+            "stopped waiting for batch b1 of the score phase; it keeps running at the provider"
+                .into(),
+        hint: "re-run the same statement to pick up its results".into(),
+    };
+    assert_eq!(
+        (e.kind(), e.code(), e.subject()),
+        (ErrorKind::Cancelled, "cancelled", None)
+    );
+    assert!(e.to_string().contains("batch b1"));
+    assert_eq!(
+        e.hint(),
+        Some("re-run the same statement to pick up its results")
+    );
+    let (what, how) = e.left_running().unwrap();
+    assert_eq!((what, how), (e.to_string().as_str(), e.hint().unwrap()));
 }
 
 #[test]

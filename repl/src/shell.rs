@@ -314,7 +314,12 @@ impl Shell {
                     .find(|s| at.is_some_and(|(l, c)| (l, c) >= (s.span.line, s.span.col)))
                     .or(parsed.first())
                     .map(|s| &s.kind);
-                let msg = cancelled_message(kind);
+                let mut msg = cancelled_message(kind);
+                // Work that keeps running elsewhere (a provider's batch):
+                // which, and how a re-run picks it up.
+                if let Some((what, how)) = e.engine_error().and_then(|x| x.left_running()) {
+                    msg = format!("{msg}\n  {what}\n  = hint: {how}");
+                }
                 let line = at.map_or(0, |(l, _)| l);
                 report(&format!("interrupted: {msg}\n --> {origin}:{line}"));
                 self.out

@@ -271,13 +271,13 @@ impl CallLoop<'_> {
             }
             let rt = self.runtime()?;
             if !rt.block_on(sleep_unless(poll, &cancel)) || cancel.load(Ordering::SeqCst) {
-                return Err(Error::Llm {
+                return Err(Error::CancelledWaiting {
                     message: format!(
                         "stopped waiting for batch {id} of the {phase} phase; it keeps running at the provider"
                     ),
-                    hint: Some(format!(
+                    hint: format!(
                         "re-run the same statement to pick up its results (nothing is uploaded twice), or cancel it with POST <base_url>/batches/{id}/cancel"
-                    )),
+                    ),
                 });
             }
         }
