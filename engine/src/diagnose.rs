@@ -36,6 +36,7 @@
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
+use crate::graph::candidate_pairs;
 use crate::sample::{
     LabelSpec, Params, Problem, Scratch, TypeQuota, resolve_types, rng_for, stream_id, with_problem,
 };
@@ -139,7 +140,9 @@ pub fn diagnose(
     }
     let slots = resolve_types(g, types)?;
     let params = Params::random_draw();
-    let draws = with_problem!(g.search_path(), g, slots, Vec::new(), params, |pb| {
+    let pairs = candidate_pairs(slots.iter().map(|s| (s.min + s.max).div_ceil(2)));
+    let path = g.draw_path(samples.saturating_mul(pairs));
+    let draws = with_problem!(path, g, slots, Vec::new(), params, |pb| {
         draw_sets(pb, samples, seed, ctx)?
     });
 

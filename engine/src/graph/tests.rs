@@ -209,3 +209,27 @@ fn candidate_pairs_exclude_same_modality() {
     assert_eq!(candidate_pairs([3]), 0);
     assert_eq!(candidate_pairs([]), 0);
 }
+
+/// DIAGNOSE's evaluator: the signatures only when its lookups win back half
+/// of building them (`lookups ≥ edges / 8`), then for everything after;
+/// never on the dense path.
+#[test]
+fn draw_path_builds_signatures_only_where_they_pay() {
+    let edges: Vec<(usize, usize, bool)> = (0..40).map(|i| (i, 40 + i, i % 3 > 0)).collect();
+    let (mut g, kept) = random_graph(&[40, 40], &edges);
+    let e = kept.len() as u64;
+    assert_eq!(e, 40);
+    let signed = |p: HotPath<'_>| match p {
+        HotPath::Sparse(s) => Some(s.sig.is_some()),
+        HotPath::Dense(_) => None,
+    };
+    assert_eq!(signed(g.draw_path(1_000_000)), None, "dense: no signatures");
+    g.set_evaluator(Evaluator::Sparse);
+    assert_eq!(signed(g.draw_path(e / 8 - 1)), Some(false));
+    assert!(
+        g.signatures.get().is_none(),
+        "nothing built for a small DIAGNOSE"
+    );
+    assert_eq!(signed(g.draw_path(e / 8)), Some(true));
+    assert_eq!(signed(g.draw_path(1)), Some(true), "built once, used after");
+}

@@ -170,9 +170,9 @@ impl<'g, A: Adjacency> Problem<'g, A> {
 }
 
 /// Binds `$pb` to a `&Problem` over `$g` on the evaluator `$path` (a
-/// `HotPath`: `SignedGraph::search_path` for DIAGNOSE's draws and SAMPLE's
-/// search) and evaluates `$body`, which is monomorphised once per
-/// evaluator.
+/// `HotPath`: `SignedGraph::draw_path` for DIAGNOSE's draws,
+/// `SignedGraph::search_path` for SAMPLE's search) and evaluates `$body`,
+/// which is monomorphised once per evaluator.
 macro_rules! with_problem {
     ($path:expr, $g:expr, $slots:expr, $weights:expr, $params:expr, |$pb:ident| $body:expr) => {
         match $path {
