@@ -106,9 +106,12 @@ impl CallLoop<'_> {
     }
 }
 
-/// Writes an input file (temporary sibling, then renamed into place).
+/// Writes an input file (a fresh temporary sibling, then renamed into
+/// place: [`crate::util::write_output`]).
 fn write_input(path: &std::path::Path, file: &File) -> Result<()> {
-    let tmp = path.with_extension("jsonl.tmp");
-    std::fs::write(&tmp, &file.jsonl).map_err(|e| Error::io(&tmp, e))?;
-    std::fs::rename(&tmp, path).map_err(|e| Error::io(path, e))
+    crate::util::write_output(path, |w| {
+        std::io::Write::write_all(w, &file.jsonl)?;
+        Ok(0)
+    })
+    .map(|_| ())
 }
