@@ -218,6 +218,22 @@ async fn walk_through_upload_query_job_download() {
     // Parquet and one split part, and the graph's edges as CSV.
     let (s, _) = svc.get("/v1/datasets/ds?format=parquet").await;
     assert_eq!(s, StatusCode::OK);
+    // A misspelt or malformed parameter is a JSON 400 naming it, never
+    // skipped (`fraction=true` would silently drop the columns asked for).
+    for (path, names) in [
+        ("/v1/datasets/ds?fraction=true", "fraction"),
+        ("/v1/datasets/ds?fractions=maybe", "fractions"),
+        ("/v1/jobs?limt=5", "limt"),
+        ("/v1/graphs/ref/edges?fromat=csv", "fromat"),
+        ("/v1/leaderboard?dataset=ds&metrc=f1", "metrc"),
+    ] {
+        let (s, v) = svc.get(path).await;
+        assert_eq!(s, StatusCode::BAD_REQUEST, "{path}: {v}");
+        assert_eq!(v["error"]["code"], "bad_request", "{path}: {v}");
+        let m = v["error"]["message"].as_str().unwrap_or_default();
+        assert!(m.contains(names), "{path}: {v}");
+        assert!(v["error"]["hint"].as_str().is_some(), "{path}: {v}");
+    }
     let resp = svc
         .req(
             reqwest::Method::GET,

@@ -12,11 +12,12 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use serde::{Deserialize, Serialize};
 use valence_engine::{EvalRun, Kind, Leaderboard, LeaderboardQuery, ObjRef};
 
-use crate::error::ApiError;
+use crate::error::{ApiError, Params};
 use crate::routes::{Shared, blocking};
 
 /// Query parameters of both the JSON leaderboard and the page.
 #[derive(Debug, Clone, Default, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
 pub struct BoardParams {
     /// Dataset name.
     pub(crate) dataset: Option<String>,
@@ -160,7 +161,7 @@ pub struct BoardJson {
 #[utoipa::path(get, path = "/v1/leaderboard", params(BoardParams), responses((status = 200, body = BoardJson)))]
 pub async fn get_leaderboard(
     State(shared): State<Arc<Shared>>,
-    Query(p): Query<BoardParams>,
+    Params(p): Params<BoardParams>,
 ) -> Result<axum::Json<BoardJson>, ApiError> {
     let q = p.query()?;
     let s = shared.clone();

@@ -174,3 +174,29 @@ mod tests {
         );
     }
 }
+
+/// Query parameters, strictly: an unknown or malformed parameter is a JSON
+/// 400 that names it. (axum's `Query` answers plain text, and serde skips
+/// unknown fields: `?fraction=true` would silently drop the columns asked
+/// for.) The parameter structs are `#[serde(deny_unknown_fields)]`.
+pub struct Params<T>(pub T);
+
+impl<T, S> axum::extract::FromRequestParts<S> for Params<T>
+where
+    T: serde::de::DeserializeOwned,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        _: &S,
+    ) -> Result<Self, ApiError> {
+        axum::extract::Query::<T>::try_from_uri(&parts.uri)
+            .map(|q| Params(q.0))
+            .map_err(|e| {
+                ApiError::bad_request(format!("query parameters: {}", e.body_text()))
+                    .hint("the parameters each endpoint takes are listed in GET /v1/openapi.json")
+            })
+    }
+}

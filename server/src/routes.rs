@@ -5,7 +5,7 @@
 
 use std::sync::Arc;
 
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
@@ -19,7 +19,7 @@ use valence::Database;
 use valence_dsl::ast::Statement;
 
 use crate::confine::Confine;
-use crate::error::ApiError;
+use crate::error::{ApiError, Params};
 use crate::jobs::{Job, Jobs, Status};
 use crate::{Config, auth, transfer};
 
@@ -308,6 +308,7 @@ pub async fn cancel(
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
 pub struct ListParams {
     status: Option<String>,
     limit: Option<usize>,
@@ -326,7 +327,7 @@ pub struct JobPage {
 #[utoipa::path(get, path = "/v1/jobs", params(ListParams), responses((status = 200, body = JobPage)))]
 pub async fn list(
     State(shared): State<Arc<Shared>>,
-    Query(p): Query<ListParams>,
+    Params(p): Params<ListParams>,
 ) -> Result<Json<JobPage>, ApiError> {
     let status = p
         .status

@@ -12,7 +12,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use axum::body::Body;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use futures_util::StreamExt;
@@ -21,7 +21,7 @@ use tokio::io::AsyncWriteExt;
 use valence_engine::{DatasetFormat, ExportOptions, GraphFormat, ObjRef, Split};
 
 use crate::confine::object_ref;
-use crate::error::ApiError;
+use crate::error::{ApiError, Params};
 use crate::routes::{Shared, blocking};
 
 /// A file in the spool directory, removed when dropped.
@@ -102,6 +102,7 @@ pub async fn upload_catalogue(
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
 pub struct GraphUpload {
     /// The catalogue the edges' values must belong to (`name` or `name@N`).
     catalogue: Option<String>,
@@ -114,7 +115,7 @@ pub struct GraphUpload {
 pub async fn upload_graph(
     State(shared): State<Arc<Shared>>,
     Path(name): Path<String>,
-    Query(q): Query<GraphUpload>,
+    Params(q): Params<GraphUpload>,
     body: Body,
 ) -> Result<Response, ApiError> {
     let cat = q.catalogue.as_deref().map(object_ref).transpose()?;
@@ -135,6 +136,7 @@ pub async fn upload_graph(
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
 pub struct DatasetDownload {
     /// `jsonl` (default), `csv` or `parquet`.
     format: Option<String>,
@@ -183,7 +185,7 @@ fn split_of(q: &DatasetDownload) -> Result<Option<Split>, ApiError> {
 pub async fn download_dataset(
     State(shared): State<Arc<Shared>>,
     Path(dataset): Path<String>,
-    Query(q): Query<DatasetDownload>,
+    Params(q): Params<DatasetDownload>,
 ) -> Result<Response, ApiError> {
     let r = object_ref(&dataset)?;
     let format = DatasetFormat::parse(q.format.as_deref().unwrap_or("jsonl"))
@@ -221,6 +223,7 @@ pub async fn download_dataset(
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
 pub struct EdgesDownload {
     /// `csv` (default), `graphml`, `dot` or `parquet`.
     format: Option<String>,
@@ -232,7 +235,7 @@ pub struct EdgesDownload {
 pub async fn download_edges(
     State(shared): State<Arc<Shared>>,
     Path(graph): Path<String>,
-    Query(q): Query<EdgesDownload>,
+    Params(q): Params<EdgesDownload>,
 ) -> Result<Response, ApiError> {
     let r: ObjRef = object_ref(&graph)?;
     let format = GraphFormat::parse(q.format.as_deref().unwrap_or("csv"))
