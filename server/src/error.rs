@@ -151,30 +151,6 @@ impl From<valence::Error> for ApiError {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn statement_errors_carry_line_and_column() {
-        let db = valence::Database::in_memory().unwrap();
-        let e = db
-            .execute("SHOW GRAPHS;\n  DIAGNOZE g TYPES (brand [1,1]);")
-            .unwrap_err();
-        let a = ApiError::from_valence(&e);
-        assert_eq!(a.status, StatusCode::BAD_REQUEST);
-        assert_eq!(a.body.code, "syntax");
-        assert_eq!((a.body.line, a.body.col), (Some(2), Some(3)));
-        assert!(a.body.message.contains("DIAGNOSE"), "{}", a.body.message);
-        let e = db.execute("DESCRIBE GRAPH nope;").unwrap_err();
-        let a = ApiError::from_valence(&e);
-        assert_eq!(
-            (a.status, a.body.code.as_str()),
-            (StatusCode::NOT_FOUND, "not_found")
-        );
-    }
-}
-
 /// Query parameters, strictly: an unknown or malformed parameter is a JSON
 /// 400 that names it. (axum's `Query` answers plain text, and serde skips
 /// unknown fields: `?fraction=true` would silently drop the columns asked
@@ -198,5 +174,29 @@ where
                 ApiError::bad_request(format!("query parameters: {}", e.body_text()))
                     .hint("the parameters each endpoint takes are listed in GET /v1/openapi.json")
             })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn statement_errors_carry_line_and_column() {
+        let db = valence::Database::in_memory().unwrap();
+        let e = db
+            .execute("SHOW GRAPHS;\n  DIAGNOZE g TYPES (brand [1,1]);")
+            .unwrap_err();
+        let a = ApiError::from_valence(&e);
+        assert_eq!(a.status, StatusCode::BAD_REQUEST);
+        assert_eq!(a.body.code, "syntax");
+        assert_eq!((a.body.line, a.body.col), (Some(2), Some(3)));
+        assert!(a.body.message.contains("DIAGNOSE"), "{}", a.body.message);
+        let e = db.execute("DESCRIBE GRAPH nope;").unwrap_err();
+        let a = ApiError::from_valence(&e);
+        assert_eq!(
+            (a.status, a.body.code.as_str()),
+            (StatusCode::NOT_FOUND, "not_found")
+        );
     }
 }
