@@ -63,10 +63,13 @@ pub use valence_engine::{
 pub use valence_engine::{
     DatasetFormat, ExportOptions, ExportReport, ExportedFile, GraphExport, GraphFormat, Split,
 };
+// Where an export writes: a SPLIT part's file, and whether a path is this
+// process's standard output (the shell then keeps its result tables apart).
 pub use valence_engine::{
     DiagnoseReport, FractionStats, Histogram, LabelReport, LabelSpec, Quality, SampleOptions,
     SampleReport, SampleSpec, SuggestedLabel, TypeQuota,
 };
+pub use valence_engine::{is_standard_output, part_path};
 
 /// A Valence database: a file, or memory.
 #[derive(Clone)]

@@ -519,13 +519,17 @@ fn shell_export_to_dev_stdout_streams_the_rows() {
     let out = stdout(&o);
     let rows = out
         .lines()
-        .filter(|l| l.starts_with('{'))
         .filter(|l| {
             serde_json::from_str::<serde_json::Value>(l).is_ok_and(|v| v["label"].is_string())
         })
         .count();
-    assert_eq!(rows, 20, "{out}");
-    assert!(out.contains("d,1,/dev/stdout,jsonl,20"), "{out}");
+    assert_eq!((rows, out.lines().count()), (20, 20), "{out}");
+    // The result table goes to standard error (tests/shell/stdout_data.rs).
+    assert!(
+        stderr(&o).contains("d,1,/dev/stdout,jsonl,20"),
+        "{}",
+        stderr(&o)
+    );
     // Without FORMAT the extension-less path is refused, pointing at it.
     let o = valence(&[&db, "-c", "EXPORT DATASET d TO '/dev/stdout';"]);
     assert_eq!(o.status.code(), Some(1));

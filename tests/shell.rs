@@ -8,6 +8,8 @@ use std::time::{Duration, Instant};
 
 use crate::common::{root, stderr, stdout, valence, valence_bin};
 
+mod stdout_data;
+
 fn cmd() -> Command {
     let mut c = Command::new(valence_bin());
     c.current_dir(root());

@@ -67,7 +67,7 @@ pub use edges::ImportStats;
 pub use error::{BoxError, Clause, Code, Error, ErrorKind, FileLoc, Result, Subject};
 pub use export::{
     DatasetFormat, ExportOptions, ExportReport, ExportedFile, GraphExport, GraphFormat, Split,
-    resolve_dataset_format, resolve_graph_format,
+    part_path, resolve_dataset_format, resolve_graph_format,
 };
 pub use generate::{
     BackendKind, ClusterOptions, ClusterPlan, ClusterReport, GenerateOptions, GenerateReport,
@@ -92,7 +92,7 @@ pub use store::{
     COMPACT_AFTER, CheckEntry, Integrity, Kind, MAX_RATIO, Manifest, ObjRef, ObjectInfo,
     StorageStats, Store, Stored, Writer, canonical_db_path,
 };
-pub use util::{format_utc, now_unix};
+pub use util::{format_utc, is_standard_output, now_unix};
 
 // Building blocks below `Engine`, on a graph in memory with no store: the
 // fixture generator, the benchmarks and the tests call them directly.

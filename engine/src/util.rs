@@ -10,6 +10,11 @@
 //! ([`write_all_or_none`]) appear all together or not at all: the files they
 //! replace are kept aside until every rename has succeeded, and put back if
 //! one fails.
+//! A path that names the very file or FIFO the process's standard output
+//! (or error) is redirected to (`valence ... > out.csv` exporting to
+//! `out.csv`) is written through that stream, like `/dev/stdout`: a rename
+//! would leave the stream writing into an unlinked file, losing what is
+//! printed after the export.
 
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
@@ -77,8 +82,42 @@ fn check_writable(path: &Path, meta: &std::fs::Metadata) -> Result<()> {
     Ok(())
 }
 
+/// The standard stream (1 or 2) that is redirected to the regular file or
+/// FIFO at `path` (symlinks followed), if one is: same device and inode.
+#[cfg(unix)]
+fn same_file_as_std_stream(path: &Path) -> Option<u8> {
+    use std::os::fd::AsFd;
+    use std::os::unix::fs::MetadataExt;
+    let target = std::fs::metadata(path).ok()?;
+    let ft = target.file_type();
+    if !(ft.is_file() || std::os::unix::fs::FileTypeExt::is_fifo(&ft)) {
+        // Devices (`/dev/null`, a terminal) are written in place anyway.
+        return None;
+    }
+    let stream = |fd: std::os::fd::BorrowedFd<'_>| {
+        let file = std::fs::File::from(fd.try_clone_to_owned().ok()?);
+        file.metadata().ok()
+    };
+    let same = |m: std::fs::Metadata| m.dev() == target.dev() && m.ino() == target.ino();
+    if stream(std::io::stdout().as_fd()).is_some_and(same) {
+        Some(1)
+    } else if stream(std::io::stderr().as_fd()).is_some_and(same) {
+        Some(2)
+    } else {
+        None
+    }
+}
+
+#[cfg(not(unix))]
+fn same_file_as_std_stream(_path: &Path) -> Option<u8> {
+    None
+}
+
 /// Decides how `path` is written, following symlinks (at most 40 hops).
 pub fn output_target(path: &Path) -> Result<OutputTarget> {
+    if let Some(fd) = std_stream(path).or_else(|| same_file_as_std_stream(path)) {
+        return Ok(OutputTarget::Stdio(fd));
+    }
     let mut cur = path.to_path_buf();
     for _ in 0..40 {
         if let Some(fd) = std_stream(&cur) {
@@ -155,6 +194,14 @@ fn create_temp(path: &Path) -> std::io::Result<(std::fs::File, PathBuf)> {
         }
     }
     Err(last.unwrap_or_else(|| std::io::Error::other("no free temporary name")))
+}
+
+/// Whether an export to `path` is written to this process's standard output
+/// (`/dev/stdout`, `/dev/fd/1`, a symlink to them, or the file or FIFO
+/// standard output is redirected to): a front-end that prints results there
+/// keeps them apart from the data.
+pub fn is_standard_output(path: &Path) -> bool {
+    matches!(output_target(path), Ok(OutputTarget::Stdio(1)))
 }
 
 /// Writes `path`'s temporary sibling with `f`, keeping `path`'s mode if it

@@ -163,3 +163,16 @@ fn utc_formatting() {
     assert_eq!(format_utc(0), "1970-01-01 00:00:00");
     assert_eq!(format_utc(1_795_000_000), "2026-11-18 11:06:40");
 }
+
+#[test]
+fn standard_output_paths() {
+    for p in ["/dev/stdout", "/dev/fd/1", "/proc/self/fd/1"] {
+        assert!(is_standard_output(Path::new(p)), "{p}");
+    }
+    assert!(!is_standard_output(Path::new("/dev/stderr")));
+    let dir = tempfile::tempdir().unwrap();
+    let f = dir.path().join("a.csv");
+    assert!(!is_standard_output(&f));
+    std::fs::write(&f, "").unwrap();
+    assert!(!is_standard_output(&f));
+}

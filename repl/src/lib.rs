@@ -228,9 +228,13 @@ fn run_with(mut args: Args) -> u8 {
             if !plan.files.is_empty()
                 && shell.out.mode() == Mode::Table
                 && let Some(s) = shell.written.render(db_label.as_deref())
-                && shell.out.text(&s).is_err()
             {
-                return 1;
+                // After data on standard output, the summary would end it.
+                if shell.out.stdout_had_data && shell.out.on_stdout() {
+                    output::report(s.trim_end_matches('\n'));
+                } else if shell.out.text(&s).is_err() {
+                    return 1;
+                }
             }
             0
         }

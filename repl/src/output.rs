@@ -2,6 +2,12 @@
 //! one JSON document per run in json mode, titled sections in csv and
 //! markdown modes. Write failures (a full disk, `/dev/full`) are reported
 //! once and stop the run; standard error never panics.
+//!
+//! A statement that exports to standard output (`/dev/stdout`, or the file
+//! standard output is redirected to) owns that stream while it runs: its
+//! echo, result table and timing go to standard error, in the current mode
+//! (in json mode as a JSON document of their own), so `valence ... >
+//! data.csv` holds the data and nothing else.
 
 use std::io::Write;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -94,6 +100,10 @@ pub struct Out {
     sections: usize,
     /// A broken pipe: the reader went away; stop writing, quietly.
     closed: bool,
+    /// The running statement writes its data to standard output.
+    data_statement: bool,
+    /// Some statement of the run wrote its data to standard output.
+    pub stdout_had_data: bool,
 }
 
 impl Out {
@@ -106,7 +116,29 @@ impl Out {
             json_open: false,
             sections: 0,
             closed: false,
+            data_statement: false,
+            stdout_had_data: false,
         }
+    }
+
+    /// Results are printed on standard output (no `.output` file).
+    pub fn on_stdout(&self) -> bool {
+        matches!(self.sink, Sink::Stdout)
+    }
+
+    /// A statement that writes its data to standard output starts: a JSON
+    /// document open there is closed first (the data must not land inside
+    /// it), and what the statement prints goes to standard error until
+    /// [`Out::end_data_statement`].
+    pub fn begin_data_statement(&mut self) -> Result<(), WriteFailed> {
+        self.end_document()?;
+        self.data_statement = true;
+        self.stdout_had_data = true;
+        Ok(())
+    }
+
+    pub fn end_data_statement(&mut self) {
+        self.data_statement = false;
     }
 
     pub fn mode(&self) -> Mode {
@@ -137,7 +169,7 @@ impl Out {
     /// Free text (`.help`, `-echo`, `.mode`): not part of a JSON document,
     /// so in json mode it goes to standard error.
     pub fn text(&mut self, s: &str) -> Result<(), WriteFailed> {
-        if self.mode == Mode::Json {
+        if self.mode == Mode::Json || self.data_statement {
             report(s.trim_end_matches('\n'));
             Ok(())
         } else {
@@ -157,6 +189,10 @@ impl Out {
 
     /// One statement's result.
     pub fn result(&mut self, statement: &str, r: &QueryResult) -> Result<(), WriteFailed> {
+        if self.data_statement {
+            report(self.render_alone(statement, r).trim_end_matches('\n'));
+            return Ok(());
+        }
         if self.mode == Mode::Json {
             for t in &r.tables {
                 let title = t.title.as_deref().unwrap_or(r.statement);
@@ -179,15 +215,36 @@ impl Out {
         self.raw(&s)
     }
 
+    /// `r` as a document of its own (json mode) or as a first section.
+    fn render_alone(&self, statement: &str, r: &QueryResult) -> String {
+        if self.mode == Mode::Json {
+            let items: Vec<String> = r
+                .tables
+                .iter()
+                .map(|t| {
+                    render::json_table(statement, t.title.as_deref().unwrap_or(r.statement), t)
+                })
+                .collect();
+            return format!("[\n{}\n]\n", items.join(",\n"));
+        }
+        let heading = heading(statement);
+        r.tables
+            .iter()
+            .enumerate()
+            .map(|(i, t)| render::render_section(t, &heading, self.mode, i == 0, self.width))
+            .collect()
+    }
+
     /// An error: on standard error always (by the caller); in json mode also
-    /// as the document's last element.
+    /// as the document's last element, unless the statement's data went to
+    /// standard output (the message on standard error is then all).
     pub fn error(
         &mut self,
         message: &str,
         location: Option<&str>,
         code: Option<&str>,
     ) -> Result<(), WriteFailed> {
-        if self.mode == Mode::Json {
+        if self.mode == Mode::Json && !self.data_statement {
             self.json_item(&render::json_error(message, location, code))?;
             if self.per_statement {
                 self.end_document()?;

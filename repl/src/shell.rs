@@ -13,7 +13,7 @@ use valence_dsl::ast::{Span, Statement, StatementKind};
 use crate::dot::{self, Dot};
 use crate::output::{Out, Sink, WriteFailed, report};
 use crate::signal::Signals;
-use crate::summary::{Written, writes_store};
+use crate::summary::{Written, writes_stdout, writes_store};
 
 /// Why a run stops early (the message is already printed).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -257,10 +257,28 @@ impl Shell {
     }
 
     /// Runs one statement of `script`, reporting positions in its source.
+    /// An export whose data goes to standard output (where results are
+    /// printed) has what it prints sent to standard error instead.
     fn run_statement(
         &mut self,
         script: &valence::Script<'_>,
         chunk: valence::Chunk,
+        origin: &str,
+    ) -> Result<(), Stop> {
+        let parsed = script.parse_chunk(chunk).unwrap_or_default();
+        if self.out.on_stdout() && parsed.iter().any(|s| writes_stdout(&s.kind)) {
+            self.out.begin_data_statement()?;
+        }
+        let r = self.run_parsed(script, chunk, &parsed, origin);
+        self.out.end_data_statement();
+        r
+    }
+
+    fn run_parsed(
+        &mut self,
+        script: &valence::Script<'_>,
+        chunk: valence::Chunk,
+        parsed: &[Statement],
         origin: &str,
     ) -> Result<(), Stop> {
         let src = script.src();
@@ -270,8 +288,7 @@ impl Shell {
         } else {
             chunk.end
         };
-        let parsed = script.parse_chunk(chunk).unwrap_or_default();
-        self.before(script, &src[chunk.start..end], &parsed, origin)?;
+        self.before(script, &src[chunk.start..end], parsed, origin)?;
         let ctx = self.ctx();
         self.signals.begin();
         let started = Instant::now();

@@ -17,6 +17,33 @@ pub fn writes_store(k: &StatementKind) -> bool {
     )
 }
 
+/// Whether `k` is an export that writes (one of) its file(s) to this
+/// process's standard output: `/dev/stdout` and its aliases, or the file or
+/// FIFO standard output is redirected to, decided by the engine's own rule;
+/// with SPLIT, any part's file (a part can be a symlink to `/dev/stdout`).
+pub fn writes_stdout(k: &StatementKind) -> bool {
+    let path = |p: &str| std::path::PathBuf::from(p);
+    let files = match k {
+        StatementKind::ExportGraph { path: p, .. }
+        | StatementKind::ExportDataset {
+            path: p,
+            split: None,
+            ..
+        } => vec![path(&p.node)],
+        StatementKind::ExportDataset {
+            path: p,
+            split: Some(s),
+            ..
+        } => s
+            .parts
+            .iter()
+            .map(|q| valence::part_path(&path(&p.node), &q.name.node))
+            .collect(),
+        _ => return false,
+    };
+    files.iter().any(|f| valence::is_standard_output(f))
+}
+
 /// The objects and files written by the statements of a run.
 #[derive(Default)]
 pub struct Written {
