@@ -189,6 +189,12 @@ proptest! {
             for a in c.attributes() {
                 prop_assert!(!a.value.contains('\n') && !a.value.is_empty());
                 prop_assert!(a.value.len() <= 64 * 1024);
+                // No control character but tab: GraphML can carry every value.
+                let control = |c: char| (c < ' ' && c != '\t') || c == '\x7f';
+                prop_assert!(!a.value.chars().any(control), "{:?}", a.value);
+            }
+            for m in c.modalities() {
+                prop_assert!(!valence_engine::dataset_columns::RESERVED.contains(&m.as_str()));
             }
         }
         let _ = timed("read_edges_csv", || read_edges_csv(&p, None));

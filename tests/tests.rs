@@ -23,6 +23,7 @@ mod llm_journaled;
 mod llm_prompts;
 mod llm_server;
 mod readonly;
+mod reserved_names;
 mod select_check;
 mod serve;
 mod shell;

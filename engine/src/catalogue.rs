@@ -248,6 +248,8 @@ impl CatalogueBuilder {
         }
         crate::limits::check_value_len("modality", modality)?;
         crate::limits::check_value_len("value", value)?;
+        crate::limits::check_control_chars("modality", modality)?;
+        crate::limits::check_control_chars("value", value)?;
         if let Some(d) = description {
             crate::limits::check_value_len("description", d)?;
         }
@@ -256,6 +258,10 @@ impl CatalogueBuilder {
             None => {
                 if self.cat.modalities.len() >= MAX_MODALITIES {
                     return Err(too_many_modalities(modality));
+                }
+                let subject = || format!("modality {}", crate::limits::quote(modality));
+                if let Some(e) = crate::export::reserved_modality(modality, subject) {
+                    return Err(e);
                 }
                 self.cat.modalities.push(modality.to_string());
                 (self.cat.modalities.len() - 1) as u16

@@ -74,6 +74,18 @@ pub fn read_edges_csv_with(
     catalogue: Option<&Catalogue>,
     ctx: &crate::Ctx,
 ) -> Result<(SignedGraph, ImportStats)> {
+    if let Some((msg, hint)) = catalogue.and_then(|c| {
+        let reserved = |m: &String| {
+            crate::export::reserved_modality(m, || format!("the catalogue's modality {}", quote(m)))
+        };
+        c.modalities().iter().find_map(reserved)
+    }) {
+        // A catalogue stored before LOAD CATALOGUE refused such names.
+        return Err(Error::invalid_hint(
+            msg,
+            format!("{hint}; then LOAD CATALOGUE again"),
+        ));
+    }
     let mut file = CsvFile::open(path)?;
     let cols = edge_columns(path, file.headers())?;
     let mut import = Import::new(path, catalogue, cols);
@@ -226,6 +238,7 @@ impl<'a> Import<'a> {
         );
         for (what, v) in [("source", src), ("target", tgt), ("rel", rel)] {
             crate::limits::check_value_len(what, v).map_err(|(m, h)| err(m, &h))?;
+            crate::limits::check_control_chars(what, v).map_err(|(m, h)| err(m, &h))?;
         }
         let sign = parse_sign(path, line, sign)?;
         let Some(at) = self.split(rel) else {
@@ -304,7 +317,14 @@ impl<'a> Import<'a> {
                     let (msg, hint) = crate::catalogue::too_many_modalities(m);
                     return Err(err(msg, &hint));
                 }
-                None => self.b.add_modality(m),
+                None => {
+                    let subject =
+                        || format!("{role} modality {} (from rel {})", quote(m), quote(rel));
+                    if let Some((msg, hint)) = crate::export::reserved_modality(m, subject) {
+                        return Err(err(msg, &hint));
+                    }
+                    self.b.add_modality(m)
+                }
             };
             return Ok(self.b.add_node_in(mi, v));
         };

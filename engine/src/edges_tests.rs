@@ -243,6 +243,106 @@ fn duplicates_and_conflicts_are_found_far_apart_without_a_catalogue() {
     );
 }
 
+#[test]
+fn reserved_column_names_are_refused_as_modalities_at_their_first_line() {
+    let d = tempfile::tempdir().unwrap();
+    for name in crate::dataset_columns::RESERVED {
+        // Catalogue: the first row of the modality (line 3), not a later one.
+        let text = format!("modality,value\nbrand,Nike\n{name},Sony\n{name},Warner\n");
+        let p = file(&d, "c.csv", &text);
+        let (l, msg) = input_err(Catalogue::from_csv(&p).unwrap_err());
+        assert_eq!(l, 3, "{msg}");
+        assert!(
+            msg.contains(&format!("modality '{name}' is a reserved name"))
+                && msg.contains(&format!("collide with the dataset column '{name}'")),
+            "{msg}"
+        );
+        // Edges without a catalogue: the modality comes from `rel`.
+        let text = format!(
+            "source,target,rel,sign\nNike,Kids,brand_to_audience,+\nNike,Sony,brand_to_{name},-\n"
+        );
+        let p = file(&d, "e.csv", &text);
+        let (l, msg) = input_err(read_edges_csv(&p, None).unwrap_err());
+        assert_eq!(l, 3, "{msg}");
+        assert!(
+            msg.contains(&format!(
+                "target modality '{name}' (from rel 'brand_to_{name}') is a reserved name"
+            )),
+            "{msg}"
+        );
+    }
+    let p = file(&d, "c.csv", "modality,value\nlabel,Sony\n");
+    let e = Catalogue::from_csv(&p).unwrap_err();
+    assert!(format!("{e:?}").contains("record_label"), "{e:?}");
+    // Names that only resemble a column are fine (the match is exact).
+    let p = file(
+        &d,
+        "ok.csv",
+        "modality,value\nrecord_label,Sony\nLabel,x\nrows,y\n",
+    );
+    assert_eq!(Catalogue::from_csv(&p).unwrap().modalities().len(), 3);
+    // A catalogue stored before the rule: IMPORT GRAPH ... CATALOGUE refuses it.
+    let old = Catalogue::from_bytes(
+        br#"{"modalities":["brand","label"],"attributes":[{"modality":0,"value":"Nike"},{"modality":1,"value":"Sony"}]}"#,
+    )
+    .unwrap();
+    let p = file(
+        &d,
+        "e.csv",
+        "source,target,rel,sign\nNike,Sony,brand_to_label,+\n",
+    );
+    let e = read_edges_csv(&p, Some(&old)).unwrap_err();
+    assert_eq!(e.code(), "invalid");
+    assert!(
+        e.to_string()
+            .contains("the catalogue's modality 'label' is a reserved name"),
+        "{e}"
+    );
+}
+
+#[test]
+fn control_characters_are_refused_in_values_and_modalities() {
+    let d = tempfile::tempdir().unwrap();
+    let cases = [
+        (
+            "modality,value\nbrand,Nike\nbrand,ctl\u{1}char\n",
+            3,
+            "value 'ctl\\u{1}char'",
+        ),
+        (
+            "modality,value\nbr\u{1b}and,Nike\n",
+            2,
+            "modality 'br\\u{1b}and'",
+        ),
+        ("modality,value\nbrand,del\u{7f}\n", 2, "U+007F"),
+    ];
+    for (text, line, needle) in cases {
+        let p = file(&d, "c.csv", text);
+        let (l, msg) = input_err(Catalogue::from_csv(&p).unwrap_err());
+        assert_eq!(l, line, "{msg}");
+        assert!(
+            msg.contains(needle) && msg.contains("control character"),
+            "{msg:?} should contain {needle:?}"
+        );
+    }
+    let cases = [
+        ("x\u{1}y,b,m_to_n,+", "source 'x\\u{1}y'"),
+        ("a,x\u{0}y,m_to_n,+", "target 'x\\u{0}y'"),
+        ("a,b,m_to_n\u{2},+", "rel 'm_to_n\\u{2}'"),
+    ];
+    for (row, needle) in cases {
+        let text = format!("source,target,rel,sign\na,b,m_to_n,+\n{row}\n");
+        let p = file(&d, "e.csv", &text);
+        let (l, msg) = input_err(read_edges_csv(&p, None).unwrap_err());
+        assert_eq!(l, 3, "{msg}");
+        assert!(msg.contains(needle), "{msg:?} should contain {needle:?}");
+    }
+    // A tab inside a value is kept, as before.
+    let p = file(&d, "tab.csv", "modality,value\nbrand,a\tb\naudience,k\n");
+    let c = Catalogue::from_csv(&p).unwrap();
+    assert_eq!(c.find("brand", "a\tb"), Some(0));
+}
+
 proptest::proptest! {
     /// The adjacency built from sorted keys equals edges added one by one.
     #[test]

@@ -67,7 +67,8 @@ pub use edges::ImportStats;
 pub use error::{BoxError, Clause, Code, Error, ErrorKind, FileLoc, Result, Subject};
 pub use export::{
     DatasetFormat, ExportOptions, ExportReport, ExportedFile, GraphExport, GraphFormat, Split,
-    part_path, resolve_dataset_format, resolve_graph_format,
+    check_dataset_columns, dataset_columns, part_path, resolve_dataset_format,
+    resolve_graph_format,
 };
 pub use generate::{
     BackendKind, ClusterOptions, ClusterPlan, ClusterReport, GenerateOptions, GenerateReport,

@@ -92,6 +92,44 @@ pub fn check_value_len(what: &str, v: &str) -> std::result::Result<(), (String, 
     Ok(())
 }
 
+/// `s` with every control character written as an escape (`\u{1}`), so an
+/// error message can show it.
+pub fn escape_controls(s: &str) -> String {
+    if !s.chars().any(char::is_control) {
+        return s.to_string();
+    }
+    s.chars()
+        .map(|c| {
+            if c.is_control() {
+                c.escape_unicode().to_string()
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
+}
+
+/// Refuses a catalogue value, modality name or edge field holding a C0
+/// control character other than tab, or DEL: XML 1.0 (GraphML) cannot carry
+/// most of them, terminals do not show them, and a CSV field never needs
+/// them. The message (for the caller to put at file:line) names the
+/// character.
+pub fn check_control_chars(what: &str, v: &str) -> std::result::Result<(), (String, String)> {
+    let Some(c) = v.chars().find(|&c| (c < ' ' && c != '\t') || c == '\u{7f}') else {
+        return Ok(());
+    };
+    Err((
+        format!(
+            "{what} {} contains the control character U+{:04X}",
+            quote(&escape_controls(v)),
+            c as u32
+        ),
+        "remove it from the file: values and modality names may not hold control characters \
+         other than tab (GraphML cannot carry them and terminals do not show them)"
+            .into(),
+    ))
+}
+
 /// Query parameter names whose values are treated as secrets in URLs.
 const SECRET_PARAMS: &[&str] = &[
     "key",

@@ -4,8 +4,9 @@
 use std::path::Path;
 
 use super::GraphFormat;
+use crate::limits::{escape_controls, quote};
 use crate::util::{Sink, write_output};
-use crate::{NodeId, Result, Sign, SignedGraph};
+use crate::{Code, Error, NodeId, Result, Sign, SignedGraph, Subject};
 
 /// Orients an edge: the endpoint whose modality comes first is the source.
 pub(crate) fn oriented(g: &SignedGraph, a: NodeId, b: NodeId) -> (NodeId, NodeId) {
@@ -19,6 +20,9 @@ pub(crate) fn oriented(g: &SignedGraph, a: NodeId, b: NodeId) -> (NodeId, NodeId
 /// Writes the graph in the requested format. The file is written to a
 /// temporary sibling and renamed, so a failed export leaves no partial file.
 pub fn write_graph(g: &SignedGraph, path: &Path, format: GraphFormat) -> Result<u64> {
+    if format == GraphFormat::GraphMl {
+        check_xml_chars(g, path)?;
+    }
     write_output(path, |w| match format {
         GraphFormat::Csv => write_csv(g, w),
         GraphFormat::GraphMl => write_graphml(g, w),
@@ -51,6 +55,38 @@ fn write_csv(g: &SignedGraph, w: Sink<'_>) -> std::io::Result<u64> {
     }
     wr.flush()?;
     Ok(n)
+}
+
+/// Whether XML 1.0 can hold `c` (its `Char` production): not the C0
+/// control characters other than tab, line feed and carriage return, nor
+/// U+FFFE and U+FFFF, even as character references.
+fn is_xml_char(c: char) -> bool {
+    matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}' | '\u{10000}'..)
+}
+
+/// Refuses, before anything is written, a graph whose modality names or
+/// values hold a character GraphML cannot carry (LOAD CATALOGUE and IMPORT
+/// GRAPH refuse control characters; a graph stored before could have them).
+fn check_xml_chars(g: &SignedGraph, path: &Path) -> Result<()> {
+    let modalities = g.modalities().iter().map(|m| ("modality", m.as_str()));
+    let values = (0..g.node_count() as NodeId).map(|id| ("value", g.value(id)));
+    for (what, v) in modalities.chain(values) {
+        if let Some(c) = v.chars().find(|&c| !is_xml_char(c)) {
+            return Err(Error::rejected(
+                Code::BadFormat,
+                Subject::file(path),
+                format!(
+                    "GraphML cannot hold the {what} {}: it contains U+{:04X}, which XML 1.0 \
+                     cannot represent",
+                    quote(&escape_controls(v)),
+                    c as u32
+                ),
+                "export the graph as csv, dot or parquet, which keep it, or remove the \
+                 character from the catalogue or edge file and import the graph again",
+            ));
+        }
+    }
+    Ok(())
 }
 
 fn xml_escape(s: &str) -> String {

@@ -11,7 +11,9 @@
 //! * **Split**: a dataset can be written as stratified parts (`split.rs`),
 //!   all renamed into place only once every part is complete.
 //! * **Columns** (`rows.rs`): one per TYPES modality, `label`, and optionally
-//!   `pos_frac`/`neg_frac` and `sampled_label`/`relabelled`.
+//!   `pos_frac`/`neg_frac` and `sampled_label`/`relabelled`. The fixed names
+//!   are `rows::dataset_columns`; a dataset with a modality of one of those
+//!   names is refused before anything is written.
 
 mod graph;
 mod parquet;
@@ -26,7 +28,8 @@ use crate::util::write_all_or_none;
 use crate::{Code, Dataset, Error, Result, Subject};
 
 pub use graph::write_graph;
-pub use rows::Columns;
+pub(crate) use rows::reserved_modality;
+pub use rows::{Columns, check_dataset_columns, dataset_columns};
 pub use split::{Split, split_rows};
 
 /// Export formats of `EXPORT DATASET`.
@@ -327,6 +330,7 @@ pub fn export_dataset_to(
     options: &ExportOptions,
 ) -> Result<(DatasetFormat, Vec<ExportedFile>)> {
     let format = resolve_dataset_format(path, options.format)?;
+    check_dataset_columns(ds, "the dataset")?;
     let cols = Columns {
         fractions: options.fractions,
         clean_label: options.clean_label,

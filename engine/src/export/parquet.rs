@@ -16,6 +16,7 @@ use parquet::basic::Compression;
 use parquet::file::properties::WriterProperties;
 
 use super::rows::Columns;
+use super::rows::dataset_columns::{LABEL, NEG_FRAC, POS_FRAC, RELABELLED, SAMPLED_LABEL};
 use crate::util::Sink;
 use crate::{Dataset, SignedGraph};
 
@@ -33,14 +34,14 @@ fn list_field(name: &str) -> Field {
 
 fn dataset_schema(ds: &Dataset, cols: Columns) -> SchemaRef {
     let mut fields: Vec<Field> = ds.modalities().iter().map(|m| list_field(m)).collect();
-    fields.push(Field::new("label", DataType::Utf8, false));
+    fields.push(Field::new(LABEL, DataType::Utf8, false));
     if cols.fractions {
-        fields.push(Field::new("pos_frac", DataType::Float64, false));
-        fields.push(Field::new("neg_frac", DataType::Float64, false));
+        fields.push(Field::new(POS_FRAC, DataType::Float64, false));
+        fields.push(Field::new(NEG_FRAC, DataType::Float64, false));
     }
     if cols.clean_label {
-        fields.push(Field::new("sampled_label", DataType::Utf8, false));
-        fields.push(Field::new("relabelled", DataType::Boolean, false));
+        fields.push(Field::new(SAMPLED_LABEL, DataType::Utf8, false));
+        fields.push(Field::new(RELABELLED, DataType::Boolean, false));
     }
     Arc::new(Schema::new(fields))
 }

@@ -269,3 +269,103 @@ fn export_refusals_carry_a_code_and_the_path() {
         ("bad_split", None)
     );
 }
+
+/// A 4-row dataset over modalities `brand` and `label`, sampled from a graph
+/// built in code (LOAD CATALOGUE and IMPORT GRAPH refuse `label`; a database
+/// written by an older version may hold one).
+fn dataset_with_label_modality() -> Dataset {
+    let mut b = crate::GraphBuilder::new();
+    for i in 0..3 {
+        let x = b.add_node("brand", &format!("b{i}"));
+        let y = b.add_node("label", &format!("l{i}"));
+        b.add_edge(x, y, crate::Sign::Pos).unwrap();
+    }
+    let spec = crate::SampleSpec {
+        total: 4,
+        types: vec![
+            crate::TypeQuota::new("brand", 1, 1),
+            crate::TypeQuota::new("label", 1, 1),
+        ],
+        labels: vec![crate::LabelSpec::new("x", 4)],
+        favour: vec![],
+        avoid: vec![],
+        options: Default::default(),
+    };
+    crate::sample(&b.build(), &spec, &crate::Ctx::default())
+        .unwrap()
+        .0
+}
+
+#[test]
+fn a_dataset_whose_modality_is_a_column_name_is_not_exported() {
+    let ds = dataset_with_label_modality();
+    let dir = tempfile::tempdir().unwrap();
+    let split = Split {
+        parts: vec![("train".into(), 0.5), ("test".into(), 0.5)],
+        seed: 1,
+    };
+    for (file, split) in [
+        ("ds.jsonl", None),
+        ("ds.csv", None),
+        ("ds.parquet", None),
+        ("ds.jsonl", Some(split)),
+    ] {
+        let options = ExportOptions {
+            split,
+            ..Default::default()
+        };
+        let e = export_dataset_to(&ds, &dir.path().join(file), &options).unwrap_err();
+        let text = format!("{e:?}");
+        assert!(
+            text.contains("modality named 'label', which collides with its column 'label'")
+                && text.contains("record_label"),
+            "{text}"
+        );
+    }
+    assert_eq!(
+        std::fs::read_dir(dir.path()).unwrap().count(),
+        0,
+        "nothing written"
+    );
+}
+
+#[test]
+fn graphml_refuses_a_character_xml_cannot_carry_and_writes_nothing() {
+    let mut b = crate::GraphBuilder::new();
+    let x = b.add_node("brand", "ctl\u{1}char");
+    let y = b.add_node("audience", "Kids");
+    b.add_edge(x, y, crate::Sign::Pos).unwrap();
+    let g = b.build();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("g.graphml");
+    let e = write_graph(&g, &path, GraphFormat::GraphMl).unwrap_err();
+    assert_eq!(
+        (e.code(), e.subject()),
+        ("bad_format", Some(crate::Subject::file(&path)))
+    );
+    let text = format!("{e:?}");
+    assert!(
+        text.contains("GraphML cannot hold the value 'ctl\\\\u{1}char': it contains U+0001")
+            && text.contains("csv, dot or parquet"),
+        "{text}"
+    );
+    assert_eq!(
+        std::fs::read_dir(dir.path()).unwrap().count(),
+        0,
+        "nothing written"
+    );
+    // The other formats keep the value.
+    let csv = dir.path().join("g.csv");
+    write_graph(&g, &csv, GraphFormat::Csv).unwrap();
+    assert!(
+        std::fs::read_to_string(csv)
+            .unwrap()
+            .contains("ctl\u{1}char")
+    );
+    // Tab, line feed and carriage return are XML characters: written.
+    let mut b = crate::GraphBuilder::new();
+    let x = b.add_node("brand", "a\tb");
+    let y = b.add_node("audience", "Kids");
+    b.add_edge(x, y, crate::Sign::Pos).unwrap();
+    write_graph(&b.build(), &path, GraphFormat::GraphMl).unwrap();
+}

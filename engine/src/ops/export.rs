@@ -21,6 +21,7 @@ impl Engine {
             s.check()?;
         }
         let (version, ds) = self.dataset(r)?;
+        crate::export::check_dataset_columns(&ds, &format!("dataset '{}@{version}'", r.name))?;
         let (format, files) = export_dataset_to(&ds, path, options)?;
         Ok(ExportReport {
             version,

@@ -5,6 +5,7 @@
 use std::rc::Rc;
 use std::sync::Arc;
 
+use valence_engine::dataset_columns as cols;
 use valence_engine::{Dataset, Engine, Kind, ObjRef, Sign, SignedGraph, query};
 
 use super::ast::TableRef;
@@ -76,13 +77,14 @@ pub const TABLE_FUNCTIONS: &[TableFn] = &[
         name: "rows",
         args: "ds[@N]",
         over: Over::Dataset,
+        // The names are the engine's, which no modality may take.
         columns: &[
-            ("row", Ty::Int),
-            ("label", Ty::Text),
-            ("pos_frac", Ty::Float),
-            ("neg_frac", Ty::Float),
-            ("absent_frac", Ty::Float),
-            ("relabelled", Ty::Bool),
+            (cols::ROW, Ty::Int),
+            (cols::LABEL, Ty::Text),
+            (cols::POS_FRAC, Ty::Float),
+            (cols::NEG_FRAC, Ty::Float),
+            (cols::ABSENT_FRAC, Ty::Float),
+            (cols::RELABELLED, Ty::Bool),
         ],
         about: "one row per dataset row (0-based), plus one list column per modality",
     },
@@ -171,7 +173,12 @@ pub(crate) fn load(e: &Engine, t: &TableRef) -> Result<Loaded> {
                 descriptions,
             }
         }
-        Over::Dataset => Loaded::Rows(e.dataset(r).map_err(at(t.target.span))?.1),
+        Over::Dataset => {
+            let (v, ds) = e.dataset(r).map_err(at(t.target.span))?;
+            let what = format!("dataset '{}@{v}'", r.name);
+            valence_engine::check_dataset_columns(&ds, &what).map_err(at(t.target.span))?;
+            Loaded::Rows(ds)
+        }
         Over::DatasetRow => {
             let (_, ds) = e.dataset(r).map_err(at(t.target.span))?;
             let row_at = t.row.as_ref().map(|x| (x.node, x.span)).unwrap_or_default();
@@ -388,5 +395,24 @@ impl Names {
     }
     fn value(&self, i: usize) -> Val {
         self.values[i].clone()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::TABLE_FUNCTIONS;
+
+    /// The fixed columns of rows(ds) are the engine's reserved names, which
+    /// LOAD CATALOGUE and IMPORT GRAPH refuse as modalities: a list column of
+    /// a modality can never shadow one.
+    #[test]
+    fn rows_columns_are_reserved_modality_names() {
+        let rows = TABLE_FUNCTIONS.iter().find(|f| f.name == "rows").unwrap();
+        for (c, _) in rows.columns {
+            assert!(
+                valence_engine::dataset_columns::RESERVED.contains(c),
+                "{c} is not reserved"
+            );
+        }
     }
 }
