@@ -126,6 +126,15 @@ impl Out {
         matches!(self.sink, Sink::Stdout)
     }
 
+    /// The file `.output` sends results to, and its name (`None` on
+    /// standard output).
+    pub fn sink_file(&self) -> Option<(&std::fs::File, &str)> {
+        match &self.sink {
+            Sink::File(w, name) => Some((w.get_ref(), name)),
+            Sink::Stdout => None,
+        }
+    }
+
     /// A statement that writes its data to standard output starts: a JSON
     /// document open there is closed first (the data must not land inside
     /// it), and what the statement prints goes to standard error until

@@ -13,7 +13,7 @@ use valence_dsl::ast::{Span, Statement, StatementKind};
 use crate::dot::{self, Dot};
 use crate::output::{Out, Sink, WriteFailed, report};
 use crate::signal::Signals;
-use crate::summary::{Written, writes_stdout, writes_store};
+use crate::summary::{Written, export_files, writes_stdout, writes_store};
 
 /// Why a run stops early (the message is already printed).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -266,12 +266,56 @@ impl Shell {
         origin: &str,
     ) -> Result<(), Stop> {
         let parsed = script.parse_chunk(chunk).unwrap_or_default();
+        self.refuse_export_onto_output(&parsed, origin)?;
         if self.out.on_stdout() && parsed.iter().any(|s| writes_stdout(&s.kind)) {
             self.out.begin_data_statement()?;
         }
         let r = self.run_parsed(script, chunk, &parsed, origin);
         self.out.end_data_statement();
         r
+    }
+
+    /// An EXPORT onto the very file `.output` sends results to would be
+    /// renamed over it: the shell would go on writing into the replaced
+    /// file and lose every result after it. Refused before it runs.
+    fn refuse_export_onto_output(
+        &mut self,
+        parsed: &[Statement],
+        origin: &str,
+    ) -> Result<(), Stop> {
+        use std::os::unix::fs::MetadataExt;
+        let Some((file, name)) = self.out.sink_file() else {
+            return Ok(());
+        };
+        let Ok(sink) = file.metadata() else {
+            return Ok(());
+        };
+        for s in parsed {
+            for f in export_files(&s.kind) {
+                let same = std::fs::metadata(&f)
+                    .is_ok_and(|m| m.dev() == sink.dev() && m.ino() == sink.ino());
+                if same {
+                    let msg = format!(
+                        "{} would write '{}', the file .output sends results to ({name}): it would \
+                         be replaced under the shell and the results after it lost",
+                        s.kind.title(),
+                        f.display()
+                    );
+                    report(&format!(
+                        "error: {msg}\n --> {origin}:{}:{}\n  = hint: export to another path, or \
+                         send results elsewhere first (.output, or .output FILE)",
+                        s.span.line, s.span.col
+                    ));
+                    self.out.error(
+                        &msg,
+                        Some(&format!("{origin}:{}", s.span.line)),
+                        Some("bad_target"),
+                    )?;
+                    return Err(Stop::Error);
+                }
+            }
+        }
+        Ok(())
     }
 
     fn run_parsed(

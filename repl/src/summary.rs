@@ -22,8 +22,16 @@ pub fn writes_store(k: &StatementKind) -> bool {
 /// FIFO standard output is redirected to, decided by the engine's own rule;
 /// with SPLIT, any part's file (a part can be a symlink to `/dev/stdout`).
 pub fn writes_stdout(k: &StatementKind) -> bool {
+    export_files(k)
+        .iter()
+        .any(|f| valence::is_standard_output(f))
+}
+
+/// The files an EXPORT statement writes (each SPLIT part); none for the
+/// other statements.
+pub fn export_files(k: &StatementKind) -> Vec<std::path::PathBuf> {
     let path = |p: &str| std::path::PathBuf::from(p);
-    let files = match k {
+    match k {
         StatementKind::ExportGraph { path: p, .. }
         | StatementKind::ExportDataset {
             path: p,
@@ -39,9 +47,8 @@ pub fn writes_stdout(k: &StatementKind) -> bool {
             .iter()
             .map(|q| valence::part_path(&path(&p.node), &q.name.node))
             .collect(),
-        _ => return false,
-    };
-    files.iter().any(|f| valence::is_standard_output(f))
+        _ => Vec::new(),
+    }
 }
 
 /// The objects and files written by the statements of a run.

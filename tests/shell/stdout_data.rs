@@ -201,3 +201,47 @@ fn export_to_the_file_stdout_is_redirected_to_writes_through_stdout() {
     assert!(text.trim_end().ends_with("100.0% in range\""), "{text}");
     assert!(stderr(&o).contains("log.txt,csv,20"), "{}", stderr(&o));
 }
+
+/// An EXPORT onto the file `.output` sends results to is refused before it
+/// runs: renamed over it, the shell would go on writing into the replaced
+/// file and lose every result after it.
+#[test]
+fn export_onto_the_output_file_is_refused_and_the_results_kept() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = db_with_dataset(dir.path());
+    let res = dir.path().join("res.txt");
+    let script = dir.path().join("s.vql");
+    std::fs::write(
+        &script,
+        format!(
+            ".output {res}\nSHOW DATASETS;\nEXPORT DATASET d TO '{res}' FORMAT csv;\nSHOW GRAPHS;\n",
+            res = res.display()
+        ),
+    )
+    .unwrap();
+    let o = valence(&["-csv", &db, script.to_str().unwrap()]);
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert!(err.contains("the file .output sends results to"), "{err}");
+    assert!(err.contains("s.vql:3:1"), "{err}");
+    let kept = std::fs::read_to_string(&res).unwrap();
+    assert!(kept.starts_with("name,version"), "{kept}");
+    assert!(
+        !kept.contains("[\""),
+        "no dataset rows in the results file: {kept}"
+    );
+    // Another path is fine.
+    let other = dir.path().join("data.csv");
+    std::fs::write(
+        &script,
+        format!(
+            ".output {res}\nEXPORT DATASET d TO '{}' FORMAT csv;\n",
+            other.display(),
+            res = res.display()
+        ),
+    )
+    .unwrap();
+    let o = valence(&["-csv", &db, script.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(csv_records(&std::fs::read(&other).unwrap()).len(), 21);
+}
