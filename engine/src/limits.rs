@@ -115,7 +115,14 @@ pub fn escape_controls(s: &str) -> String {
 /// them. The message (for the caller to put at file:line) names the
 /// character.
 pub fn check_control_chars(what: &str, v: &str) -> std::result::Result<(), (String, String)> {
-    let Some(c) = v.chars().find(|&c| (c < ' ' && c != '\t') || c == '\u{7f}') else {
+    // A byte scan (every control character is ASCII, and no byte of a
+    // multi-byte UTF-8 character is below 0x80): this runs on every field of
+    // an import.
+    let Some(c) = v
+        .bytes()
+        .find(|&b| (b < b' ' && b != b'\t') || b == 0x7f)
+        .map(char::from)
+    else {
         return Ok(());
     };
     Err((
