@@ -86,3 +86,12 @@ pub fn naive_fractions(
     }
     (pos as f64 / pairs as f64, neg as f64 / pairs as f64)
 }
+
+/// Sends SIGINT (Ctrl-C) to a child process.
+pub fn sigint(child: &std::process::Child) {
+    let ok = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(ok.success());
+}

@@ -574,11 +574,7 @@ fn sigint_while_waiting_for_a_batch_exits_130_naming_the_batch() {
         }
         std::thread::sleep(Duration::from_millis(5));
     }
-    let sent = Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(sent.success());
+    crate::common::sigint(&child);
     let t = Instant::now();
     while child.try_wait().unwrap().is_none() {
         if t.elapsed() > Duration::from_secs(30) {

@@ -6,7 +6,7 @@ use std::path::Path;
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::common::{root, stderr, stdout, valence, valence_bin};
+use crate::common::{root, sigint, stderr, stdout, valence, valence_bin};
 
 mod stdout_data;
 
@@ -113,14 +113,6 @@ fn dash_reads_stdin_after_the_commands() {
 }
 
 // ---- 9.6: Ctrl-C stops a non-interactive run ------------------------------
-
-fn sigint(child: &Child) {
-    let ok = Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(ok.success());
-}
 
 /// Starts `valence db script`, waits until the database file exists and the
 /// first statement has had time to start, then sends SIGINT.
