@@ -497,7 +497,7 @@ pub fn write_output(
 
 #[cfg(test)]
 #[path = "util_tests.rs"]
-mod tests;
+pub(crate) mod tests;
 
 /// Seconds since the Unix epoch.
 pub fn now_unix() -> u64 {

@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use super::*;
+use crate::util::tests::leftovers;
 use crate::util::{OutputTarget, output_target, write_all_or_none, write_output};
 
 #[test]
@@ -73,14 +74,6 @@ fn write_text(path: &Path, text: &str) -> crate::Result<u64> {
         w.write_all(text.as_bytes())?;
         Ok(text.len() as u64)
     })
-}
-
-fn leftovers(dir: &Path) -> Vec<String> {
-    std::fs::read_dir(dir)
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().to_string())
-        .filter(|n| n.contains(".valence-"))
-        .collect()
 }
 
 #[test]
