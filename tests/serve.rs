@@ -245,6 +245,21 @@ async fn walk_through_upload_query_job_download() {
     assert_eq!(resp.status(), StatusCode::OK);
     let train = resp.bytes().await.unwrap();
     assert_eq!(train.iter().filter(|b| **b == b'\n').count(), 24);
+    // A part the split does not have: a 400, and no spooled copy of the
+    // dataset (its parts) is left behind in the temporary directory.
+    let parts = || -> std::collections::BTreeSet<_> {
+        walk_spool()
+            .into_iter()
+            .filter(|p| p.to_string_lossy().contains(".train."))
+            .collect()
+    };
+    let before = parts();
+    let (s, v) = svc
+        .get("/v1/datasets/ds?split=foo&parts=train:0.8,test:0.2")
+        .await;
+    assert_eq!(s, StatusCode::BAD_REQUEST, "{v}");
+    let left: Vec<_> = parts().difference(&before).cloned().collect();
+    assert!(left.is_empty(), "{left:?}");
     let resp = svc
         .req(reqwest::Method::GET, "/v1/graphs/ref/edges?format=csv")
         .send()
@@ -598,4 +613,25 @@ async fn kill_9_mid_job_then_restart() {
     assert_eq!(counts[..2], [0, 2]);
     child.kill().unwrap();
     child.wait().unwrap();
+}
+
+/// Every file under the temporary directory's `valence-serve-*` entries
+/// (the service's spool).
+fn walk_spool() -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(std::env::temp_dir()).unwrap().flatten() {
+        let p = e.path();
+        if !e
+            .file_name()
+            .to_string_lossy()
+            .starts_with("valence-serve-")
+        {
+            continue;
+        }
+        match std::fs::read_dir(&p) {
+            Ok(d) => out.extend(d.flatten().map(|f| f.path())),
+            Err(_) => out.push(p),
+        }
+    }
+    out
 }

@@ -1,11 +1,12 @@
 //! Statements arriving over HTTP never reach the server's files outside the
 //! data directory, and never choose where the LLM client connects.
 //!
-//! Every path a statement names (LOAD, IMPORT, EXPORT, CHECK GRAPH, and the
-//! GENERATE options `reference` and `prompt`) must be relative, without
-//! `..`, and inside `--data-dir` once symbolic links are resolved; it is
-//! then rewritten to that resolved path before the statement runs (the
-//! statement text stored in manifests keeps what the client wrote).
+//! Every path a statement names (LOAD, IMPORT, EXPORT and each SPLIT part,
+//! CHECK GRAPH, and the GENERATE path options, quoted or bare words) must be
+//! relative, without `..`, and inside `--data-dir` once symbolic links are
+//! resolved (a dangling link is refused); it is then rewritten to that
+//! resolved path before the statement runs (the statement text stored in
+//! manifests keeps what the client wrote).
 //! Without `--data-dir` no path is allowed. Options that pick an endpoint
 //! (`base_url`) are refused: the endpoint is the server's configuration.
 
@@ -52,7 +53,25 @@ impl Confine {
             | StatementKind::ImportGraph { path, .. }
             | StatementKind::CheckGraph { path, .. } => self.path(path, "the input file"),
             StatementKind::ExportGraph { path, .. } => self.path(path, "the export target"),
-            StatementKind::ExportDataset { path, options, .. } => {
+            StatementKind::ExportDataset {
+                path,
+                options,
+                split,
+                ..
+            } => {
+                // Each SPLIT part is a file of its own beside the target (a
+                // link there must not lead outside either).
+                for part in split.iter().flat_map(|s| &s.parts) {
+                    let file = valence_engine::part_path(Path::new(&path.node), &part.name.node);
+                    self.resolve(&file.to_string_lossy()).map_err(|msg| {
+                        forbidden(
+                            "forbidden_path",
+                            format!("the export part '{}': {msg}", file.display()),
+                            part.name.span,
+                        )
+                        .hint("name a file relative to the server's data directory, without `..`")
+                    })?;
+                }
                 self.path(path, "the export target")?;
                 self.options(options)
             }
@@ -88,11 +107,17 @@ impl Confine {
                     "remove {key}; the server's operator sets the endpoint (OPENAI_BASE_URL in its environment)"
                 )));
             }
-            if PATH_OPTIONS.contains(&key.as_str())
-                && let Literal::Str(p) = &kv.value.node
-            {
+            if PATH_OPTIONS.contains(&key.as_str()) {
+                // A bare word (`reference = secrets`) is a path too: the
+                // engine reads it as one, relative to the server's directory.
+                let given = match &kv.value.node {
+                    Literal::Str(p) | Literal::Ident(p) => p.clone(),
+                    Literal::Int(n) => n.to_string(),
+                    Literal::Float(x) => x.to_string(),
+                    Literal::Bool(b) => b.to_string(),
+                };
                 let mut s = Spanned {
-                    node: p.clone(),
+                    node: given,
                     span: kv.value.span,
                 };
                 self.path(&mut s, &format!("option {key}"))?;
@@ -144,6 +169,11 @@ impl Confine {
         // directory (a new export target).
         let resolved = match std::fs::canonicalize(&joined) {
             Ok(p) => p,
+            // A dangling link: writing through it would create its target,
+            // wherever that is.
+            Err(_) if std::fs::symlink_metadata(&joined).is_ok() => {
+                return Err("it is a symbolic link to a file that does not exist".into());
+            }
             Err(_) => {
                 let parent = joined.parent().unwrap_or(root);
                 let name = joined
@@ -251,6 +281,73 @@ mod tests {
         let mut s = parsed(
             "GENERATE GRAPH g FROM c USING BRUTE_FORCE WITH (backend = 'oracle', reference = 'ref.csv');",
         );
+        c.statements(&mut s).unwrap();
+    }
+
+    /// A bare word is a path too (the engine reads `reference = secrets` as
+    /// the file `secrets` in the server's directory): confined, and
+    /// rewritten to the resolved file when it is inside.
+    #[test]
+    fn bare_word_path_options_are_confined() {
+        let dir = tempfile::tempdir().unwrap();
+        let data = dir.path().join("data");
+        std::fs::create_dir(&data).unwrap();
+        std::fs::write(data.join("inside"), "").unwrap();
+        let c = Confine::new(Some(&data)).unwrap();
+        std::os::unix::fs::symlink(dir.path().join("secret"), data.join("link")).unwrap();
+        std::fs::write(dir.path().join("secret"), "").unwrap();
+        for key in PATH_OPTIONS {
+            // Rewritten into the data dir, never left relative to the
+            // server's own directory.
+            for word in ["inside", "absent"] {
+                let mut s = parsed(&format!(
+                    "GENERATE GRAPH g FROM c USING BRUTE_FORCE WITH (backend = oracle, {key} = {word});"
+                ));
+                c.statements(&mut s).unwrap();
+                let StatementKind::Generate(g) = &s[0].kind else {
+                    panic!()
+                };
+                let v = &g
+                    .options
+                    .iter()
+                    .find(|o| o.key.node == *key)
+                    .unwrap()
+                    .value
+                    .node;
+                let want = data.canonicalize().unwrap().join(word);
+                assert_eq!(
+                    v,
+                    &Literal::Str(want.to_string_lossy().into_owned()),
+                    "{key}"
+                );
+            }
+            let mut s = parsed(&format!(
+                "GENERATE GRAPH g FROM c USING BRUTE_FORCE WITH (backend = oracle, {key} = link);"
+            ));
+            let e = c.statements(&mut s).unwrap_err();
+            assert_eq!(e.body.code, "forbidden_path", "{key}: {}", e.body.message);
+        }
+    }
+
+    /// Every SPLIT part is confined like the target: a link at a part's
+    /// name leading outside is refused.
+    #[test]
+    fn split_parts_are_confined() {
+        let dir = tempfile::tempdir().unwrap();
+        let data = dir.path().join("data");
+        std::fs::create_dir(&data).unwrap();
+        std::os::unix::fs::symlink(dir.path().join("pwned.jsonl"), data.join("out.train.jsonl"))
+            .unwrap();
+        let c = Confine::new(Some(&data)).unwrap();
+        let mut s = parsed("EXPORT DATASET ds TO 'out.jsonl' SPLIT (train 0.8, test 0.2);");
+        let e = c.statements(&mut s).unwrap_err();
+        assert_eq!(e.body.code, "forbidden_path", "{}", e.body.message);
+        assert!(
+            e.body.message.contains("out.train.jsonl"),
+            "{}",
+            e.body.message
+        );
+        let mut s = parsed("EXPORT DATASET ds TO 'ok.jsonl' SPLIT (train 0.8, test 0.2);");
         c.statements(&mut s).unwrap();
     }
 

@@ -34,6 +34,17 @@ fn spool_file(ext: &str) -> Result<tempfile::TempPath, ApiError> {
         .map_err(|e| ApiError::internal(format!("cannot create a spool file: {e}")))
 }
 
+/// A private spool directory for an export being downloaded (mode 0700,
+/// removed with everything in it when dropped): its file and any SPLIT parts
+/// live there, so no path, error or not, leaves a copy behind, and no other
+/// user can read one meanwhile.
+fn spool_dir() -> Result<tempfile::TempDir, ApiError> {
+    tempfile::Builder::new()
+        .prefix("valence-serve-")
+        .tempdir()
+        .map_err(|e| ApiError::internal(format!("cannot create a spool directory: {e}")))
+}
+
 /// Streams a request body into a spool file.
 async fn receive(body: Body) -> Result<tempfile::TempPath, ApiError> {
     let path = spool_file("csv")?;
@@ -192,7 +203,8 @@ pub async fn download_dataset(
         .map_err(|e| ApiError::from_upload(&e))?;
     let split = split_of(&q)?;
     let want = q.split.clone();
-    let target = spool_file(format.name())?;
+    let spool = spool_dir()?;
+    let target = spool.path().join(format!("export.{}", format.name()));
     let options = ExportOptions {
         format: Some(format),
         split,
@@ -200,7 +212,7 @@ pub async fn download_dataset(
         clean_label: q.clean_label,
     };
     let s = shared.clone();
-    let (path, name, keep) = blocking(move || {
+    let (path, name, spool) = blocking(move || {
         let rep =
             s.db.engine()
                 .export_dataset(&r, &target, &options)
@@ -214,12 +226,10 @@ pub async fn download_dataset(
             Some(p) => format!("{}@{}.{p}.{}", r.name, rep.version, rep.format.name()),
             None => format!("{}@{}.{}", r.name, rep.version, rep.format.name()),
         };
-        // Every part file is removed once streaming has begun.
-        let parts: Vec<PathBuf> = rep.files.iter().map(|f| f.path.clone()).collect();
-        Ok((file.path.clone(), name, (target, parts)))
+        Ok((file.path.clone(), name, spool))
     })
     .await?;
-    stream_file(path, &name, content_type_dataset(format), keep).await
+    stream_file(path, &name, content_type_dataset(format), spool).await
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
@@ -240,15 +250,16 @@ pub async fn download_edges(
     let r: ObjRef = object_ref(&graph)?;
     let format = GraphFormat::parse(q.format.as_deref().unwrap_or("csv"))
         .map_err(|e| ApiError::from_upload(&e))?;
-    let target = spool_file(format.name())?;
+    let spool = spool_dir()?;
+    let target = spool.path().join(format!("edges.{}", format.name()));
     let s = shared.clone();
-    let (path, name, keep) = blocking(move || {
+    let (path, name, spool) = blocking(move || {
         let rep =
             s.db.engine()
                 .export_graph(&r, &target, Some(format))
                 .map_err(|e| ApiError::from_valence(&e.into()))?;
         let name = format!("{}@{}.{}", r.name, rep.version, format.name());
-        Ok((target.to_path_buf(), name, (target, Vec::new())))
+        Ok((target, name, spool))
     })
     .await?;
     let ct = match format {
@@ -257,7 +268,7 @@ pub async fn download_edges(
         GraphFormat::Dot => "text/vnd.graphviz",
         GraphFormat::Parquet => "application/vnd.apache.parquet",
     };
-    stream_file(path, &name, ct, keep).await
+    stream_file(path, &name, ct, spool).await
 }
 
 fn content_type_dataset(f: DatasetFormat) -> &'static str {
@@ -273,16 +284,14 @@ async fn stream_file(
     path: PathBuf,
     name: &str,
     content_type: &'static str,
-    spool: (tempfile::TempPath, Vec<PathBuf>),
+    spool: tempfile::TempDir,
 ) -> Result<Response, ApiError> {
     let file = tokio::fs::File::open(&path)
         .await
         .map_err(|e| ApiError::internal(format!("cannot read the export: {e}")))?;
     let len = file.metadata().await.map(|m| m.len()).ok();
-    for p in &spool.1 {
-        let _ = std::fs::remove_file(p);
-    }
-    drop(spool.0);
+    // The open file streams on; its name and the spool go now.
+    drop(spool);
     let body = Body::from_stream(tokio_util::io::ReaderStream::with_capacity(file, 64 << 10));
     let mut resp = Response::new(body);
     let h = resp.headers_mut();
