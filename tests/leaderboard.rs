@@ -66,6 +66,27 @@ fn run_ids(v: &Value) -> Vec<&str> {
         .collect()
 }
 
+/// Evaluation runs arrive in bulk: a 3 MB JSONL is within the upload limit
+/// (axum's default 2 MB cap on a buffered body does not apply).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_bulk_of_runs_over_two_megabytes_is_accepted() {
+    let dir = tempfile::tempdir().unwrap();
+    let (base, stop) = start(dir.path(), Vec::new()).await;
+    let body: String = (0..24_000)
+        .map(|i| {
+            format!(
+                "{{\"run_id\": \"bulk-{i:05}\", \"model\": \"logreg\", \"dataset\": \"ds@1\", \
+                 \"metrics\": {{\"accuracy\": 0.5}}, \"tags\": {{\"batch\": \"bulk\"}}, \"created\": 1795000000}}\n"
+            )
+        })
+        .collect();
+    assert!(body.len() > 3_000_000, "{}", body.len());
+    let (s, v) = post_runs(&base, &body).await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    assert_eq!(v["runs"].as_array().map(Vec::len), Some(24_000));
+    let _ = stop.send(());
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn evaluations_and_leaderboard_over_http() {
     let dir = tempfile::tempdir().unwrap();

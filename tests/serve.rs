@@ -418,6 +418,31 @@ async fn cancelling_a_long_generate_stores_nothing() {
     svc.stop().await;
 }
 
+/// Errors a layer answers (a body over its limit, a method the route does
+/// not take) keep the service's JSON shape.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn layer_errors_are_json_too() {
+    let dir = tempfile::tempdir().unwrap();
+    let svc = Svc::start(config(dir.path())).await;
+    let big = "a".repeat(1100 * 1024);
+    let (s, v) = svc
+        .send(svc.req(reqwest::Method::POST, "/v1/query").body(big))
+        .await;
+    assert_eq!(s, StatusCode::PAYLOAD_TOO_LARGE, "{v}");
+    assert_eq!(v["error"]["code"], "body_too_large", "{v}");
+    assert!(v["error"]["hint"].as_str().is_some(), "{v}");
+    let resp = svc
+        .req(reqwest::Method::DELETE, "/v1/jobs/1")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::METHOD_NOT_ALLOWED);
+    assert!(resp.headers().contains_key("allow"));
+    let v: Value = resp.json().await.unwrap();
+    assert_eq!(v["error"]["code"], "method_not_allowed", "{v}");
+    svc.stop().await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn tokens_are_required_and_checked() {
     let dir = tempfile::tempdir().unwrap();

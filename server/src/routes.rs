@@ -85,14 +85,51 @@ impl Shared {
     }
 }
 
+/// The service's errors keep their one JSON shape when a layer, not a
+/// handler, answers: a body over its limit (413) or a method the route does
+/// not take (405, its `Allow` header kept).
+async fn json_errors(resp: Response) -> Response {
+    let json = resp
+        .headers()
+        .get(axum::http::header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes().starts_with(b"application/json"));
+    let e = match resp.status() {
+        _ if json => return resp,
+        StatusCode::PAYLOAD_TOO_LARGE => ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "body_too_large",
+            "the request body is over the size limit",
+        )
+        .hint(
+            "uploads and evaluation runs take up to --upload-limit-mb (256 MB by default), other \
+             requests --body-limit-kb (1024 KB)",
+        ),
+        StatusCode::METHOD_NOT_ALLOWED => ApiError::new(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "method_not_allowed",
+            "this endpoint does not take that method",
+        )
+        .hint("the methods each endpoint takes are listed in GET /v1/openapi.json"),
+        _ => return resp,
+    };
+    let allow = resp.headers().get(axum::http::header::ALLOW).cloned();
+    let mut out = e.into_response();
+    if let Some(a) = allow {
+        out.headers_mut().insert(axum::http::header::ALLOW, a);
+    }
+    out
+}
+
 /// Every route with its layers.
 pub fn router(shared: Arc<Shared>, cfg: &Config) -> Router {
     let tokens = auth::Tokens::new(&cfg.tokens);
     let uploads = Router::new()
         .route("/v1/catalogues/{name}", put(transfer::upload_catalogue))
         .route("/v1/graphs/{name}", put(transfer::upload_graph))
-        // Evaluation runs arrive in bulk (JSONL): the upload limit applies.
+        // Evaluation runs arrive in bulk (JSONL): the upload limit applies
+        // (not axum's default 2 MB for a buffered body).
         .route("/v1/evaluations", post(crate::board::post_evaluations))
+        .layer(axum::extract::DefaultBodyLimit::disable())
         .layer(RequestBodyLimitLayer::new(cfg.upload_limit));
     let api = Router::new()
         .route("/v1/jobs", post(submit).get(list))
@@ -116,6 +153,7 @@ pub fn router(shared: Arc<Shared>, cfg: &Config) -> Router {
         .merge(api)
         .fallback(|| async { ApiError::not_found("no such endpoint; see GET /v1/openapi.json") })
         .with_state(shared)
+        .layer(axum::middleware::map_response(json_errors))
         .layer(TimeoutLayer::with_status_code(
             StatusCode::REQUEST_TIMEOUT,
             cfg.request_timeout,
