@@ -255,6 +255,37 @@ pub fn scrub_url_secrets(text: &str, url: &str) -> String {
     t
 }
 
+/// `text` with the credentials of any HTTP authorization it echoes (`Basic
+/// <base64 user:password>`, `Bearer <token>`) replaced by `<redacted>`: an
+/// endpoint's error body may repeat the request's headers, and the job
+/// record or journal that stores the error must not keep them.
+pub fn mask_auth_credentials(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    loop {
+        let lower = rest.to_ascii_lowercase();
+        let hit = ["basic ", "bearer "]
+            .iter()
+            .filter_map(|s| lower.find(s).map(|i| (i, s.len())))
+            .min();
+        let Some((i, n)) = hit else {
+            out.push_str(rest);
+            return out;
+        };
+        out.push_str(&rest[..i + n]);
+        let after = &rest[i + n..];
+        let token = after
+            .find(|c: char| !(c.is_ascii_alphanumeric() || "+/=-._~".contains(c)))
+            .unwrap_or(after.len());
+        if token >= 8 {
+            out.push_str("<redacted>");
+        } else {
+            out.push_str(&after[..token]);
+        }
+        rest = &after[token..];
+    }
+}
+
 /// `text` with the secrets of every URL in it (the userinfo and the values of
 /// secret-looking query parameters) masked by `*`, one per character: the statement line an error echoes keeps its
 /// length, so the caret under it stays aligned.
@@ -294,6 +325,23 @@ mod tests {
             "{masked}"
         );
         assert_eq!(mask_url_secrets("no url here"), "no url here");
+    }
+
+    #[test]
+    fn echoed_authorization_credentials_are_masked() {
+        let body = r#"{"error": "bad auth", "headers": {"Authorization": "Basic YWxpY2U6aHVudGVyMnB3", "x": "Bearer sk-abcdef123456"}}"#;
+        let m = mask_auth_credentials(body);
+        assert!(
+            !m.contains("YWxpY2U6aHVudGVyMnB3") && !m.contains("sk-abcdef123456"),
+            "{m}"
+        );
+        assert_eq!(m.matches("<redacted>").count(), 2, "{m}");
+        // Words, not credentials, stay.
+        assert_eq!(
+            mask_auth_credentials("basic auth failed"),
+            "basic auth failed"
+        );
+        assert_eq!(mask_auth_credentials("no key"), "no key");
     }
 
     #[test]

@@ -306,6 +306,7 @@ impl OpenAiBackend {
     /// values...), from any text that might echo them.
     fn scrub(&self, s: String) -> String {
         let s = crate::limits::scrub_url_secrets(&s, &self.base);
+        let s = crate::limits::mask_auth_credentials(&s);
         match &self.key {
             Some(k) if k.len() >= 4 => s.replace(k.as_str(), "<redacted>"),
             _ => s,
