@@ -65,7 +65,8 @@ pub struct Job {
     pub created: String,
     pub started: Option<String>,
     pub finished: Option<String>,
-    /// blake3 of the request body (idempotency check); not shown.
+    /// blake3 of the request body (the idempotency check): stored and
+    /// returned with the job, left out of the OpenAPI schema.
     #[serde(default, skip_serializing_if = "String::is_empty")]
     #[schema(ignore)]
     pub body_digest: String,
