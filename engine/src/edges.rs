@@ -238,10 +238,18 @@ impl<'a> Import<'a> {
         );
         for (what, v) in [("source", src), ("target", tgt), ("rel", rel)] {
             crate::limits::check_value_len(what, v).map_err(|(m, h)| err(m, &h))?;
-            crate::limits::check_control_chars(what, v).map_err(|(m, h)| err(m, &h))?;
         }
         let sign = parse_sign(path, line, sign)?;
-        let Some(at) = self.split(rel) else {
+        // Control characters are checked once per distinct rel and new node
+        // (`node`), not on every field of every row.
+        let at = match self.rels.get(rel) {
+            Some(&at) => at,
+            None => {
+                crate::limits::check_control_chars("rel", rel).map_err(|(m, h)| err(m, &h))?;
+                self.split(rel)
+            }
+        };
+        let Some(at) = at else {
             return Err(err(
                 format!(
                     "rel {} does not match `<source_modality>_to_<target_modality>`",
@@ -326,7 +334,13 @@ impl<'a> Import<'a> {
                     self.b.add_modality(m)
                 }
             };
-            return Ok(self.b.add_node_in(mi, v));
+            let before = self.b.node_count();
+            let id = self.b.add_node_in(mi, v);
+            if self.b.node_count() > before {
+                // A catalogue's values were checked when it was loaded.
+                crate::limits::check_control_chars(role, v).map_err(|(m, h)| err(m, &h))?;
+            }
+            return Ok(id);
         };
         // The builder's modalities are the catalogue's (indexed by name).
         let Some(mi) = self.b.modality_id(m) else {
