@@ -95,3 +95,18 @@ pub fn sigint(child: &std::process::Child) {
         .unwrap();
     assert!(ok.success());
 }
+
+/// Waits for a child up to `limit`; `None` if it is still running then.
+pub fn wait_for(
+    child: &mut std::process::Child,
+    limit: std::time::Duration,
+) -> Option<std::process::ExitStatus> {
+    let t = std::time::Instant::now();
+    while t.elapsed() < limit {
+        if let Some(s) = child.try_wait().unwrap() {
+            return Some(s);
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    None
+}

@@ -489,7 +489,8 @@ fn typed_export_checks_format_against_extension() {
 
 // ---- the shell -------------------------------------------------------------
 
-fn db_with_dataset(dir: &Path) -> String {
+/// A database file holding the 20-row dataset `d` from the tiny fixtures.
+pub(crate) fn db_with_dataset(dir: &Path) -> String {
     let db = dir.join("x.vdb").to_str().unwrap().to_string();
     let o = valence(&[
         &db,

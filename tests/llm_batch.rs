@@ -575,13 +575,9 @@ fn sigint_while_waiting_for_a_batch_exits_130_naming_the_batch() {
         std::thread::sleep(Duration::from_millis(5));
     }
     crate::common::sigint(&child);
-    let t = Instant::now();
-    while child.try_wait().unwrap().is_none() {
-        if t.elapsed() > Duration::from_secs(30) {
-            let _ = child.kill();
-            panic!("the shell did not stop after SIGINT");
-        }
-        std::thread::sleep(Duration::from_millis(10));
+    if crate::common::wait_for(&mut child, Duration::from_secs(30)).is_none() {
+        let _ = child.kill();
+        panic!("the shell did not stop after SIGINT");
     }
     let o = child.wait_with_output().unwrap();
     let err = crate::common::stderr(&o);

@@ -6,7 +6,7 @@ use std::path::Path;
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::common::{root, sigint, stderr, stdout, valence, valence_bin};
+use crate::common::{root, sigint, stderr, stdout, valence, valence_bin, wait_for};
 
 mod stdout_data;
 
@@ -14,18 +14,6 @@ fn cmd() -> Command {
     let mut c = Command::new(valence_bin());
     c.current_dir(root());
     c
-}
-
-/// Waits for a child up to `limit`; `None` if it is still running then.
-fn wait_for(child: &mut Child, limit: Duration) -> Option<std::process::ExitStatus> {
-    let t = Instant::now();
-    while t.elapsed() < limit {
-        if let Some(s) = child.try_wait().unwrap() {
-            return Some(s);
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    None
 }
 
 fn output_of(mut child: Child) -> Output {

@@ -7,22 +7,7 @@ use std::process::{Output, Stdio};
 
 use super::cmd;
 use crate::common::{stderr, stdout, valence};
-
-/// A database holding the 20-row dataset `d` from the tiny fixtures.
-fn db_with_dataset(dir: &Path) -> String {
-    let db = dir.join("x.vdb").to_str().unwrap().to_string();
-    let o = valence(&[
-        &db,
-        "-c",
-        "LOAD CATALOGUE c FROM 'tests/data/tiny_catalogue.csv';
-         IMPORT GRAPH g FROM 'tests/data/tiny_edges.csv' CATALOGUE c;
-         SAMPLE 20 FROM g TYPES (brand [1,1], audience [1,2])
-           LABEL a COUNT 10 WHERE pos_frac IN [0, 0]
-           LABEL b COUNT 10 WHERE pos_frac IN [0.01, 1] WITH (distinct = false) INTO d;",
-    ]);
-    assert!(o.status.success(), "{}", stderr(&o));
-    db
-}
+use crate::export::db_with_dataset;
 
 /// The bytes an export of `what` to a regular file writes.
 fn exported_to_file(db: &str, dir: &Path, what: &str, format: &str) -> Vec<u8> {
